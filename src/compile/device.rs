@@ -1,0 +1,124 @@
+//! The contract between a component's equations and the engine.
+//!
+//! A `Device` is the compiled form of one component: it knows the indices of
+//! its unknowns and Jacobian slots and adds its terms to F(y, t) and J. The
+//! engine only ever talks to devices through this trait, so adding a
+//! component never touches the engine.
+//!
+//! Index convention: vectors handed to devices are *extended*: index 0 is
+//! ground (y[0] = 0 always, writes to f[0] are discarded), unknowns start at
+//! 1. Jacobian slot `TRASH` absorbs entries in a ground row or column. This
+//! keeps stamping branch-free.
+
+/// Index of a Jacobian value slot.
+pub type Slot = usize;
+
+/// Value and slope of one input channel (a load's per-unit profile) at t.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InputValue {
+    pub value: f64,
+    pub slope: f64,
+}
+
+/// Evaluation context: time and input channels.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub t: f64,
+    pub inputs: &'a [InputValue],
+}
+
+/// What kind of quantity a signal is; decides the CSV column name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalKind {
+    /// Current through the component, `i(name)`.
+    Current,
+    /// Power delivered to (positive) or by the component, `p(name)`.
+    Power,
+}
+
+/// How a branch constrains the network; used for the index (topology) check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchKind {
+    /// Current is a state or fixed (inductor, current source, Dcx with L).
+    FixedCurrent,
+    /// Current follows algebraically from the terminal voltages (resistor, load).
+    Conductive,
+    /// Fixes the terminal voltage difference (voltage source, floating ideal capacitor).
+    VoltageDefining,
+    /// An ideal capacitor to ground: its capacitance is mass on the node's row.
+    GroundedCapacitor,
+}
+
+/// One two-terminal branch of a device, for the topology check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Branch {
+    pub a: usize,
+    pub b: usize,
+    pub kind: BranchKind,
+}
+
+/// A discrete change applied to a device at an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Trip,
+    Open,
+    Close,
+    Set { field: String, value: f64 },
+}
+
+/// What a device asks of the engine after a root or timer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reaction {
+    /// Ask for `on_timer(token)` at this absolute time.
+    pub schedule: Option<(f64, u64)>,
+    /// A user-visible event happened (reported in the results).
+    pub report: Option<String>,
+    /// The device changed its equations; algebraic unknowns must be re-solved.
+    pub discontinuity: bool,
+}
+
+/// The compiled equations of one component.
+pub trait Device: Send + Sync + std::fmt::Debug {
+    /// Hierarchical name of the component.
+    fn name(&self) -> &str;
+    /// Adds this device's terms of F(y, t) into `f`.
+    fn eval(&self, ctx: &Ctx, y: &[f64], f: &mut [f64]);
+    /// Adds ∂F/∂y into the Jacobian values at this device's slots.
+    fn jacobian(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64]);
+    /// Adds ∂F/∂t (from input slopes) into `ft`. Default: no explicit time dependence.
+    fn time_derivative(&self, _ctx: &Ctx, _y: &[f64], _ft: &mut [f64]) {}
+    /// Branches for the topology check.
+    fn branches(&self) -> Vec<Branch>;
+    /// Signals this device can record, in order.
+    fn signals(&self) -> Vec<SignalKind> {
+        Vec::new()
+    }
+    /// Value of signal `index` (as listed by `signals`).
+    /// `ydot` is y' for differential unknowns (zero for algebraic ones).
+    fn signal(&self, _index: usize, _ctx: &Ctx, _y: &[f64], _ydot: &[f64]) -> f64 {
+        f64::NAN
+    }
+    /// Number of root (state-event) functions.
+    fn root_count(&self) -> usize {
+        0
+    }
+    /// Writes the root functions; a sign change is an event.
+    fn roots(&self, _ctx: &Ctx, _y: &[f64], _out: &mut [f64]) {}
+    /// Called when root `index` changed sign at `t` (`rising`: from − to +).
+    fn on_root(&mut self, _index: usize, _t: f64, _rising: bool) -> Reaction {
+        Reaction::default()
+    }
+    /// Called at a time this device scheduled.
+    fn on_timer(&mut self, _token: u64, _t: f64, _y: &[f64]) -> Reaction {
+        Reaction::default()
+    }
+    /// Rejects an operating point that is mathematically an equilibrium but
+    /// physically a collapse (a constant-power load below its `min_volts`).
+    fn check_operating_point(&self, _ctx: &Ctx, _y: &[f64]) -> Result<(), String> {
+        Ok(())
+    }
+    /// Applies a scenario action. Errors name what is not supported.
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+        Err(format!("{} does not support {:?}", self.name(), action))
+    }
+}

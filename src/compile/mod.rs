@@ -1,0 +1,211 @@
+//! Compilation of a flat circuit into a `Model`: numbered unknowns, the
+//! constant mass diagonal, compiled devices and the sparse Jacobian pattern.
+//!
+//! Owns unknown numbering, the pattern and the topology (index) checks.
+//! Must not integrate in time or pick solvers (`engine`), nor parse text
+//! (`netlist`).
+
+mod builder;
+mod device;
+mod topology;
+
+pub use builder::{Builder, UnknownKind, GROUND, TRASH};
+pub use device::{Action, Branch, BranchKind, Ctx, Device, InputValue, Reaction, SignalKind, Slot};
+
+use crate::components::ComponentSpec;
+use crate::netlist::FlatCircuit;
+use std::collections::{BTreeMap, HashMap};
+
+/// Why a circuit cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// A topology that makes the DAE index higher than one, or leaves a
+    /// node undetermined.
+    #[error("{message}")]
+    Topology {
+        message: String,
+        nodes: Vec<String>,
+        components: Vec<String>,
+        help: String,
+    },
+    /// A node that only one terminal connects to.
+    #[error("node `{node}` is connected only to `{component}` (terminal `{terminal}`): a dangling node")]
+    Dangling {
+        node: String,
+        component: String,
+        terminal: String,
+        help: String,
+    },
+    #[error("the circuit has no components")]
+    Empty,
+    #[error("`{0}` is not a primitive; elaborate the circuit before compiling")]
+    NotElaborated(String),
+}
+
+/// Compressed-column pattern of the n×n iteration matrix over unknowns
+/// 1..=n (stored 0-based), with the Jacobian slot feeding each entry.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub n: usize,
+    pub col_ptr: Vec<usize>,
+    pub row_idx: Vec<usize>,
+    /// For each stored entry, the Jacobian slot it takes its value from.
+    pub slot_of_entry: Vec<Slot>,
+    /// For each unknown 0..n, the position of its diagonal entry.
+    pub diagonal: Vec<usize>,
+}
+
+/// The compiled DAE M·y' = F(y, t) with analytic sparse Jacobian.
+#[derive(Debug)]
+pub struct Model {
+    pub name: String,
+    /// Names of unknowns, extended (index 0 is ground).
+    pub names: Vec<String>,
+    pub kinds: Vec<UnknownKind>,
+    /// Diagonal of M, extended.
+    pub mass: Vec<f64>,
+    pub devices: Vec<Box<dyn Device>>,
+    pub device_index: HashMap<String, usize>,
+    pub node_index: BTreeMap<String, usize>,
+    /// Owner (load name) of each input channel.
+    pub inputs: Vec<String>,
+    pub slot_count: usize,
+    pub pattern: Pattern,
+    /// Bus globs with nominal voltages.
+    pub buses: Vec<crate::netlist::BusSpec>,
+}
+
+impl Model {
+    /// Number of unknowns (excluding ground).
+    pub fn n(&self) -> usize {
+        self.names.len() - 1
+    }
+
+    /// Number of differential unknowns.
+    pub fn states(&self) -> usize {
+        self.mass.iter().skip(1).filter(|m| **m != 0.0).count()
+    }
+
+    /// F(y, t) into `f` (extended vectors).
+    pub fn eval(&self, ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        f.fill(0.0);
+        for d in &self.devices {
+            d.eval(ctx, y, f);
+        }
+        f[0] = 0.0;
+    }
+
+    /// ∂F/∂y into slot values `jac` (length `slot_count`).
+    pub fn jacobian(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64]) {
+        jac.fill(0.0);
+        for d in &self.devices {
+            d.jacobian(ctx, y, jac);
+        }
+    }
+
+    /// ∂F/∂t into `ft` (extended).
+    pub fn time_derivative(&self, ctx: &Ctx, y: &[f64], ft: &mut [f64]) {
+        ft.fill(0.0);
+        for d in &self.devices {
+            d.time_derivative(ctx, y, ft);
+        }
+        ft[0] = 0.0;
+    }
+
+    /// Nominal voltage of a node from the bus declarations.
+    pub fn nominal(&self, node: &str) -> Option<f64> {
+        self.buses
+            .iter()
+            .find(|b| crate::glob::matches(&b.pattern, node))
+            .map(|b| b.nominal)
+    }
+
+    /// Node names in index order.
+    pub fn node_names(&self) -> Vec<String> {
+        let mut v: Vec<(usize, &String)> = self.node_index.iter().map(|(k, i)| (*i, k)).collect();
+        v.sort();
+        v.into_iter().map(|(_, k)| k.clone()).collect()
+    }
+}
+
+/// Compiles an elaborated circuit.
+pub fn compile(circuit: &FlatCircuit) -> Result<Model, CompileError> {
+    compile_with(circuit, Vec::new())
+}
+
+/// Compiles with extra devices built by the caller (scenario faults).
+pub fn compile_with(
+    circuit: &FlatCircuit,
+    extra: Vec<Box<dyn FnOnce(&mut Builder) -> Box<dyn Device>>>,
+) -> Result<Model, CompileError> {
+    if circuit.components.is_empty() {
+        return Err(CompileError::Empty);
+    }
+    topology::check_dangling(&circuit.components)?;
+    let mut b = Builder::new();
+    let mut devices: Vec<Box<dyn Device>> = Vec::with_capacity(circuit.components.len());
+    for c in &circuit.components {
+        let p = match c {
+            ComponentSpec::Instance(_) | ComponentSpec::Repeat(_) => {
+                return Err(CompileError::NotElaborated(c.name().to_string()))
+            }
+            other => other.primitive().ok_or_else(|| CompileError::NotElaborated(c.name().into()))?,
+        };
+        devices.push(p.build(&mut b));
+    }
+    for make in extra {
+        devices.push(make(&mut b));
+    }
+    // Every unknown needs its diagonal in the pattern: M/(hγ) − J and the
+    // consistent re-initialisation both write there.
+    for i in 1..b.names.len() {
+        b.slot(i, i);
+    }
+    let pattern = build_pattern(&b);
+    topology::check_index(&b, &devices, &pattern)?;
+    let device_index = devices.iter().enumerate().map(|(i, d)| (d.name().to_string(), i)).collect();
+    Ok(Model {
+        name: circuit.name.clone(),
+        node_index: b.node_index.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        names: b.names,
+        kinds: b.kinds,
+        mass: b.mass,
+        devices,
+        device_index,
+        inputs: b.inputs,
+        slot_count: b.slot_count,
+        pattern,
+        buses: circuit.buses.clone(),
+    })
+}
+
+fn build_pattern(b: &Builder) -> Pattern {
+    let n = b.names.len() - 1;
+    let mut col_ptr = vec![0usize; n + 1];
+    // BTreeMap iterates (row, col) in row-major order; CSC needs columns.
+    let mut by_col: Vec<Vec<(usize, Slot)>> = vec![Vec::new(); n];
+    for (&(row, col), &slot) in &b.slots {
+        by_col[col - 1].push((row - 1, slot));
+    }
+    let mut row_idx = Vec::with_capacity(b.slots.len());
+    let mut slot_of_entry = Vec::with_capacity(b.slots.len());
+    let mut diagonal = vec![0usize; n];
+    for (col, entries) in by_col.iter_mut().enumerate() {
+        entries.sort_unstable();
+        for &(row, slot) in entries.iter() {
+            if row == col {
+                diagonal[col] = row_idx.len();
+            }
+            row_idx.push(row);
+            slot_of_entry.push(slot);
+        }
+        col_ptr[col + 1] = row_idx.len();
+    }
+    Pattern {
+        n,
+        col_ptr,
+        row_idx,
+        slot_of_entry,
+        diagonal,
+    }
+}

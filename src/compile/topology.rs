@@ -1,0 +1,340 @@
+//! Topology checks run at compile time: dangling nodes, floating islands,
+//! and the two classic index-2 structures of circuit DAEs — inductor
+//! cut-sets and loops of capacitors and voltage sources. A structural rank
+//! test of the algebraic block backs them up.
+//!
+//! Owns only diagnosis; must not change the model.
+
+use super::{Branch, BranchKind, Builder, CompileError, Device, Pattern, UnknownKind, GROUND};
+use crate::components::ComponentSpec;
+use std::collections::BTreeMap;
+
+/// A node that exactly one terminal touches is almost always a typo.
+pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> {
+    let mut uses: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
+    let mut all = Vec::new();
+    for c in components {
+        if let Some(p) = c.primitive() {
+            let mut clone = c.clone();
+            if let Some(pm) = clone.primitive_mut() {
+                for (terminal, node) in pm.nodes_mut() {
+                    if node != "gnd" && node != "0" {
+                        uses.entry(node.clone()).or_default().push((p.name().to_string(), terminal));
+                    }
+                }
+            }
+            all.push(p.name().to_string());
+        }
+    }
+    for (node, users) in &uses {
+        if users.len() == 1 {
+            let (component, terminal) = &users[0];
+            let near = nearest(node, uses.keys().filter(|k| *k != node && uses[*k].len() > 1));
+            let help = match near {
+                Some(n) => format!("did you mean `{n}`? Otherwise connect `{node}` to something else or to gnd"),
+                None => format!("connect `{node}` to another component, or to gnd"),
+            };
+            return Err(CompileError::Dangling {
+                node: node.clone(),
+                component: component.clone(),
+                terminal: terminal.to_string(),
+                help,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The candidate with the smallest edit distance, if it is close.
+fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a String> {
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= 2.max(name.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind { parent: (0..n).collect() }
+    }
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+    /// Joins the sets; false if they were already one (a loop closes).
+    fn union(&mut self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return false;
+        }
+        self.parent[ra] = rb;
+        true
+    }
+}
+
+/// Checks that the algebraic part of the DAE is solvable (index 1).
+pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) -> Result<(), CompileError> {
+    let size = b.names.len();
+    let is_node = |i: usize| i == GROUND || matches!(b.kinds[i], UnknownKind::Node);
+    let branches: Vec<(usize, Branch)> = devices
+        .iter()
+        .enumerate()
+        .flat_map(|(d, dev)| dev.branches().into_iter().map(move |br| (d, br)))
+        .filter(|(_, br)| is_node(br.a) && is_node(br.b))
+        .collect();
+    let node_name = |i: usize| b.names[i].clone();
+
+    // 1. Islands with no path to ground at all.
+    let mut all = UnionFind::new(size);
+    for (_, br) in &branches {
+        all.union(br.a, br.b);
+    }
+    let ground_root = all.find(GROUND);
+    let floating: Vec<String> = (1..size)
+        .filter(|&i| is_node(i) && all.find(i) != ground_root)
+        .map(node_name)
+        .collect();
+    if !floating.is_empty() {
+        return Err(CompileError::Topology {
+            message: format!(
+                "nodes {} have no path to ground: their voltages are undetermined",
+                list(&floating)
+            ),
+            nodes: floating,
+            components: Vec::new(),
+            help: "connect the island to ground through a component, e.g. a high-value resistor".into(),
+        });
+    }
+
+    // 2. Loops of voltage-defining branches (voltage sources, ideal
+    // capacitors). Parallel ideal capacitors to ground merge into one mass
+    // and are not a loop, so only the first grounded one per node counts.
+    let mut vd = UnionFind::new(size);
+    let mut grounded_seen = vec![false; size];
+    let mut tree: Vec<Vec<(usize, usize)>> = vec![Vec::new(); size];
+    let voltage_defining = |k: BranchKind| matches!(k, BranchKind::VoltageDefining | BranchKind::GroundedCapacitor);
+    for (d, br) in branches.iter().filter(|(_, br)| voltage_defining(br.kind)) {
+        if br.kind == BranchKind::GroundedCapacitor {
+            let node = br.a.max(br.b);
+            if grounded_seen[node] {
+                continue;
+            }
+            grounded_seen[node] = true;
+        }
+        if !vd.union(br.a, br.b) {
+            let mut loop_components = path_components(&tree, br.a, br.b, devices);
+            loop_components.push(devices[*d].name().to_string());
+            loop_components.sort();
+            loop_components.dedup();
+            return Err(CompileError::Topology {
+                message: format!(
+                    "{} form a loop of voltage sources and capacitors (index-2 DAE): the loop's current is undetermined",
+                    list(&loop_components)
+                ),
+                nodes: vec![node_name(br.a), node_name(br.b)],
+                components: loop_components,
+                help: "add series resistance: an ESR on a capacitor in the loop, or a resistor in series with the source".into(),
+            });
+        }
+        tree[br.a].push((br.b, *d));
+        tree[br.b].push((br.a, *d));
+    }
+
+    // 3. Inductor cut-sets: node groups joined to the rest only by branches
+    // whose current is a state or fixed, with no capacitance on any node.
+    let mut alg = UnionFind::new(size);
+    for (_, br) in branches.iter().filter(|(_, br)| br.kind != BranchKind::FixedCurrent) {
+        alg.union(br.a, br.b);
+    }
+    let ground_alg = alg.find(GROUND);
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in (1..size).filter(|&i| is_node(i)) {
+        let r = alg.find(i);
+        if r != ground_alg {
+            groups.entry(r).or_default().push(i);
+        }
+    }
+    for nodes in groups.values() {
+        if nodes.iter().any(|&i| b.mass[i] > 0.0) {
+            continue;
+        }
+        let names: Vec<String> = nodes.iter().map(|&i| node_name(i)).collect();
+        let mut comps: Vec<String> = branches
+            .iter()
+            .filter(|(_, br)| nodes.contains(&br.a) || nodes.contains(&br.b))
+            .map(|(d, _)| devices[*d].name().to_string())
+            .collect();
+        comps.sort();
+        comps.dedup();
+        return Err(CompileError::Topology {
+            message: format!(
+                "{} {} joined only by inductors or current-fixing branches ({}): an inductor cut-set (index-2 DAE)",
+                if names.len() == 1 { "node" } else { "nodes" },
+                list(&names),
+                list(&comps)
+            ),
+            nodes: names.clone(),
+            components: comps,
+            help: format!(
+                "add shunt capacitance or a damping resistor from {} to ground",
+                list(&names)
+            ),
+        });
+    }
+
+    // 4. Structural rank of the algebraic block as a backstop.
+    if let Some(row) = structurally_singular_row(b, pattern) {
+        let name = b.names[row].clone();
+        return Err(CompileError::Topology {
+            message: format!("the equation of `{name}` cannot be solved for any algebraic unknown (structurally singular, index > 1)"),
+            nodes: vec![name.clone()],
+            components: Vec::new(),
+            help: "add shunt capacitance, a damping resistor or ESR near this node or component".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Components on the spanning-tree path from a to b.
+fn path_components(tree: &[Vec<(usize, usize)>], a: usize, b: usize, devices: &[Box<dyn Device>]) -> Vec<String> {
+    let mut prev: Vec<Option<(usize, usize)>> = vec![None; tree.len()];
+    let mut seen = vec![false; tree.len()];
+    let mut queue = std::collections::VecDeque::from([a]);
+    seen[a] = true;
+    while let Some(x) = queue.pop_front() {
+        if x == b {
+            break;
+        }
+        for &(y, d) in &tree[x] {
+            if !seen[y] {
+                seen[y] = true;
+                prev[y] = Some((x, d));
+                queue.push_back(y);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut x = b;
+    while let Some((p, d)) = prev[x] {
+        out.push(devices[d].name().to_string());
+        x = p;
+    }
+    out
+}
+
+/// Finds a row of the algebraic block that a maximum matching leaves
+/// unmatched (Kuhn's augmenting paths, iterative).
+fn structurally_singular_row(b: &Builder, pattern: &Pattern) -> Option<usize> {
+    let n = pattern.n;
+    let algebraic = |i: usize| b.mass[i + 1] == 0.0;
+    // Row-wise adjacency restricted to algebraic rows and columns.
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for col in 0..n {
+        if !algebraic(col) {
+            continue;
+        }
+        for k in pattern.col_ptr[col]..pattern.col_ptr[col + 1] {
+            let row = pattern.row_idx[k];
+            if algebraic(row) {
+                rows[row].push(col);
+            }
+        }
+    }
+    let mut match_col: Vec<Option<usize>> = vec![None; n];
+    let mut match_row: Vec<Option<usize>> = vec![None; n];
+    // Greedy pass first: most rows match immediately.
+    for r in 0..n {
+        if !algebraic(r) {
+            continue;
+        }
+        if let Some(&c) = rows[r].iter().find(|&&c| match_col[c].is_none()) {
+            match_col[c] = Some(r);
+            match_row[r] = Some(c);
+        }
+    }
+    let mut visited = vec![usize::MAX; n];
+    for r in 0..n {
+        if !algebraic(r) || match_row[r].is_some() {
+            continue;
+        }
+        if !augment(r, &rows, &mut match_col, &mut match_row, &mut visited) {
+            return Some(r + 1);
+        }
+    }
+    None
+}
+
+fn augment(
+    start: usize,
+    rows: &[Vec<usize>],
+    match_col: &mut [Option<usize>],
+    match_row: &mut [Option<usize>],
+    visited: &mut [usize],
+) -> bool {
+    // Iterative DFS over (row, next-edge) frames; `via[col]` remembers the
+    // row that reached each column so the path can be flipped at the end.
+    let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+    let mut via: BTreeMap<usize, usize> = BTreeMap::new();
+    while let Some(&mut (row, ref mut edge)) = stack.last_mut() {
+        if *edge >= rows[row].len() {
+            stack.pop();
+            continue;
+        }
+        let col = rows[row][*edge];
+        *edge += 1;
+        if visited[col] == start {
+            continue;
+        }
+        visited[col] = start;
+        via.insert(col, row);
+        match match_col[col] {
+            None => {
+                // Flip the alternating path back to the start.
+                let mut c = col;
+                loop {
+                    let r = via[&c];
+                    let previous = match_row[r];
+                    match_col[c] = Some(r);
+                    match_row[r] = Some(c);
+                    match previous {
+                        Some(pc) if r != start => c = pc,
+                        _ => break,
+                    }
+                }
+                return true;
+            }
+            Some(next_row) => stack.push((next_row, 0)),
+        }
+    }
+    false
+}
+
+fn list(items: &[String]) -> String {
+    let shown: Vec<String> = items.iter().take(8).map(|s| format!("`{s}`")).collect();
+    if items.len() > 8 {
+        format!("{} and {} more", shown.join(", "), items.len() - 8)
+    } else {
+        shown.join(", ")
+    }
+}

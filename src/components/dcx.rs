@@ -1,0 +1,246 @@
+//! `Dcx(name, input, output, ratio, ohms, henries = 0, no_load_watts = 0,
+//! input_ret = "gnd", output_ret = "gnd")`: a fixed-ratio (LLC) bus
+//! converter, bidirectional.
+//!
+//! Secondary EMF v_in/N; output branch L_out·i' = v_in/N − v_out − R_out·i
+//! (algebraic when L_out = 0); input current i/N + P_nl/v_in. A tripped Dcx
+//! carries no current.
+
+use super::inductor::zero;
+use super::{check, gnd, Primitive};
+use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dcx {
+    pub name: String,
+    pub input: String,
+    pub output: String,
+    pub ratio: Num,
+    pub ohms: Num,
+    #[serde(default = "zero")]
+    pub henries: Num,
+    #[serde(default = "zero")]
+    pub no_load_watts: Num,
+    #[serde(default = "gnd")]
+    pub input_ret: String,
+    #[serde(default = "gnd")]
+    pub output_ret: String,
+}
+
+impl Primitive for Dcx {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        vec![
+            ("ratio", &mut self.ratio),
+            ("ohms", &mut self.ohms),
+            ("henries", &mut self.henries),
+            ("no_load_watts", &mut self.no_load_watts),
+        ]
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![
+            ("input", &mut self.input),
+            ("output", &mut self.output),
+            ("input_ret", &mut self.input_ret),
+            ("output_ret", &mut self.output_ret),
+        ]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.input, &self.output, &self.input_ret, &self.output_ret]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        check::positive(&self.name, "ratio", &self.ratio)?;
+        check::non_negative(&self.name, "ohms", &self.ohms)?;
+        check::non_negative(&self.name, "henries", &self.henries)?;
+        check::non_negative(&self.name, "no_load_watts", &self.no_load_watts)?;
+        check::distinct(&self.name, &self.input, &self.input_ret)?;
+        check::distinct(&self.name, &self.output, &self.output_ret)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let input = b.node(&self.input);
+        let input_ret = b.node(&self.input_ret);
+        let output = b.node(&self.output);
+        let output_ret = b.node(&self.output_ret);
+        let henries = self.henries.value();
+        let current = b.state(&self.name, "i", henries);
+        let n = current;
+        let slots = [
+            b.slot(n, input),
+            b.slot(n, input_ret),
+            b.slot(n, output),
+            b.slot(n, output_ret),
+            b.slot(n, n),
+            b.slot(output, n),
+            b.slot(output_ret, n),
+            b.slot(input, n),
+            b.slot(input_ret, n),
+            b.slot(input, input),
+            b.slot(input, input_ret),
+            b.slot(input_ret, input),
+            b.slot(input_ret, input_ret),
+        ];
+        Box::new(DcxDevice {
+            name: self.name.clone(),
+            input,
+            input_ret,
+            output,
+            output_ret,
+            current,
+            ratio: self.ratio.value(),
+            ohms: self.ohms.value(),
+            no_load_watts: self.no_load_watts.value(),
+            tripped: false,
+            inductive: henries > 0.0,
+            slots,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct DcxDevice {
+    name: String,
+    input: usize,
+    input_ret: usize,
+    output: usize,
+    output_ret: usize,
+    current: usize,
+    ratio: f64,
+    ohms: f64,
+    no_load_watts: f64,
+    tripped: bool,
+    /// L_out > 0: the output current is a state.
+    inductive: bool,
+    slots: [Slot; 13],
+}
+
+/// Below this input voltage the no-load loss is scaled down like a resistor,
+/// so that a collapsing bus does not make P_nl/v_in blow up.
+const NO_LOAD_MIN_VOLTS: f64 = 1.0;
+
+impl DcxDevice {
+    fn no_load_current(&self, v_in: f64) -> (f64, f64) {
+        if self.no_load_watts == 0.0 || self.tripped {
+            return (0.0, 0.0);
+        }
+        if v_in >= NO_LOAD_MIN_VOLTS {
+            (self.no_load_watts / v_in, -self.no_load_watts / (v_in * v_in))
+        } else {
+            let g = self.no_load_watts / (NO_LOAD_MIN_VOLTS * NO_LOAD_MIN_VOLTS);
+            (g * v_in, g)
+        }
+    }
+}
+
+impl Device for DcxDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, _ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        let i = y[self.current];
+        let v_in = y[self.input] - y[self.input_ret];
+        let v_out = y[self.output] - y[self.output_ret];
+        if self.tripped {
+            // The current was reset to zero at the trip and stays there.
+            f[self.current] -= i;
+            return;
+        }
+        f[self.current] += v_in / self.ratio - v_out - self.ohms * i;
+        f[self.output] += i;
+        f[self.output_ret] -= i;
+        let i_in = i / self.ratio + self.no_load_current(v_in).0;
+        f[self.input] -= i_in;
+        f[self.input_ret] += i_in;
+    }
+    fn jacobian(&self, _ctx: &Ctx, y: &[f64], jac: &mut [f64]) {
+        let s = &self.slots;
+        if self.tripped {
+            jac[s[4]] -= 1.0;
+            return;
+        }
+        let k = 1.0 / self.ratio;
+        jac[s[0]] += k;
+        jac[s[1]] -= k;
+        jac[s[2]] -= 1.0;
+        jac[s[3]] += 1.0;
+        jac[s[4]] -= self.ohms;
+        jac[s[5]] += 1.0;
+        jac[s[6]] -= 1.0;
+        jac[s[7]] -= k;
+        jac[s[8]] += k;
+        let g = self.no_load_current(y[self.input] - y[self.input_ret]).1;
+        jac[s[9]] -= g;
+        jac[s[10]] += g;
+        jac[s[11]] += g;
+        jac[s[12]] -= g;
+    }
+    fn branches(&self) -> Vec<Branch> {
+        if self.inductive {
+            return vec![
+                Branch {
+                    a: self.input,
+                    b: self.input_ret,
+                    kind: BranchKind::FixedCurrent,
+                },
+                Branch {
+                    a: self.output,
+                    b: self.output_ret,
+                    kind: BranchKind::FixedCurrent,
+                },
+            ];
+        }
+        // Without L_out the output voltage is tied to the input through
+        // R_out (or fixed by it when R_out = 0): the two sides couple
+        // algebraically.
+        let kind = if self.ohms > 0.0 {
+            BranchKind::Conductive
+        } else {
+            BranchKind::VoltageDefining
+        };
+        vec![
+            Branch {
+                a: self.output,
+                b: self.input,
+                kind,
+            },
+            Branch {
+                a: self.output_ret,
+                b: self.input_ret,
+                kind,
+            },
+        ]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    /// Output current and output power.
+    fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        let i = y[self.current];
+        if index == 0 {
+            i
+        } else {
+            i * (y[self.output] - y[self.output_ret])
+        }
+    }
+    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, String> {
+        match action {
+            Action::Trip => {
+                self.tripped = true;
+                y[self.current] = 0.0;
+                Ok(Reaction {
+                    schedule: None,
+                    report: Some("trip".into()),
+                    discontinuity: true,
+                })
+            }
+            other => Err(format!("Dcx `{}` supports Trip, not {other:?}", self.name)),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! `Inductor(name, a, b, henries, ohms = 0)`: L·i' = v_a − v_b − R·i.
+
+use super::{check, Primitive};
+use crate::compile::{Branch, BranchKind, Builder, Ctx, Device, SignalKind, Slot};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inductor {
+    pub name: String,
+    pub a: String,
+    pub b: String,
+    pub henries: Num,
+    #[serde(default = "zero")]
+    pub ohms: Num,
+}
+
+pub(crate) fn zero() -> Num {
+    Num::Value(0.0)
+}
+
+impl Primitive for Inductor {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        vec![("henries", &mut self.henries), ("ohms", &mut self.ohms)]
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("a", &mut self.a), ("b", &mut self.b)]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.a, &self.b]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        check::positive(&self.name, "henries", &self.henries)?;
+        check::non_negative(&self.name, "ohms", &self.ohms)?;
+        check::distinct(&self.name, &self.a, &self.b)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let (na, nb) = (b.node(&self.a), b.node(&self.b));
+        Box::new(SeriesRl::new(
+            b,
+            &self.name,
+            "i",
+            na,
+            nb,
+            self.henries.value(),
+            self.ohms.value(),
+        ))
+    }
+}
+
+/// A series R–L branch whose current is a state. Shared by inductors and
+/// cable sections.
+#[derive(Debug)]
+pub struct SeriesRl {
+    pub name: String,
+    pub a: usize,
+    pub b: usize,
+    pub current: usize,
+    pub ohms: f64,
+    /// (i,a) (i,b) (i,i) (a,i) (b,i)
+    slots: [Slot; 5],
+}
+
+impl SeriesRl {
+    pub fn new(b: &mut Builder, name: &str, label: &str, na: usize, nb: usize, henries: f64, ohms: f64) -> Self {
+        let current = b.state(name, label, henries);
+        let slots = [
+            b.slot(current, na),
+            b.slot(current, nb),
+            b.slot(current, current),
+            b.slot(na, current),
+            b.slot(nb, current),
+        ];
+        SeriesRl {
+            name: name.to_string(),
+            a: na,
+            b: nb,
+            current,
+            ohms,
+            slots,
+        }
+    }
+}
+
+impl Device for SeriesRl {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, _ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        let i = y[self.current];
+        f[self.current] += y[self.a] - y[self.b] - self.ohms * i;
+        f[self.a] -= i;
+        f[self.b] += i;
+    }
+    fn jacobian(&self, _ctx: &Ctx, _y: &[f64], jac: &mut [f64]) {
+        jac[self.slots[0]] += 1.0;
+        jac[self.slots[1]] -= 1.0;
+        jac[self.slots[2]] -= self.ohms;
+        jac[self.slots[3]] -= 1.0;
+        jac[self.slots[4]] += 1.0;
+    }
+    fn branches(&self) -> Vec<Branch> {
+        vec![Branch {
+            a: self.a,
+            b: self.b,
+            kind: BranchKind::FixedCurrent,
+        }]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        let i = y[self.current];
+        match index {
+            0 => i,
+            _ => i * (y[self.a] - y[self.b]),
+        }
+    }
+}

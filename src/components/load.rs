@@ -1,0 +1,397 @@
+//! `Load(name, node, ret = "gnd", watts, model, bandwidth_hz = None, uvlo =
+//! None)`: a rack, tray or GPU load driven by the scenario's per-unit
+//! profile p(t).
+//!
+//! Demand P_d(t) = watts·p(t). With `bandwidth_hz` the drawn power follows
+//! through a first-order lag, P' = 2π·f·(P_d − P). `uvlo: (volts, seconds)`
+//! trips the load to zero current once its voltage has stayed below `volts`
+//! for `seconds` (a state event).
+
+use super::{check, gnd, Primitive};
+use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+use std::f64::consts::TAU;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Load {
+    pub name: String,
+    pub node: String,
+    #[serde(default = "gnd")]
+    pub ret: String,
+    /// Rated power; the profile scales it.
+    pub watts: Num,
+    pub model: LoadModel,
+    #[serde(default)]
+    pub bandwidth_hz: Option<Num>,
+    #[serde(default)]
+    pub uvlo: Option<Uvlo>,
+}
+
+/// How the drawn current depends on the terminal voltage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum LoadModel {
+    /// i = P/v above `min_volts`, i = P·v/min_volts² below it (a tightly
+    /// regulated downstream converter that falls out of regulation).
+    ConstantPower { min_volts: Num },
+    /// i = P/volts whatever the voltage.
+    ConstantCurrent { volts: Num },
+    /// i = P·v/volts².
+    Resistive { volts: Num },
+    /// Mix of the three by fractions p + i + z = 1, referred to `volts`;
+    /// the constant-power part switches to constant impedance below
+    /// `min_volts`.
+    Zip { p: Num, i: Num, z: Num, volts: Num, min_volts: Num },
+}
+
+/// Under-voltage lockout: trip when v < volts for longer than seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uvlo {
+    pub volts: Num,
+    pub seconds: Num,
+}
+
+impl Primitive for Load {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        let mut v = vec![("watts", &mut self.watts)];
+        match &mut self.model {
+            LoadModel::ConstantPower { min_volts } => v.push(("model.min_volts", min_volts)),
+            LoadModel::ConstantCurrent { volts } | LoadModel::Resistive { volts } => v.push(("model.volts", volts)),
+            LoadModel::Zip {
+                p,
+                i,
+                z,
+                volts,
+                min_volts,
+            } => {
+                v.push(("model.p", p));
+                v.push(("model.i", i));
+                v.push(("model.z", z));
+                v.push(("model.volts", volts));
+                v.push(("model.min_volts", min_volts));
+            }
+        }
+        if let Some(f) = &mut self.bandwidth_hz {
+            v.push(("bandwidth_hz", f));
+        }
+        if let Some(u) = &mut self.uvlo {
+            v.push(("uvlo.volts", &mut u.volts));
+            v.push(("uvlo.seconds", &mut u.seconds));
+        }
+        v
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("node", &mut self.node), ("ret", &mut self.ret)]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.node, &self.ret]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        let n = &self.name;
+        check::non_negative(n, "watts", &self.watts)?;
+        check::distinct(n, &self.node, &self.ret)?;
+        match &self.model {
+            LoadModel::ConstantPower { min_volts } => check::positive(n, "model.min_volts", min_volts)?,
+            LoadModel::ConstantCurrent { volts } | LoadModel::Resistive { volts } => {
+                check::positive(n, "model.volts", volts)?
+            }
+            LoadModel::Zip {
+                p,
+                i,
+                z,
+                volts,
+                min_volts,
+            } => {
+                check::non_negative(n, "model.p", p)?;
+                check::non_negative(n, "model.i", i)?;
+                check::non_negative(n, "model.z", z)?;
+                check::positive(n, "model.volts", volts)?;
+                check::positive(n, "model.min_volts", min_volts)?;
+                let sum = p.value() + i.value() + z.value();
+                if (sum - 1.0).abs() > 1e-9 {
+                    return Err(NetlistError::component(
+                        n,
+                        format!("ZIP fractions p + i + z must sum to 1, got {sum}"),
+                    ));
+                }
+            }
+        }
+        if let Some(f) = &self.bandwidth_hz {
+            check::positive(n, "bandwidth_hz", f)?;
+        }
+        if let Some(u) = &self.uvlo {
+            check::positive(n, "uvlo.volts", &u.volts)?;
+            check::non_negative(n, "uvlo.seconds", &u.seconds)?;
+        }
+        Ok(())
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let node = b.node(&self.node);
+        let ret = b.node(&self.ret);
+        let input = b.input(&self.name);
+        let power = self
+            .bandwidth_hz
+            .as_ref()
+            .map(|f| b.state(&self.name, "p", 1.0 / (TAU * f.value())));
+        let p_col = power.unwrap_or(0);
+        let slots = [
+            b.slot(node, node),
+            b.slot(node, ret),
+            b.slot(ret, node),
+            b.slot(ret, ret),
+            b.slot(node, p_col),
+            b.slot(ret, p_col),
+            b.slot(p_col, p_col),
+        ];
+        let law = match &self.model {
+            LoadModel::ConstantPower { min_volts } => Law {
+                p: 1.0,
+                i: 0.0,
+                z: 0.0,
+                volts: 1.0,
+                min_volts: min_volts.value(),
+            },
+            LoadModel::ConstantCurrent { volts } => Law {
+                p: 0.0,
+                i: 1.0,
+                z: 0.0,
+                volts: volts.value(),
+                min_volts: 1.0,
+            },
+            LoadModel::Resistive { volts } => Law {
+                p: 0.0,
+                i: 0.0,
+                z: 1.0,
+                volts: volts.value(),
+                min_volts: 1.0,
+            },
+            LoadModel::Zip {
+                p,
+                i,
+                z,
+                volts,
+                min_volts,
+            } => Law {
+                p: p.value(),
+                i: i.value(),
+                z: z.value(),
+                volts: volts.value(),
+                min_volts: min_volts.value(),
+            },
+        };
+        Box::new(LoadDevice {
+            name: self.name.clone(),
+            node,
+            ret,
+            input,
+            power,
+            watts: self.watts.value(),
+            law,
+            uvlo: self.uvlo.as_ref().map(|u| (u.volts.value(), u.seconds.value())),
+            constant_current: matches!(self.model, LoadModel::ConstantCurrent { .. }),
+            tripped: false,
+            uvlo_generation: 0,
+            slots,
+        })
+    }
+}
+
+/// i(v, P) = P·(p·cp(v) + i/V + z·v/V²), with cp(v) = 1/v above min_volts
+/// and v/min_volts² below it.
+#[derive(Debug, Clone, Copy)]
+struct Law {
+    p: f64,
+    i: f64,
+    z: f64,
+    volts: f64,
+    min_volts: f64,
+}
+
+impl Law {
+    /// Returns (i, ∂i/∂v, ∂i/∂P).
+    fn current(&self, v: f64, power: f64) -> (f64, f64, f64) {
+        let (cp, dcp) = if v >= self.min_volts {
+            (1.0 / v, -1.0 / (v * v))
+        } else {
+            let k = 1.0 / (self.min_volts * self.min_volts);
+            (v * k, k)
+        };
+        let per_watt = self.p * cp + self.i / self.volts + self.z * v / (self.volts * self.volts);
+        let d_per_watt = self.p * dcp + self.z / (self.volts * self.volts);
+        (power * per_watt, power * d_per_watt, per_watt)
+    }
+}
+
+#[derive(Debug)]
+struct LoadDevice {
+    name: String,
+    node: usize,
+    ret: usize,
+    input: usize,
+    /// The lagged power state, if `bandwidth_hz` is set.
+    power: Option<usize>,
+    watts: f64,
+    law: Law,
+    uvlo: Option<(f64, f64)>,
+    constant_current: bool,
+    tripped: bool,
+    /// Bumped at every crossing so that a stale UVLO timer is ignored.
+    uvlo_generation: u64,
+    /// (n,n) (n,r) (r,n) (r,r) (n,P) (r,P) (P,P)
+    slots: [Slot; 7],
+}
+
+impl LoadDevice {
+    fn drawn_power(&self, ctx: &Ctx, y: &[f64]) -> f64 {
+        match self.power {
+            Some(p) => y[p],
+            None => self.watts * ctx.inputs[self.input].value,
+        }
+    }
+}
+
+impl Device for LoadDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        if let Some(p) = self.power {
+            f[p] += self.watts * ctx.inputs[self.input].value - y[p];
+        }
+        if self.tripped {
+            return;
+        }
+        let v = y[self.node] - y[self.ret];
+        let (i, _, _) = self.law.current(v, self.drawn_power(ctx, y));
+        f[self.node] -= i;
+        f[self.ret] += i;
+    }
+    fn jacobian(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64]) {
+        let s = &self.slots;
+        if self.power.is_some() {
+            jac[s[6]] -= 1.0;
+        }
+        if self.tripped {
+            return;
+        }
+        let v = y[self.node] - y[self.ret];
+        let (_, di_dv, di_dp) = self.law.current(v, self.drawn_power(ctx, y));
+        jac[s[0]] -= di_dv;
+        jac[s[1]] += di_dv;
+        jac[s[2]] += di_dv;
+        jac[s[3]] -= di_dv;
+        if self.power.is_some() {
+            jac[s[4]] -= di_dp;
+            jac[s[5]] += di_dp;
+        }
+    }
+    fn time_derivative(&self, ctx: &Ctx, y: &[f64], ft: &mut [f64]) {
+        let demand_slope = self.watts * ctx.inputs[self.input].slope;
+        if let Some(p) = self.power {
+            ft[p] += demand_slope;
+            return;
+        }
+        if self.tripped {
+            return;
+        }
+        let v = y[self.node] - y[self.ret];
+        let (_, _, di_dp) = self.law.current(v, self.drawn_power(ctx, y));
+        ft[self.node] -= di_dp * demand_slope;
+        ft[self.ret] += di_dp * demand_slope;
+    }
+    fn branches(&self) -> Vec<Branch> {
+        let kind = if self.constant_current {
+            BranchKind::FixedCurrent
+        } else {
+            BranchKind::Conductive
+        };
+        vec![Branch {
+            a: self.node,
+            b: self.ret,
+            kind,
+        }]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    fn signal(&self, index: usize, ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        if self.tripped {
+            return 0.0;
+        }
+        let v = y[self.node] - y[self.ret];
+        let (i, _, _) = self.law.current(v, self.drawn_power(ctx, y));
+        if index == 0 {
+            i
+        } else {
+            i * v
+        }
+    }
+    fn check_operating_point(&self, ctx: &Ctx, y: &[f64]) -> Result<(), String> {
+        let v = y[self.node] - y[self.ret];
+        let demand = self.watts * ctx.inputs[self.input].value;
+        if self.law.p > 0.0 && demand > 0.0 && v < self.law.min_volts {
+            return Err(format!(
+                "the only equilibrium has this constant-power load at {v:.4} V, below its min_volts {:.4} V: {:.4e} W cannot be delivered at a regulated voltage",
+                self.law.min_volts, demand
+            ));
+        }
+        Ok(())
+    }
+    fn root_count(&self) -> usize {
+        usize::from(self.uvlo.is_some())
+    }
+    fn roots(&self, _ctx: &Ctx, y: &[f64], out: &mut [f64]) {
+        if let Some((volts, _)) = self.uvlo {
+            // Once tripped the load stays off; a constant keeps the root quiet.
+            out[0] = if self.tripped {
+                1.0
+            } else {
+                y[self.node] - y[self.ret] - volts
+            };
+        }
+    }
+    fn on_root(&mut self, _index: usize, t: f64, rising: bool) -> Reaction {
+        self.uvlo_generation += 1;
+        match self.uvlo {
+            Some((_, seconds)) if !rising && !self.tripped => Reaction {
+                schedule: Some((t + seconds, self.uvlo_generation)),
+                report: None,
+                discontinuity: false,
+            },
+            _ => Reaction::default(),
+        }
+    }
+    fn on_timer(&mut self, token: u64, _t: f64, _y: &[f64]) -> Reaction {
+        if token != self.uvlo_generation || self.tripped {
+            return Reaction::default();
+        }
+        self.tripped = true;
+        Reaction {
+            schedule: None,
+            report: Some("uvlo trip".into()),
+            discontinuity: true,
+        }
+    }
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+        match action {
+            Action::Trip => {
+                self.tripped = true;
+                Ok(Reaction {
+                    schedule: None,
+                    report: Some("trip".into()),
+                    discontinuity: true,
+                })
+            }
+            other => Err(format!("load `{}` supports Trip, not {other:?}", self.name)),
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `Resistor(name, a, b, ohms)`: i = (v_a − v_b)/R.
+
+use super::{check, Primitive};
+use crate::compile::{Branch, BranchKind, Builder, Ctx, Device, SignalKind, Slot};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resistor {
+    pub name: String,
+    pub a: String,
+    pub b: String,
+    pub ohms: Num,
+}
+
+impl Primitive for Resistor {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        vec![("ohms", &mut self.ohms)]
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("a", &mut self.a), ("b", &mut self.b)]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.a, &self.b]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        check::positive(&self.name, "ohms", &self.ohms)?;
+        check::distinct(&self.name, &self.a, &self.b)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let (na, nb) = (b.node(&self.a), b.node(&self.b));
+        Box::new(Conductance::new(b, &self.name, na, nb, 1.0 / self.ohms.value()))
+    }
+}
+
+/// A linear conductance between two nodes. Shared by resistors, switches
+/// and cable sections without inductance.
+#[derive(Debug)]
+pub struct Conductance {
+    pub name: String,
+    pub a: usize,
+    pub b: usize,
+    pub siemens: f64,
+    slots: [Slot; 4],
+}
+
+impl Conductance {
+    pub fn new(b: &mut Builder, name: &str, na: usize, nb: usize, siemens: f64) -> Self {
+        let slots = [b.slot(na, na), b.slot(na, nb), b.slot(nb, na), b.slot(nb, nb)];
+        Conductance {
+            name: name.to_string(),
+            a: na,
+            b: nb,
+            siemens,
+            slots,
+        }
+    }
+
+    pub fn current(&self, y: &[f64]) -> f64 {
+        self.siemens * (y[self.a] - y[self.b])
+    }
+}
+
+impl Device for Conductance {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, _ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        let i = self.current(y);
+        f[self.a] -= i;
+        f[self.b] += i;
+    }
+    fn jacobian(&self, _ctx: &Ctx, _y: &[f64], jac: &mut [f64]) {
+        let g = self.siemens;
+        jac[self.slots[0]] -= g;
+        jac[self.slots[1]] += g;
+        jac[self.slots[2]] += g;
+        jac[self.slots[3]] -= g;
+    }
+    fn branches(&self) -> Vec<Branch> {
+        vec![Branch {
+            a: self.a,
+            b: self.b,
+            kind: BranchKind::Conductive,
+        }]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        let i = self.current(y);
+        match index {
+            0 => i,
+            _ => i * (y[self.a] - y[self.b]),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! `VoltageSource(name, pos, neg = "gnd", volts)` and
+//! `CurrentSource(name, from, to, amps)`.
+//!
+//! Signs follow the passive convention of the whole netlist: a source's
+//! current is positive from its first terminal to its second *through* it,
+//! so a voltage source that delivers power has a negative `i(...)` and
+//! `p(...)`, as in SPICE.
+
+use super::{check, gnd, Primitive};
+use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoltageSource {
+    pub name: String,
+    pub pos: String,
+    #[serde(default = "gnd")]
+    pub neg: String,
+    pub volts: Num,
+}
+
+impl Primitive for VoltageSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        vec![("volts", &mut self.volts)]
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("pos", &mut self.pos), ("neg", &mut self.neg)]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.pos, &self.neg]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        check::finite(&self.name, "volts", &self.volts)?;
+        check::distinct(&self.name, &self.pos, &self.neg)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let (pos, neg) = (b.node(&self.pos), b.node(&self.neg));
+        let current = b.algebraic(&self.name, "i");
+        let slots = [b.slot(current, pos), b.slot(current, neg), b.slot(pos, current), b.slot(neg, current)];
+        Box::new(VoltageSourceDevice {
+            name: self.name.clone(),
+            pos,
+            neg,
+            current,
+            volts: self.volts.value(),
+            slots,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct VoltageSourceDevice {
+    name: String,
+    pos: usize,
+    neg: usize,
+    current: usize,
+    volts: f64,
+    slots: [Slot; 4],
+}
+
+impl Device for VoltageSourceDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, _ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        let i = y[self.current];
+        f[self.current] += y[self.pos] - y[self.neg] - self.volts;
+        f[self.pos] -= i;
+        f[self.neg] += i;
+    }
+    fn jacobian(&self, _ctx: &Ctx, _y: &[f64], jac: &mut [f64]) {
+        jac[self.slots[0]] += 1.0;
+        jac[self.slots[1]] -= 1.0;
+        jac[self.slots[2]] -= 1.0;
+        jac[self.slots[3]] += 1.0;
+    }
+    fn branches(&self) -> Vec<Branch> {
+        vec![Branch {
+            a: self.pos,
+            b: self.neg,
+            kind: BranchKind::VoltageDefining,
+        }]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        let i = y[self.current];
+        if index == 0 {
+            i
+        } else {
+            i * (y[self.pos] - y[self.neg])
+        }
+    }
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+        match action {
+            Action::Set { field, value } if field == "volts" => {
+                self.volts = *value;
+                Ok(Reaction {
+                    schedule: None,
+                    report: Some(format!("volts set to {value}")),
+                    discontinuity: true,
+                })
+            }
+            other => Err(format!(
+                "voltage source `{}` supports Set(field: \"volts\"), not {other:?}",
+                self.name
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentSource {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub amps: Num,
+}
+
+impl Primitive for CurrentSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        vec![("amps", &mut self.amps)]
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("from", &mut self.from), ("to", &mut self.to)]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.from, &self.to]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        check::finite(&self.name, "amps", &self.amps)?;
+        check::distinct(&self.name, &self.from, &self.to)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        Box::new(CurrentSourceDevice {
+            name: self.name.clone(),
+            from: b.node(&self.from),
+            to: b.node(&self.to),
+            amps: self.amps.value(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct CurrentSourceDevice {
+    name: String,
+    from: usize,
+    to: usize,
+    amps: f64,
+}
+
+impl Device for CurrentSourceDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, _ctx: &Ctx, _y: &[f64], f: &mut [f64]) {
+        f[self.from] -= self.amps;
+        f[self.to] += self.amps;
+    }
+    fn jacobian(&self, _ctx: &Ctx, _y: &[f64], _jac: &mut [f64]) {}
+    fn branches(&self) -> Vec<Branch> {
+        vec![Branch {
+            a: self.from,
+            b: self.to,
+            kind: BranchKind::FixedCurrent,
+        }]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        if index == 0 {
+            self.amps
+        } else {
+            self.amps * (y[self.from] - y[self.to])
+        }
+    }
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+        match action {
+            Action::Set { field, value } if field == "amps" => {
+                self.amps = *value;
+                Ok(Reaction {
+                    schedule: None,
+                    report: Some(format!("amps set to {value}")),
+                    discontinuity: true,
+                })
+            }
+            other => Err(format!(
+                "current source `{}` supports Set(field: \"amps\"), not {other:?}",
+                self.name
+            )),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `Switch(name, a, b, closed = true, on_ohms = 1e-4, off_ohms = 1e6)`: a
+//! resistor whose value changes at `Open`/`Close` events.
+
+use super::{check, Primitive};
+use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switch {
+    pub name: String,
+    pub a: String,
+    pub b: String,
+    #[serde(default = "yes")]
+    pub closed: bool,
+    #[serde(default = "on_default")]
+    pub on_ohms: Num,
+    #[serde(default = "off_default")]
+    pub off_ohms: Num,
+}
+
+fn yes() -> bool {
+    true
+}
+fn on_default() -> Num {
+    Num::Value(1e-4)
+}
+fn off_default() -> Num {
+    Num::Value(1e6)
+}
+
+impl Primitive for Switch {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        vec![("on_ohms", &mut self.on_ohms), ("off_ohms", &mut self.off_ohms)]
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![("a", &mut self.a), ("b", &mut self.b)]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.a, &self.b]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        check::positive(&self.name, "on_ohms", &self.on_ohms)?;
+        check::positive(&self.name, "off_ohms", &self.off_ohms)?;
+        check::distinct(&self.name, &self.a, &self.b)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let (na, nb) = (b.node(&self.a), b.node(&self.b));
+        Box::new(SwitchDevice::new(
+            b,
+            &self.name,
+            na,
+            nb,
+            self.closed,
+            1.0 / self.on_ohms.value(),
+            1.0 / self.off_ohms.value(),
+        ))
+    }
+}
+
+/// A two-valued conductance. Also used for scenario faults (off = 0 S).
+#[derive(Debug)]
+pub struct SwitchDevice {
+    name: String,
+    a: usize,
+    b: usize,
+    closed: bool,
+    on_siemens: f64,
+    off_siemens: f64,
+    slots: [Slot; 4],
+}
+
+impl SwitchDevice {
+    pub fn new(
+        b: &mut Builder,
+        name: &str,
+        na: usize,
+        nb: usize,
+        closed: bool,
+        on_siemens: f64,
+        off_siemens: f64,
+    ) -> Self {
+        let slots = [b.slot(na, na), b.slot(na, nb), b.slot(nb, na), b.slot(nb, nb)];
+        SwitchDevice {
+            name: name.into(),
+            a: na,
+            b: nb,
+            closed,
+            on_siemens,
+            off_siemens,
+            slots,
+        }
+    }
+
+    fn siemens(&self) -> f64 {
+        if self.closed {
+            self.on_siemens
+        } else {
+            self.off_siemens
+        }
+    }
+}
+
+impl Device for SwitchDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, _ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        let i = self.siemens() * (y[self.a] - y[self.b]);
+        f[self.a] -= i;
+        f[self.b] += i;
+    }
+    fn jacobian(&self, _ctx: &Ctx, _y: &[f64], jac: &mut [f64]) {
+        let g = self.siemens();
+        jac[self.slots[0]] -= g;
+        jac[self.slots[1]] += g;
+        jac[self.slots[2]] += g;
+        jac[self.slots[3]] -= g;
+    }
+    fn branches(&self) -> Vec<Branch> {
+        vec![Branch {
+            a: self.a,
+            b: self.b,
+            kind: BranchKind::Conductive,
+        }]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        let v = y[self.a] - y[self.b];
+        let i = self.siemens() * v;
+        if index == 0 {
+            i
+        } else {
+            i * v
+        }
+    }
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+        let closed = match action {
+            Action::Open => false,
+            Action::Close => true,
+            other => return Err(format!("switch `{}` supports Open and Close, not {other:?}", self.name)),
+        };
+        let changed = closed != self.closed;
+        self.closed = closed;
+        Ok(Reaction {
+            schedule: None,
+            report: Some(if closed { "close" } else { "open" }.into()),
+            discontinuity: changed,
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Input channels (load profiles) as the engine sees them: value and slope
+//! at any time, and the corner times that must be breakpoints.
+//!
+//! Owns only the evaluation buffer; profile shapes live in `scenario`.
+
+use crate::compile::InputValue;
+
+/// A per-unit signal driving one input channel.
+pub trait InputSignal: Send + Sync + std::fmt::Debug {
+    fn value(&self, t: f64) -> f64;
+    /// Right-derivative at t.
+    fn slope(&self, t: f64) -> f64;
+    /// Times in [0, t_end] where the slope changes.
+    fn breakpoints(&self, t_end: f64) -> Vec<f64>;
+}
+
+/// Channels plus a reusable buffer of their values at one time.
+#[derive(Debug)]
+pub struct InputTable {
+    signals: Vec<Option<Box<dyn InputSignal>>>,
+    buffer: Vec<InputValue>,
+    buffer_time: f64,
+}
+
+impl InputTable {
+    /// `signals[k]` drives channel k; None holds it at 1.0 per unit.
+    pub fn new(signals: Vec<Option<Box<dyn InputSignal>>>) -> Self {
+        let n = signals.len();
+        InputTable {
+            signals,
+            buffer: vec![
+                InputValue {
+                    value: 1.0,
+                    slope: 0.0
+                };
+                n
+            ],
+            buffer_time: f64::NAN,
+        }
+    }
+
+    /// Values of all channels at t (cached for repeated calls at one t).
+    pub fn at(&mut self, t: f64) -> &[InputValue] {
+        if t != self.buffer_time {
+            for (slot, s) in self.buffer.iter_mut().zip(&self.signals) {
+                if let Some(s) = s {
+                    *slot = InputValue {
+                        value: s.value(t),
+                        slope: s.slope(t),
+                    };
+                }
+            }
+            self.buffer_time = t;
+        }
+        &self.buffer
+    }
+
+    /// All breakpoints of all channels in [0, t_end].
+    pub fn breakpoints(&self, t_end: f64) -> Vec<f64> {
+        self.signals.iter().flatten().flat_map(|s| s.breakpoints(t_end)).collect()
+    }
+}

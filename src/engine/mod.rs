@@ -1,0 +1,110 @@
+//! Time integration of a compiled model through events, and the DC
+//! operating point.
+//!
+//! `run::simulate` is the executor: it owns the time loop, breakpoints,
+//! state events and output sampling. The numerics sit behind it:
+//! `rodas` (the default stiff Rosenbrock method), `newton` (operating point
+//! and re-initialisation), `linear` (sparse LU) and `explicit` (the
+//! Dormand–Prince cross-check). Must not parse files or write output.
+
+pub mod explicit;
+pub mod inputs;
+pub mod linear;
+pub mod newton;
+pub mod rodas;
+pub mod run;
+
+pub use inputs::{InputSignal, InputTable};
+pub use run::{simulate, Observer};
+
+use crate::compile::Action;
+use crate::results::Quantity;
+
+/// How the run starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Start {
+    /// The DC steady state with the inputs at t = 0.
+    #[default]
+    OperatingPoint,
+    /// Every state at zero (algebraic unknowns made consistent).
+    Zero,
+}
+
+/// Integration method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Rodas4, stiff, for DAEs. The default.
+    #[default]
+    Rodas4,
+    /// Dormand–Prince 5(4), explicit; small non-stiff models and cross-checks.
+    DormandPrince,
+}
+
+/// A discrete action at a fixed time on one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledAction {
+    pub time: f64,
+    pub device: usize,
+    pub action: Action,
+}
+
+/// What a probe reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeSource {
+    /// Voltage of an unknown (a node).
+    Unknown(usize),
+    /// Signal `index` of device `device`.
+    Signal { device: usize, index: usize },
+}
+
+/// One recorded quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub name: String,
+    pub target: String,
+    pub quantity: Quantity,
+    pub nominal: Option<f64>,
+    pub source: ProbeSource,
+}
+
+/// Everything the engine needs besides the model.
+#[derive(Debug)]
+pub struct RunSpec {
+    pub duration: f64,
+    pub sample: f64,
+    pub start: Start,
+    pub rtol: f64,
+    pub atol: f64,
+    pub method: Method,
+    /// Upper bound on the step; None = the duration.
+    pub max_step: Option<f64>,
+    pub inputs: InputTable,
+    pub actions: Vec<ScheduledAction>,
+    pub probes: Vec<Probe>,
+}
+
+/// Why a run failed, with where and when.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("no DC operating point: {message}")]
+    NoEquilibrium { message: String, help: String },
+    #[error("at t = {time:.6e} s the step size fell below {step:.1e} s; `{unknown}` changes too fast (possible collapse or instability)")]
+    StepTooSmall { time: f64, step: f64, unknown: String },
+    #[error("at t = {time:.6e} s the linear solve failed ({source}); the circuit may be singular near `{unknown}`")]
+    Linear {
+        time: f64,
+        unknown: String,
+        #[source]
+        source: linear::LinearError,
+    },
+    #[error("at t = {time:.6e} s the algebraic equations could not be re-solved after an event; worst equation: `{unknown}`")]
+    Reinitialisation { time: f64, unknown: String },
+    #[error("at t = {time:.6e} s, event on `{component}`: {message}")]
+    Action { time: f64, component: String, message: String },
+    #[error("more than {limit} steps before t = {time:.6e} s; loosen rtol/atol or shorten the run")]
+    TooManySteps { time: f64, limit: u64 },
+    #[error("invalid run settings: {0}")]
+    Settings(String),
+    #[error("the explicit method failed at t = {time:.6e} s: {message}")]
+    Explicit { time: f64, message: String },
+}

@@ -1,0 +1,521 @@
+//! The executor: time loop with adaptive steps, breakpoints (scheduled
+//! actions, profile corners, device timers), state events located to a time
+//! tolerance, consistent re-initialisation, and sampling onto the output
+//! grid plus event instants.
+//!
+//! Owns the loop and the step-size policy. The method itself is in
+//! `rodas`; nonlinear solves in `newton`.
+
+use super::newton::Newton;
+use super::rodas::Rodas4;
+use super::{EngineError, Method, ProbeSource, RunSpec, Start};
+use crate::compile::{Ctx, Model, Reaction, UnknownKind};
+use crate::results::{Column, EventRecord, SolverStats, Waveforms};
+
+/// Progress reports from the loop (progress bars, logging).
+pub trait Observer {
+    fn progress(&mut self, t: f64, duration: f64);
+}
+
+const MAX_STEPS: u64 = 20_000_000;
+/// Residual tolerance for operating point and re-initialisation (absolute,
+/// in the unit of each equation: amperes for KCL, volts for constraints).
+const NEWTON_TOLERANCE: f64 = 1e-9;
+
+/// Runs a transient. The model's devices carry discrete state (switches,
+/// trips), so the model is taken mutably and left in its final state.
+pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn Observer>) -> Result<Waveforms, EngineError> {
+    validate(spec)?;
+    if spec.method == Method::DormandPrince {
+        return super::explicit::simulate(model, spec);
+    }
+    let size = model.n() + 1;
+    let mut newton = Newton::new(model).map_err(|e| linear_error(model, 0.0, 0, e))?;
+    let mut y = initial_state(model, spec, &mut newton)?;
+    let mut stepper = Rodas4::new(model).map_err(|e| linear_error(model, 0.0, 0, e))?;
+    let mut stats = SolverStats {
+        method: "Rodas4".into(),
+        unknowns: model.n(),
+        ..Default::default()
+    };
+
+    let duration = spec.duration;
+    let mut breakpoints: Vec<f64> = spec.inputs.breakpoints(duration);
+    breakpoints.extend(spec.actions.iter().map(|a| a.time));
+    breakpoints.push(duration);
+    breakpoints.retain(|t| *t > 0.0 && *t <= duration);
+    breakpoints.sort_by(f64::total_cmp);
+    breakpoints.dedup_by(|a, b| (*a - *b).abs() <= 1e-15 * duration.max(1.0));
+    let mut actions = spec.actions.clone();
+    actions.sort_by(|a, b| a.time.total_cmp(&b.time));
+    let mut next_action = 0usize;
+    // Actions at t = 0 apply before the first step.
+    let mut timers: Vec<(f64, usize, u64)> = Vec::new();
+    let mut events: Vec<EventRecord> = Vec::new();
+
+    let root_owner: Vec<(usize, usize)> = model
+        .devices
+        .iter()
+        .enumerate()
+        .flat_map(|(d, dev)| (0..dev.root_count()).map(move |k| (d, k)))
+        .collect();
+    let mut roots_old = vec![0.0; root_owner.len()];
+    let mut roots_new = vec![0.0; root_owner.len()];
+    let mut root_sign = vec![0i8; root_owner.len()];
+
+    let mut recorder = Recorder::new(spec, model);
+    let mut ydot = vec![0.0; size];
+    let mut y_sample = vec![0.0; size];
+    let mut t = 0.0;
+    let mut discontinuity = apply_due_actions(model, &mut actions, &mut next_action, 0.0, &mut y, &mut events)?;
+    if discontinuity {
+        reinitialise(model, spec, &mut newton, 0.0, &mut y)?;
+    }
+    eval_roots(model, spec, &root_owner, 0.0, &y, &mut roots_old);
+    for (k, g) in roots_old.iter().enumerate() {
+        root_sign[k] = if *g < 0.0 { -1 } else { 1 };
+        if *g < 0.0 {
+            let (d, idx) = root_owner[k];
+            let r = model.devices[d].on_root(idx, 0.0, false);
+            handle_reaction(model, d, 0.0, r, &mut timers, &mut events);
+        }
+    }
+    recorder.record(model, spec, 0.0, &y, &zero_derivative(size));
+
+    let h_restart = (duration * 1e-7).max(1e-12);
+    let max_step = spec.max_step.unwrap_or(duration).min(duration);
+    let mut h = h_restart;
+    let mut bp_index = 0usize;
+    let mut rejected_last = false;
+    let mut observer = observer;
+    while t < duration {
+        while bp_index < breakpoints.len() && breakpoints[bp_index] <= t {
+            bp_index += 1;
+        }
+        let mut target = breakpoints.get(bp_index).copied().unwrap_or(duration);
+        if let Some(&(tt, _, _)) = timers.iter().min_by(|a, b| a.0.total_cmp(&b.0)) {
+            target = target.min(tt.max(t));
+        }
+        h = h.min(max_step);
+        let remaining = target - t;
+        let landing = remaining <= h * 1.05 || remaining <= 1e-14 * duration;
+        if landing {
+            h = remaining;
+        }
+        if h <= 1e-14 * t.abs().max(duration) && !landing {
+            return Err(EngineError::StepTooSmall {
+                time: t,
+                step: h,
+                unknown: worst_unknown(model, &stepper),
+            });
+        }
+        let err = match stepper.step(model, &mut spec.inputs, t, h, &y, spec.rtol, spec.atol) {
+            Ok(e) if e.is_finite() => e,
+            Ok(_) => f64::INFINITY,
+            Err(e) => {
+                if h < 1e-13 * duration {
+                    return Err(linear_error(model, t, 0, e));
+                }
+                f64::INFINITY
+            }
+        };
+        stats.steps += 1;
+        if stats.steps > MAX_STEPS {
+            return Err(EngineError::TooManySteps { time: t, limit: MAX_STEPS });
+        }
+        if err > 1.0 {
+            stats.rejected_steps += 1;
+            let factor = if err.is_finite() { (0.9 * err.powf(-0.25)).clamp(0.1, 0.9) } else { 0.25 };
+            h *= factor;
+            rejected_last = true;
+            if h < 1e-15 * duration.max(t) {
+                return Err(EngineError::StepTooSmall {
+                    time: t,
+                    step: h,
+                    unknown: worst_unknown(model, &stepper),
+                });
+            }
+            continue;
+        }
+        // State events: find the earliest sign change inside the step.
+        let mut h_taken = h;
+        let mut crossed: Vec<usize> = Vec::new();
+        if !root_owner.is_empty() {
+            eval_roots(model, spec, &root_owner, t + h, &stepper.y_new, &mut roots_new);
+            let mut theta_min = 1.0;
+            for k in 0..root_owner.len() {
+                if sign_changed(root_sign[k], roots_new[k]) {
+                    let theta = locate_root(model, spec, &stepper, &y, t, h, &root_owner, k, root_sign[k]);
+                    if theta < theta_min - 1e-12 {
+                        theta_min = theta;
+                        crossed.clear();
+                    }
+                    if theta <= theta_min + 1e-12 {
+                        crossed.push(k);
+                    }
+                }
+            }
+            if !crossed.is_empty() && theta_min < 1.0 {
+                h_taken = (theta_min * h).max(1e-15 * duration);
+                // Re-take the step exactly to the event so the state there
+                // is a real step end, not an interpolant.
+                stepper
+                    .step(model, &mut spec.inputs, t, h_taken, &y, spec.rtol, spec.atol)
+                    .map_err(|e| linear_error(model, t, 0, e))?;
+            }
+        }
+        // Accept.
+        let t_new = if (t + h_taken - target).abs() <= 1e-14 * duration.max(1.0) { target } else { t + h_taken };
+        recorder.sample_interval(model, spec, &stepper, &y, t, t_new - t, &mut y_sample, &mut ydot);
+        t = t_new;
+        y.copy_from_slice(&stepper.y_new);
+        stats.function_evaluations = stepper.counters.function_evaluations;
+        let factor = (0.9 * err.max(1e-10).powf(-0.25)).clamp(0.2, if rejected_last { 1.0 } else { 6.0 });
+        rejected_last = false;
+        h = h_taken * factor;
+        if let Some(o) = observer.as_deref_mut() {
+            o.progress(t, duration);
+        }
+
+        discontinuity = false;
+        let mut reported = false;
+        for &k in &crossed {
+            stats.state_events += 1;
+            let rising = root_sign[k] < 0;
+            root_sign[k] = if rising { 1 } else { -1 };
+            let (d, idx) = root_owner[k];
+            let r = model.devices[d].on_root(idx, t, rising);
+            discontinuity |= r.discontinuity;
+            reported |= r.report.is_some();
+            handle_reaction(model, d, t, r, &mut timers, &mut events);
+        }
+        // Device timers due now.
+        let mut i = 0;
+        while i < timers.len() {
+            if timers[i].0 <= t + 1e-15 * duration.max(1.0) {
+                let (_, d, token) = timers.swap_remove(i);
+                let r = model.devices[d].on_timer(token, t, &y);
+                discontinuity |= r.discontinuity;
+                reported |= r.report.is_some();
+                handle_reaction(model, d, t, r, &mut timers, &mut events);
+            } else {
+                i += 1;
+            }
+        }
+        if t == target {
+            stats.breakpoints += 1;
+            let before = events.len();
+            discontinuity |= apply_due_actions(model, &mut actions, &mut next_action, t, &mut y, &mut events)?;
+            reported |= events.len() > before;
+        }
+        if discontinuity {
+            reinitialise(model, spec, &mut newton, t, &mut y)?;
+            h = h_restart;
+        }
+        if discontinuity || !crossed.is_empty() {
+            // Root signs restart from the new state.
+            eval_roots(model, spec, &root_owner, t, &y, &mut roots_old);
+            for (k, g) in roots_old.iter().enumerate() {
+                if *g != 0.0 && !crossed.contains(&k) {
+                    root_sign[k] = if *g < 0.0 { -1 } else { 1 };
+                }
+            }
+        }
+        if reported {
+            recorder.record_event_row(model, spec, t, &y, &zero_derivative(size));
+        }
+    }
+    stats.jacobian_evaluations = stepper.counters.jacobian_evaluations;
+    stats.factorizations = stepper.counters.factorizations;
+    stats.function_evaluations = stepper.counters.function_evaluations + newton.function_evaluations;
+    events.sort_by(|a, b| a.time.total_cmp(&b.time));
+    Ok(recorder.finish(events, stats))
+}
+
+fn validate(spec: &RunSpec) -> Result<(), EngineError> {
+    let bad = |what: &str| Err(EngineError::Settings(what.to_string()));
+    if !(spec.duration > 0.0 && spec.duration.is_finite()) {
+        return bad("duration must be positive");
+    }
+    if !(spec.sample > 0.0 && spec.sample <= spec.duration) {
+        return bad("sample must be positive and not longer than the duration");
+    }
+    if spec.duration / spec.sample > 5e7 {
+        return bad("more than 50 million samples: increase `sample`");
+    }
+    if !(spec.rtol > 0.0 && spec.rtol < 1.0 && spec.atol > 0.0) {
+        return bad("rtol must be in (0, 1) and atol positive");
+    }
+    Ok(())
+}
+
+fn zero_derivative(size: usize) -> Vec<f64> {
+    vec![0.0; size]
+}
+
+/// Initial guess for the operating point: declared bus nominals on their
+/// nodes, zero elsewhere.
+pub(crate) fn nominal_guess(model: &Model) -> Vec<f64> {
+    let mut y = vec![0.0; model.n() + 1];
+    for (name, &i) in &model.node_index {
+        if let Some(v) = model.nominal(name) {
+            y[i] = v;
+        }
+    }
+    y
+}
+
+pub(crate) fn initial_state(model: &Model, spec: &mut RunSpec, newton: &mut Newton) -> Result<Vec<f64>, EngineError> {
+    match spec.start {
+        Start::Zero => {
+            let mut y = vec![0.0; model.n() + 1];
+            reinitialise(model, spec, newton, 0.0, &mut y)?;
+            Ok(y)
+        }
+        Start::OperatingPoint => {
+            let mut y = nominal_guess(model);
+            if let Err(e) = newton.operating_point(model, &mut spec.inputs, 0.0, &mut y, NEWTON_TOLERANCE) {
+                return Err(EngineError::NoEquilibrium {
+                    message: format!(
+                        "Newton and pseudo-transient continuation did not converge; the equation of `{}` keeps a residual of {:.3e}",
+                        model.names[e.worst], e.residual
+                    ),
+                    help: "a constant-power load beyond what its source can deliver (P_max = V²/4R) has no equilibrium; reduce the load or the source impedance".into(),
+                });
+            }
+            let ctx = Ctx {
+                t: 0.0,
+                inputs: spec.inputs.at(0.0),
+            };
+            for d in &model.devices {
+                if let Err(message) = d.check_operating_point(&ctx, &y) {
+                    return Err(EngineError::NoEquilibrium {
+                        message: format!("`{}`: {message}", d.name()),
+                        help: "the network cannot deliver the demanded power at a regulated voltage (for an R–L source feeding a constant-power load, P_max = V²/4R); reduce the load or the source impedance".into(),
+                    });
+                }
+            }
+            Ok(y)
+        }
+    }
+}
+
+fn reinitialise(model: &Model, spec: &mut RunSpec, newton: &mut Newton, t: f64, y: &mut [f64]) -> Result<(), EngineError> {
+    newton
+        .reinitialise(model, &mut spec.inputs, t, y, NEWTON_TOLERANCE)
+        .map_err(|e| EngineError::Reinitialisation {
+            time: t,
+            unknown: model.names[e.worst].clone(),
+        })
+}
+
+fn apply_due_actions(
+    model: &mut Model,
+    actions: &mut [super::ScheduledAction],
+    next: &mut usize,
+    t: f64,
+    y: &mut [f64],
+    events: &mut Vec<EventRecord>,
+) -> Result<bool, EngineError> {
+    let mut discontinuity = false;
+    while *next < actions.len() && actions[*next].time <= t {
+        let a = &actions[*next];
+        let device = &mut model.devices[a.device];
+        let r = device.apply(&a.action, y).map_err(|message| EngineError::Action {
+            time: t,
+            component: device.name().to_string(),
+            message,
+        })?;
+        discontinuity |= r.discontinuity;
+        if let Some(what) = r.report {
+            events.push(EventRecord {
+                time: t,
+                target: device.name().to_string(),
+                what,
+            });
+        }
+        *next += 1;
+    }
+    Ok(discontinuity)
+}
+
+fn handle_reaction(model: &Model, device: usize, t: f64, r: Reaction, timers: &mut Vec<(f64, usize, u64)>, events: &mut Vec<EventRecord>) {
+    if let Some((at, token)) = r.schedule {
+        timers.push((at.max(t), device, token));
+    }
+    if let Some(what) = r.report {
+        events.push(EventRecord {
+            time: t,
+            target: model.devices[device].name().to_string(),
+            what,
+        });
+    }
+}
+
+fn eval_roots(model: &Model, spec: &mut RunSpec, owners: &[(usize, usize)], t: f64, y: &[f64], out: &mut [f64]) {
+    if owners.is_empty() {
+        return;
+    }
+    let ctx = Ctx { t, inputs: spec.inputs.at(t) };
+    let mut k = 0;
+    let mut buf = [0.0; 8];
+    for dev in &model.devices {
+        let n = dev.root_count();
+        if n == 0 {
+            continue;
+        }
+        dev.roots(&ctx, y, &mut buf[..n]);
+        out[k..k + n].copy_from_slice(&buf[..n]);
+        k += n;
+    }
+}
+
+fn sign_changed(old_sign: i8, new_value: f64) -> bool {
+    (old_sign < 0 && new_value > 0.0) || (old_sign > 0 && new_value < 0.0)
+}
+
+/// Bisection on the dense output for the crossing of root `k`; returns θ
+/// in (0, 1]. The time tolerance is 1e-12 of the step or 1e-15 s.
+#[allow(clippy::too_many_arguments)] // all of it is the step being searched
+fn locate_root(model: &Model, spec: &mut RunSpec, stepper: &Rodas4, y0: &[f64], t: f64, h: f64, owners: &[(usize, usize)], k: usize, old_sign: i8) -> f64 {
+    let (d, idx) = owners[k];
+    let dev = &model.devices[d];
+    let mut buf = vec![0.0; dev.root_count()];
+    let mut y = vec![0.0; y0.len()];
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..60 {
+        if (hi - lo) * h <= 1e-15_f64.max(1e-12 * h) {
+            break;
+        }
+        let mid = 0.5 * (lo + hi);
+        stepper.interpolate(y0, mid, &mut y);
+        let ctx = Ctx {
+            t: t + mid * h,
+            inputs: spec.inputs.at(t + mid * h),
+        };
+        dev.roots(&ctx, &y, &mut buf);
+        if sign_changed(old_sign, buf[idx]) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+fn worst_unknown(model: &Model, _stepper: &Rodas4) -> String {
+    // The stepper does not keep per-unknown errors across rejections; name
+    // the largest state as the most likely culprit.
+    model
+        .kinds
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, k)| matches!(k, UnknownKind::Node))
+        .map(|(i, _)| model.names[i].clone())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn linear_error(model: &Model, t: f64, column: usize, e: super::linear::LinearError) -> EngineError {
+    let unknown = match &e {
+        super::linear::LinearError::Singular { column } => model.names.get(column + 1).cloned(),
+        _ => model.names.get(column + 1).cloned(),
+    }
+    .unwrap_or_else(|| "?".into());
+    EngineError::Linear { time: t, unknown, source: e }
+}
+
+/// Collects samples on the uniform grid and at event instants.
+pub(crate) struct Recorder {
+    time: Vec<f64>,
+    columns: Vec<Column>,
+    sample: f64,
+    next_index: u64,
+    last_index: u64,
+}
+
+impl Recorder {
+    pub(crate) fn new(spec: &RunSpec, _model: &Model) -> Self {
+        let samples = (spec.duration / spec.sample).round() as u64;
+        let cap = samples as usize + 2;
+        Recorder {
+            time: Vec::with_capacity(cap),
+            columns: spec
+                .probes
+                .iter()
+                .map(|p| Column {
+                    name: p.name.clone(),
+                    target: p.target.clone(),
+                    quantity: p.quantity,
+                    nominal: p.nominal,
+                    values: Vec::with_capacity(cap),
+                })
+                .collect(),
+            sample: spec.sample,
+            next_index: 0,
+            last_index: samples,
+        }
+    }
+
+    fn grid_time(&self, k: u64, duration: f64) -> f64 {
+        if k == self.last_index {
+            duration
+        } else {
+            k as f64 * self.sample
+        }
+    }
+
+    pub(crate) fn record(&mut self, model: &Model, spec: &mut RunSpec, t: f64, y: &[f64], ydot: &[f64]) {
+        if self.time.last() == Some(&t) {
+            // A post-event row replaces the pre-event row at the same instant.
+            self.time.pop();
+            for c in &mut self.columns {
+                c.values.pop();
+            }
+        }
+        self.time.push(t);
+        let ctx = Ctx { t, inputs: spec.inputs.at(t) };
+        for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
+            let v = match p.source {
+                ProbeSource::Unknown(i) => y[i],
+                ProbeSource::Signal { device, index } => model.devices[device].signal(index, &ctx, y, ydot),
+            };
+            c.values.push(v);
+        }
+        while self.next_index <= self.last_index && self.grid_time(self.next_index, spec.duration) <= t + 1e-12 * self.sample {
+            self.next_index += 1;
+        }
+    }
+
+    pub(crate) fn record_event_row(&mut self, model: &Model, spec: &mut RunSpec, t: f64, y: &[f64], ydot: &[f64]) {
+        self.record(model, spec, t, y, ydot);
+    }
+
+    /// Records every grid point in (t, t + h] from the step's interpolant.
+    #[allow(clippy::too_many_arguments)] // the step and two scratch vectors
+    pub(crate) fn sample_interval(&mut self, model: &Model, spec: &mut RunSpec, stepper: &Rodas4, y0: &[f64], t: f64, h: f64, y: &mut [f64], ydot: &mut [f64]) {
+        while self.next_index <= self.last_index {
+            let ts = self.grid_time(self.next_index, spec.duration);
+            if ts > t + h + 1e-12 * self.sample {
+                break;
+            }
+            let theta = ((ts - t) / h).clamp(0.0, 1.0);
+            if theta >= 1.0 - 1e-12 {
+                y.copy_from_slice(&stepper.y_new);
+            } else {
+                stepper.interpolate(y0, theta, y);
+            }
+            stepper.interpolate_derivative(y0, h, theta, ydot);
+            self.record(model, spec, ts, y, ydot);
+        }
+    }
+
+    pub(crate) fn finish(self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
+        Waveforms {
+            time: self.time,
+            columns: self.columns,
+            events,
+            stats,
+        }
+    }
+}

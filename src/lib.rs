@@ -1,0 +1,21 @@
+//! busbar: stability and transient simulation of 800 VDC / 48 VDC power
+//! systems for AI data centres.
+//!
+//! Data flows through the modules in this order:
+//! `netlist` (circuit files → `FlatCircuit`) → `compile` (→ `Model`, a
+//! semi-explicit index-1 DAE M·y' = F(y, t) with a sparse analytic
+//! Jacobian) → `engine` (operating point and transient integration →
+//! `Waveforms`) → `analysis` (metrics) → `report` (CSV, JSON, tables, plots).
+//! `scenario` describes what to simulate: load profiles, events, recording.
+//! `components` holds one file per component: its schema and its equations.
+#![deny(unsafe_code)]
+
+pub mod components;
+pub mod compile;
+pub mod engine;
+pub mod error;
+pub mod glob;
+pub mod netlist;
+pub mod report;
+pub mod results;
+pub mod scenario;

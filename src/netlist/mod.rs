@@ -1,0 +1,109 @@
+//! Circuit files: RON schema, parameter expressions, subcircuits, `Repeat`
+//! and elaboration into a flat list of primitive components with
+//! hierarchical names.
+//!
+//! Owns everything between the text of `circuit.ron` and a `FlatCircuit`.
+//! Must not know component equations (`components`) or unknown numbering
+//! (`compile`).
+
+pub mod resolve;
+pub mod structure;
+pub mod value;
+
+use crate::components::ComponentSpec;
+use crate::error::SourceLocation;
+use std::path::PathBuf;
+
+pub use resolve::Resolver;
+pub use value::Num;
+
+/// Everything that can be wrong with a circuit file.
+#[derive(Debug, thiserror::Error)]
+pub enum NetlistError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid RON for the schema (syntax, unknown field, wrong type).
+    #[error("{location}: {message}")]
+    Syntax {
+        message: String,
+        location: SourceLocation,
+        /// The whole file text, so that the CLI can underline the span.
+        text: String,
+    },
+    /// A component's value or connection is impossible.
+    #[error("component `{component}`: {message}")]
+    Component {
+        component: String,
+        message: String,
+        help: Option<String>,
+        location: Option<SourceLocation>,
+        text: Option<String>,
+    },
+    /// An expression could not be evaluated.
+    #[error("component `{component}`, field `{field}`: cannot evaluate `{expression}`: {message}")]
+    Expression {
+        component: String,
+        field: String,
+        expression: String,
+        message: String,
+        location: Option<SourceLocation>,
+        text: Option<String>,
+    },
+}
+
+impl NetlistError {
+    /// A component-level error without a location yet; the elaborator adds
+    /// the location of the component's name in the file.
+    pub fn component(component: &str, message: impl Into<String>) -> Self {
+        NetlistError::Component {
+            component: component.to_string(),
+            message: message.into(),
+            help: None,
+            location: None,
+            text: None,
+        }
+    }
+
+    /// Same as [`NetlistError::component`] with a suggested fix.
+    pub fn component_help(component: &str, message: impl Into<String>, help: impl Into<String>) -> Self {
+        NetlistError::Component {
+            component: component.to_string(),
+            message: message.into(),
+            help: Some(help.into()),
+            location: None,
+            text: None,
+        }
+    }
+}
+
+/// A bus declared in the circuit: a node-name glob and its nominal voltage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusSpec {
+    pub pattern: String,
+    pub nominal: f64,
+}
+
+/// The elaborated circuit: primitive components with hierarchical names and
+/// every numeric field resolved.
+#[derive(Debug, Clone)]
+pub struct FlatCircuit {
+    pub name: String,
+    pub components: Vec<ComponentSpec>,
+    pub buses: Vec<BusSpec>,
+    /// Path of the circuit file, if it came from one.
+    pub file: Option<PathBuf>,
+}
+
+impl FlatCircuit {
+    /// Nominal voltage of `node` from the first matching bus glob.
+    pub fn nominal(&self, node: &str) -> Option<f64> {
+        self.buses
+            .iter()
+            .find(|b| crate::glob::matches(&b.pattern, node))
+            .map(|b| b.nominal)
+    }
+}

@@ -1,0 +1,1 @@
+//! Writers of results: CSV waveforms, JSON summaries, terminal tables and plots.

@@ -1,0 +1,81 @@
+//! Simulation results: sampled waveforms, fired events and solver
+//! statistics. The engine fills these; analysis and report read them.
+//!
+//! Owns only the data layout. Must not compute metrics or write files.
+
+use serde::Serialize;
+
+/// What a recorded column measures; decides units in tables and plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    Voltage,
+    Current,
+    Power,
+}
+
+impl Quantity {
+    pub fn unit(self) -> &'static str {
+        match self {
+            Quantity::Voltage => "V",
+            Quantity::Current => "A",
+            Quantity::Power => "W",
+        }
+    }
+}
+
+/// One recorded quantity sampled on `Waveforms::time`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    /// CSV header: `v(node)`, the bare bus name, `i(component)` or `p(component)`.
+    pub name: String,
+    /// The node or component it belongs to.
+    pub target: String,
+    pub quantity: Quantity,
+    /// Nominal voltage of the bus, for voltages on a declared bus.
+    pub nominal: Option<f64>,
+    pub values: Vec<f64>,
+}
+
+/// An event that happened during the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub time: f64,
+    /// Component or node concerned.
+    pub target: String,
+    /// What happened, e.g. "uvlo trip", "open", "fault cleared".
+    pub what: String,
+}
+
+/// Counters of the integrator's work, for reports and regression snapshots.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SolverStats {
+    pub method: String,
+    pub unknowns: usize,
+    pub steps: u64,
+    pub rejected_steps: u64,
+    pub function_evaluations: u64,
+    pub jacobian_evaluations: u64,
+    pub factorizations: u64,
+    pub breakpoints: u64,
+    pub state_events: u64,
+}
+
+/// Everything a transient run produces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waveforms {
+    /// Sample times: the uniform grid plus exact event instants, ascending.
+    pub time: Vec<f64>,
+    pub columns: Vec<Column>,
+    pub events: Vec<EventRecord>,
+    pub stats: SolverStats,
+}
+
+impl Waveforms {
+    /// The column called `name`, if recorded.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name || c.target == name && c.quantity == Quantity::Voltage)
+    }
+}

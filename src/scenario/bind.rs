@@ -1,0 +1,322 @@
+//! Binding a scenario to a circuit's names: load targets to load indices
+//! with their stagger delays, and existence checks for every event, record
+//! entry and limit target.
+//!
+//! Owns glob resolution against name lists, stagger order and the
+//! reproducible delay generator. Must not know how loads or components are
+//! modelled: it sees only their names.
+
+use super::locate::Seg::{self, Index, Key};
+use super::profile::LoadProfile;
+use super::record::Probe;
+use super::schema::{Event, Limit, Profile, Scenario, Stagger};
+use super::ScenarioError;
+use crate::glob;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// One load driven by the scenario: its index in the circuit's load list
+/// and its profile, stagger applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadBinding {
+    pub load: usize,
+    pub profile: LoadProfile,
+}
+
+impl Scenario {
+    /// Resolves every `loads` entry against `load_names`. Loads no entry
+    /// targets are absent from the result (they run at 1 pu); where two
+    /// entries match one load, the later entry wins. The result is sorted by
+    /// load index.
+    ///
+    /// Within one entry the matched loads are ordered by name, comparing
+    /// digit runs as numbers (`tray2` before `tray10`), so that the k-th load
+    /// of a stagger is the one a reader would count as k-th.
+    pub fn bind_loads(&self, load_names: &[String]) -> Result<Vec<LoadBinding>, ScenarioError> {
+        let mut slots: Vec<Option<LoadProfile>> = vec![None; load_names.len()];
+        for (i, spec) in self.loads.iter().enumerate() {
+            let mut matched: Vec<usize> = (0..load_names.len())
+                .filter(|&k| glob::matches(&spec.target, &load_names[k]))
+                .collect();
+            if matched.is_empty() {
+                let message = format!("load target {}", no_match(&spec.target, "load", load_names));
+                return Err(self.invalid(message, &[Key("loads"), Index(i), Key("target")]));
+            }
+            matched.sort_by(|&a, &b| natural_cmp(&load_names[a], &load_names[b]).then(a.cmp(&b)));
+            // One shared table per entry, however many loads follow it.
+            let table: Option<Arc<[(f64, f64)]>> = match &spec.profile {
+                Profile::Pwl(points) => Some(points.as_slice().into()),
+                Profile::Trace(trace) => Some(trace.samples.clone()),
+                Profile::Step(_) | Profile::Pulse(_) => None,
+            };
+            let mut delays = Delays::new(spec.stagger.as_ref());
+            for &load in &matched {
+                let delay = delays.next_delay();
+                slots[load] = Some(match &table {
+                    Some(t) => LoadProfile::with_table(t.clone(), delay),
+                    None => LoadProfile::new(&spec.profile, delay),
+                });
+            }
+        }
+        Ok(slots
+            .into_iter()
+            .enumerate()
+            .filter_map(|(load, profile)| profile.map(|profile| LoadBinding { load, profile }))
+            .collect())
+    }
+
+    /// Checks that every event target, `record` entry and limit target
+    /// names at least one existing component or node (globs allowed).
+    pub fn check_targets(
+        &self,
+        component_names: &[String],
+        node_names: &[String],
+    ) -> Result<(), ScenarioError> {
+        let lookup = Lookup {
+            components: component_names,
+            nodes: node_names,
+        };
+        for (i, event) in self.events.iter().enumerate() {
+            let (key, name, on_node) = match event {
+                Event::Fault { node, .. } => ("node", node, true),
+                Event::Trip { component, .. }
+                | Event::Open { component, .. }
+                | Event::Close { component, .. }
+                | Event::Set { component, .. } => ("component", component, false),
+            };
+            if let Err(why) = lookup.check(name, on_node) {
+                let message = format!("event {} (`{}`): {key} {why}", i + 1, event.kind());
+                return Err(self.invalid(message, &[Key("events"), Index(i), Key(key)]));
+            }
+        }
+        for (i, entry) in self.record.iter().enumerate() {
+            let path = [Key("record"), Index(i)];
+            let probe = Probe::parse(entry)
+                .map_err(|why| self.invalid(format!("record entry `{entry}`: {why}"), &path))?;
+            if let Err(why) = lookup.check(&probe.target, probe.kind.on_node()) {
+                let expected = if probe.kind.on_node() {
+                    "a node (`v(x)` and bare names record node voltages)"
+                } else {
+                    "a component (`i(x)` and `p(x)` record component currents and powers)"
+                };
+                let message = format!(
+                    "record entry `{entry}` expects {expected}, but `{}` {why}",
+                    probe.target
+                );
+                return Err(self.invalid(message, &path));
+            }
+        }
+        for (i, limit) in self.limits.iter().enumerate() {
+            let Some((key, name, on_node)) = limit_target(limit) else {
+                continue;
+            };
+            if let Err(why) = lookup.check(name, on_node) {
+                let message = format!("limit {} (`{}`): {key} {why}", i + 1, limit.kind());
+                return Err(self.invalid(message, &[Key("limits"), Index(i), Key(key)]));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn invalid(&self, message: String, path: &[Seg]) -> ScenarioError {
+        super::invalid_at(&self.path, &self.text, message, path)
+    }
+}
+
+fn limit_target(limit: &Limit) -> Option<(&'static str, &str, bool)> {
+    match limit {
+        Limit::MinVoltage { node, .. }
+        | Limit::Deviation { node, .. }
+        | Limit::Settling { node, .. }
+        | Limit::Ripple { node, .. }
+        | Limit::ImpedanceRatio { node, .. } => Some(("node", node, true)),
+        Limit::PhaseMargin { component, .. }
+        | Limit::GainMargin { component, .. }
+        | Limit::MaxCurrent { component, .. }
+        | Limit::RampRate { component, .. } => Some(("component", component, false)),
+        Limit::MinDamping { .. } => None,
+    }
+}
+
+struct Lookup<'a> {
+    components: &'a [String],
+    nodes: &'a [String],
+}
+
+impl Lookup<'_> {
+    /// Ok if `pattern` matches a node (`on_node`) or a component; else the
+    /// rest of a sentence saying so, with a hint when it names the other
+    /// kind.
+    fn check(&self, pattern: &str, on_node: bool) -> Result<(), String> {
+        let (pool, what, other, other_what) = if on_node {
+            (self.nodes, "node", self.components, "component")
+        } else {
+            (self.components, "component", self.nodes, "node")
+        };
+        if pool.iter().any(|n| glob::matches(pattern, n)) {
+            return Ok(());
+        }
+        let mut why = no_match(pattern, what, pool);
+        if other.iter().any(|n| glob::matches(pattern, n)) {
+            why.push_str(&format!(" (`{pattern}` is a {other_what})"));
+        }
+        Err(why)
+    }
+}
+
+/// "`x` matches no load; similar loads: a, b (18 in the circuit)".
+fn no_match(pattern: &str, what: &str, pool: &[String]) -> String {
+    if pool.is_empty() {
+        return format!("`{pattern}` matches no {what}: the circuit has no {what}s");
+    }
+    let literal: Vec<char> = pattern
+        .chars()
+        .filter(|c| !matches!(c, '*' | '?'))
+        .collect();
+    let mut ranked: Vec<(usize, &String)> = pool
+        .iter()
+        .map(|n| (edit_distance(&literal, n), n))
+        .collect();
+    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| natural_cmp(a.1, b.1)));
+    let shown: Vec<String> = ranked
+        .iter()
+        .take(5)
+        .map(|(_, n)| format!("`{n}`"))
+        .collect();
+    format!(
+        "`{pattern}` matches no {what}; similar {what}s: {} ({} in the circuit)",
+        shown.join(", "),
+        pool.len()
+    )
+}
+
+/// Levenshtein distance, for ranking suggestions.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Name order with digit runs compared as numbers: `tray2` < `tray10`.
+/// Ties (such as `a01` and `a1`) fall back to plain string order so the
+/// order is total.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a, b);
+    loop {
+        match (x.chars().next(), y.chars().next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(cx), Some(cy)) if cx.is_ascii_digit() && cy.is_ascii_digit() => {
+                let (dx, rx) = split_digits(x);
+                let (dy, ry) = split_digits(y);
+                let (nx, ny) = (dx.trim_start_matches('0'), dy.trim_start_matches('0'));
+                let order = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (x, y) = (rx, ry);
+            }
+            (Some(cx), Some(cy)) => {
+                if cx != cy {
+                    return cx.cmp(&cy);
+                }
+                (x, y) = (&x[cx.len_utf8()..], &y[cy.len_utf8()..]);
+            }
+        }
+    }
+}
+
+fn split_digits(s: &str) -> (&str, &str) {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// Stagger delays for the loads of one entry, in their sorted order.
+struct Delays {
+    stagger: Option<Stagger>,
+    k: usize,
+    rng: SplitMix64,
+}
+
+impl Delays {
+    fn new(stagger: Option<&Stagger>) -> Self {
+        let seed = match stagger {
+            Some(Stagger::Random(r)) => r.seed,
+            _ => 0,
+        };
+        Delays {
+            stagger: stagger.cloned(),
+            k: 0,
+            rng: SplitMix64(seed),
+        }
+    }
+
+    fn next_delay(&mut self) -> f64 {
+        let k = self.k;
+        self.k += 1;
+        match &self.stagger {
+            None => 0.0,
+            Some(Stagger::Stagger(p)) => {
+                let slot = p.phases.filter(|&n| n > 0).map_or(k, |n| k % n);
+                slot as f64 * p.seconds
+            }
+            Some(Stagger::Random(r)) => self.rng.next_unit() * r.seconds,
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): tiny, seedable with any u64 and
+/// fully specified, so delays are identical on every platform and version.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    fn next_unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        let mut names = vec!["tray10", "tray2", "tray1", "a", "tray02"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, ["a", "tray1", "tray02", "tray2", "tray10"]);
+    }
+
+    #[test]
+    fn splitmix_reference_values() {
+        // First outputs for seed 0 from the reference implementation.
+        let mut r = SplitMix64(0);
+        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn edit_distance_ranks() {
+        let t: Vec<char> = "tray.gpu".chars().collect();
+        assert!(edit_distance(&t, "tray1.gpu") < edit_distance(&t, "grid"));
+        assert_eq!(edit_distance(&[], "abc"), 3);
+    }
+}

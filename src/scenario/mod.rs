@@ -1,0 +1,203 @@
+//! Scenario files: what to simulate on a circuit (load profiles, events,
+//! overrides, recording) and what to check (limits, sweeps).
+//!
+//! Owns everything between the text of `scenario.ron` and a validated
+//! [`Scenario`] with its traces in memory, plus the per-unit profile
+//! arithmetic the engine calls on its hot path and the binding of targets
+//! to a circuit's names. Must not know component equations, the solver, or
+//! how limits and sweeps are evaluated: those only read the typed values
+//! defined here.
+
+mod bind;
+mod locate;
+mod profile;
+mod record;
+mod schema;
+mod trace;
+mod validate;
+
+pub use bind::LoadBinding;
+pub use profile::LoadProfile;
+pub use record::{Probe, ProbeKind};
+pub use schema::{
+    Distribution, Event, Limit, LoadSpec, MonteCarlo, Phased, Profile, Pulse, RandomDelay,
+    Scenario, Stagger, Start, Step, Sweep, Trace,
+};
+
+use crate::error::SourceLocation;
+use locate::Seg;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything that can be wrong with a scenario file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not valid RON for the schema: syntax, unknown field or variant,
+    /// missing field, wrong type.
+    #[error("{location}: {message}")]
+    Syntax {
+        message: String,
+        location: SourceLocation,
+        /// The whole file text, so that the CLI can underline the span.
+        text: String,
+    },
+    /// Well-formed but impossible: a negative time, an unordered table, a
+    /// name that matches nothing in the circuit.
+    #[error("{}{message}", location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default())]
+    Invalid {
+        message: String,
+        location: Option<SourceLocation>,
+        text: Option<String>,
+    },
+    /// A `Trace` CSV that cannot be used.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Trace {
+        path: PathBuf,
+        /// 1-based line in the CSV, when the problem is on one line.
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+/// Reads, parses and validates a scenario file and loads its traces.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_str(&text, path)
+}
+
+/// Like [`load`] with the text already in memory. `path` names the file in
+/// messages and anchors relative paths (circuit, traces).
+pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
+    let mut scenario: Scenario = options
+        .from_str(text)
+        .map_err(|e| syntax_error(e, text, path))?;
+    scenario.path = path.to_path_buf();
+    scenario.text = Arc::from(text);
+    if let Err(issue) = validate::validate(&scenario) {
+        return Err(invalid_at(path, text, issue.message, &issue.path));
+    }
+    load_traces(&mut scenario)?;
+    Ok(scenario)
+}
+
+impl Scenario {
+    /// The file this scenario was read from (empty if built in code).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The `circuit` field resolved against the scenario file's folder.
+    pub fn circuit_path(&self) -> Option<PathBuf> {
+        self.circuit.as_ref().map(|c| self.resolve(c))
+    }
+
+    /// Every scheduled event instant and every profile corner of every bound
+    /// load in `[0, duration]`, sorted and deduplicated: where the engine
+    /// must restart its integrator.
+    pub fn breakpoints(&self, bindings: &[LoadBinding]) -> Vec<f64> {
+        let mut out: Vec<f64> = self.events.iter().map(Event::at).collect();
+        for event in &self.events {
+            if let Event::Fault {
+                at,
+                clear_after: Some(c),
+                ..
+            } = event
+            {
+                out.push(at + c);
+            }
+        }
+        for binding in bindings {
+            out.extend(binding.profile.breakpoints(self.duration));
+        }
+        out.retain(|t| (0.0..=self.duration).contains(t));
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+
+    /// The parsed `record` entries, in file order.
+    pub fn probes(&self) -> Vec<Probe> {
+        self.record
+            .iter()
+            .filter_map(|e| Probe::parse(e).ok())
+            .collect()
+    }
+
+    fn resolve(&self, relative: &str) -> PathBuf {
+        let base = self.path.parent().unwrap_or_else(|| Path::new(""));
+        base.join(relative)
+    }
+}
+
+/// Reads every `Trace` CSV into its profile, once per distinct file and
+/// column pair.
+fn load_traces(scenario: &mut Scenario) -> Result<(), ScenarioError> {
+    type Key = (PathBuf, String, String);
+    let mut cache: Vec<(Key, trace::Samples)> = Vec::new();
+    let resolved: Vec<Option<PathBuf>> = scenario
+        .loads
+        .iter()
+        .map(|l| match &l.profile {
+            Profile::Trace(t) => Some(scenario.resolve(&t.file)),
+            _ => None,
+        })
+        .collect();
+    for (load, file) in scenario.loads.iter_mut().zip(resolved) {
+        let (Profile::Trace(trace), Some(file)) = (&mut load.profile, file) else {
+            continue;
+        };
+        let key = (file, trace.time.clone(), trace.value.clone());
+        if let Some((_, samples)) = cache.iter().find(|(k, _)| *k == key) {
+            trace.samples = samples.clone();
+            continue;
+        }
+        let samples = trace::read_trace(&key.0, &trace.time, &trace.value)?;
+        trace.samples = samples.clone();
+        cache.push((key, samples));
+    }
+    Ok(())
+}
+
+/// Converts ron's error, whose positions are 1-based (line, column in
+/// characters), into a byte span the CLI can underline.
+fn syntax_error(e: ron::error::SpannedError, text: &str, path: &Path) -> ScenarioError {
+    let start = locate::offset_of(text, e.span.start.line, e.span.start.col);
+    let mut end = locate::offset_of(text, e.span.end.line, e.span.end.col).max(start);
+    if end == start {
+        end = locate::next_char_end(text, start);
+    }
+    let mut location = locate::location(path, text, start, end);
+    // Keep ron's own line and column: they are what the message refers to,
+    // even where they point past the end of the text.
+    location.line = e.span.start.line;
+    location.column = e.span.start.col;
+    ScenarioError::Syntax {
+        message: e.code.to_string(),
+        location,
+        text: text.to_string(),
+    }
+}
+
+/// A semantic error located at `path` in `text` when that path can be found.
+fn invalid_at(file: &Path, text: &str, message: String, path: &[Seg]) -> ScenarioError {
+    let location =
+        locate::find(text, path).map(|(start, end)| locate::location(file, text, start, end));
+    ScenarioError::Invalid {
+        message,
+        location,
+        text: (!text.is_empty()).then(|| text.to_string()),
+    }
+}

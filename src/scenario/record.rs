@@ -1,0 +1,88 @@
+//! The syntax of `record` entries: `v(node)` or a bare node name for a
+//! voltage, `i(component)` for a current, `p(component)` for a power.
+//!
+//! Owns only the parsing of one entry. Must not decide which names exist
+//! (`bind`) or how a quantity is measured (the engine).
+
+/// What a record entry measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// A node voltage to ground.
+    Voltage,
+    /// A component's current, positive from its first terminal to its second.
+    Current,
+    /// A component's power.
+    Power,
+}
+
+impl ProbeKind {
+    /// Whether the target names a node (else a component).
+    pub fn on_node(self) -> bool {
+        self == ProbeKind::Voltage
+    }
+}
+
+/// One parsed `record` entry. `target` may be a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub kind: ProbeKind,
+    pub target: String,
+}
+
+impl Probe {
+    /// Parses `v(x)`, `i(x)`, `p(x)` (either case) or a bare node name `x`.
+    /// The error says what was expected.
+    pub fn parse(entry: &str) -> Result<Probe, String> {
+        let entry = entry.trim();
+        let expected = "expected `v(node)`, `i(component)`, `p(component)` or a bare node name";
+        let Some(open) = entry.find('(') else {
+            if entry.is_empty() || entry.contains(')') || entry.contains(char::is_whitespace) {
+                return Err(expected.to_string());
+            }
+            return Ok(Probe {
+                kind: ProbeKind::Voltage,
+                target: entry.to_string(),
+            });
+        };
+        let kind = match &entry[..open] {
+            "v" | "V" => ProbeKind::Voltage,
+            "i" | "I" => ProbeKind::Current,
+            "p" | "P" => ProbeKind::Power,
+            other => return Err(format!("unknown quantity `{other}`; {expected}")),
+        };
+        let target = entry[open + 1..]
+            .strip_suffix(')')
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.contains(['(', ')']))
+            .ok_or_else(|| expected.to_string())?;
+        Ok(Probe {
+            kind,
+            target: target.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_entries() {
+        let p = |s: &str| Probe::parse(s);
+        assert_eq!(p("bus800").map(|p| p.kind), Ok(ProbeKind::Voltage));
+        assert_eq!(
+            p("v(tray*.bus50)").map(|p| p.target),
+            Ok("tray*.bus50".to_string())
+        );
+        assert_eq!(p("I(grid)").map(|p| p.kind), Ok(ProbeKind::Current));
+        assert_eq!(
+            p("p( tray1.gpu )").map(|p| p.target),
+            Ok("tray1.gpu".to_string())
+        );
+        assert!(p("q(x)").is_err_and(|e| e.contains("unknown quantity `q`")));
+        assert!(p("i(x").is_err());
+        assert!(p("i()").is_err());
+        assert!(p("").is_err());
+        assert!(p("a b").is_err());
+    }
+}

@@ -1,0 +1,372 @@
+//! The scenario file's schema: the serde types a `Scenario(...)` RON file
+//! deserialises into.
+//!
+//! Owns field names, defaults and the shape of every variant. Must not hold
+//! validation rules (`validate`), profile arithmetic (`profile`) or anything
+//! that needs the circuit (`bind`). Every struct and enum denies unknown
+//! fields so that a misspelt field is an error instead of a silent default.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A parsed scenario: what to simulate on a circuit and what to check.
+///
+/// Built by [`crate::scenario::load`] or [`crate::scenario::parse_str`],
+/// which also validate it and load its traces; a value built any other way
+/// has not been checked.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    /// Circuit file as written, relative to the scenario file; see
+    /// [`Scenario::circuit_path`] for the resolved path.
+    #[serde(default)]
+    pub circuit: Option<String>,
+    /// Simulated time, seconds.
+    pub duration: f64,
+    /// Output grid spacing, seconds.
+    pub sample: f64,
+    #[serde(default)]
+    pub start: Start,
+    #[serde(default)]
+    pub rtol: Option<f64>,
+    #[serde(default)]
+    pub atol: Option<f64>,
+    #[serde(default)]
+    pub loads: Vec<LoadSpec>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+    /// Parameter or `component.field` overrides applied before elaboration.
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub overrides: BTreeMap<String, f64>,
+    /// Quantities to record; empty means every declared bus.
+    #[serde(default)]
+    pub record: Vec<String>,
+    #[serde(default)]
+    pub limits: Vec<Limit>,
+    #[serde(default)]
+    pub sweep: Option<Sweep>,
+    /// The scenario file itself, so that relative paths and later errors
+    /// (binding to a circuit) can refer back to it.
+    #[serde(skip)]
+    pub(crate) path: PathBuf,
+    /// The file's text, kept so that errors found after parsing can still
+    /// underline the offending entry.
+    #[serde(skip)]
+    pub(crate) text: Arc<str>,
+}
+
+/// Initial state of the transient run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Start {
+    /// DC steady state of the circuit at t = 0.
+    #[default]
+    OperatingPoint,
+    /// Every state starts at zero (cold start).
+    Zero,
+}
+
+/// One `loads` entry: which loads follow which per-unit profile.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSpec {
+    /// Load name or glob over hierarchical load names.
+    pub target: String,
+    pub profile: Profile,
+    #[serde(default)]
+    pub stagger: Option<Stagger>,
+}
+
+/// A per-unit demand profile, multiplied into each load's rated watts.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Profile {
+    Step(Step),
+    Pulse(Pulse),
+    /// `(t, pu)` corners, strictly increasing in t; constant outside.
+    Pwl(Vec<(f64, f64)>),
+    Trace(Trace),
+}
+
+/// A step from `from` to `to`, ramped linearly over `rise` seconds starting
+/// at `at` (`rise` = 0 is an ideal jump).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub from: f64,
+    pub to: f64,
+    pub at: f64,
+    #[serde(default)]
+    pub rise: f64,
+}
+
+/// A trapezoid train, the shape of synchronous training iterations.
+///
+/// Cycle k starts at `start + k·period`: a ramp low→high over `rise`, high
+/// until `duty·period` into the cycle, then a ramp back over `fall`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pulse {
+    pub low: f64,
+    pub high: f64,
+    pub period: f64,
+    pub duty: f64,
+    #[serde(default)]
+    pub rise: f64,
+    #[serde(default)]
+    pub fall: f64,
+    #[serde(default)]
+    pub start: f64,
+    /// Number of cycles; `None` repeats to the end of the run.
+    #[serde(default)]
+    pub cycles: Option<u64>,
+}
+
+/// A measured per-unit trace in a CSV file with a header row.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trace {
+    /// CSV path as written, relative to the scenario file.
+    pub file: String,
+    /// Header of the time column (seconds).
+    pub time: String,
+    /// Header of the per-unit value column.
+    pub value: String,
+    /// `(t, pu)` rows, filled when the scenario is loaded; shared because
+    /// thousands of loads may follow the same trace.
+    #[serde(skip)]
+    pub samples: Arc<[(f64, f64)]>,
+}
+
+/// Desynchronises the loads matched by one entry, taken in name order.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Stagger {
+    /// The k-th load is delayed by `(k mod phases)·seconds`.
+    Stagger(Phased),
+    /// Each load is delayed by a reproducible draw uniform in `[0, seconds)`.
+    Random(RandomDelay),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phased {
+    pub seconds: f64,
+    /// `None` keeps delaying every further load (no wrap-around).
+    #[serde(default)]
+    pub phases: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomDelay {
+    pub seconds: f64,
+    pub seed: u64,
+}
+
+/// A scheduled discrete event; every `at` is a solver breakpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Event {
+    Trip {
+        at: f64,
+        component: String,
+    },
+    Open {
+        at: f64,
+        component: String,
+    },
+    Close {
+        at: f64,
+        component: String,
+    },
+    /// A resistive fault from `node` to ground, cleared after `clear_after`
+    /// seconds if given, otherwise permanent.
+    Fault {
+        at: f64,
+        node: String,
+        ohms: f64,
+        #[serde(default)]
+        clear_after: Option<f64>,
+    },
+    /// Changes a component's numeric field, e.g. a source's `volts`.
+    Set {
+        at: f64,
+        component: String,
+        field: String,
+        value: f64,
+    },
+}
+
+impl Event {
+    pub fn at(&self) -> f64 {
+        match self {
+            Event::Trip { at, .. }
+            | Event::Open { at, .. }
+            | Event::Close { at, .. }
+            | Event::Fault { at, .. }
+            | Event::Set { at, .. } => *at,
+        }
+    }
+
+    /// The variant's name as written in the file, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Trip { .. } => "Trip",
+            Event::Open { .. } => "Open",
+            Event::Close { .. } => "Close",
+            Event::Fault { .. } => "Fault",
+            Event::Set { .. } => "Set",
+        }
+    }
+}
+
+/// A pass/fail criterion for `check`. Parsed and validated here; evaluated
+/// by the analysis.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Limit {
+    /// Fails if the node stays below `volts` for longer than `longer_than`
+    /// (any dip at all when `longer_than` is absent).
+    MinVoltage {
+        node: String,
+        volts: f64,
+        #[serde(default)]
+        longer_than: Option<f64>,
+    },
+    /// Band around the pre-event value, in % of nominal.
+    Deviation {
+        node: String,
+        max_percent: f64,
+    },
+    Settling {
+        node: String,
+        band_percent: f64,
+        within: f64,
+    },
+    /// Peak-to-peak ripple in `window` (seconds), the whole run if absent.
+    Ripple {
+        node: String,
+        max_pp_volts: f64,
+        #[serde(default)]
+        window: Option<(f64, f64)>,
+    },
+    MinDamping {
+        ratio: f64,
+    },
+    PhaseMargin {
+        component: String,
+        min_degrees: f64,
+    },
+    GainMargin {
+        component: String,
+        min_db: f64,
+    },
+    ImpedanceRatio {
+        node: String,
+        min_gm_db: f64,
+        min_pm_degrees: f64,
+    },
+    MaxCurrent {
+        component: String,
+        amps: f64,
+    },
+    RampRate {
+        component: String,
+        max_watts_per_second: f64,
+    },
+}
+
+impl Limit {
+    /// The variant's name as written in the file, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Limit::MinVoltage { .. } => "MinVoltage",
+            Limit::Deviation { .. } => "Deviation",
+            Limit::Settling { .. } => "Settling",
+            Limit::Ripple { .. } => "Ripple",
+            Limit::MinDamping { .. } => "MinDamping",
+            Limit::PhaseMargin { .. } => "PhaseMargin",
+            Limit::GainMargin { .. } => "GainMargin",
+            Limit::ImpedanceRatio { .. } => "ImpedanceRatio",
+            Limit::MaxCurrent { .. } => "MaxCurrent",
+            Limit::RampRate { .. } => "RampRate",
+        }
+    }
+}
+
+/// Repeated runs over parameter values. Parsed and validated here; run by
+/// the sweep driver.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Sweep {
+    /// Every combination of the listed values (Cartesian product).
+    Grid(#[serde(deserialize_with = "unique_keys")] BTreeMap<String, Vec<f64>>),
+    MonteCarlo(MonteCarlo),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonteCarlo {
+    pub samples: usize,
+    pub seed: u64,
+    #[serde(deserialize_with = "unique_keys")]
+    pub vary: BTreeMap<String, Distribution>,
+}
+
+/// How one parameter is drawn in a Monte Carlo sweep.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Distribution {
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Normal {
+        mean: f64,
+        std_dev: f64,
+    },
+    /// Uniform within ±`percent` of the parameter's value in the circuit.
+    Tolerance {
+        percent: f64,
+    },
+}
+
+/// Deserialises a map, rejecting a key that appears twice: with a plain map
+/// the later value would silently win, hiding a copy-paste slip.
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct UniqueKeys<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for UniqueKeys<V> {
+        type Value = BTreeMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map from names to values, e.g. { \"c_bus\": 2e-3 }")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, V>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate key `{key}`: each name may appear only once"
+                    )));
+                }
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+
+    deserializer.deserialize_map(UniqueKeys(PhantomData))
+}

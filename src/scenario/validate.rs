@@ -1,0 +1,260 @@
+//! Semantic checks of a parsed scenario that need no circuit: signs,
+//! orderings and ranges of every number, and the syntax of `record`
+//! entries.
+//!
+//! Owns the rules and their messages; each failure names the entry and the
+//! path of the offending field so that `mod` can point at it. Must not
+//! check names against a circuit (`bind`) or read files (`trace`).
+
+mod limits;
+
+use super::locate::Seg::{self, Index, Key};
+use super::record::Probe;
+use super::schema::{Event, Profile, Scenario, Stagger};
+use limits::{check_limit, check_sweep};
+
+/// A rule that failed: message and where in the file.
+pub(crate) struct Issue<'a> {
+    pub message: String,
+    pub path: Vec<Seg<'a>>,
+}
+
+type Check<'a> = Result<(), Issue<'a>>;
+
+fn issue<'a>(path: Vec<Seg<'a>>, message: String) -> Issue<'a> {
+    Issue { message, path }
+}
+
+/// Requires `x` finite and `rule` true, else fails with `what` (a phrase
+/// such as "must be > 0") at `path`.
+fn require<'a>(x: f64, rule: bool, what: &str, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
+    if x.is_finite() && rule {
+        return Ok(());
+    }
+    let name = match path.last() {
+        Some(Key(k)) => format!("`{k}`"),
+        _ => "value".to_string(),
+    };
+    let what = if x.is_finite() {
+        what
+    } else {
+        "must be a finite number"
+    };
+    Err(issue(path, format!("{context}{name} {what}, got {x}")))
+}
+
+fn finite<'a>(x: f64, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
+    require(x, true, "", context, path)
+}
+
+fn positive<'a>(x: f64, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
+    require(x, x > 0.0, "must be > 0", context, path)
+}
+
+fn non_negative<'a>(x: f64, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
+    require(x, x >= 0.0, "must be ≥ 0", context, path)
+}
+
+/// Every rule, in file order; the first failure is reported.
+pub(crate) fn validate(s: &Scenario) -> Check<'_> {
+    positive(s.duration, "", vec![Key("duration")])?;
+    positive(s.sample, "", vec![Key("sample")])?;
+    if s.sample > s.duration {
+        return Err(issue(
+            vec![Key("sample")],
+            format!(
+                "`sample` ({}) must not exceed `duration` ({}): the output grid would be empty",
+                s.sample, s.duration
+            ),
+        ));
+    }
+    for (key, tol) in [("rtol", s.rtol), ("atol", s.atol)] {
+        if let Some(x) = tol {
+            positive(x, "", vec![Key(key)])?;
+        }
+    }
+    for (i, load) in s.loads.iter().enumerate() {
+        let at = |rest: &[Seg<'static>]| [&[Key("loads"), Index(i)], rest].concat();
+        let ctx = format!("load `{}`: ", load.target);
+        if load.target.trim().is_empty() {
+            return Err(issue(
+                at(&[Key("target")]),
+                "load `target` must not be empty".into(),
+            ));
+        }
+        check_profile(&load.profile, &ctx, &at(&[Key("profile")]))?;
+        match &load.stagger {
+            Some(Stagger::Stagger(p)) => {
+                non_negative(p.seconds, &ctx, at(&[Key("stagger"), Key("seconds")]))?;
+                if p.phases == Some(0) {
+                    let msg = format!("{ctx}stagger `phases` must be at least 1");
+                    return Err(issue(at(&[Key("stagger"), Key("phases")]), msg));
+                }
+            }
+            Some(Stagger::Random(r)) => {
+                non_negative(r.seconds, &ctx, at(&[Key("stagger"), Key("seconds")]))?;
+            }
+            None => {}
+        }
+    }
+    for (i, event) in s.events.iter().enumerate() {
+        check_event(event, s.duration, i)?;
+    }
+    for (key, value) in &s.overrides {
+        finite(
+            *value,
+            &format!("override `{key}`: "),
+            vec![Key("overrides"), Key(key)],
+        )?;
+    }
+    for (i, entry) in s.record.iter().enumerate() {
+        if let Err(why) = Probe::parse(entry) {
+            return Err(issue(
+                vec![Key("record"), Index(i)],
+                format!("record entry `{entry}`: {why}"),
+            ));
+        }
+    }
+    for (i, limit) in s.limits.iter().enumerate() {
+        check_limit(limit, s.duration, i)?;
+    }
+    if let Some(sweep) = &s.sweep {
+        check_sweep(sweep)?;
+    }
+    Ok(())
+}
+
+fn check_profile<'a>(profile: &'a Profile, ctx: &str, path: &[Seg<'a>]) -> Check<'a> {
+    let at = |key: &'static str| [path, &[Key(key)]].concat();
+    match profile {
+        Profile::Step(s) => {
+            finite(s.from, ctx, at("from"))?;
+            finite(s.to, ctx, at("to"))?;
+            non_negative(s.at, ctx, at("at"))?;
+            non_negative(s.rise, ctx, at("rise"))?;
+        }
+        Profile::Pulse(p) => {
+            finite(p.low, ctx, at("low"))?;
+            finite(p.high, ctx, at("high"))?;
+            positive(p.period, ctx, at("period"))?;
+            require(
+                p.duty,
+                (0.0..=1.0).contains(&p.duty),
+                "must be within [0, 1]",
+                ctx,
+                at("duty"),
+            )?;
+            non_negative(p.rise, ctx, at("rise"))?;
+            non_negative(p.fall, ctx, at("fall"))?;
+            non_negative(p.start, ctx, at("start"))?;
+            let high_for = p.duty * p.period;
+            if p.rise > high_for {
+                let msg = format!(
+                    "{ctx}`rise` ({}) must fit in the high part of the period, duty·period = {high_for}",
+                    p.rise
+                );
+                return Err(issue(at("rise"), msg));
+            }
+            if high_for + p.fall > p.period {
+                let msg = format!(
+                    "{ctx}`fall` ({}) must end within the period: duty·period + fall = {} > period {}",
+                    p.fall,
+                    high_for + p.fall,
+                    p.period
+                );
+                return Err(issue(at("fall"), msg));
+            }
+            if p.cycles == Some(0) {
+                return Err(issue(
+                    at("cycles"),
+                    format!("{ctx}`cycles` must be at least 1"),
+                ));
+            }
+        }
+        Profile::Pwl(points) => {
+            if points.is_empty() {
+                return Err(issue(
+                    path.to_vec(),
+                    format!("{ctx}`Pwl` needs at least one (t, pu) point"),
+                ));
+            }
+            for (k, &(t, pu)) in points.iter().enumerate() {
+                let here = [path, &[Index(k)]].concat();
+                if !t.is_finite() || !pu.is_finite() {
+                    return Err(issue(
+                        here,
+                        format!("{ctx}Pwl point {k} ({t}, {pu}) must be finite"),
+                    ));
+                }
+                if k > 0 && t <= points[k - 1].0 {
+                    let msg = format!(
+                        "{ctx}Pwl times must increase strictly: point {k} has t = {t} after t = {}",
+                        points[k - 1].0
+                    );
+                    return Err(issue(here, msg));
+                }
+            }
+        }
+        Profile::Trace(t) => {
+            for (key, text) in [("file", &t.file), ("time", &t.time), ("value", &t.value)] {
+                if text.trim().is_empty() {
+                    return Err(issue(
+                        at(key),
+                        format!("{ctx}trace `{key}` must not be empty"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_event(event: &Event, duration: f64, i: usize) -> Check<'_> {
+    let at = |key: &'static str| vec![Key("events"), Index(i), Key(key)];
+    let ctx = format!("event {} (`{}`): ", i + 1, event.kind());
+    let time = event.at();
+    non_negative(time, &ctx, at("at"))?;
+    if time > duration {
+        let msg = format!("{ctx}`at` = {time} is after the end of the run (duration {duration}), so it would never happen");
+        return Err(issue(at("at"), msg));
+    }
+    let target = match event {
+        Event::Trip { component, .. }
+        | Event::Open { component, .. }
+        | Event::Close { component, .. } => ("component", component),
+        Event::Fault {
+            node,
+            ohms,
+            clear_after,
+            ..
+        } => {
+            positive(*ohms, &ctx, at("ohms"))?;
+            if let Some(c) = clear_after {
+                positive(*c, &ctx, at("clear_after"))?;
+            }
+            ("node", node)
+        }
+        Event::Set {
+            component,
+            field,
+            value,
+            ..
+        } => {
+            if field.trim().is_empty() {
+                return Err(issue(
+                    at("field"),
+                    format!("{ctx}`field` must not be empty"),
+                ));
+            }
+            finite(*value, &ctx, at("value"))?;
+            ("component", component)
+        }
+    };
+    if target.1.trim().is_empty() {
+        return Err(issue(
+            at(target.0),
+            format!("{ctx}`{}` must not be empty", target.0),
+        ));
+    }
+    Ok(())
+}
