@@ -232,6 +232,11 @@ fn profile_rules() {
             (6, 58),
         ),
         ("Step(from: 0, to: inf, at: 0)", "finite", (6, 25)),
+        (
+            "Pulse(low: 0, high: 1, period: 1e-9, duty: 0.5)",
+            "50000000 cycles in the run",
+            (6, 34),
+        ),
     ];
     for (profile, needle, at) in cases {
         let (m, loc) = invalid(&load(profile));

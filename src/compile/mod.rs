@@ -7,9 +7,11 @@
 
 mod builder;
 mod device;
+mod lints;
 mod topology;
 
 pub use builder::{Builder, UnknownKind, GROUND, TRASH};
+pub use lints::lints;
 pub use device::{Action, Branch, BranchKind, Ctx, Device, InputValue, Reaction, SignalKind, Slot};
 
 use crate::components::ComponentSpec;

@@ -101,7 +101,7 @@ pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) 
         .iter()
         .enumerate()
         .flat_map(|(d, dev)| dev.branches().into_iter().map(move |br| (d, br)))
-        .filter(|(_, br)| is_node(br.a) && is_node(br.b))
+        .filter(|(_, br)| br.a != br.b && is_node(br.a) && is_node(br.b))
         .collect();
     let node_name = |i: usize| b.names[i].clone();
 

@@ -6,16 +6,42 @@
 //! Must not know component equations (`components`) or unknown numbering
 //! (`compile`).
 
+pub mod elaborate;
+pub mod expr;
+pub mod locate;
+mod overrides;
+pub mod params;
 pub mod resolve;
+pub mod schema;
 pub mod structure;
 pub mod value;
 
 use crate::components::ComponentSpec;
 use crate::error::SourceLocation;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
+pub use elaborate::elaborate;
 pub use resolve::Resolver;
+pub use schema::{parse_circuit, Circuit, Subcircuit};
 pub use value::Num;
+
+/// Reads, parses and elaborates a circuit file. `overrides` maps parameter
+/// names (`"p_rack"`) or component fields (`"cbus.farads"`, globs allowed
+/// in the component part: `"*.c50.farads"`) to values.
+pub fn load(path: &Path, overrides: &BTreeMap<String, f64>) -> Result<FlatCircuit, NetlistError> {
+    let text = std::fs::read_to_string(path).map_err(|source| NetlistError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_str(&text, path, overrides)
+}
+
+/// Parses and elaborates circuit text; `path` names the file in messages.
+pub fn parse_str(text: &str, path: &Path, overrides: &BTreeMap<String, f64>) -> Result<FlatCircuit, NetlistError> {
+    let circuit = parse_circuit(text, path)?;
+    elaborate(circuit, overrides, Some(path), Some(text))
+}
 
 /// Everything that can be wrong with a circuit file.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +79,18 @@ pub enum NetlistError {
         location: Option<SourceLocation>,
         text: Option<String>,
     },
+    /// A circuit parameter could not be evaluated (bad expression, unknown
+    /// name, cycle).
+    #[error("parameter `{name}`: {message}")]
+    Parameter {
+        name: String,
+        message: String,
+        location: Option<SourceLocation>,
+        text: Option<String>,
+    },
+    /// An override names no parameter and no component field.
+    #[error("override `{key}`: {message}")]
+    Override { key: String, message: String },
 }
 
 impl NetlistError {

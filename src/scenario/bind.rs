@@ -99,10 +99,7 @@ impl Scenario {
                 } else {
                     "a component (`i(x)` and `p(x)` record component currents and powers)"
                 };
-                let message = format!(
-                    "record entry `{entry}` expects {expected}, but `{}` {why}",
-                    probe.target
-                );
+                let message = format!("record entry `{entry}` expects {expected}, but {why}");
                 return Err(self.invalid(message, &path));
             }
         }

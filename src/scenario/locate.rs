@@ -1,8 +1,8 @@
 //! Finding places in a scenario's text: ron positions to byte offsets, and
 //! a field path (`loads[2].profile.rise`) to the span that wrote it.
 //!
-//! Owns a small RON tokenizer that knows strings and comments, used only to
-//! point semantic errors at their source. It is a best-effort locator for
+//! Owns navigation over the tokens of `tokens`, used only to point
+//! semantic errors at their source. It is a best-effort locator for
 //! text that already parsed, never a second parser: when it cannot find a
 //! path it returns `None` and the error simply has no location. Must not
 //! decide what is valid.
@@ -90,7 +90,6 @@ pub(crate) fn find(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
     }
     Some((entry.first()?.start, entry.last()?.end))
 }
-
 
 /// Skips `#![enable(...)]` attributes before the top-level value.
 fn skip_attributes(tokens: &[Tok]) -> &[Tok] {
@@ -195,7 +194,7 @@ fn field<'t>(text: &str, tokens: &'t [Tok], key: &str) -> Option<(&'t [Tok], &'t
         let raw = &text[name.start..name.end];
         let named = match name.kind {
             Kind::Ident => raw == key,
-            Kind::Str => raw.len() >= 2 && &raw[1..raw.len() - 1] == key,
+            Kind::Str => raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) == Some(key),
             _ => false,
         };
         (named && colon.kind == Kind::Colon && part.len() > 2).then(|| (part, &part[2..]))
@@ -230,6 +229,25 @@ mod tests {
         let (s, _) = find(TEXT, &rise).expect("path found");
         let loc = location(Path::new("f"), TEXT, s, s + 4);
         assert_eq!((loc.line, loc.column), (5, 56));
+    }
+
+    #[test]
+    fn tolerates_any_text() {
+        use Seg::*;
+        let odd = "é\"ç\\\" r#\"x\" b\"/* ({[ 'é";
+        for text in [TEXT, odd] {
+            for (i, _) in text.char_indices() {
+                for path in [
+                    &[Key("loads"), Index(1), Key("profile")][..],
+                    &[Key("ç")],
+                    &[Index(3)],
+                ] {
+                    let _ = find(&text[i..], path);
+                    let _ = find(&text[..i], path);
+                }
+                let _ = location(Path::new("f"), text, i + 1, i);
+            }
+        }
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn non_negative<'a>(x: f64, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
     require(x, x >= 0.0, "must be ≥ 0", context, path)
 }
 
-/// Every rule, in file order; the first failure is reported.
+/// Every rule, section by section; the first failure is reported.
 pub(crate) fn validate(s: &Scenario) -> Check<'_> {
     positive(s.duration, "", vec![Key("duration")])?;
     positive(s.sample, "", vec![Key("sample")])?;
@@ -63,7 +63,7 @@ pub(crate) fn validate(s: &Scenario) -> Check<'_> {
         return Err(issue(
             vec![Key("sample")],
             format!(
-                "`sample` ({}) must not exceed `duration` ({}): the output grid would be empty",
+                "`sample` ({}) must not exceed `duration` ({}): the output grid would hold only t = 0",
                 s.sample, s.duration
             ),
         ));
@@ -82,7 +82,7 @@ pub(crate) fn validate(s: &Scenario) -> Check<'_> {
                 "load `target` must not be empty".into(),
             ));
         }
-        check_profile(&load.profile, &ctx, &at(&[Key("profile")]))?;
+        check_profile(&load.profile, s.duration, &ctx, &at(&[Key("profile")]))?;
         match &load.stagger {
             Some(Stagger::Stagger(p)) => {
                 non_negative(p.seconds, &ctx, at(&[Key("stagger"), Key("seconds")]))?;
@@ -124,7 +124,16 @@ pub(crate) fn validate(s: &Scenario) -> Check<'_> {
     Ok(())
 }
 
-fn check_profile<'a>(profile: &'a Profile, ctx: &str, path: &[Seg<'a>]) -> Check<'a> {
+/// Cycles of one `Pulse` within the run: each is four integrator restarts,
+/// so a mistyped period (µs for ms) must fail here rather than stall a run.
+const MAX_PULSE_CYCLES: f64 = 1e6;
+
+fn check_profile<'a>(
+    profile: &'a Profile,
+    duration: f64,
+    ctx: &str,
+    path: &[Seg<'a>],
+) -> Check<'a> {
     let at = |key: &'static str| [path, &[Key(key)]].concat();
     match profile {
         Profile::Step(s) => {
@@ -169,6 +178,15 @@ fn check_profile<'a>(profile: &'a Profile, ctx: &str, path: &[Seg<'a>]) -> Check
                     at("cycles"),
                     format!("{ctx}`cycles` must be at least 1"),
                 ));
+            }
+            let in_run = ((duration - p.start) / p.period).ceil().max(0.0);
+            let cycles = p.cycles.map_or(in_run, |n| in_run.min(n as f64));
+            if cycles > MAX_PULSE_CYCLES {
+                let msg = format!(
+                    "{ctx}`period` {} gives {cycles:.0} cycles in the run; at most {MAX_PULSE_CYCLES:.0} are supported",
+                    p.period
+                );
+                return Err(issue(at("period"), msg));
             }
         }
         Profile::Pwl(points) => {

@@ -1,0 +1,159 @@
+//! The commands: each validates its arguments, calls the library and
+//! prints or writes results.
+
+use super::args::{Cli, Command};
+use super::diagnostics;
+use busbar::report;
+use busbar::study::{self, Prepared};
+use miette::{IntoDiagnostic, Report, WrapErr};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub fn run(cli: Cli) -> Result<ExitCode, Report> {
+    match cli.command {
+        Command::Simulate {
+            circuit,
+            scenario,
+            output,
+            plot,
+        } => simulate(&circuit, &scenario, &output, plot, cli.quiet, cli.json),
+        Command::Validate { circuit, set } => validate(&circuit, &set, cli.json),
+        Command::Export {
+            circuit,
+            scenario,
+            spice,
+            spice_output,
+            reltol,
+        } => export(&circuit, scenario.as_deref(), &spice, &spice_output, reltol),
+    }
+}
+
+/// Progress bar on stderr, only when stderr is a terminal.
+struct Progress(indicatif::ProgressBar);
+
+impl busbar::engine::Observer for Progress {
+    fn progress(&mut self, t: f64, duration: f64) {
+        self.0.set_position((t / duration * 1000.0) as u64);
+    }
+}
+
+fn simulate(circuit: &Path, scenario: &Path, output: &Path, plot: bool, quiet: bool, json: bool) -> Result<ExitCode, Report> {
+    let started = Instant::now();
+    let scenario = busbar::scenario::load(scenario).map_err(diagnostics::scenario)?;
+    let mut prepared: Prepared = study::prepare(Some(circuit), scenario).map_err(diagnostics::study)?;
+    let mut progress = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(1000);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Progress(bar)
+    });
+    let observer = progress.as_mut().map(|p| p as &mut dyn busbar::engine::Observer);
+    let waveforms = prepared.run(observer).map_err(diagnostics::study)?;
+    if let Some(p) = progress {
+        p.0.finish_and_clear();
+    }
+    let wall = started.elapsed().as_secs_f64();
+    std::fs::create_dir_all(output)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot create output folder {}", output.display()))?;
+    report::write_atomic(&output.join("waveforms.csv"), &report::waveforms_csv(&waveforms))
+        .into_diagnostic()
+        .wrap_err("cannot write waveforms.csv")?;
+    let summary = report::summary_json(&prepared.circuit.name, &prepared.scenario.name, &waveforms, Some(wall));
+    let summary_text = serde_json::to_string_pretty(&summary).into_diagnostic()?;
+    report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
+        .into_diagnostic()
+        .wrap_err("cannot write summary.json")?;
+    if plot {
+        let figures = report::waveform_figures(&waveforms);
+        report::write_figures(output, &figures)
+            .into_diagnostic()
+            .wrap_err("cannot write plots")?;
+    }
+    if json {
+        println!("{summary_text}");
+    } else if !quiet {
+        println!(
+            "{} — {}: {} unknowns, {:.3} s wall",
+            prepared.circuit.name,
+            prepared.scenario.name,
+            prepared.model.n(),
+            wall
+        );
+        print!("{}", report::summary_table(&waveforms));
+        println!("outputs in {}", output.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_overrides(set: &[String]) -> Result<BTreeMap<String, f64>, Report> {
+    let mut out = BTreeMap::new();
+    for s in set {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| miette::miette!("`--set {s}`: expected NAME=VALUE"))?;
+        let v: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| miette::miette!("`--set {s}`: `{v}` is not a number"))?;
+        out.insert(k.trim().to_string(), v);
+    }
+    Ok(out)
+}
+
+fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Report> {
+    let overrides = parse_overrides(set)?;
+    let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
+    let model = busbar::compile::compile(&flat).map_err(diagnostics::compile)?;
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &flat.components {
+        *kinds.entry(c.kind()).or_default() += 1;
+    }
+    let lints = busbar::compile::lints(&flat, &model);
+    if json {
+        let v = serde_json::json!({
+            "circuit": flat.name,
+            "components": flat.components.len(),
+            "by_kind": kinds,
+            "nodes": model.node_index.len(),
+            "unknowns": model.n(),
+            "states": model.states(),
+            "jacobian_nonzeros": model.pattern.row_idx.len(),
+            "warnings": lints,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).into_diagnostic()?);
+    } else {
+        println!("{}: ok", flat.name);
+        println!("  components  {}", flat.components.len());
+        for (k, n) in &kinds {
+            println!("    {k:<14}{n}");
+        }
+        println!("  nodes       {}", model.node_index.len());
+        println!("  unknowns    {} ({} differential, {} algebraic)", model.n(), model.states(), model.n() - model.states());
+        println!("  jacobian    {} nonzeros", model.pattern.row_idx.len());
+        for l in &lints {
+            println!("  warning: {l}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(circuit: &Path, scenario: Option<&Path>, spice: &Path, spice_output: &Path, reltol: f64) -> Result<ExitCode, Report> {
+    let scenario = scenario
+        .map(|s| busbar::scenario::load(s).map_err(diagnostics::scenario))
+        .transpose()?;
+    let overrides = scenario.as_ref().map(|s| s.overrides.clone()).unwrap_or_default();
+    let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
+    let options = busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario.as_ref());
+    let deck = busbar::export::spice::spice_deck(&flat, scenario.as_ref(), &options)
+        .map_err(|e| miette::miette!("cannot export to SPICE: {e}"))?;
+    report::write_atomic(spice, deck.as_bytes())
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", spice.display()))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,22 @@
+//! Command-line front end: argument definitions (`args`), command
+//! implementations (`commands`) and error rendering (`diagnostics`).
+//!
+//! Owns the process boundary only: no numerics, no file formats.
+
+mod args;
+mod commands;
+mod diagnostics;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+pub fn main() -> ExitCode {
+    let args = args::Cli::parse();
+    match commands::run(args) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The RON schema of a circuit file (`Circuit(...)`) and its parsing into
+//! typed structs, with syntax errors turned into located messages.
+//!
+//! Owns the top-level and subcircuit structure only. Component schemas
+//! belong to `components`, `Instance`/`Repeat` to `structure`; expanding
+//! anything belongs to `elaborate`.
+
+use super::locate::{location_at, syntax_span};
+use super::{NetlistError, Num};
+use crate::components::ComponentSpec;
+use ron::extensions::Extensions;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+
+/// A whole circuit file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Circuit {
+    /// Display name; defaults to the file name.
+    #[serde(default)]
+    pub name: String,
+    /// Top-level parameters, usable in every expression of the file.
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub params: BTreeMap<String, Num>,
+    /// Node-name globs with their nominal voltage.
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub buses: BTreeMap<String, BusDecl>,
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub subcircuits: BTreeMap<String, Subcircuit>,
+    pub components: Vec<ComponentSpec>,
+}
+
+/// `(nominal: 800.0)`: a bus's nominal voltage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusDecl {
+    pub nominal: Num,
+}
+
+/// `Subcircuit(ports: ["in"], params: {...}, components: [...], buses: {...})`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subcircuit {
+    /// Node names bound to the instantiating circuit's nodes.
+    #[serde(default)]
+    pub ports: Vec<String>,
+    /// Parameters with their defaults; an `Instance` may override them.
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub params: BTreeMap<String, Num>,
+    /// Bus globs relative to each instance (`bus50` → `tray3.bus50`).
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub buses: BTreeMap<String, BusDecl>,
+    pub components: Vec<ComponentSpec>,
+}
+
+/// A map in which a repeated key is an error: the second definition of a
+/// parameter must not silently replace the first.
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct UniqueVisitor<V>(PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for UniqueVisitor<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map from names to values, such as { \"a\": 1.0 }")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!("`{key}` is defined twice in this map")));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(UniqueVisitor(PhantomData))
+}
+
+/// The RON options every circuit file is read with: `Some(..)` may be
+/// left out, and `Resistor(name: ...)` needs no extra parentheses.
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
+}
+
+/// Parses a circuit file's text. `path` is only used in messages.
+pub fn parse_circuit(text: &str, path: &Path) -> Result<Circuit, NetlistError> {
+    ron_options().from_str::<Circuit>(text).map_err(|e| {
+        let span = syntax_span(text, &e.span);
+        NetlistError::Syntax {
+            message: syntax_message(&e.code),
+            location: location_at(text, path, span),
+            text: text.to_string(),
+        }
+    })
+}
+
+/// ron's message, reworded where it does not say what was expected.
+fn syntax_message(code: &ron::Error) -> String {
+    use ron::Error as E;
+    match code {
+        E::ExpectedComma => "expected `,` between items, or a closing bracket".to_string(),
+        E::Eof => "unexpected end of file: a bracket or string is not closed".to_string(),
+        E::MissingStructField { field, outer } => match outer {
+            Some(outer) => format!("missing field `{field}` in `{outer}`"),
+            None => format!("missing field `{field}`"),
+        },
+        E::DuplicateStructField { field, outer } => match outer {
+            Some(outer) => format!("field `{field}` is given twice in `{outer}`"),
+            None => format!("field `{field}` is given twice"),
+        },
+        E::ExceededRecursionLimit => {
+            "the file nests too deeply (more than 128 levels of brackets)".to_string()
+        }
+        other => other.to_string(),
+    }
+}

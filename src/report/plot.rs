@@ -1,0 +1,254 @@
+//! Waveform figures as PNG and SVG: the public entry points of plotting,
+//! the embedded font, rendering to memory and writing figure files.
+//!
+//! Text is rendered with DejaVu Sans compiled into the binary and registered
+//! with plotters' ab_glyph backend, so plots need no system fonts and the
+//! same waveforms always give the same bytes on every machine.
+//!
+//! Owns backend set-up, font registration and figure file names. Must not
+//! decide grouping (`groups`), data scaling (`series`) or layout (`draw`).
+
+use super::atomic::write_atomic;
+use super::draw::{draw_figure, HEIGHT, WIDTH};
+use super::groups::{plan_figures, unique_stem, FigurePlan};
+use super::png::encode_rgb;
+use super::series::{figure_data, FigureData};
+use crate::results::Waveforms;
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// DejaVu Sans (Bitstream Vera licence, see `assets/fonts/LICENSE-DejaVu.txt`).
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT_REGISTERED: OnceLock<bool> = OnceLock::new();
+
+/// One rendered figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// File stem, safe on common file systems and unique within one run,
+    /// e.g. `bus800` or `tray_bus50`.
+    pub name: String,
+    /// Human-readable title, e.g. `Voltage: tray#.bus50 (18 signals)`.
+    pub title: String,
+    pub png: Vec<u8>,
+    pub svg: String,
+}
+
+/// Why a figure could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error("the embedded plot font could not be loaded")]
+    Font,
+    #[error("cannot draw figure `{figure}`: {message}")]
+    Draw { figure: String, message: String },
+}
+
+/// Registers the embedded font as "sans-serif" once per process; plotters'
+/// default text style uses that family.
+fn ensure_font() -> Result<(), PlotError> {
+    let ok = *FONT_REGISTERED
+        .get_or_init(|| register_font("sans-serif", FontStyle::Normal, FONT_BYTES).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(PlotError::Font)
+    }
+}
+
+/// Renders one figure per bus group (voltages whose names differ only in
+/// digits share a figure), plus one for currents and one for powers when
+/// recorded. 1200×700 px; the same waveforms give byte-identical output.
+/// No recorded columns give no figures.
+///
+/// Rendering happens in memory with a font compiled into the binary, so it
+/// cannot fail on user data; a figure that fails anyway (a defect, caught
+/// by the tests) is left out. Use [`try_waveform_figures`] to see the error.
+pub fn waveform_figures(w: &Waveforms) -> Vec<Figure> {
+    if ensure_font().is_err() {
+        return Vec::new();
+    }
+    plan_figures(&w.columns)
+        .iter()
+        .filter_map(|plan| render_plan(w, plan).ok())
+        .collect()
+}
+
+/// Like [`waveform_figures`], but reports the first figure that could not
+/// be rendered instead of leaving it out.
+pub fn try_waveform_figures(w: &Waveforms) -> Result<Vec<Figure>, PlotError> {
+    ensure_font()?;
+    plan_figures(&w.columns)
+        .iter()
+        .map(|plan| render_plan(w, plan))
+        .collect()
+}
+
+/// Renders one planned figure to PNG and SVG.
+fn render_plan(w: &Waveforms, plan: &FigurePlan) -> Result<Figure, PlotError> {
+    let data = figure_data(w, plan);
+    let draw_error = |message: String| PlotError::Draw {
+        figure: plan.title.clone(),
+        message,
+    };
+    let rgb = render_rgb(&data).map_err(draw_error)?;
+    let png = encode_rgb(WIDTH, HEIGHT, &rgb)
+        .ok_or_else(|| draw_error("bitmap size mismatch".to_string()))?;
+    let svg = render_svg(&data).map_err(draw_error)?;
+    Ok(Figure {
+        name: plan.stem.clone(),
+        title: plan.title.clone(),
+        png,
+        svg,
+    })
+}
+
+/// Writes `<name>.png` and `<name>.svg` for every figure into `dir`
+/// (created if missing), each atomically, and returns the paths written.
+/// Names are sanitised again and made unique, so figures built by hand
+/// cannot escape `dir` or overwrite each other.
+pub fn write_figures(dir: &Path, figures: &[Figure]) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut used = HashSet::new();
+    let mut paths = Vec::with_capacity(2 * figures.len());
+    for figure in figures {
+        let stem = unique_stem(&figure.name, &mut used);
+        for (ext, bytes) in [
+            ("png", figure.png.as_slice()),
+            ("svg", figure.svg.as_bytes()),
+        ] {
+            let path = dir.join(format!("{stem}.{ext}"));
+            write_atomic(&path, bytes)?;
+            paths.push(path);
+        }
+    }
+    Ok(paths)
+}
+
+/// Renders a figure into a raw RGB8 buffer of `WIDTH × HEIGHT` pixels.
+pub(crate) fn render_rgb(data: &FigureData) -> Result<Vec<u8>, String> {
+    ensure_font().map_err(|e| e.to_string())?;
+    let mut buffer = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    {
+        let backend = BitMapBackend::<plotters::backend::RGBPixel>::with_buffer_and_format(
+            &mut buffer,
+            (WIDTH, HEIGHT),
+        )
+        .map_err(|e| e.to_string())?;
+        let root = backend.into_drawing_area();
+        draw_figure(&root, data).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(buffer)
+}
+
+fn render_svg(data: &FigureData) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        draw_figure(&root, data).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Renders every planned figure of `w` to raw RGB buffers, named by stem.
+#[cfg(test)]
+pub(crate) fn waveform_bitmaps(w: &Waveforms) -> Result<Vec<(String, Vec<u8>)>, String> {
+    plan_figures(&w.columns)
+        .iter()
+        .map(|plan| Ok((plan.stem.clone(), render_rgb(&figure_data(w, plan))?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::png::decode::decode_rgb;
+    use crate::results::{Column, EventRecord, Quantity, SolverStats};
+
+    fn sample() -> Waveforms {
+        let time: Vec<f64> = (0..=500).map(|i| f64::from(i) * 1e-4).collect();
+        let bus: Vec<f64> = time
+            .iter()
+            .map(|&t| {
+                if t < 0.01 {
+                    800.0
+                } else {
+                    800.0 - 30.0 * (-(t - 0.01) / 4e-3).exp() * (2e3 * (t - 0.01)).cos()
+                }
+            })
+            .collect();
+        let mut columns = vec![Column {
+            name: "bus800".into(),
+            target: "bus800".into(),
+            quantity: Quantity::Voltage,
+            nominal: Some(800.0),
+            values: bus.clone(),
+        }];
+        for k in 1..=18 {
+            columns.push(Column {
+                name: format!("tray{k}.bus50"),
+                target: format!("tray{k}.bus50"),
+                quantity: Quantity::Voltage,
+                nominal: Some(50.0),
+                values: bus.iter().map(|v| v / 16.0 - 0.01 * f64::from(k)).collect(),
+            });
+        }
+        Waveforms {
+            time,
+            columns,
+            events: vec![EventRecord {
+                time: 0.01,
+                target: "tray*.gpu".into(),
+                what: "load step".into(),
+            }],
+            stats: SolverStats::default(),
+        }
+    }
+
+    fn non_white(rgb: &[u8]) -> usize {
+        rgb.chunks_exact(3)
+            .filter(|p| *p != [255, 255, 255])
+            .count()
+    }
+
+    #[test]
+    fn bitmaps_have_ink_and_png_decodes_to_the_same_pixels() -> Result<(), String> {
+        let w = sample();
+        let bitmaps = waveform_bitmaps(&w)?;
+        assert_eq!(bitmaps.len(), 2);
+        let figures = try_waveform_figures(&w).map_err(|e| e.to_string())?;
+        assert!(figures == waveform_figures(&w));
+        for ((stem, rgb), figure) in bitmaps.iter().zip(&figures) {
+            assert_eq!(stem, &figure.name);
+            let ink = non_white(rgb);
+            assert!(ink > 5_000, "{stem}: only {ink} non-white pixels");
+            // A curve pixel in the plot: the trace colour appears.
+            assert!(rgb.chunks_exact(3).any(|p| p == [31, 119, 180]));
+            let decoded = decode_rgb(&figure.png)?;
+            assert_eq!((decoded.width, decoded.height), (WIDTH, HEIGHT));
+            assert!(decoded.rgb == *rgb, "{stem}: PNG does not round-trip");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn odd_data_still_renders() -> Result<(), PlotError> {
+        let mut w = sample();
+        w.time.truncate(1);
+        w.columns[0].values = vec![f64::NAN; 3];
+        w.columns[1].values.clear();
+        w.events.push(EventRecord {
+            time: f64::NAN,
+            target: "x".into(),
+            what: "nan time".into(),
+        });
+        assert_eq!(try_waveform_figures(&w)?.len(), 2);
+        w.columns.clear();
+        assert!(try_waveform_figures(&w)?.is_empty());
+        Ok(())
+    }
+}

@@ -1,0 +1,303 @@
+//! Turns a figure plan into drawable data: scaled to display units, split
+//! at missing samples, thinned to the plot resolution, with axis ranges,
+//! event markers and legend text decided.
+//!
+//! Owns what is drawn, in plot coordinates. Must not call plotters (see
+//! `draw`) or group columns (see `groups`).
+
+use super::groups::{FigurePlan, Trace};
+use super::scale::{decimate, finite_range, finite_segments, padded, time_unit, value_unit};
+use super::units::{eng, eng_time};
+use crate::results::{Quantity, Waveforms};
+
+/// Points per series kept after thinning: about two per horizontal pixel.
+const BUCKETS: usize = 1000;
+/// Events closer than this fraction of the time axis share one marker.
+const EVENT_MERGE_FRACTION: f64 = 2e-3;
+/// Markers beyond this many only clutter the figure.
+const MAX_EVENT_MARKERS: usize = 40;
+
+pub(crate) type Segment = Vec<(f64, f64)>;
+
+/// Everything `draw` needs for one figure, in display units.
+#[derive(Debug, Clone)]
+pub(crate) struct FigureData {
+    pub title: String,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub x_desc: String,
+    pub y_desc: String,
+    pub traces: Vec<TraceData>,
+    pub nominal: Option<(f64, String)>,
+    pub events: Vec<EventMarker>,
+    /// Events not drawn because there were too many.
+    pub hidden_events: usize,
+    pub notes: Vec<String>,
+    /// Shown in the plot area when there is nothing to draw.
+    pub empty_message: Option<String>,
+}
+
+/// One legend entry with its colour index.
+#[derive(Debug, Clone)]
+pub(crate) struct TraceData {
+    pub label: String,
+    pub color: usize,
+    pub kind: TraceKind,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum TraceKind {
+    Line(Vec<Segment>),
+    /// Min/max band: lower and upper curves over the same sample segments.
+    Band(Vec<(Segment, Segment)>),
+}
+
+/// A dashed vertical line for one or more events at (nearly) one time.
+#[derive(Debug, Clone)]
+pub(crate) struct EventMarker {
+    pub x: f64,
+    pub number: usize,
+    /// Description of the first event, e.g. `10.00 ms tray*.gpu: load step`.
+    pub first: String,
+    /// How many more events share this marker.
+    pub merged: usize,
+}
+
+impl EventMarker {
+    /// Legend text, e.g. `10.00 ms tray*.gpu: load step (+17)`.
+    pub fn text(&self) -> String {
+        if self.merged == 0 {
+            self.first.clone()
+        } else {
+            format!("{} (+{})", self.first, self.merged)
+        }
+    }
+}
+
+/// Prepares the data of one planned figure.
+pub(crate) fn figure_data(w: &Waveforms, plan: &FigurePlan) -> FigureData {
+    let (t0, t1) = finite_range(w.time.iter().copied()).unwrap_or((0.0, 0.0));
+    // A single sample has no span; its time still suggests a unit.
+    let x_unit = time_unit(if t1 > t0 { t1 - t0 } else { t1.abs() });
+    let xs: Vec<f64> = w.time.iter().map(|t| t / x_unit.divisor).collect();
+
+    let member_values = plan
+        .columns
+        .iter()
+        .filter_map(|&c| w.columns.get(c))
+        .flat_map(|c| c.values.iter().take(w.time.len()).copied());
+    let data_range = finite_range(member_values);
+    let nominal = plan.nominal.filter(|n| n.is_finite());
+    let (lo, hi) = match (data_range, nominal) {
+        (Some((lo, hi)), Some(n)) => (lo.min(n), hi.max(n)),
+        (Some(r), None) => r,
+        (None, Some(n)) => (n, n),
+        (None, None) => (0.0, 0.0),
+    };
+    let y_unit = value_unit(lo.abs().max(hi.abs()), plan.quantity.unit());
+    let (y0, y1) = padded(lo / y_unit.divisor, hi / y_unit.divisor, 0.06);
+    let (x0, x1) = padded(t0 / x_unit.divisor, t1 / x_unit.divisor, 0.0);
+
+    let scaled = |c: usize| -> Vec<f64> {
+        w.columns
+            .get(c)
+            .map(|col| col.values.iter().map(|v| v / y_unit.divisor).collect())
+            .unwrap_or_default()
+    };
+    let traces = plan
+        .traces
+        .iter()
+        .enumerate()
+        .map(|(color, trace)| match trace {
+            Trace::Line { column, label } => TraceData {
+                label: label.clone(),
+                color,
+                kind: TraceKind::Line(
+                    finite_segments(&xs, &scaled(*column))
+                        .iter()
+                        .map(|s| decimate(s, BUCKETS))
+                        .collect(),
+                ),
+            },
+            Trace::Envelope { columns, label } => TraceData {
+                label: label.clone(),
+                color,
+                kind: TraceKind::Band(band(&xs, columns, &scaled)),
+            },
+        })
+        .collect();
+
+    let (events, hidden_events) = event_markers(w, x_unit.divisor, (x0, x1));
+    FigureData {
+        title: plan.title.clone(),
+        x_range: (x0, x1),
+        y_range: (y0, y1),
+        x_desc: format!("time [{}]", x_unit.unit),
+        y_desc: format!("{} [{}]", quantity_word(plan.quantity), y_unit.unit),
+        traces,
+        nominal: nominal.map(|n| {
+            (
+                n / y_unit.divisor,
+                format!("nominal {}", eng(n, plan.quantity.unit())),
+            )
+        }),
+        events,
+        hidden_events,
+        notes: plan.notes.clone(),
+        empty_message: data_range
+            .is_none()
+            .then(|| "no finite samples".to_string()),
+    }
+}
+
+fn quantity_word(q: Quantity) -> &'static str {
+    match q {
+        Quantity::Voltage => "voltage",
+        Quantity::Current => "current",
+        Quantity::Power => "power",
+    }
+}
+
+/// Per-sample min and max across `columns`, split where no column has a
+/// finite value, each curve thinned separately so its extremes survive.
+fn band(
+    xs: &[f64],
+    columns: &[usize],
+    scaled: &dyn Fn(usize) -> Vec<f64>,
+) -> Vec<(Segment, Segment)> {
+    let n = xs.len();
+    let mut lower = vec![f64::NAN; n];
+    let mut upper = vec![f64::NAN; n];
+    // One column at a time: a hall can have tens of thousands of buses.
+    for &c in columns {
+        for (k, &v) in scaled(c).iter().take(n).enumerate() {
+            if v.is_finite() {
+                lower[k] = if lower[k].is_nan() {
+                    v
+                } else {
+                    lower[k].min(v)
+                };
+                upper[k] = if upper[k].is_nan() {
+                    v
+                } else {
+                    upper[k].max(v)
+                };
+            }
+        }
+    }
+    // lower and upper are finite at the same samples, so segments pair up.
+    finite_segments(xs, &lower)
+        .into_iter()
+        .zip(finite_segments(xs, &upper))
+        .map(|(lo, hi)| (decimate(&lo, BUCKETS), decimate(&hi, BUCKETS)))
+        .collect()
+}
+
+/// Groups events that would overlap on the time axis into numbered markers.
+fn event_markers(w: &Waveforms, divisor: f64, (x0, x1): (f64, f64)) -> (Vec<EventMarker>, usize) {
+    let merge = (x1 - x0) * EVENT_MERGE_FRACTION;
+    let mut events: Vec<_> = w
+        .events
+        .iter()
+        .filter(|e| e.time.is_finite())
+        .map(|e| (e.time / divisor, e))
+        .filter(|(x, _)| (x0..=x1).contains(x))
+        .collect();
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut markers: Vec<EventMarker> = Vec::new();
+    let mut group_start = f64::NEG_INFINITY;
+    let mut hidden = 0usize;
+    for (x, e) in events {
+        if x - group_start <= merge {
+            if let Some(m) = markers.last_mut() {
+                m.merged += 1;
+                continue;
+            }
+        }
+        if markers.len() == MAX_EVENT_MARKERS {
+            hidden += 1;
+            continue;
+        }
+        group_start = x;
+        markers.push(EventMarker {
+            x,
+            number: markers.len() + 1,
+            first: format!("{} {}: {}", eng_time(e.time), e.target, e.what),
+            merged: 0,
+        });
+    }
+    (markers, hidden)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::groups::plan_figures;
+    use crate::results::{Column, EventRecord, SolverStats};
+
+    fn waveforms(values: Vec<f64>) -> Waveforms {
+        let n = values.len();
+        Waveforms {
+            time: (0..n).map(|i| i as f64 * 1e-5).collect(),
+            columns: vec![Column {
+                name: "bus800".into(),
+                target: "bus800".into(),
+                quantity: Quantity::Voltage,
+                nominal: Some(800.0),
+                values,
+            }],
+            events: vec![
+                EventRecord {
+                    time: 2e-5,
+                    target: "a".into(),
+                    what: "x".into(),
+                },
+                EventRecord {
+                    time: 2e-5,
+                    target: "b".into(),
+                    what: "y".into(),
+                },
+                EventRecord {
+                    time: 2e-5,
+                    target: "c".into(),
+                    what: "z".into(),
+                },
+                EventRecord {
+                    time: 1.0,
+                    target: "late".into(),
+                    what: "outside".into(),
+                },
+            ],
+            stats: SolverStats::default(),
+        }
+    }
+
+    #[test]
+    fn scales_ranges_and_events() {
+        let w = waveforms(vec![800.0, 790.0, f64::NAN, 805.0, 800.0]);
+        let plan = &plan_figures(&w.columns)[0];
+        let d = figure_data(&w, plan);
+        assert_eq!(d.x_desc, "time [µs]");
+        assert_eq!(d.y_desc, "voltage [V]");
+        assert!(d.y_range.0 < 790.0 && d.y_range.1 > 805.0);
+        assert_eq!(
+            d.nominal.as_ref().map(|n| n.1.as_str()),
+            Some("nominal 800.0 V")
+        );
+        assert!(matches!(&d.traces[0].kind, TraceKind::Line(s) if s.len() == 2));
+        assert_eq!(d.events.len(), 1);
+        assert_eq!(d.events[0].text(), "20.00 µs a: x (+2)");
+        assert!(d.empty_message.is_none());
+    }
+
+    #[test]
+    fn odd_data_gives_a_drawable_figure() {
+        for values in [vec![], vec![f64::NAN], vec![5.0]] {
+            let w = waveforms(values);
+            let plan = &plan_figures(&w.columns)[0];
+            let d = figure_data(&w, plan);
+            assert!(d.x_range.0 < d.x_range.1 && d.y_range.0 < d.y_range.1);
+            assert!(d.x_range.0.is_finite() && d.y_range.1.is_finite());
+        }
+    }
+}

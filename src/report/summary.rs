@@ -1,0 +1,197 @@
+//! The machine-readable run summary (`summary.json`): per-column extremes,
+//! events and solver statistics.
+//!
+//! Owns the JSON schema of the summary. Must not write files or judge
+//! limits; verdicts come from the analysis and check code.
+
+use super::stats::{time_span, ColumnStats};
+use crate::results::{EventRecord, Quantity, SolverStats, Waveforms};
+use serde::Serialize;
+
+/// The whole summary. Field order here is the key order in the output when
+/// this struct is serialised directly (`serde_json::to_vec_pretty(&summary)`),
+/// which keeps diffs of committed summaries readable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary<'a> {
+    pub circuit: &'a str,
+    pub scenario: &'a str,
+    /// Wall-clock run time; left out when unknown so tests can compare
+    /// summaries byte for byte.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wall_seconds: Option<f64>,
+    pub samples: usize,
+    pub t_start: Option<f64>,
+    pub t_end: Option<f64>,
+    pub columns: Vec<ColumnSummary<'a>>,
+    pub events: &'a [EventRecord],
+    pub solver: &'a SolverStats,
+}
+
+/// Summary of one recorded column. Values are `null` when the column has
+/// no samples (or the value is NaN, which JSON cannot carry).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnSummary<'a> {
+    pub name: &'a str,
+    pub quantity: Quantity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nominal: Option<f64>,
+    pub initial: Option<f64>,
+    pub min: Option<f64>,
+    pub t_min: Option<f64>,
+    pub max: Option<f64>,
+    pub t_max: Option<f64>,
+    #[serde(rename = "final")]
+    pub last: Option<f64>,
+    /// (min − nominal)/nominal in %, for voltages on a bus with a nominal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_deviation_pct: Option<f64>,
+    /// (max − nominal)/nominal in %, for voltages on a bus with a nominal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_deviation_pct: Option<f64>,
+}
+
+impl<'a> Summary<'a> {
+    /// Builds the summary of one run.
+    pub fn new(
+        circuit: &'a str,
+        scenario: &'a str,
+        w: &'a Waveforms,
+        wall_seconds: Option<f64>,
+    ) -> Self {
+        let span = time_span(w);
+        Summary {
+            circuit,
+            scenario,
+            wall_seconds,
+            samples: w.time.len(),
+            t_start: span.map(|s| s.0),
+            t_end: span.map(|s| s.1),
+            columns: w
+                .columns
+                .iter()
+                .map(|c| {
+                    let stats = ColumnStats::of(&w.time, c);
+                    let deviation = if c.quantity == Quantity::Voltage {
+                        stats.deviation_percent(c.nominal)
+                    } else {
+                        None
+                    };
+                    let (min_dev, max_dev) = deviation.unwrap_or((None, None));
+                    ColumnSummary {
+                        name: &c.name,
+                        quantity: c.quantity,
+                        nominal: c.nominal,
+                        initial: stats.initial,
+                        min: stats.min.map(|m| m.value),
+                        t_min: stats.min.map(|m| m.time),
+                        max: stats.max.map(|m| m.value),
+                        t_max: stats.max.map(|m| m.time),
+                        last: stats.last,
+                        min_deviation_pct: min_dev,
+                        max_deviation_pct: max_dev,
+                    }
+                })
+                .collect(),
+            events: &w.events,
+            solver: &w.stats,
+        }
+    }
+}
+
+/// The run summary as a JSON value.
+///
+/// Note that `serde_json::Value` objects sort their keys; to keep the
+/// documented field order in a file, serialise [`Summary`] directly.
+pub fn summary_json(
+    circuit_name: &str,
+    scenario_name: &str,
+    w: &Waveforms,
+    wall_seconds: Option<f64>,
+) -> serde_json::Value {
+    let summary = Summary::new(circuit_name, scenario_name, w, wall_seconds);
+    // Cannot fail: every map key is a string and NaN becomes null.
+    serde_json::to_value(summary).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Column;
+
+    fn waveforms() -> Waveforms {
+        Waveforms {
+            time: vec![0.0, 0.001, 0.002],
+            columns: vec![
+                Column {
+                    name: "bus800".into(),
+                    target: "bus800".into(),
+                    quantity: Quantity::Voltage,
+                    nominal: Some(800.0),
+                    values: vec![800.0, 760.0, 808.0],
+                },
+                Column {
+                    name: "p(load)".into(),
+                    target: "load".into(),
+                    quantity: Quantity::Power,
+                    nominal: None,
+                    values: vec![f64::NAN, 1.0, 2.0],
+                },
+                Column {
+                    name: "i(none)".into(),
+                    target: "none".into(),
+                    quantity: Quantity::Current,
+                    nominal: None,
+                    values: vec![],
+                },
+            ],
+            events: vec![EventRecord {
+                time: 0.001,
+                target: "load".into(),
+                what: "step".into(),
+            }],
+            stats: SolverStats {
+                method: "esdirk34".into(),
+                steps: 42,
+                ..SolverStats::default()
+            },
+        }
+    }
+
+    #[test]
+    fn fields_and_deviation() {
+        let w = waveforms();
+        let v = summary_json("rack", "step", &w, None);
+        assert_eq!(v["circuit"], "rack");
+        assert!(v.get("wall_seconds").is_none());
+        let bus = &v["columns"][0];
+        assert_eq!(bus["quantity"], "voltage");
+        assert_eq!(bus["min"], 760.0);
+        assert_eq!(bus["t_min"], 0.001);
+        assert_eq!(bus["final"], 808.0);
+        assert_eq!(bus["min_deviation_pct"], -5.0);
+        assert_eq!(bus["max_deviation_pct"], 1.0);
+        let power = &v["columns"][1];
+        assert!(power["initial"].is_null());
+        assert_eq!(power["min"], 1.0);
+        assert!(power.get("nominal").is_none());
+        assert!(v["columns"][2]["max"].is_null());
+        assert_eq!(v["events"][0]["what"], "step");
+        assert_eq!(v["solver"]["steps"], 42);
+        assert_eq!(
+            summary_json("rack", "step", &w, Some(1.5))["wall_seconds"],
+            1.5
+        );
+    }
+
+    #[test]
+    fn struct_keeps_key_order_and_is_deterministic() {
+        let w = waveforms();
+        let a = serde_json::to_string(&Summary::new("rack", "step", &w, None)).unwrap_or_default();
+        let b = serde_json::to_string(&Summary::new("rack", "step", &w, None)).unwrap_or_default();
+        assert_eq!(a, b);
+        assert!(a.starts_with(r#"{"circuit":"rack","scenario":"step","samples":3,"#));
+        let name = a.find(r#""name":"bus800""#).unwrap_or(usize::MAX);
+        let fin = a.find(r#""final":808.0"#).unwrap_or(0);
+        assert!(name < fin);
+    }
+}

@@ -1,0 +1,205 @@
+//! Engineering-notation formatting of values and times for tables, legends
+//! and axis titles (`799.8 V`, `1.234 kA`, `12.50 ms`).
+//!
+//! Owns number-to-text conversion with SI prefixes only. Must not know about
+//! waveforms, columns or output files.
+
+/// SI prefixes from pico to giga, indexed by `exponent / 3 + 4`.
+const PREFIXES: [&str; 8] = ["p", "n", "µ", "m", "", "k", "M", "G"];
+const MIN_EXP3: i32 = -12;
+const MAX_EXP3: i32 = 9;
+
+/// Significant digits used by [`eng`]: enough to see a 0.1 % droop on a
+/// bus, few enough to keep tables narrow.
+pub const DEFAULT_SIGNIFICANT: usize = 4;
+
+/// Formats `value` with an SI prefix and 4 significant digits:
+/// `eng(1234.0, "A") == "1.234 kA"`, `eng(135e3, "W") == "135.0 kW"`.
+///
+/// Zero prints as `0.000 V`; NaN and infinities print as `NaN V` and
+/// `inf V`/`-inf V` so that odd data stays visible instead of failing.
+/// Magnitudes outside the pico–giga range fall back to scientific notation.
+pub fn eng(value: f64, unit: &str) -> String {
+    eng_sig(value, unit, DEFAULT_SIGNIFICANT)
+}
+
+/// Like [`eng`] with a chosen number of significant digits (at least 1).
+pub fn eng_sig(value: f64, unit: &str, significant: usize) -> String {
+    let sig = significant.max(1);
+    if !value.is_finite() {
+        return join(&format!("{value}"), "", unit);
+    }
+    if value == 0.0 {
+        return join(&format!("{:.*}", sig - 1, 0.0), "", unit);
+    }
+    let (exp3, mantissa) = split_prefix(value, sig);
+    if !(MIN_EXP3..=MAX_EXP3).contains(&exp3) {
+        return join(&format!("{:.*e}", sig - 1, value), "", unit);
+    }
+    let decimals = sig.saturating_sub(integer_digits(mantissa));
+    join(
+        &format!("{mantissa:.decimals$}"),
+        prefix_for(exp3).unwrap_or(""),
+        unit,
+    )
+}
+
+/// Formats a time in seconds the way an engineer reads a transient:
+/// `12.50 ms`, `350.0 µs`, `1.200 s`. Times of 1 s and above stay in
+/// seconds (no `ks`), and exactly zero prints as `0 s`.
+pub fn eng_time(seconds: f64) -> String {
+    if seconds == 0.0 {
+        return "0 s".to_string();
+    }
+    if seconds.is_finite() && seconds.abs() >= 1.0 {
+        let digits = integer_digits(seconds.abs());
+        let decimals = DEFAULT_SIGNIFICANT.saturating_sub(digits);
+        return format!("{seconds:.decimals$} s");
+    }
+    eng(seconds, "s")
+}
+
+/// The prefix exponent (a multiple of 3) that suits a magnitude, clamped to
+/// the pico–giga range; used to pick one unit for a whole plot axis.
+pub fn prefix_exponent(magnitude: f64) -> i32 {
+    if !magnitude.is_finite() || magnitude == 0.0 {
+        return 0;
+    }
+    let exp3 = ((magnitude.abs().log10() / 3.0).floor() as i32).saturating_mul(3);
+    exp3.clamp(MIN_EXP3, MAX_EXP3)
+}
+
+/// The SI prefix for an exponent that is a multiple of 3 in −12..=9.
+pub fn prefix_for(exp3: i32) -> Option<&'static str> {
+    if exp3 % 3 != 0 || !(MIN_EXP3..=MAX_EXP3).contains(&exp3) {
+        return None;
+    }
+    usize::try_from(exp3 / 3 + 4)
+        .ok()
+        .and_then(|i| PREFIXES.get(i).copied())
+}
+
+/// Splits `value` into an exponent that is a multiple of 3 and a mantissa
+/// already rounded to `sig` significant digits, carrying into the next
+/// prefix when rounding reaches 1000 (999.96 → 1.000 k).
+fn split_prefix(value: f64, sig: usize) -> (i32, f64) {
+    // Rounding through decimal formatting is exact for the printed digits,
+    // unlike multiplying by powers of ten.
+    let rounded = format!("{:.*e}", sig - 1, value)
+        .parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && *r != 0.0)
+        .unwrap_or(value);
+    let mut exp3 = ((rounded.abs().log10() / 3.0).floor() as i32).saturating_mul(3);
+    let mut mantissa = rounded / 10f64.powi(exp3);
+    // log10 of an exact power of 1000 may land a hair below the integer.
+    if mantissa.abs() >= 1000.0 {
+        exp3 += 3;
+        mantissa /= 1000.0;
+    } else if mantissa.abs() < 1.0 {
+        exp3 -= 3;
+        mantissa *= 1000.0;
+    }
+    (exp3, mantissa)
+}
+
+/// Number of digits before the decimal point of a magnitude ≥ 1 (1 for smaller).
+fn integer_digits(magnitude: f64) -> usize {
+    let m = magnitude.abs();
+    if m < 10.0 {
+        1
+    } else {
+        (m.log10().floor() as usize) + 1
+    }
+}
+
+fn join(number: &str, prefix: &str, unit: &str) -> String {
+    if prefix.is_empty() && unit.is_empty() {
+        number.to_string()
+    } else {
+        format!("{number} {prefix}{unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_significant_digits_with_prefixes() {
+        assert_eq!(eng(799.84, "V"), "799.8 V");
+        assert_eq!(eng(1234.0, "A"), "1.234 kA");
+        assert_eq!(eng(135e3, "W"), "135.0 kW");
+        assert_eq!(eng(50.0, "V"), "50.00 V");
+        assert_eq!(eng(1.5e6, "W"), "1.500 MW");
+        assert_eq!(eng(2.2e9, "W"), "2.200 GW");
+        assert_eq!(eng(0.0123, "A"), "12.30 mA");
+        assert_eq!(eng(4.7e-6, "F"), "4.700 µF");
+        assert_eq!(eng(20e-9, "H"), "20.00 nH");
+        assert_eq!(eng(3.3e-12, "F"), "3.300 pF");
+        assert_eq!(eng(-2.5e3, "A"), "-2.500 kA");
+    }
+
+    #[test]
+    fn rounding_carries_into_the_next_prefix() {
+        assert_eq!(eng(999.96, "V"), "1.000 kV");
+        assert_eq!(eng(9.9996, "V"), "10.00 V");
+        assert_eq!(eng(99.996e3, "W"), "100.0 kW");
+        assert_eq!(eng(1000.0, "V"), "1.000 kV");
+        assert_eq!(eng(1e-3, "s"), "1.000 ms");
+    }
+
+    #[test]
+    fn other_precisions() {
+        assert_eq!(eng_sig(799.84, "V", 5), "799.84 V");
+        assert_eq!(eng_sig(49.8721, "V", 5), "49.872 V");
+        assert_eq!(eng_sig(1234.5, "W", 1), "1 kW");
+        assert_eq!(eng_sig(1234.5, "W", 0), "1 kW");
+    }
+
+    #[test]
+    fn odd_values_do_not_panic() {
+        assert_eq!(eng(0.0, "V"), "0.000 V");
+        assert_eq!(eng(-0.0, "V"), "0.000 V");
+        assert_eq!(eng(f64::NAN, "V"), "NaN V");
+        assert_eq!(eng(f64::INFINITY, "A"), "inf A");
+        assert_eq!(eng(f64::NEG_INFINITY, "A"), "-inf A");
+        assert_eq!(eng(1e-15, "F"), "1.000e-15 F");
+        assert_eq!(eng(4e13, "W"), "4.000e13 W");
+        assert_eq!(eng(f64::MIN_POSITIVE, ""), "2.225e-308");
+        assert_eq!(eng(f64::MAX, "W"), "1.798e308 W");
+        assert_eq!(eng(1234.0, ""), "1.234 k");
+        assert_eq!(eng_sig(f64::MAX, "W", 1), "2e308 W");
+        assert_eq!(eng(5e-324, "V"), "4.941e-324 V");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(eng_time(0.0), "0 s");
+        assert_eq!(eng_time(0.0125), "12.50 ms");
+        assert_eq!(eng_time(350e-6), "350.0 µs");
+        assert_eq!(eng_time(1.2), "1.200 s");
+        assert_eq!(eng_time(12.0), "12.00 s");
+        assert_eq!(eng_time(3600.0), "3600 s");
+        assert_eq!(eng_time(36000.0), "36000 s");
+        assert_eq!(eng_time(-0.002), "-2.000 ms");
+        assert_eq!(eng_time(f64::NAN), "NaN s");
+    }
+
+    #[test]
+    fn axis_prefixes() {
+        assert_eq!(prefix_exponent(800.0), 0);
+        assert_eq!(prefix_exponent(1000.0), 3);
+        assert_eq!(prefix_exponent(135e3), 3);
+        assert_eq!(prefix_exponent(2.5e6), 6);
+        assert_eq!(prefix_exponent(0.02), -3);
+        assert_eq!(prefix_exponent(1e-20), -12);
+        assert_eq!(prefix_exponent(1e20), 9);
+        assert_eq!(prefix_exponent(0.0), 0);
+        assert_eq!(prefix_exponent(f64::NAN), 0);
+        assert_eq!(prefix_for(3), Some("k"));
+        assert_eq!(prefix_for(-6), Some("µ"));
+        assert_eq!(prefix_for(1), None);
+        assert_eq!(prefix_for(12), None);
+    }
+}
