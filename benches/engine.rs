@@ -19,20 +19,35 @@ fn bench(c: &mut Criterion) {
     let flat = hall(100.0);
     let mut group = c.benchmark_group("hall");
     group.sample_size(10);
-    group.bench_function("compile_1000_racks", |b| b.iter(|| compile(&flat).expect("compiles")));
+    group.bench_function("compile_1000_racks", |b| {
+        b.iter(|| compile(&flat).expect("compiles"))
+    });
 
     let model = compile(&flat).expect("compiles");
     let mut y = vec![0.0; model.n() + 1];
     for (name, &i) in &model.node_index {
         y[i] = model.nominal(name).unwrap_or(0.0);
     }
-    let inputs = vec![InputValue { value: 1.0, slope: 0.0 }; model.inputs.len()];
+    let inputs = vec![
+        InputValue {
+            value: 1.0,
+            slope: 0.0
+        };
+        model.inputs.len()
+    ];
     let mut jac = vec![0.0; model.slot_count];
     let mut values = vec![0.0; model.pattern.row_idx.len()];
     let mut lu = SparseLu::new(&model.pattern).expect("analysis");
     group.bench_function("jacobian_and_factor_1000_racks", |b| {
         b.iter(|| {
-            model.jacobian(&Ctx { t: 0.0, inputs: &inputs }, &y, &mut jac);
+            model.jacobian(
+                &Ctx {
+                    t: 0.0,
+                    inputs: &inputs,
+                },
+                &y,
+                &mut jac,
+            );
             for (v, &s) in values.iter_mut().zip(&model.pattern.slot_of_entry) {
                 *v = -jac[s];
             }
@@ -48,14 +63,19 @@ fn bench(c: &mut Criterion) {
             let mut newton = Newton::new(&model).expect("newton");
             let mut table = InputTable::new((0..model.inputs.len()).map(|_| None).collect());
             let mut y0 = y.clone();
-            newton.operating_point(&model, &mut table, 0.0, &mut y0, 1e-9).expect("operating point");
+            newton
+                .operating_point(&model, &mut table, 0.0, &mut y0, 1e-9)
+                .expect("operating point");
         })
     });
 
     group.bench_function("transient_100_racks", |b| {
         b.iter(|| {
-            let (_, w) = busbar::study::run_files(Some(Path::new("circuits/hall.ron")), Path::new("scenarios/hall_step_100.ron"))
-                .expect("runs");
+            let (_, w) = busbar::study::run_files(
+                Some(Path::new("circuits/hall.ron")),
+                Path::new("scenarios/hall_step_100.ron"),
+            )
+            .expect("runs");
             w.time.len()
         })
     });

@@ -9,9 +9,12 @@
 //! `scenario` describes what to simulate: load profiles, events, recording.
 //! `components` holds one file per component: its schema and its equations.
 #![deny(unsafe_code)]
+// Input errors carry the file text and location so the CLI can underline
+// the offending span; they are built once, on the cold path.
+#![allow(clippy::result_large_err)]
 
-pub mod components;
 pub mod compile;
+pub mod components;
 pub mod engine;
 pub mod error;
 pub mod export;

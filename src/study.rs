@@ -6,9 +6,12 @@
 //!
 //! Must not contain numerics or file output.
 
-use crate::compile::{compile_with, Action, Builder, CompileError, Device, Model, SignalKind};
+use crate::compile::{compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind};
 use crate::components::switch::SwitchDevice;
-use crate::engine::{self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec, ScheduledAction};
+use crate::engine::{
+    self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
+    ScheduledAction,
+};
 use crate::netlist::{self, FlatCircuit, NetlistError};
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
@@ -60,10 +63,16 @@ pub fn prepare(circuit_path: Option<&Path>, scenario: Scenario) -> Result<Prepar
 /// Same as [`prepare`] for an already elaborated circuit.
 pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared, StudyError> {
     // Faults become switches to ground, open until the fault starts.
-    let mut extra: Vec<Box<dyn FnOnce(&mut Builder) -> Box<dyn Device>>> = Vec::new();
+    let mut extra: Vec<ExtraDevice> = Vec::new();
     let mut fault_actions: Vec<(f64, String, Action)> = Vec::new();
     for (k, e) in scenario.events.iter().enumerate() {
-        if let Event::Fault { at, node, ohms, clear_after } = e {
+        if let Event::Fault {
+            at,
+            node,
+            ohms,
+            clear_after,
+        } = e
+        {
             let name = format!("fault{}@{node}", k + 1);
             let (node, ohms, n2) = (node.clone(), *ohms, name.clone());
             extra.push(Box::new(move |b: &mut Builder| {
@@ -76,7 +85,11 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
             }
         }
     }
-    let component_names: Vec<String> = circuit.components.iter().map(|c| c.name().to_string()).collect();
+    let component_names: Vec<String> = circuit
+        .components
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
     let mut node_names: Vec<String> = Vec::new();
     for c in &circuit.components {
         if let Some(p) = c.primitive() {
@@ -89,7 +102,8 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
     let model = compile_with(&circuit, extra)?;
 
     let bindings = scenario.bind_loads(&model.inputs)?;
-    let mut signals: Vec<Option<Box<dyn InputSignal>>> = (0..model.inputs.len()).map(|_| None).collect();
+    let mut signals: Vec<Option<Box<dyn InputSignal>>> =
+        (0..model.inputs.len()).map(|_| None).collect();
     for b in bindings {
         signals[b.load] = Some(Box::new(ProfileSignal(b.profile)));
     }
@@ -100,7 +114,12 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
             Event::Trip { at, component } => (*at, component, Action::Trip),
             Event::Open { at, component } => (*at, component, Action::Open),
             Event::Close { at, component } => (*at, component, Action::Close),
-            Event::Set { at, component, field, value } => (
+            Event::Set {
+                at,
+                component,
+                field,
+                value,
+            } => (
                 *at,
                 component,
                 Action::Set {
@@ -120,7 +139,11 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
     }
     for (at, name, action) in fault_actions {
         let device = model.device_index[&name];
-        actions.push(ScheduledAction { time: at, device, action });
+        actions.push(ScheduledAction {
+            time: at,
+            device,
+            action,
+        });
     }
     let probes = probes(&model, &scenario)?;
     let spec = RunSpec {
@@ -148,13 +171,19 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
 
 impl Prepared {
     /// Runs the transient.
-    pub fn run(&mut self, observer: Option<&mut dyn engine::Observer>) -> Result<Waveforms, StudyError> {
+    pub fn run(
+        &mut self,
+        observer: Option<&mut dyn engine::Observer>,
+    ) -> Result<Waveforms, StudyError> {
         Ok(engine::simulate(&mut self.model, &mut self.spec, observer)?)
     }
 }
 
 /// Loads a scenario file and runs it end to end.
-pub fn run_files(circuit: Option<&Path>, scenario_path: &Path) -> Result<(Prepared, Waveforms), StudyError> {
+pub fn run_files(
+    circuit: Option<&Path>,
+    scenario_path: &Path,
+) -> Result<(Prepared, Waveforms), StudyError> {
     let scenario = scenario::load(scenario_path)?;
     let mut prepared = prepare(circuit, scenario)?;
     let w = prepared.run(None)?;
@@ -186,7 +215,9 @@ fn matching_devices(model: &Model, pattern: &str) -> Result<Vec<usize>, StudyErr
         .collect();
     found.sort();
     if found.is_empty() {
-        return Err(StudyError::Binding(format!("no component matches `{pattern}`")));
+        return Err(StudyError::Binding(format!(
+            "no component matches `{pattern}`"
+        )));
     }
     Ok(found)
 }
@@ -219,7 +250,11 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
     let node_probe = |name: &str, index: usize| {
         let nominal = model.nominal(name);
         Probe {
-            name: if nominal.is_some() { name.to_string() } else { format!("v({name})") },
+            name: if nominal.is_some() {
+                name.to_string()
+            } else {
+                format!("v({name})")
+            },
             target: name.to_string(),
             quantity: Quantity::Voltage,
             nominal,
@@ -242,13 +277,21 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
         }
         return Ok(out);
     }
-    let mut devices: Vec<(usize, &str)> = model.devices.iter().enumerate().map(|(i, d)| (i, d.name())).collect();
+    let mut devices: Vec<(usize, &str)> = model
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i, d.name()))
+        .collect();
     devices.sort_by_cached_key(|(_, n)| natural_key(n));
     for p in entries {
         let before = out.len();
         match p.kind {
             ProbeKind::Voltage => {
-                for (name, &i) in nodes.iter().filter(|(n, _)| crate::glob::matches(&p.target, n)) {
+                for (name, &i) in nodes
+                    .iter()
+                    .filter(|(n, _)| crate::glob::matches(&p.target, n))
+                {
                     if seen.insert(format!("v:{name}"), ()).is_none() {
                         out.push(node_probe(name, i));
                     }
@@ -260,8 +303,12 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
                 } else {
                     (SignalKind::Power, "p", Quantity::Power)
                 };
-                for &(d, name) in devices.iter().filter(|(_, n)| crate::glob::matches(&p.target, n)) {
-                    let Some(index) = model.devices[d].signals().iter().position(|k| *k == kind) else {
+                for &(d, name) in devices
+                    .iter()
+                    .filter(|(_, n)| crate::glob::matches(&p.target, n))
+                {
+                    let Some(index) = model.devices[d].signals().iter().position(|k| *k == kind)
+                    else {
                         continue;
                     };
                     if seen.insert(format!("{prefix}:{name}"), ()).is_none() {

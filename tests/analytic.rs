@@ -13,13 +13,18 @@ use std::path::Path;
 fn run(circuit: &str, scenario: &str) -> Waveforms {
     let flat = busbar::netlist::parse_str(circuit, Path::new("test-circuit.ron"), &BTreeMap::new())
         .unwrap_or_else(|e| panic!("circuit: {e}"));
-    let sc = busbar::scenario::parse_str(scenario, Path::new("test-scenario.ron")).unwrap_or_else(|e| panic!("scenario: {e}"));
+    let sc = busbar::scenario::parse_str(scenario, Path::new("test-scenario.ron"))
+        .unwrap_or_else(|e| panic!("scenario: {e}"));
     let mut p = study::prepare_flat(flat, sc).unwrap_or_else(|e| panic!("prepare: {e}"));
     p.run(None).unwrap_or_else(|e| panic!("run: {e}"))
 }
 
 fn column<'a>(w: &'a Waveforms, name: &str) -> &'a [f64] {
-    &w.columns.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no column {name}")).values
+    &w.columns
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .values
 }
 
 /// Underdamped series RLC charged from zero by a step V: capacitor voltage.
@@ -119,8 +124,18 @@ fn measured_sigma(p_watts: f64) -> (f64, f64) {
     let v1 = 0.5 * (vs + (vs * vs - 4.0 * r * p_watts).sqrt());
     let sigma_exact = -0.5 * (r / l - p_watts / (c * v1 * v1));
     // Peaks of |v − v2| after the step.
-    let dev: Vec<(f64, f64)> = w.time.iter().zip(v).filter(|(t, _)| **t > 2e-3).map(|(t, x)| (*t, (x - v2).abs())).collect();
-    let peaks: Vec<(f64, f64)> = dev.windows(3).filter(|w| w[1].1 > w[0].1 && w[1].1 >= w[2].1).map(|w| w[1]).collect();
+    let dev: Vec<(f64, f64)> = w
+        .time
+        .iter()
+        .zip(v)
+        .filter(|(t, _)| **t > 2e-3)
+        .map(|(t, x)| (*t, (x - v2).abs()))
+        .collect();
+    let peaks: Vec<(f64, f64)> = dev
+        .windows(3)
+        .filter(|w| w[1].1 > w[0].1 && w[1].1 >= w[2].1)
+        .map(|w| w[1])
+        .collect();
     let (first, last) = (peaks[1], peaks[peaks.len() - 2]);
     let sigma = (last.1 / first.1).ln() / (last.0 - first.0);
     (sigma, sigma_exact)
@@ -141,8 +156,14 @@ fn lc_cpl_stability_boundary() {
     assert!(growing > 0.0, "1.05 P*: σ = {growing}");
     // The envelope from sampled peaks carries the sampling and the peak
     // phase drift; 1 % of σ is far below the 10 % change across ±5 % P*.
-    assert!((stable - stable_exact).abs() < 0.01 * stable_exact.abs(), "{stable} vs {stable_exact}");
-    assert!((growing - growing_exact).abs() < 0.01 * growing_exact.abs(), "{growing} vs {growing_exact}");
+    assert!(
+        (stable - stable_exact).abs() < 0.01 * stable_exact.abs(),
+        "{stable} vs {stable_exact}"
+    );
+    assert!(
+        (growing - growing_exact).abs() < 0.01 * growing_exact.abs(),
+        "{growing} vs {growing_exact}"
+    );
 }
 
 #[test]
@@ -163,9 +184,17 @@ fn uvlo_trips_after_its_delay() {
     let v0 = 50.0 - i * 1e-4;
     let t_cross = 1e-3 + (v0 - 45.0) * 10e-3 / i;
     let expected = t_cross + 1e-3;
-    let trip = w.events.iter().find(|e| e.what == "uvlo trip").expect("uvlo trip event");
+    let trip = w
+        .events
+        .iter()
+        .find(|e| e.what == "uvlo trip")
+        .expect("uvlo trip event");
     assert_eq!(trip.target, "ld");
-    assert!((trip.time - expected).abs() < 1e-9, "trip at {} expected {expected}", trip.time);
+    assert!(
+        (trip.time - expected).abs() < 1e-9,
+        "trip at {} expected {expected}",
+        trip.time
+    );
     // After the trip the bus holds its voltage (only 1e15 Ω leakage).
     let v = column(&w, "v(bus)");
     let last = *v.last().unwrap();

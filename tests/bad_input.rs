@@ -85,12 +85,21 @@ fn good_input_runs() {
 
 #[test]
 fn syntax_error_names_line_and_column() {
-    with_circuit(&GOOD_CIRCUIT.replace("volts: 800.0),\n        Inductor", "volts: 800.0)\n        Inductor"), &["circuit.ron:6:"]);
+    with_circuit(
+        &GOOD_CIRCUIT.replace(
+            "volts: 800.0),\n        Inductor",
+            "volts: 800.0)\n        Inductor",
+        ),
+        &["circuit.ron:6:"],
+    );
 }
 
 #[test]
 fn unknown_field_lists_expected_fields() {
-    with_circuit(&GOOD_CIRCUIT.replace("farads: 1e-3", "farad: 1e-3"), &["circuit.ron:", "farad", "farads"]);
+    with_circuit(
+        &GOOD_CIRCUIT.replace("farads: 1e-3", "farad: 1e-3"),
+        &["circuit.ron:", "farad", "farads"],
+    );
 }
 
 #[test]
@@ -130,12 +139,18 @@ fn unknown_subcircuit_is_named() {
 
 #[test]
 fn bad_expression_is_explained() {
-    with_circuit(&GOOD_CIRCUIT.replace("farads: 1e-3", "farads: \"2 * c_bus\""), &["cbus", "c_bus"]);
+    with_circuit(
+        &GOOD_CIRCUIT.replace("farads: 1e-3", "farads: \"2 * c_bus\""),
+        &["cbus", "c_bus"],
+    );
 }
 
 #[test]
 fn negative_capacitance_names_component_and_line() {
-    with_circuit(&GOOD_CIRCUIT.replace("farads: 1e-3", "farads: -1e-3"), &["cbus", "farads", "circuit.ron:7:"]);
+    with_circuit(
+        &GOOD_CIRCUIT.replace("farads: 1e-3", "farads: -1e-3"),
+        &["cbus", "farads", "circuit.ron:7:"],
+    );
 }
 
 #[test]
@@ -170,10 +185,18 @@ fn no_equilibrium_beyond_maximum_power() {
     let c = Case::new();
     let cp = c.file(
         "circuit.ron",
-        &GOOD_CIRCUIT.replace("ohms: 2e-3", "ohms: 0.5").replace("watts: 100e3", "watts: 400e3"),
+        &GOOD_CIRCUIT
+            .replace("ohms: 2e-3", "ohms: 0.5")
+            .replace("watts: 100e3", "watts: 400e3"),
     );
-    let sp = c.file("scenario.ron", r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5)"#);
-    fails_with(simulate(&cp, &sp, &c.dir.path().join("out")), &["no DC operating point", "gpu"]);
+    let sp = c.file(
+        "scenario.ron",
+        r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5)"#,
+    );
+    fails_with(
+        simulate(&cp, &sp, &c.dir.path().join("out")),
+        &["no DC operating point", "gpu"],
+    );
 }
 
 #[test]
@@ -195,17 +218,30 @@ fn malformed_trace_names_line() {
         r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5,
             loads: [(target: "gpu", profile: Trace(file: "traces/gpu.csv", time: "t", value: "pu"))])"#,
     );
-    fails_with(simulate(&cp, &sp, &c.dir.path().join("out")), &["gpu.csv:3", "abc"]);
+    fails_with(
+        simulate(&cp, &sp, &c.dir.path().join("out")),
+        &["gpu.csv:3", "abc"],
+    );
 }
 
 #[test]
 fn dangling_node_suggests_the_near_name() {
-    with_circuit(&GOOD_CIRCUIT.replace("node: \"bus\"", "node: \"bsu\""), &["bsu", "dangling", "bus"]);
+    with_circuit(
+        &GOOD_CIRCUIT.replace("node: \"bus\"", "node: \"bsu\""),
+        &["bsu", "dangling", "bus"],
+    );
 }
 
 #[test]
 fn missing_circuit_file_is_named() {
     let c = Case::new();
     let sp = c.file("scenario.ron", GOOD_SCENARIO);
-    fails_with(simulate(&c.dir.path().join("nope.ron"), &sp, &c.dir.path().join("out")), &["nope.ron"]);
+    fails_with(
+        simulate(
+            &c.dir.path().join("nope.ron"),
+            &sp,
+            &c.dir.path().join("out"),
+        ),
+        &["nope.ron"],
+    );
 }

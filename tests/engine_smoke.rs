@@ -1,7 +1,9 @@
 //! Engine checks on circuits built in code (no parser involved).
 
 use busbar::compile::compile;
-use busbar::components::{capacitor::Capacitor, resistor::Resistor, sources::VoltageSource, ComponentSpec};
+use busbar::components::{
+    capacitor::Capacitor, resistor::Resistor, sources::VoltageSource, ComponentSpec,
+};
 use busbar::engine::{simulate, InputTable, Method, Probe, ProbeSource, RunSpec, Start};
 use busbar::netlist::{FlatCircuit, Num};
 use busbar::results::Quantity;
@@ -65,7 +67,11 @@ fn rc_charge_from_zero_matches_closed_form() {
             let exact = 1.0 - (-t / tau).exp();
             worst = worst.max((v - exact).abs());
         }
-        println!("{method:?}: samples {} worst {worst:e} stats {:?}", w.time.len(), w.stats);
+        println!(
+            "{method:?}: samples {} worst {worst:e} stats {:?}",
+            w.time.len(),
+            w.stats
+        );
         assert!(worst < 1e-6, "{method:?} worst error {worst}");
     }
 }

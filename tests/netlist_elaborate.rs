@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/netlist").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/netlist")
+        .join(name)
 }
 
 fn no_overrides() -> BTreeMap<String, f64> {
@@ -48,7 +50,12 @@ fn number(c: &FlatCircuit, name: &str, field: &str) -> f64 {
 
 fn nodes(c: &FlatCircuit, name: &str) -> Vec<String> {
     let spec = find(c, name);
-    spec.primitive().expect("a primitive").nodes().iter().map(|s| s.to_string()).collect()
+    spec.primitive()
+        .expect("a primitive")
+        .nodes()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// Line and column of an error's location.
@@ -67,7 +74,9 @@ fn line_col(e: &NetlistError) -> (usize, usize) {
 /// The text an error's span underlines.
 fn underlined(e: &NetlistError) -> String {
     match e {
-        NetlistError::Syntax { location, text, .. } => text[location.span.0..location.span.1].to_string(),
+        NetlistError::Syntax { location, text, .. } => {
+            text[location.span.0..location.span.1].to_string()
+        }
         NetlistError::Component {
             location: Some(l),
             text: Some(t),
@@ -96,7 +105,10 @@ fn reference_rack_elaborates() {
     assert_eq!(number(&c, "tray18.c50", "farads"), 10e-3);
     assert_eq!(number(&c, "tray1.c50", "esr"), 1e-3);
     assert_eq!(number(&c, "cbus", "farads"), 1e-3);
-    assert_eq!(nodes(&c, "tray3.dcx"), ["bus800", "tray3.bus50", "gnd", "gnd"]);
+    assert_eq!(
+        nodes(&c, "tray3.dcx"),
+        ["bus800", "tray3.bus50", "gnd", "gnd"]
+    );
     assert_eq!(nodes(&c, "tray3.c50"), ["tray3.bus50", "gnd"]);
     assert_eq!(c.nominal("tray12.bus50"), Some(50.0));
     assert_eq!(c.nominal("bus800"), Some(800.0));
@@ -110,9 +122,15 @@ fn repeat_builds_a_busway_chain() {
     assert_eq!(c.components.len(), 1 + 10 * 2);
     for k in 1..=10 {
         let seg = format!("seg{k}");
-        assert_eq!(nodes(&c, &seg), [format!("tap{}", k - 1), format!("tap{k}")]);
+        assert_eq!(
+            nodes(&c, &seg),
+            [format!("tap{}", k - 1), format!("tap{k}")]
+        );
         assert!((number(&c, &seg, "ohms") - 50e-6 * k as f64).abs() < 1e-15);
-        assert_eq!(nodes(&c, &format!("c{k}")), [format!("tap{k}"), "gnd".to_string()]);
+        assert_eq!(
+            nodes(&c, &format!("c{k}")),
+            [format!("tap{k}"), "gnd".to_string()]
+        );
     }
     assert!(matches!(find(&c, "seg1"), ComponentSpec::Inductor(_)));
     assert_eq!(number(&c, "seg4", "henries"), 0.2e-6);
@@ -147,7 +165,10 @@ fn nested_instances_get_hierarchical_names() {
     assert_eq!(c.components.len(), 1 + 2 * 3 * 2);
     assert_eq!(number(&c, "row2.rack3.c50", "farads"), 2e-3);
     assert_eq!(nodes(&c, "row2.rack3.c50"), ["row2.rack3.bus50", "gnd"]);
-    assert_eq!(nodes(&c, "row1.rack2.dcx"), ["bus800", "row1.rack2.bus50", "gnd", "gnd"]);
+    assert_eq!(
+        nodes(&c, "row1.rack2.dcx"),
+        ["bus800", "row1.rack2.bus50", "gnd", "gnd"]
+    );
     assert_eq!(c.nominal("row2.rack3.bus50"), Some(50.0));
     assert_eq!(c.nominal("row2.rack3.x"), None);
 }
@@ -178,7 +199,12 @@ fn parameter_precedence() {
     assert_eq!(number(&c, "top", "ohms"), 100.0);
 
     // A parameter override reaches everything that depends on it.
-    let c = parse_str(text, Path::new("t.ron"), &overrides(&[("p", 40.0), ("scale", 3.0)])).expect("override");
+    let c = parse_str(
+        text,
+        Path::new("t.ron"),
+        &overrides(&[("p", 40.0), ("scale", 3.0)]),
+    )
+    .expect("override");
     assert_eq!(number(&c, "top", "ohms"), 40.0);
     assert_eq!(number(&c, "given.t", "ohms"), 10.0);
     assert_eq!(number(&c, "dflt.r", "ohms"), 21.0);
@@ -186,7 +212,12 @@ fn parameter_precedence() {
 
 #[test]
 fn overrides_of_parameters_and_fields() {
-    let o = overrides(&[("cbus.farads", 2e-3), ("p_rack", 180e3), ("tray*.c50.esr", 5e-3), ("tray2.gpu.model.min_volts", 40.0)]);
+    let o = overrides(&[
+        ("cbus.farads", 2e-3),
+        ("p_rack", 180e3),
+        ("tray*.c50.esr", 5e-3),
+        ("tray2.gpu.model.min_volts", 40.0),
+    ]);
     let c = load(&data("rack.ron"), &o).expect("overrides");
     assert_eq!(number(&c, "cbus", "farads"), 2e-3);
     assert_eq!(number(&c, "tray5.gpu", "watts"), 10e3);
@@ -195,7 +226,11 @@ fn overrides_of_parameters_and_fields() {
     assert_eq!(number(&c, "tray2.gpu", "model.min_volts"), 40.0);
     assert_eq!(number(&c, "tray3.gpu", "model.min_volts"), 30.0);
 
-    let c = load(&data("hall.ron"), &overrides(&[("*.c50.farads", 1e-3), ("row1.rack2.c50.farads", 4e-3)])).expect("hall");
+    let c = load(
+        &data("hall.ron"),
+        &overrides(&[("*.c50.farads", 1e-3), ("row1.rack2.c50.farads", 4e-3)]),
+    )
+    .expect("hall");
     assert_eq!(number(&c, "row2.rack1.c50", "farads"), 1e-3);
     assert_eq!(number(&c, "row1.rack2.c50", "farads"), 4e-3);
 }
@@ -207,7 +242,10 @@ fn syntax_error_has_line_and_column() {
     assert!(matches!(e, NetlistError::Syntax { .. }), "{e:?}");
     assert_eq!(line_col(&e), (4, 46));
     assert_eq!(underlined(&e), "ohms");
-    assert!(e.to_string().starts_with("test.ron:4:46: expected `,`"), "{e}");
+    assert!(
+        e.to_string().starts_with("test.ron:4:46: expected `,`"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -227,7 +265,10 @@ fn unknown_field_lists_the_expected_fields() {
     let e = parse_err(r#"Circuit(params: {"a": 1, "a": 2}, components: [])"#);
     assert!(e.to_string().contains("`a` is defined twice"), "{e}");
     let e = parse_err(r#"Circuit(components: [Resistor(name: "r", a: "a", b: "0")])"#);
-    assert!(e.to_string().contains("missing field `ohms` in `Resistor`"), "{e}");
+    assert!(
+        e.to_string().contains("missing field `ohms` in `Resistor`"),
+        "{e}"
+    );
     let e = parse_err("Circuit(components: [");
     assert!(e.to_string().contains("end of file"), "{e}");
 }
@@ -237,7 +278,12 @@ fn unknown_subcircuit_names_instance_and_known_ones() {
     let text = "Circuit(\n subcircuits: { \"tray\": Subcircuit(components: []), \"rack\": Subcircuit(components: []) },\n components: [\n  Repeat(count: 2, components: [\n   Instance(name: \"t{i}\", of: \"trey\"),\n  ]),\n ],\n)";
     let e = parse_err(text);
     match &e {
-        NetlistError::Component { component, message, help, .. } => {
+        NetlistError::Component {
+            component,
+            message,
+            help,
+            ..
+        } => {
             assert_eq!(component, "t1");
             assert!(message.contains("unknown subcircuit `trey`"), "{message}");
             assert_eq!(help.as_deref(), Some("known subcircuits: tray, rack"));
@@ -260,7 +306,10 @@ fn bad_expression_points_at_the_field() {
             message,
             ..
         } => {
-            assert_eq!((component.as_str(), field.as_str(), expression.as_str()), ("cbus", "farads", "2 * c_buss"));
+            assert_eq!(
+                (component.as_str(), field.as_str(), expression.as_str()),
+                ("cbus", "farads", "2 * c_buss")
+            );
             assert!(message.contains("unknown parameter `c_buss`"), "{message}");
             assert!(message.contains("parameters in scope: c_bus"), "{message}");
         }
@@ -269,18 +318,31 @@ fn bad_expression_points_at_the_field() {
     assert_eq!(line_col(&e), (5, 23));
     assert_eq!(underlined(&e), "\"2 * c_buss\"");
 
-    let e = parse_err(r#"Circuit(components: [Resistor(name: "r", a: "a", b: "0", ohms: "1 / ")])"#);
-    assert!(e.to_string().contains("expected a number or parameter name at the end of `1 / `"), "{e}");
+    let e =
+        parse_err(r#"Circuit(components: [Resistor(name: "r", a: "a", b: "0", ohms: "1 / ")])"#);
+    assert!(
+        e.to_string()
+            .contains("expected a number or parameter name at the end of `1 / `"),
+        "{e}"
+    );
 
     let e = parse_err(r#"Circuit(params: {"a": "b + 1", "b": "a"}, components: [])"#);
-    assert!(matches!(&e, NetlistError::Parameter { message, .. } if message.contains("a → b → a")), "{e:?}");
+    assert!(
+        matches!(&e, NetlistError::Parameter { message, .. } if message.contains("a → b → a")),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn negative_capacitance_names_component_and_line() {
     let e = load(&data("negative_cap.ron"), &no_overrides()).expect_err("negative farads");
     match &e {
-        NetlistError::Component { component, message, text, .. } => {
+        NetlistError::Component {
+            component,
+            message,
+            text,
+            ..
+        } => {
             assert_eq!(component, "cbus");
             assert!(message.contains("`farads` must be a positive"), "{message}");
             assert!(message.contains("-0.001"), "{message}");
@@ -297,20 +359,32 @@ fn negative_capacitance_names_component_and_line() {
 fn errors_inside_subcircuits_point_at_the_template() {
     let text = "Circuit(\n params: { \"c\": 1e-3 },\n subcircuits: {\n  \"t\": Subcircuit(ports: [\"in\"], params: { \"cs\": \"-c\" }, components: [\n   Capacitor(name: \"c50\", a: \"in\", b: \"gnd\", farads: \"cs\"),\n  ]),\n },\n components: [Instance(name: \"tray\", of: \"t\", ports: { \"in\": \"x\" })],\n)";
     let e = parse_err(text);
-    assert!(matches!(&e, NetlistError::Component { component, .. } if component == "tray.c50"), "{e:?}");
+    assert!(
+        matches!(&e, NetlistError::Component { component, .. } if component == "tray.c50"),
+        "{e:?}"
+    );
     assert_eq!(line_col(&e), (5, 20));
 
     // A subcircuit default that cannot be evaluated points at its key.
     let bad_default = text.replace("\"-c\"", "\"-cc\"");
     let e = parse_err(&bad_default);
-    assert!(matches!(&e, NetlistError::Parameter { name, .. } if name == "cs"), "{e:?}");
+    assert!(
+        matches!(&e, NetlistError::Parameter { name, .. } if name == "cs"),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("instance `tray`"), "{e}");
     assert_eq!(underlined(&e), "\"cs\": \"-cc\"");
 
     // A value passed by the instance is evaluated in the parent's scope.
-    let bad_given = text.replace("ports: { \"in\": \"x\" }", "ports: { \"in\": \"x\" }, params: { \"cs\": \"cs * 2\" }");
+    let bad_given = text.replace(
+        "ports: { \"in\": \"x\" }",
+        "ports: { \"in\": \"x\" }, params: { \"cs\": \"cs * 2\" }",
+    );
     let e = parse_err(&bad_given);
-    assert!(matches!(&e, NetlistError::Expression { field, .. } if field == "params.cs"), "{e:?}");
+    assert!(
+        matches!(&e, NetlistError::Expression { field, .. } if field == "params.cs"),
+        "{e:?}"
+    );
     assert_eq!(underlined(&e), "\"cs\": \"cs * 2\"");
 }
 
@@ -322,14 +396,20 @@ fn ports_must_match_exactly() {
         "Circuit({sub}, components: [\n Instance(name: \"tray1\", of: \"tray\", ports: {{ \"in\": \"bus800\" }})])"
     ));
     let msg = e.to_string();
-    assert!(msg.contains("tray1") && msg.contains("port `out`") && msg.contains("not connected"), "{msg}");
+    assert!(
+        msg.contains("tray1") && msg.contains("port `out`") && msg.contains("not connected"),
+        "{msg}"
+    );
     assert_eq!(line_col(&e), (3, 17));
 
     let e = parse_err(&format!(
         "Circuit({sub}, components: [\n Instance(name: \"tray1\", of: \"tray\", ports: {{ \"in\": \"a\", \"out\": \"b\", \"inn\": \"c\" }})])"
     ));
     let msg = e.to_string();
-    assert!(msg.contains("tray1") && msg.contains("no port `inn`"), "{msg}");
+    assert!(
+        msg.contains("tray1") && msg.contains("no port `inn`"),
+        "{msg}"
+    );
     assert_eq!(underlined(&e), "\"inn\": \"c\"");
 
     let ok = parse(&format!(
@@ -348,11 +428,17 @@ fn duplicate_names_show_both_places() {
     assert!(msg.contains("test.ron:2:18"), "{msg}");
     assert_eq!(line_col(&e), (3, 18));
 
-    let e = parse_err(r#"Circuit(components: [Repeat(count: 2, components: [Resistor(name: "r", a: "a", b: "0", ohms: 1)])])"#);
-    assert!(matches!(&e, NetlistError::Component { help: Some(h), .. } if h.contains("`c{i}`")), "{e:?}");
+    let e = parse_err(
+        r#"Circuit(components: [Repeat(count: 2, components: [Resistor(name: "r", a: "a", b: "0", ohms: 1)])])"#,
+    );
+    assert!(
+        matches!(&e, NetlistError::Component { help: Some(h), .. } if h.contains("`c{i}`")),
+        "{e:?}"
+    );
 
     // A node may share a component's name.
-    parse(r#"Circuit(components: [Resistor(name: "x", a: "x", b: "0", ohms: 1)])"#).expect("node named like a component");
+    parse(r#"Circuit(components: [Resistor(name: "x", a: "x", b: "0", ohms: 1)])"#)
+        .expect("node named like a component");
 }
 
 #[test]
@@ -360,18 +446,30 @@ fn unknown_override_is_an_error() {
     let path = data("rack.ron");
     let e = load(&path, &overrides(&[("p_rak", 1.0)])).expect_err("unknown parameter");
     let msg = e.to_string();
-    assert!(msg.contains("override `p_rak`") && msg.contains("parameters: p_rack"), "{msg}");
+    assert!(
+        msg.contains("override `p_rak`") && msg.contains("parameters: p_rack"),
+        "{msg}"
+    );
 
     let e = load(&path, &overrides(&[("cbus.farad", 1.0)])).expect_err("unknown field");
     let msg = e.to_string();
-    assert!(msg.contains("no numeric field `farad`") && msg.contains("farads, esr"), "{msg}");
+    assert!(
+        msg.contains("no numeric field `farad`") && msg.contains("farads, esr"),
+        "{msg}"
+    );
 
     let e = load(&path, &overrides(&[("cbuss.farads", 1.0)])).expect_err("unknown component");
-    assert!(e.to_string().contains("no component matches `cbuss`"), "{e}");
+    assert!(
+        e.to_string().contains("no component matches `cbuss`"),
+        "{e}"
+    );
 
     // An override that makes a value impossible is reported like a file value.
     let e = load(&path, &overrides(&[("cbus.farads", -1.0)])).expect_err("negative override");
-    assert!(matches!(&e, NetlistError::Component { help: Some(h), .. } if h.contains("cbus.farads")), "{e:?}");
+    assert!(
+        matches!(&e, NetlistError::Component { help: Some(h), .. } if h.contains("cbus.farads")),
+        "{e:?}"
+    );
     assert_eq!(line_col(&e).0, 21);
 }
 
@@ -389,15 +487,42 @@ fn recursion_is_an_error() {
 #[test]
 fn malformed_names_and_counts() {
     for (text, needle) in [
-        (r#"Circuit(components: [Resistor(name: "r{j}", a: "a", b: "0", ohms: 1)])"#, "unknown parameter `j`"),
-        (r#"Circuit(components: [Resistor(name: "r{i", a: "a", b: "0", ohms: 1)])"#, "without a matching"),
-        (r#"Circuit(components: [Resistor(name: "r*", a: "a", b: "0", ohms: 1)])"#, "not valid"),
-        (r#"Circuit(components: [Repeat(count: -1, components: [])])"#, "whole number"),
-        (r#"Circuit(components: [Repeat(count: 2.5, components: [])])"#, "whole number"),
-        (r#"Circuit(components: [Repeat(count: 1e9, components: [])])"#, "100000"),
-        (r#"Circuit(components: [Repeat(count: "1 / 0", components: [])])"#, "division by zero"),
-        (r#"Circuit(buses: {"b": (nominal: -5)}, components: [])"#, "positive nominal"),
-        (r#"Circuit(components: [Resistor(name: "r", a: "a", b: "0", ohms: inf)])"#, "finite"),
+        (
+            r#"Circuit(components: [Resistor(name: "r{j}", a: "a", b: "0", ohms: 1)])"#,
+            "unknown parameter `j`",
+        ),
+        (
+            r#"Circuit(components: [Resistor(name: "r{i", a: "a", b: "0", ohms: 1)])"#,
+            "without a matching",
+        ),
+        (
+            r#"Circuit(components: [Resistor(name: "r*", a: "a", b: "0", ohms: 1)])"#,
+            "not valid",
+        ),
+        (
+            r#"Circuit(components: [Repeat(count: -1, components: [])])"#,
+            "whole number",
+        ),
+        (
+            r#"Circuit(components: [Repeat(count: 2.5, components: [])])"#,
+            "whole number",
+        ),
+        (
+            r#"Circuit(components: [Repeat(count: 1e9, components: [])])"#,
+            "100000",
+        ),
+        (
+            r#"Circuit(components: [Repeat(count: "1 / 0", components: [])])"#,
+            "division by zero",
+        ),
+        (
+            r#"Circuit(buses: {"b": (nominal: -5)}, components: [])"#,
+            "positive nominal",
+        ),
+        (
+            r#"Circuit(components: [Resistor(name: "r", a: "a", b: "0", ohms: inf)])"#,
+            "finite",
+        ),
     ] {
         let msg = parse_err(text).to_string();
         assert!(msg.contains(needle), "`{text}` gave `{msg}`");
@@ -425,10 +550,20 @@ fn limits_are_errors_not_crashes() {
     let huge = r#"Circuit(components: [Repeat(count: 100000, components: [Repeat(count: 100000, components: [
         Resistor(name: "r{i}", a: "a", b: "0", ohms: 1)])])])"#;
     let e = parse_err(huge);
-    assert!(e.to_string().contains("two components are named") || e.to_string().contains("more than"), "{e}");
+    assert!(
+        e.to_string().contains("two components are named") || e.to_string().contains("more than"),
+        "{e}"
+    );
 
     // Garbage never panics.
-    for text in ["", "(", "Circuit", "Circuit(components: [Resistor(name: \"\u{0}\")])", "\u{feff}Circuit(components: [])", "Circuit(components: [Resistor(name: r#\"x\"#, a: \"a\", b: \"0\", ohms: \"(((\")])"] {
+    for text in [
+        "",
+        "(",
+        "Circuit",
+        "Circuit(components: [Resistor(name: \"\u{0}\")])",
+        "\u{feff}Circuit(components: [])",
+        "Circuit(components: [Resistor(name: r#\"x\"#, a: \"a\", b: \"0\", ohms: \"(((\")])",
+    ] {
         let _ = parse(text);
     }
 }

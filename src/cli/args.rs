@@ -24,7 +24,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a transient: waveforms.csv, summary.json and a table on stdout.
-    #[command(after_help = "Example:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot")]
+    #[command(
+        after_help = "Example:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot"
+    )]
     Simulate {
         /// Circuit file (RON).
         circuit: PathBuf,
@@ -46,7 +48,9 @@ pub enum Command {
         set: Vec<String>,
     },
     /// Write the averaged model in another tool's format.
-    #[command(after_help = "Example:\n  busbar export circuits/nvl72_rack.ron -s scenarios/step_30_100.ron --spice rack.cir")]
+    #[command(
+        after_help = "Example:\n  busbar export circuits/nvl72_rack.ron -s scenarios/step_30_100.ron --spice rack.cir"
+    )]
     Export {
         circuit: PathBuf,
         /// Scenario whose loads, events, duration and overrides to include.

@@ -40,19 +40,31 @@ impl busbar::engine::Observer for Progress {
     }
 }
 
-fn simulate(circuit: &Path, scenario: &Path, output: &Path, plot: bool, quiet: bool, json: bool) -> Result<ExitCode, Report> {
+fn simulate(
+    circuit: &Path,
+    scenario: &Path,
+    output: &Path,
+    plot: bool,
+    quiet: bool,
+    json: bool,
+) -> Result<ExitCode, Report> {
     let started = Instant::now();
     let scenario = busbar::scenario::load(scenario).map_err(diagnostics::scenario)?;
-    let mut prepared: Prepared = study::prepare(Some(circuit), scenario).map_err(diagnostics::study)?;
+    let mut prepared: Prepared =
+        study::prepare(Some(circuit), scenario).map_err(diagnostics::study)?;
     let mut progress = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(1000);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} simulating [{bar:40}] {percent}% {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Progress(bar)
     });
-    let observer = progress.as_mut().map(|p| p as &mut dyn busbar::engine::Observer);
+    let observer = progress
+        .as_mut()
+        .map(|p| p as &mut dyn busbar::engine::Observer);
     let waveforms = prepared.run(observer).map_err(diagnostics::study)?;
     if let Some(p) = progress {
         p.0.finish_and_clear();
@@ -61,10 +73,18 @@ fn simulate(circuit: &Path, scenario: &Path, output: &Path, plot: bool, quiet: b
     std::fs::create_dir_all(output)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot create output folder {}", output.display()))?;
-    report::write_atomic(&output.join("waveforms.csv"), &report::waveforms_csv(&waveforms))
-        .into_diagnostic()
-        .wrap_err("cannot write waveforms.csv")?;
-    let summary = report::summary_json(&prepared.circuit.name, &prepared.scenario.name, &waveforms, Some(wall));
+    report::write_atomic(
+        &output.join("waveforms.csv"),
+        &report::waveforms_csv(&waveforms),
+    )
+    .into_diagnostic()
+    .wrap_err("cannot write waveforms.csv")?;
+    let summary = report::summary_json(
+        &prepared.circuit.name,
+        &prepared.scenario.name,
+        &waveforms,
+        Some(wall),
+    );
     let summary_text = serde_json::to_string_pretty(&summary).into_diagnostic()?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
@@ -134,7 +154,12 @@ fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Repo
             println!("    {k:<14}{n}");
         }
         println!("  nodes       {}", model.node_index.len());
-        println!("  unknowns    {} ({} differential, {} algebraic)", model.n(), model.states(), model.n() - model.states());
+        println!(
+            "  unknowns    {} ({} differential, {} algebraic)",
+            model.n(),
+            model.states(),
+            model.n() - model.states()
+        );
         println!("  jacobian    {} nonzeros", model.pattern.row_idx.len());
         for l in &lints {
             println!("  warning: {l}");
@@ -143,13 +168,23 @@ fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Repo
     Ok(ExitCode::SUCCESS)
 }
 
-fn export(circuit: &Path, scenario: Option<&Path>, spice: &Path, spice_output: &Path, reltol: f64) -> Result<ExitCode, Report> {
+fn export(
+    circuit: &Path,
+    scenario: Option<&Path>,
+    spice: &Path,
+    spice_output: &Path,
+    reltol: f64,
+) -> Result<ExitCode, Report> {
     let scenario = scenario
         .map(|s| busbar::scenario::load(s).map_err(diagnostics::scenario))
         .transpose()?;
-    let overrides = scenario.as_ref().map(|s| s.overrides.clone()).unwrap_or_default();
+    let overrides = scenario
+        .as_ref()
+        .map(|s| s.overrides.clone())
+        .unwrap_or_default();
     let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
-    let options = busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario.as_ref());
+    let options =
+        busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario.as_ref());
     let deck = busbar::export::spice::spice_deck(&flat, scenario.as_ref(), &options)
         .map_err(|e| miette::miette!("cannot export to SPICE: {e}"))?;
     report::write_atomic(spice, deck.as_bytes())

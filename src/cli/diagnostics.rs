@@ -31,7 +31,13 @@ struct Plain {
     help: Option<String>,
 }
 
-fn located(message: String, location: &SourceLocation, text: &str, label: &str, help: Option<String>) -> Report {
+fn located(
+    message: String,
+    location: &SourceLocation,
+    text: &str,
+    label: &str,
+    help: Option<String>,
+) -> Report {
     let (start, end) = location.span;
     let end = end.max(start + 1).min(text.len().max(start + 1));
     Report::new(Located {
@@ -49,14 +55,24 @@ fn plain(message: String, help: Option<String>) -> Report {
 
 pub fn netlist(e: NetlistError) -> Report {
     match e {
-        NetlistError::Syntax { message, location, text } => located(message, &location, &text, "here", None),
+        NetlistError::Syntax {
+            message,
+            location,
+            text,
+        } => located(message, &location, &text, "here", None),
         NetlistError::Component {
             component,
             message,
             help,
             location: Some(location),
             text: Some(text),
-        } => located(format!("component `{component}`: {message}"), &location, &text, "this component", help),
+        } => located(
+            format!("component `{component}`: {message}"),
+            &location,
+            &text,
+            "this component",
+            help,
+        ),
         NetlistError::Expression {
             ref location,
             ref text,
@@ -77,7 +93,11 @@ pub fn netlist(e: NetlistError) -> Report {
 
 pub fn scenario(e: ScenarioError) -> Report {
     match e {
-        ScenarioError::Syntax { message, location, text } => located(message, &location, &text, "here", None),
+        ScenarioError::Syntax {
+            message,
+            location,
+            text,
+        } => located(message, &location, &text, "here", None),
         ScenarioError::Invalid {
             message,
             location: Some(location),
@@ -89,7 +109,9 @@ pub fn scenario(e: ScenarioError) -> Report {
 
 pub fn compile(e: CompileError) -> Report {
     let help = match &e {
-        CompileError::Topology { help, .. } | CompileError::Dangling { help, .. } => Some(help.clone()),
+        CompileError::Topology { help, .. } | CompileError::Dangling { help, .. } => {
+            Some(help.clone())
+        }
         _ => None,
     };
     plain(format!("cannot compile the circuit: {e}"), help)
@@ -98,7 +120,10 @@ pub fn compile(e: CompileError) -> Report {
 pub fn engine(e: EngineError) -> Report {
     let help = match &e {
         EngineError::NoEquilibrium { help, .. } => Some(help.clone()),
-        EngineError::StepTooSmall { .. } => Some("check for an unstable or collapsing bus (run `busbar validate`), or loosen rtol/atol".into()),
+        EngineError::StepTooSmall { .. } => Some(
+            "check for an unstable or collapsing bus (run `busbar validate`), or loosen rtol/atol"
+                .into(),
+        ),
         _ => None,
     };
     plain(e.to_string(), help)

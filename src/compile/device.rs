@@ -5,10 +5,10 @@
 //! engine only ever talks to devices through this trait, so adding a
 //! component never touches the engine.
 //!
-//! Index convention: vectors handed to devices are *extended*: index 0 is
-//! ground (y[0] = 0 always, writes to f[0] are discarded), unknowns start at
-//! 1. Jacobian slot `TRASH` absorbs entries in a ground row or column. This
-//! keeps stamping branch-free.
+//! Index convention: vectors handed to devices are *extended*. Index 0 is
+//! ground (y\[0\] = 0 always, writes to f\[0\] are discarded) and unknowns
+//! start at 1. Jacobian slot `TRASH` absorbs entries in a ground row or
+//! column. This keeps stamping branch-free.
 
 /// Index of a Jacobian value slot.
 pub type Slot = usize;

@@ -17,7 +17,11 @@ pub fn lints(circuit: &FlatCircuit, model: &Model) -> Vec<String> {
         .filter(|n| model.nominal(n).is_none() && !n.contains(".n"))
         .collect();
     if !undeclared.is_empty() && !circuit.buses.is_empty() {
-        let shown: Vec<String> = undeclared.iter().take(5).map(|s| format!("`{s}`")).collect();
+        let shown: Vec<String> = undeclared
+            .iter()
+            .take(5)
+            .map(|s| format!("`{s}`"))
+            .collect();
         out.push(format!(
             "{} node(s) have no bus declaration and get no nominal voltage (e.g. {})",
             undeclared.len(),

@@ -11,8 +11,8 @@ mod lints;
 mod topology;
 
 pub use builder::{Builder, UnknownKind, GROUND, TRASH};
-pub use lints::lints;
 pub use device::{Action, Branch, BranchKind, Ctx, Device, InputValue, Reaction, SignalKind, Slot};
+pub use lints::lints;
 
 use crate::components::ComponentSpec;
 use crate::netlist::FlatCircuit;
@@ -31,7 +31,9 @@ pub enum CompileError {
         help: String,
     },
     /// A node that only one terminal connects to.
-    #[error("node `{node}` is connected only to `{component}` (terminal `{terminal}`): a dangling node")]
+    #[error(
+        "node `{node}` is connected only to `{component}` (terminal `{terminal}`): a dangling node"
+    )]
     Dangling {
         node: String,
         component: String,
@@ -135,10 +137,13 @@ pub fn compile(circuit: &FlatCircuit) -> Result<Model, CompileError> {
     compile_with(circuit, Vec::new())
 }
 
+/// Builds a device that is not in the circuit file (a scenario fault).
+pub type ExtraDevice = Box<dyn FnOnce(&mut Builder) -> Box<dyn Device>>;
+
 /// Compiles with extra devices built by the caller (scenario faults).
 pub fn compile_with(
     circuit: &FlatCircuit,
-    extra: Vec<Box<dyn FnOnce(&mut Builder) -> Box<dyn Device>>>,
+    extra: Vec<ExtraDevice>,
 ) -> Result<Model, CompileError> {
     if circuit.components.is_empty() {
         return Err(CompileError::Empty);
@@ -151,7 +156,9 @@ pub fn compile_with(
             ComponentSpec::Instance(_) | ComponentSpec::Repeat(_) => {
                 return Err(CompileError::NotElaborated(c.name().to_string()))
             }
-            other => other.primitive().ok_or_else(|| CompileError::NotElaborated(c.name().into()))?,
+            other => other
+                .primitive()
+                .ok_or_else(|| CompileError::NotElaborated(c.name().into()))?,
         };
         devices.push(p.build(&mut b));
     }
@@ -165,7 +172,11 @@ pub fn compile_with(
     }
     let pattern = build_pattern(&b);
     topology::check_index(&b, &devices, &pattern)?;
-    let device_index = devices.iter().enumerate().map(|(i, d)| (d.name().to_string(), i)).collect();
+    let device_index = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name().to_string(), i))
+        .collect();
     Ok(Model {
         name: circuit.name.clone(),
         node_index: b.node_index.iter().map(|(k, v)| (k.clone(), *v)).collect(),

@@ -19,7 +19,9 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
             if let Some(pm) = clone.primitive_mut() {
                 for (terminal, node) in pm.nodes_mut() {
                     if node != "gnd" && node != "0" {
-                        uses.entry(node.clone()).or_default().push((p.name().to_string(), terminal));
+                        uses.entry(node.clone())
+                            .or_default()
+                            .push((p.name().to_string(), terminal));
                     }
                 }
             }
@@ -29,9 +31,14 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
     for (node, users) in &uses {
         if users.len() == 1 {
             let (component, terminal) = &users[0];
-            let near = nearest(node, uses.keys().filter(|k| *k != node && uses[*k].len() > 1));
+            let near = nearest(
+                node,
+                uses.keys().filter(|k| *k != node && uses[*k].len() > 1),
+            );
             let help = match near {
-                Some(n) => format!("did you mean `{n}`? Otherwise connect `{node}` to something else or to gnd"),
+                Some(n) => format!(
+                    "did you mean `{n}`? Otherwise connect `{node}` to something else or to gnd"
+                ),
                 None => format!("connect `{node}` to another component, or to gnd"),
             };
             return Err(CompileError::Dangling {
@@ -60,7 +67,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -73,7 +82,9 @@ struct UnionFind {
 
 impl UnionFind {
     fn new(n: usize) -> Self {
-        UnionFind { parent: (0..n).collect() }
+        UnionFind {
+            parent: (0..n).collect(),
+        }
     }
     fn find(&mut self, mut x: usize) -> usize {
         while self.parent[x] != x {
@@ -94,7 +105,11 @@ impl UnionFind {
 }
 
 /// Checks that the algebraic part of the DAE is solvable (index 1).
-pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) -> Result<(), CompileError> {
+pub fn check_index(
+    b: &Builder,
+    devices: &[Box<dyn Device>],
+    pattern: &Pattern,
+) -> Result<(), CompileError> {
     let size = b.names.len();
     let is_node = |i: usize| i == GROUND || matches!(b.kinds[i], UnknownKind::Node);
     let branches: Vec<(usize, Branch)> = devices
@@ -123,7 +138,8 @@ pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) 
             ),
             nodes: floating,
             components: Vec::new(),
-            help: "connect the island to ground through a component, e.g. a high-value resistor".into(),
+            help: "connect the island to ground through a component, e.g. a high-value resistor"
+                .into(),
         });
     }
 
@@ -133,7 +149,12 @@ pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) 
     let mut vd = UnionFind::new(size);
     let mut grounded_seen = vec![false; size];
     let mut tree: Vec<Vec<(usize, usize)>> = vec![Vec::new(); size];
-    let voltage_defining = |k: BranchKind| matches!(k, BranchKind::VoltageDefining | BranchKind::GroundedCapacitor);
+    let voltage_defining = |k: BranchKind| {
+        matches!(
+            k,
+            BranchKind::VoltageDefining | BranchKind::GroundedCapacitor
+        )
+    };
     for (d, br) in branches.iter().filter(|(_, br)| voltage_defining(br.kind)) {
         if br.kind == BranchKind::GroundedCapacitor {
             let node = br.a.max(br.b);
@@ -164,7 +185,10 @@ pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) 
     // 3. Inductor cut-sets: node groups joined to the rest only by branches
     // whose current is a state or fixed, with no capacitance on any node.
     let mut alg = UnionFind::new(size);
-    for (_, br) in branches.iter().filter(|(_, br)| br.kind != BranchKind::FixedCurrent) {
+    for (_, br) in branches
+        .iter()
+        .filter(|(_, br)| br.kind != BranchKind::FixedCurrent)
+    {
         alg.union(br.a, br.b);
     }
     let ground_alg = alg.find(GROUND);
@@ -217,7 +241,12 @@ pub fn check_index(b: &Builder, devices: &[Box<dyn Device>], pattern: &Pattern) 
 }
 
 /// Components on the spanning-tree path from a to b.
-fn path_components(tree: &[Vec<(usize, usize)>], a: usize, b: usize, devices: &[Box<dyn Device>]) -> Vec<String> {
+fn path_components(
+    tree: &[Vec<(usize, usize)>],
+    a: usize,
+    b: usize,
+    devices: &[Box<dyn Device>],
+) -> Vec<String> {
     let mut prev: Vec<Option<(usize, usize)>> = vec![None; tree.len()];
     let mut seen = vec![false; tree.len()];
     let mut queue = std::collections::VecDeque::from([a]);

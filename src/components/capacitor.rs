@@ -51,7 +51,14 @@ impl Primitive for Capacitor {
 }
 
 /// Compiles a capacitor in the cheapest exact form for its connection.
-pub fn build_capacitor(b: &mut Builder, name: &str, na: usize, nb: usize, farads: f64, esr: f64) -> Box<dyn Device> {
+pub fn build_capacitor(
+    b: &mut Builder,
+    name: &str,
+    na: usize,
+    nb: usize,
+    farads: f64,
+    esr: f64,
+) -> Box<dyn Device> {
     if esr > 0.0 {
         let vc = b.state(name, "v", farads);
         let g = 1.0 / esr;
@@ -88,7 +95,14 @@ pub fn build_capacitor(b: &mut Builder, name: &str, na: usize, nb: usize, farads
     } else {
         let vc = b.state(name, "v", farads);
         let i = b.algebraic(name, "i");
-        let slots = [b.slot(vc, i), b.slot(i, na), b.slot(i, nb), b.slot(i, vc), b.slot(na, i), b.slot(nb, i)];
+        let slots = [
+            b.slot(vc, i),
+            b.slot(i, na),
+            b.slot(i, nb),
+            b.slot(i, vc),
+            b.slot(na, i),
+            b.slot(nb, i),
+        ];
         Box::new(FloatingCapacitor {
             name: name.into(),
             a: na,

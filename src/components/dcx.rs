@@ -8,7 +8,9 @@
 
 use super::inductor::zero;
 use super::{check, gnd, Primitive};
-use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::compile::{
+    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+};
 use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
@@ -131,7 +133,10 @@ impl DcxDevice {
             return (0.0, 0.0);
         }
         if v_in >= NO_LOAD_MIN_VOLTS {
-            (self.no_load_watts / v_in, -self.no_load_watts / (v_in * v_in))
+            (
+                self.no_load_watts / v_in,
+                -self.no_load_watts / (v_in * v_in),
+            )
         } else {
             let g = self.no_load_watts / (NO_LOAD_MIN_VOLTS * NO_LOAD_MIN_VOLTS);
             (g * v_in, g)

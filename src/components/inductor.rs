@@ -69,7 +69,15 @@ pub struct SeriesRl {
 }
 
 impl SeriesRl {
-    pub fn new(b: &mut Builder, name: &str, label: &str, na: usize, nb: usize, henries: f64, ohms: f64) -> Self {
+    pub fn new(
+        b: &mut Builder,
+        name: &str,
+        label: &str,
+        na: usize,
+        nb: usize,
+        henries: f64,
+        ohms: f64,
+    ) -> Self {
         let current = b.state(name, label, henries);
         let slots = [
             b.slot(current, na),

@@ -8,7 +8,9 @@
 //! for `seconds` (a state event).
 
 use super::{check, gnd, Primitive};
-use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::compile::{
+    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+};
 use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 use std::f64::consts::TAU;
@@ -43,7 +45,13 @@ pub enum LoadModel {
     /// Mix of the three by fractions p + i + z = 1, referred to `volts`;
     /// the constant-power part switches to constant impedance below
     /// `min_volts`.
-    Zip { p: Num, i: Num, z: Num, volts: Num, min_volts: Num },
+    Zip {
+        p: Num,
+        i: Num,
+        z: Num,
+        volts: Num,
+        min_volts: Num,
+    },
 }
 
 /// Under-voltage lockout: trip when v < volts for longer than seconds.
@@ -65,7 +73,9 @@ impl Primitive for Load {
         let mut v = vec![("watts", &mut self.watts)];
         match &mut self.model {
             LoadModel::ConstantPower { min_volts } => v.push(("model.min_volts", min_volts)),
-            LoadModel::ConstantCurrent { volts } | LoadModel::Resistive { volts } => v.push(("model.volts", volts)),
+            LoadModel::ConstantCurrent { volts } | LoadModel::Resistive { volts } => {
+                v.push(("model.volts", volts))
+            }
             LoadModel::Zip {
                 p,
                 i,
@@ -100,7 +110,9 @@ impl Primitive for Load {
         check::non_negative(n, "watts", &self.watts)?;
         check::distinct(n, &self.node, &self.ret)?;
         match &self.model {
-            LoadModel::ConstantPower { min_volts } => check::positive(n, "model.min_volts", min_volts)?,
+            LoadModel::ConstantPower { min_volts } => {
+                check::positive(n, "model.min_volts", min_volts)?
+            }
             LoadModel::ConstantCurrent { volts } | LoadModel::Resistive { volts } => {
                 check::positive(n, "model.volts", volts)?
             }
@@ -196,7 +208,10 @@ impl Primitive for Load {
             power,
             watts: self.watts.value(),
             law,
-            uvlo: self.uvlo.as_ref().map(|u| (u.volts.value(), u.seconds.value())),
+            uvlo: self
+                .uvlo
+                .as_ref()
+                .map(|u| (u.volts.value(), u.seconds.value())),
             constant_current: matches!(self.model, LoadModel::ConstantCurrent { .. }),
             tripped: false,
             uvlo_generation: 0,

@@ -36,7 +36,13 @@ impl Primitive for Resistor {
     }
     fn build(&self, b: &mut Builder) -> Box<dyn Device> {
         let (na, nb) = (b.node(&self.a), b.node(&self.b));
-        Box::new(Conductance::new(b, &self.name, na, nb, 1.0 / self.ohms.value()))
+        Box::new(Conductance::new(
+            b,
+            &self.name,
+            na,
+            nb,
+            1.0 / self.ohms.value(),
+        ))
     }
 }
 
@@ -53,7 +59,12 @@ pub struct Conductance {
 
 impl Conductance {
     pub fn new(b: &mut Builder, name: &str, na: usize, nb: usize, siemens: f64) -> Self {
-        let slots = [b.slot(na, na), b.slot(na, nb), b.slot(nb, na), b.slot(nb, nb)];
+        let slots = [
+            b.slot(na, na),
+            b.slot(na, nb),
+            b.slot(nb, na),
+            b.slot(nb, nb),
+        ];
         Conductance {
             name: name.to_string(),
             a: na,

@@ -7,7 +7,9 @@
 //! `p(...)`, as in SPICE.
 
 use super::{check, gnd, Primitive};
-use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::compile::{
+    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+};
 use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
@@ -44,7 +46,12 @@ impl Primitive for VoltageSource {
     fn build(&self, b: &mut Builder) -> Box<dyn Device> {
         let (pos, neg) = (b.node(&self.pos), b.node(&self.neg));
         let current = b.algebraic(&self.name, "i");
-        let slots = [b.slot(current, pos), b.slot(current, neg), b.slot(pos, current), b.slot(neg, current)];
+        let slots = [
+            b.slot(current, pos),
+            b.slot(current, neg),
+            b.slot(pos, current),
+            b.slot(neg, current),
+        ];
         Box::new(VoltageSourceDevice {
             name: self.name.clone(),
             pos,

@@ -2,7 +2,9 @@
 //! resistor whose value changes at `Open`/`Close` events.
 
 use super::{check, Primitive};
-use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot};
+use crate::compile::{
+    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+};
 use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
@@ -38,7 +40,10 @@ impl Primitive for Switch {
         &mut self.name
     }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
-        vec![("on_ohms", &mut self.on_ohms), ("off_ohms", &mut self.off_ohms)]
+        vec![
+            ("on_ohms", &mut self.on_ohms),
+            ("off_ohms", &mut self.off_ohms),
+        ]
     }
     fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
         vec![("a", &mut self.a), ("b", &mut self.b)]
@@ -87,7 +92,12 @@ impl SwitchDevice {
         on_siemens: f64,
         off_siemens: f64,
     ) -> Self {
-        let slots = [b.slot(na, na), b.slot(na, nb), b.slot(nb, na), b.slot(nb, nb)];
+        let slots = [
+            b.slot(na, na),
+            b.slot(na, nb),
+            b.slot(nb, na),
+            b.slot(nb, nb),
+        ];
         SwitchDevice {
             name: name.into(),
             a: na,
@@ -147,7 +157,12 @@ impl Device for SwitchDevice {
         let closed = match action {
             Action::Open => false,
             Action::Close => true,
-            other => return Err(format!("switch `{}` supports Open and Close, not {other:?}", self.name)),
+            other => {
+                return Err(format!(
+                    "switch `{}` supports Open and Close, not {other:?}",
+                    self.name
+                ))
+            }
         };
         let changed = closed != self.closed;
         self.closed = closed;

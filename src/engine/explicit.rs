@@ -32,12 +32,20 @@ impl System<f64, DVector<f64>> for Reduced<'_> {
             full[i] = x[k];
         }
         // A failed inner solve leaves NaN, which the step-size control rejects.
-        if self.newton.borrow_mut().reinitialise(self.model, &mut spec.inputs, t, &mut full, 1e-11).is_err() {
+        if self
+            .newton
+            .borrow_mut()
+            .reinitialise(self.model, &mut spec.inputs, t, &mut full, 1e-11)
+            .is_err()
+        {
             dx.fill(f64::NAN);
             return;
         }
         let mut f = self.f.borrow_mut();
-        let ctx = Ctx { t, inputs: spec.inputs.at(t) };
+        let ctx = Ctx {
+            t,
+            inputs: spec.inputs.at(t),
+        };
         self.model.eval(&ctx, &full, &mut f);
         for (k, &i) in self.states.iter().enumerate() {
             dx[k] = f[i] / self.model.mass[i];
@@ -86,7 +94,9 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec) -> Result<Waveforms, Engi
             let reduced = Reduced {
                 model,
                 spec: RefCell::new(&mut *spec),
-                newton: RefCell::new(Newton::new(model).map_err(|e| EngineError::Settings(e.to_string()))?),
+                newton: RefCell::new(
+                    Newton::new(model).map_err(|e| EngineError::Settings(e.to_string()))?,
+                ),
                 full: RefCell::new(full.clone()),
                 f: RefCell::new(vec![0.0; size]),
                 states: states.clone(),

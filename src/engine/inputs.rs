@@ -57,6 +57,10 @@ impl InputTable {
 
     /// All breakpoints of all channels in [0, t_end].
     pub fn breakpoints(&self, t_end: f64) -> Vec<f64> {
-        self.signals.iter().flatten().flat_map(|s| s.breakpoints(t_end)).collect()
+        self.signals
+            .iter()
+            .flatten()
+            .flat_map(|s| s.breakpoints(t_end))
+            .collect()
     }
 }

@@ -47,10 +47,12 @@ impl SparseLu {
         let col_ptr = pattern.col_ptr.clone();
         let row_idx = pattern.row_idx.clone();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
-        let symbolic = factorize_symbolic_lu(sym, Default::default()).map_err(|e| LinearError::Analysis(format!("{e:?}")))?;
-        let factor_buffer = MemBuffer::new(
-            symbolic.factorize_numeric_lu_scratch::<f64>(Par::Seq, Spec::<PartialPivLuParams, f64>::default()),
-        );
+        let symbolic = factorize_symbolic_lu(sym, Default::default())
+            .map_err(|e| LinearError::Analysis(format!("{e:?}")))?;
+        let factor_buffer = MemBuffer::new(symbolic.factorize_numeric_lu_scratch::<f64>(
+            Par::Seq,
+            Spec::<PartialPivLuParams, f64>::default(),
+        ));
         let solve_buffer = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
         Ok(SparseLu {
             n,
@@ -68,13 +70,21 @@ impl SparseLu {
     /// (in pattern order).
     pub fn factor(&mut self, values: &[f64]) -> Result<(), LinearError> {
         self.factored = false;
-        let sym = SymbolicSparseColMatRef::new_checked(self.n, self.n, &self.col_ptr, None, &self.row_idx);
+        let sym = SymbolicSparseColMatRef::new_checked(
+            self.n,
+            self.n,
+            &self.col_ptr,
+            None,
+            &self.row_idx,
+        );
         let mat = SparseColMatRef::new(sym, values);
         let stack = MemStack::new(&mut self.factor_buffer);
         self.symbolic
             .factorize_numeric_lu(&mut self.numeric, mat, Par::Seq, stack, Default::default())
             .map_err(|e| match e {
-                faer::sparse::linalg::LuError::SymbolicSingular { index } => LinearError::Singular { column: index },
+                faer::sparse::linalg::LuError::SymbolicSingular { index } => {
+                    LinearError::Singular { column: index }
+                }
                 other => LinearError::Analysis(format!("{other:?}")),
             })?;
         self.factored = true;

@@ -89,7 +89,11 @@ pub enum EngineError {
     #[error("no DC operating point: {message}")]
     NoEquilibrium { message: String, help: String },
     #[error("at t = {time:.6e} s the step size fell below {step:.1e} s; `{unknown}` changes too fast (possible collapse or instability)")]
-    StepTooSmall { time: f64, step: f64, unknown: String },
+    StepTooSmall {
+        time: f64,
+        step: f64,
+        unknown: String,
+    },
     #[error("at t = {time:.6e} s the linear solve failed ({source}); the circuit may be singular near `{unknown}`")]
     Linear {
         time: f64,
@@ -100,8 +104,14 @@ pub enum EngineError {
     #[error("at t = {time:.6e} s the algebraic equations could not be re-solved after an event; worst equation: `{unknown}`")]
     Reinitialisation { time: f64, unknown: String },
     #[error("at t = {time:.6e} s, event on `{component}`: {message}")]
-    Action { time: f64, component: String, message: String },
-    #[error("more than {limit} steps before t = {time:.6e} s; loosen rtol/atol or shorten the run")]
+    Action {
+        time: f64,
+        component: String,
+        message: String,
+    },
+    #[error(
+        "more than {limit} steps before t = {time:.6e} s; loosen rtol/atol or shorten the run"
+    )]
     TooManySteps { time: f64, limit: u64 },
     #[error("invalid run settings: {0}")]
     Settings(String),

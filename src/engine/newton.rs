@@ -81,13 +81,17 @@ impl Newton {
     }
 
     fn eval(&mut self, model: &Model, inputs: &mut InputTable, t: f64, y: &[f64]) {
-        let ctx = Ctx { t, inputs: inputs.at(t) };
+        let ctx = Ctx {
+            t,
+            inputs: inputs.at(t),
+        };
         model.eval(&ctx, y, &mut self.f);
         self.function_evaluations += 1;
     }
 
     /// Damped Newton in the given mode. `anchor` is the pseudo-time origin.
     #[allow(clippy::too_many_arguments)] // the iteration's whole state; a struct would only rename it
+    #[allow(clippy::needless_range_loop)] // y, dy and trial are indexed together
     fn solve(
         &mut self,
         model: &Model,
@@ -107,7 +111,10 @@ impl Newton {
             if norm <= tolerance {
                 return Ok(());
             }
-            let ctx = Ctx { t, inputs: inputs.at(t) };
+            let ctx = Ctx {
+                t,
+                inputs: inputs.at(t),
+            };
             model.jacobian(&ctx, y, &mut self.jac);
             for k in 0..self.matrix.len() {
                 let v = self.jac[p.slot_of_entry[k]];
@@ -132,7 +139,10 @@ impl Newton {
                     Mode::PseudoTime(dtau) => self.f[i] - model.mass[i] * (y[i] - anchor[i]) / dtau,
                 };
             }
-            let failed = self.lu.factor(&self.matrix).and_then(|_| self.lu.solve(&mut self.dy[1..]));
+            let failed = self
+                .lu
+                .factor(&self.matrix)
+                .and_then(|_| self.lu.solve(&mut self.dy[1..]));
             if failed.is_err() {
                 return Err(NoConvergence {
                     worst,
@@ -182,9 +192,19 @@ impl Newton {
     /// DC operating point from the guess in `y`: Newton, then
     /// pseudo-transient continuation (implicit Euler in a growing pseudo
     /// time) when Newton alone does not converge.
-    pub fn operating_point(&mut self, model: &Model, inputs: &mut InputTable, t: f64, y: &mut [f64], tolerance: f64) -> Result<(), NoConvergence> {
+    pub fn operating_point(
+        &mut self,
+        model: &Model,
+        inputs: &mut InputTable,
+        t: f64,
+        y: &mut [f64],
+        tolerance: f64,
+    ) -> Result<(), NoConvergence> {
         let guess = y.to_vec();
-        if self.solve(model, inputs, t, Mode::Steady, &guess, y, tolerance, 50).is_ok() {
+        if self
+            .solve(model, inputs, t, Mode::Steady, &guess, y, tolerance, 50)
+            .is_ok()
+        {
             return Ok(());
         }
         y.copy_from_slice(&guess);
@@ -198,7 +218,16 @@ impl Newton {
             iterations: 0,
         };
         for _ in 0..400 {
-            match self.solve(model, inputs, t, Mode::PseudoTime(dtau), &anchor, y, tolerance, 12) {
+            match self.solve(
+                model,
+                inputs,
+                t,
+                Mode::PseudoTime(dtau),
+                &anchor,
+                y,
+                tolerance,
+                12,
+            ) {
                 Ok(()) => {
                     anchor.copy_from_slice(y);
                     dtau *= 2.0;
@@ -222,7 +251,14 @@ impl Newton {
 
     /// Solves the algebraic rows for the algebraic unknowns with the
     /// differential unknowns fixed (consistent initialisation).
-    pub fn reinitialise(&mut self, model: &Model, inputs: &mut InputTable, t: f64, y: &mut [f64], tolerance: f64) -> Result<(), NoConvergence> {
+    pub fn reinitialise(
+        &mut self,
+        model: &Model,
+        inputs: &mut InputTable,
+        t: f64,
+        y: &mut [f64],
+        tolerance: f64,
+    ) -> Result<(), NoConvergence> {
         let anchor = Vec::new();
         self.solve(model, inputs, t, Mode::Algebraic, &anchor, y, tolerance, 50)
     }

@@ -24,7 +24,11 @@ const NEWTON_TOLERANCE: f64 = 1e-9;
 
 /// Runs a transient. The model's devices carry discrete state (switches,
 /// trips), so the model is taken mutably and left in its final state.
-pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn Observer>) -> Result<Waveforms, EngineError> {
+pub fn simulate(
+    model: &mut Model,
+    spec: &mut RunSpec,
+    observer: Option<&mut dyn Observer>,
+) -> Result<Waveforms, EngineError> {
     validate(spec)?;
     if spec.method == Method::DormandPrince {
         return super::explicit::simulate(model, spec);
@@ -67,7 +71,14 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn
     let mut ydot = vec![0.0; size];
     let mut y_sample = vec![0.0; size];
     let mut t = 0.0;
-    let mut discontinuity = apply_due_actions(model, &mut actions, &mut next_action, 0.0, &mut y, &mut events)?;
+    let mut discontinuity = apply_due_actions(
+        model,
+        &mut actions,
+        &mut next_action,
+        0.0,
+        &mut y,
+        &mut events,
+    )?;
     if discontinuity {
         reinitialise(model, spec, &mut newton, 0.0, &mut y)?;
     }
@@ -121,11 +132,18 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn
         };
         stats.steps += 1;
         if stats.steps > MAX_STEPS {
-            return Err(EngineError::TooManySteps { time: t, limit: MAX_STEPS });
+            return Err(EngineError::TooManySteps {
+                time: t,
+                limit: MAX_STEPS,
+            });
         }
         if err > 1.0 {
             stats.rejected_steps += 1;
-            let factor = if err.is_finite() { (0.9 * err.powf(-0.25)).clamp(0.1, 0.9) } else { 0.25 };
+            let factor = if err.is_finite() {
+                (0.9 * err.powf(-0.25)).clamp(0.1, 0.9)
+            } else {
+                0.25
+            };
             h *= factor;
             rejected_last = true;
             if h < 1e-15 * duration.max(t) {
@@ -141,11 +159,28 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn
         let mut h_taken = h;
         let mut crossed: Vec<usize> = Vec::new();
         if !root_owner.is_empty() {
-            eval_roots(model, spec, &root_owner, t + h, &stepper.y_new, &mut roots_new);
+            eval_roots(
+                model,
+                spec,
+                &root_owner,
+                t + h,
+                &stepper.y_new,
+                &mut roots_new,
+            );
             let mut theta_min = 1.0;
             for k in 0..root_owner.len() {
                 if sign_changed(root_sign[k], roots_new[k]) {
-                    let theta = locate_root(model, spec, &stepper, &y, t, h, &root_owner, k, root_sign[k]);
+                    let theta = locate_root(
+                        model,
+                        spec,
+                        &stepper,
+                        &y,
+                        t,
+                        h,
+                        &root_owner,
+                        k,
+                        root_sign[k],
+                    );
                     if theta < theta_min - 1e-12 {
                         theta_min = theta;
                         crossed.clear();
@@ -160,17 +195,39 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn
                 // Re-take the step exactly to the event so the state there
                 // is a real step end, not an interpolant.
                 stepper
-                    .step(model, &mut spec.inputs, t, h_taken, &y, spec.rtol, spec.atol)
+                    .step(
+                        model,
+                        &mut spec.inputs,
+                        t,
+                        h_taken,
+                        &y,
+                        spec.rtol,
+                        spec.atol,
+                    )
                     .map_err(|e| linear_error(model, t, 0, e))?;
             }
         }
         // Accept.
-        let t_new = if (t + h_taken - target).abs() <= 1e-14 * duration.max(1.0) { target } else { t + h_taken };
-        recorder.sample_interval(model, spec, &stepper, &y, t, t_new - t, &mut y_sample, &mut ydot);
+        let t_new = if (t + h_taken - target).abs() <= 1e-14 * duration.max(1.0) {
+            target
+        } else {
+            t + h_taken
+        };
+        recorder.sample_interval(
+            model,
+            spec,
+            &stepper,
+            &y,
+            t,
+            t_new - t,
+            &mut y_sample,
+            &mut ydot,
+        );
         t = t_new;
         y.copy_from_slice(&stepper.y_new);
         stats.function_evaluations = stepper.counters.function_evaluations;
-        let factor = (0.9 * err.max(1e-10).powf(-0.25)).clamp(0.2, if rejected_last { 1.0 } else { 6.0 });
+        let factor =
+            (0.9 * err.max(1e-10).powf(-0.25)).clamp(0.2, if rejected_last { 1.0 } else { 6.0 });
         rejected_last = false;
         h = h_taken * factor;
         if let Some(o) = observer.as_deref_mut() {
@@ -205,7 +262,14 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn
         if t == target {
             stats.breakpoints += 1;
             let before = events.len();
-            discontinuity |= apply_due_actions(model, &mut actions, &mut next_action, t, &mut y, &mut events)?;
+            discontinuity |= apply_due_actions(
+                model,
+                &mut actions,
+                &mut next_action,
+                t,
+                &mut y,
+                &mut events,
+            )?;
             reported |= events.len() > before;
         }
         if discontinuity {
@@ -227,7 +291,8 @@ pub fn simulate(model: &mut Model, spec: &mut RunSpec, observer: Option<&mut dyn
     }
     stats.jacobian_evaluations = stepper.counters.jacobian_evaluations;
     stats.factorizations = stepper.counters.factorizations;
-    stats.function_evaluations = stepper.counters.function_evaluations + newton.function_evaluations;
+    stats.function_evaluations =
+        stepper.counters.function_evaluations + newton.function_evaluations;
     events.sort_by(|a, b| a.time.total_cmp(&b.time));
     Ok(recorder.finish(events, stats))
 }
@@ -265,7 +330,11 @@ pub(crate) fn nominal_guess(model: &Model) -> Vec<f64> {
     y
 }
 
-pub(crate) fn initial_state(model: &Model, spec: &mut RunSpec, newton: &mut Newton) -> Result<Vec<f64>, EngineError> {
+pub(crate) fn initial_state(
+    model: &Model,
+    spec: &mut RunSpec,
+    newton: &mut Newton,
+) -> Result<Vec<f64>, EngineError> {
     match spec.start {
         Start::Zero => {
             let mut y = vec![0.0; model.n() + 1];
@@ -274,7 +343,9 @@ pub(crate) fn initial_state(model: &Model, spec: &mut RunSpec, newton: &mut Newt
         }
         Start::OperatingPoint => {
             let mut y = nominal_guess(model);
-            if let Err(e) = newton.operating_point(model, &mut spec.inputs, 0.0, &mut y, NEWTON_TOLERANCE) {
+            if let Err(e) =
+                newton.operating_point(model, &mut spec.inputs, 0.0, &mut y, NEWTON_TOLERANCE)
+            {
                 return Err(EngineError::NoEquilibrium {
                     message: format!(
                         "Newton and pseudo-transient continuation did not converge; the equation of `{}` keeps a residual of {:.3e}",
@@ -300,7 +371,13 @@ pub(crate) fn initial_state(model: &Model, spec: &mut RunSpec, newton: &mut Newt
     }
 }
 
-fn reinitialise(model: &Model, spec: &mut RunSpec, newton: &mut Newton, t: f64, y: &mut [f64]) -> Result<(), EngineError> {
+fn reinitialise(
+    model: &Model,
+    spec: &mut RunSpec,
+    newton: &mut Newton,
+    t: f64,
+    y: &mut [f64],
+) -> Result<(), EngineError> {
     newton
         .reinitialise(model, &mut spec.inputs, t, y, NEWTON_TOLERANCE)
         .map_err(|e| EngineError::Reinitialisation {
@@ -321,11 +398,13 @@ fn apply_due_actions(
     while *next < actions.len() && actions[*next].time <= t {
         let a = &actions[*next];
         let device = &mut model.devices[a.device];
-        let r = device.apply(&a.action, y).map_err(|message| EngineError::Action {
-            time: t,
-            component: device.name().to_string(),
-            message,
-        })?;
+        let r = device
+            .apply(&a.action, y)
+            .map_err(|message| EngineError::Action {
+                time: t,
+                component: device.name().to_string(),
+                message,
+            })?;
         discontinuity |= r.discontinuity;
         if let Some(what) = r.report {
             events.push(EventRecord {
@@ -339,7 +418,14 @@ fn apply_due_actions(
     Ok(discontinuity)
 }
 
-fn handle_reaction(model: &Model, device: usize, t: f64, r: Reaction, timers: &mut Vec<(f64, usize, u64)>, events: &mut Vec<EventRecord>) {
+fn handle_reaction(
+    model: &Model,
+    device: usize,
+    t: f64,
+    r: Reaction,
+    timers: &mut Vec<(f64, usize, u64)>,
+    events: &mut Vec<EventRecord>,
+) {
     if let Some((at, token)) = r.schedule {
         timers.push((at.max(t), device, token));
     }
@@ -352,11 +438,21 @@ fn handle_reaction(model: &Model, device: usize, t: f64, r: Reaction, timers: &m
     }
 }
 
-fn eval_roots(model: &Model, spec: &mut RunSpec, owners: &[(usize, usize)], t: f64, y: &[f64], out: &mut [f64]) {
+fn eval_roots(
+    model: &Model,
+    spec: &mut RunSpec,
+    owners: &[(usize, usize)],
+    t: f64,
+    y: &[f64],
+    out: &mut [f64],
+) {
     if owners.is_empty() {
         return;
     }
-    let ctx = Ctx { t, inputs: spec.inputs.at(t) };
+    let ctx = Ctx {
+        t,
+        inputs: spec.inputs.at(t),
+    };
     let mut k = 0;
     let mut buf = [0.0; 8];
     for dev in &model.devices {
@@ -377,7 +473,17 @@ fn sign_changed(old_sign: i8, new_value: f64) -> bool {
 /// Bisection on the dense output for the crossing of root `k`; returns θ
 /// in (0, 1]. The time tolerance is 1e-12 of the step or 1e-15 s.
 #[allow(clippy::too_many_arguments)] // all of it is the step being searched
-fn locate_root(model: &Model, spec: &mut RunSpec, stepper: &Rodas4, y0: &[f64], t: f64, h: f64, owners: &[(usize, usize)], k: usize, old_sign: i8) -> f64 {
+fn locate_root(
+    model: &Model,
+    spec: &mut RunSpec,
+    stepper: &Rodas4,
+    y0: &[f64],
+    t: f64,
+    h: f64,
+    owners: &[(usize, usize)],
+    k: usize,
+    old_sign: i8,
+) -> f64 {
     let (d, idx) = owners[k];
     let dev = &model.devices[d];
     let mut buf = vec![0.0; dev.root_count()];
@@ -416,13 +522,22 @@ fn worst_unknown(model: &Model, _stepper: &Rodas4) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-fn linear_error(model: &Model, t: f64, column: usize, e: super::linear::LinearError) -> EngineError {
+fn linear_error(
+    model: &Model,
+    t: f64,
+    column: usize,
+    e: super::linear::LinearError,
+) -> EngineError {
     let unknown = match &e {
         super::linear::LinearError::Singular { column } => model.names.get(column + 1).cloned(),
         _ => model.names.get(column + 1).cloned(),
     }
     .unwrap_or_else(|| "?".into());
-    EngineError::Linear { time: t, unknown, source: e }
+    EngineError::Linear {
+        time: t,
+        unknown,
+        source: e,
+    }
 }
 
 /// Collects samples on the uniform grid and at event instants.
@@ -465,7 +580,14 @@ impl Recorder {
         }
     }
 
-    pub(crate) fn record(&mut self, model: &Model, spec: &mut RunSpec, t: f64, y: &[f64], ydot: &[f64]) {
+    pub(crate) fn record(
+        &mut self,
+        model: &Model,
+        spec: &mut RunSpec,
+        t: f64,
+        y: &[f64],
+        ydot: &[f64],
+    ) {
         if self.time.last() == Some(&t) {
             // A post-event row replaces the pre-event row at the same instant.
             self.time.pop();
@@ -474,26 +596,50 @@ impl Recorder {
             }
         }
         self.time.push(t);
-        let ctx = Ctx { t, inputs: spec.inputs.at(t) };
+        let ctx = Ctx {
+            t,
+            inputs: spec.inputs.at(t),
+        };
         for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
             let v = match p.source {
                 ProbeSource::Unknown(i) => y[i],
-                ProbeSource::Signal { device, index } => model.devices[device].signal(index, &ctx, y, ydot),
+                ProbeSource::Signal { device, index } => {
+                    model.devices[device].signal(index, &ctx, y, ydot)
+                }
             };
             c.values.push(v);
         }
-        while self.next_index <= self.last_index && self.grid_time(self.next_index, spec.duration) <= t + 1e-12 * self.sample {
+        while self.next_index <= self.last_index
+            && self.grid_time(self.next_index, spec.duration) <= t + 1e-12 * self.sample
+        {
             self.next_index += 1;
         }
     }
 
-    pub(crate) fn record_event_row(&mut self, model: &Model, spec: &mut RunSpec, t: f64, y: &[f64], ydot: &[f64]) {
+    pub(crate) fn record_event_row(
+        &mut self,
+        model: &Model,
+        spec: &mut RunSpec,
+        t: f64,
+        y: &[f64],
+        ydot: &[f64],
+    ) {
         self.record(model, spec, t, y, ydot);
     }
 
     /// Records every grid point in (t, t + h] from the step's interpolant.
     #[allow(clippy::too_many_arguments)] // the step and two scratch vectors
-    pub(crate) fn sample_interval(&mut self, model: &Model, spec: &mut RunSpec, stepper: &Rodas4, y0: &[f64], t: f64, h: f64, y: &mut [f64], ydot: &mut [f64]) {
+    pub(crate) fn sample_interval(
+        &mut self,
+        model: &Model,
+        spec: &mut RunSpec,
+        stepper: &Rodas4,
+        y0: &[f64],
+        t: f64,
+        h: f64,
+        y: &mut [f64],
+        ydot: &mut [f64],
+    ) {
         while self.next_index <= self.last_index {
             let ts = self.grid_time(self.next_index, spec.duration);
             if ts > t + h + 1e-12 * self.sample {

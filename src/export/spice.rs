@@ -67,7 +67,9 @@ impl FromStr for SpiceMethod {
         match s.to_ascii_lowercase().as_str() {
             "gear" => Ok(SpiceMethod::Gear),
             "trap" | "trapezoidal" => Ok(SpiceMethod::Trap),
-            other => Err(format!("unknown ngspice method `{other}`: expected `gear` or `trap`")),
+            other => Err(format!(
+                "unknown ngspice method `{other}`: expected `gear` or `trap`"
+            )),
         }
     }
 }
@@ -124,8 +126,9 @@ impl SpiceOptions {
 /// with every load at 1 pu.
 ///
 /// The deck's header maps every ngspice node back to its busbar name and
-/// lists the recorded columns (`* record <vector> <busbar column>`) in the
-/// order `wrdata` writes them after the time column.
+/// lists the recorded columns, one `* record <vector> <busbar column>
+/// <nominal volts or ->` line each, in the order `wrdata` writes them after
+/// the time column.
 pub fn spice_deck(
     circuit: &FlatCircuit,
     scenario: Option<&Scenario>,
@@ -134,7 +137,9 @@ pub fn spice_deck(
     let output = options
         .output
         .to_str()
-        .filter(|s| !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c == '"' || c == '\''))
+        .filter(|s| {
+            !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        })
         .ok_or_else(|| ExportError::OutputPath(options.output.display().to_string()))?;
     let mut primitives = Vec::with_capacity(circuit.components.len());
     for c in &circuit.components {
@@ -198,6 +203,7 @@ pub fn spice_deck(
 struct Recorded {
     column: String,
     spice: String,
+    nominal: Option<f64>,
 }
 
 /// Scheduled events sorted per component, in the form the deck needs.
@@ -220,7 +226,11 @@ struct Fault {
 }
 
 impl EventPlan {
-    fn new(circuit: &FlatCircuit, scenario: Option<&Scenario>, names: &Names) -> Result<Self, ExportError> {
+    fn new(
+        circuit: &FlatCircuit,
+        scenario: Option<&Scenario>,
+        names: &Names,
+    ) -> Result<Self, ExportError> {
         let mut plan = EventPlan {
             switches: HashMap::new(),
             sets: HashMap::new(),
@@ -293,16 +303,38 @@ impl EventPlan {
         };
         match (event, target) {
             (Event::Open { at, .. }, ComponentSpec::Switch(s)) => {
-                self.switches.entry(s.name.clone()).or_default().push((*at, 0.0));
+                self.switches
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push((*at, 0.0));
             }
             (Event::Close { at, .. }, ComponentSpec::Switch(s)) => {
-                self.switches.entry(s.name.clone()).or_default().push((*at, 1.0));
+                self.switches
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push((*at, 1.0));
             }
-            (Event::Set { at, field, value, .. }, ComponentSpec::VoltageSource(v)) if field == "volts" => {
-                self.sets.entry(v.name.clone()).or_default().push((*at, *value));
+            (
+                Event::Set {
+                    at, field, value, ..
+                },
+                ComponentSpec::VoltageSource(v),
+            ) if field == "volts" => {
+                self.sets
+                    .entry(v.name.clone())
+                    .or_default()
+                    .push((*at, *value));
             }
-            (Event::Set { at, field, value, .. }, ComponentSpec::CurrentSource(i)) if field == "amps" => {
-                self.sets.entry(i.name.clone()).or_default().push((*at, *value));
+            (
+                Event::Set {
+                    at, field, value, ..
+                },
+                ComponentSpec::CurrentSource(i),
+            ) if field == "amps" => {
+                self.sets
+                    .entry(i.name.clone())
+                    .or_default()
+                    .push((*at, *value));
             }
             (Event::Trip { at, .. }, _) => {
                 return Err(unsupported(format!(
@@ -324,7 +356,10 @@ impl EventPlan {
 
 /// Each load's profile in circuit order, exactly as the study binds them
 /// (stagger included); loads no entry targets run at 1 pu.
-fn load_profiles(circuit: &FlatCircuit, scenario: Option<&Scenario>) -> Result<Vec<LoadProfile>, ExportError> {
+fn load_profiles(
+    circuit: &FlatCircuit,
+    scenario: Option<&Scenario>,
+) -> Result<Vec<LoadProfile>, ExportError> {
     let names: Vec<String> = circuit
         .components
         .iter()
@@ -381,7 +416,10 @@ impl Names {
 
     /// A unique element name starting with its SPICE type letter.
     fn element(&mut self, letter: char, hint: &str) -> String {
-        unique(&mut self.taken_elements, format!("{letter}_{}", sanitize(hint)))
+        unique(
+            &mut self.taken_elements,
+            format!("{letter}_{}", sanitize(hint)),
+        )
     }
 }
 
@@ -603,13 +641,20 @@ impl Deck {
         let g = |closed: bool| if closed { on } else { off };
         match events {
             Some(list) if !list.is_empty() => {
-                let changes: Vec<(f64, f64)> = list.iter().map(|&(t, closed)| (t, g(closed > 0.5))).collect();
+                let changes: Vec<(f64, f64)> = list
+                    .iter()
+                    .map(|&(t, closed)| (t, g(closed > 0.5)))
+                    .collect();
                 let points = steps(g(s.closed), &changes, self.jump);
                 self.switched_conductance(&s.name, &a, &b, &points);
             }
             _ => {
                 let name = self.names.element('R', &s.name);
-                let ohms = if s.closed { s.on_ohms.value() } else { s.off_ohms.value() };
+                let ohms = if s.closed {
+                    s.on_ohms.value()
+                } else {
+                    s.off_ohms.value()
+                };
                 self.line(format!("{name} {a} {b} {}", num(ohms)));
             }
         }
@@ -656,7 +701,10 @@ impl Deck {
 
         let emf = self.names.internal(&format!("{}.emf", d.name));
         let e = self.names.element('E', &d.name);
-        self.line(format!("{e} {emf} {output_ret} {input} {input_ret} {}", num(1.0 / ratio)));
+        self.line(format!(
+            "{e} {emf} {output_ret} {input} {input_ret} {}",
+            num(1.0 / ratio)
+        ));
         let mut at = emf;
         if ohms > 0.0 {
             let next = self.names.internal(&format!("{}.rout", d.name));
@@ -693,7 +741,10 @@ impl Deck {
     /// The per-unit demand node for `profile`, shared between loads.
     fn demand(&mut self, owner: &str, profile: &LoadProfile) -> String {
         let points = profile_points(profile, self.duration, self.jump);
-        let key: Vec<(u64, u64)> = points.iter().map(|(t, v)| (t.to_bits(), v.to_bits())).collect();
+        let key: Vec<(u64, u64)> = points
+            .iter()
+            .map(|(t, v)| (t.to_bits(), v.to_bits()))
+            .collect();
         if let Some(node) = self.demands.get(&key) {
             return node.clone();
         }
@@ -740,7 +791,10 @@ impl Deck {
         let v = vdiff(&node, &ret);
         let law = load_law(&l.model, &v);
         let b = self.names.element('B', &l.name);
-        self.line(format!("{b} {node} {ret} I = {} * v({pu}) * ({law})", num(l.watts.value())));
+        self.line(format!(
+            "{b} {node} {ret} I = {} * v({pu}) * ({law})",
+            num(l.watts.value())
+        ));
         Ok(())
     }
 
@@ -777,13 +831,18 @@ impl Deck {
         for name in &self.names.order {
             out.push_str(&format!("*   {} = {name}\n", self.names.nodes[name]));
         }
-        out.push_str("*\n* recorded columns, in wrdata order after time:\n");
+        out.push_str("*\n* recorded columns, in wrdata order after time (vector, busbar column, nominal volts):\n");
         for r in record {
-            out.push_str(&format!("* record v({}) {}\n", r.spice, r.column));
+            let nominal = r.nominal.map_or("-".to_string(), num);
+            out.push_str(&format!("* record v({}) {} {nominal}\n", r.spice, r.column));
         }
         if let Some(s) = scenario {
             for p in s.probes().iter().filter(|p| p.kind != ProbeKind::Voltage) {
-                let prefix = if p.kind == ProbeKind::Current { "i" } else { "p" };
+                let prefix = if p.kind == ProbeKind::Current {
+                    "i"
+                } else {
+                    "p"
+                };
                 out.push_str(&format!("* not recorded here: {prefix}({})\n", p.target));
             }
         }
@@ -835,7 +894,9 @@ fn load_law(model: &LoadModel, v: &str) -> String {
     match model {
         LoadModel::ConstantPower { min_volts } => cp(min_volts.value()),
         LoadModel::ConstantCurrent { volts } => num(1.0 / volts.value()),
-        LoadModel::Resistive { volts } => format!("{v} * {}", num(1.0 / (volts.value() * volts.value()))),
+        LoadModel::Resistive { volts } => {
+            format!("{v} * {}", num(1.0 / (volts.value() * volts.value())))
+        }
         LoadModel::Zip {
             p,
             i,
@@ -899,7 +960,11 @@ fn profile_points(profile: &LoadProfile, duration: f64, jump: f64) -> Vec<(f64, 
     if duration <= 0.0 {
         return points;
     }
-    let mut corners: Vec<f64> = profile.breakpoints(duration).into_iter().filter(|t| *t > 0.0).collect();
+    let mut corners: Vec<f64> = profile
+        .breakpoints(duration)
+        .into_iter()
+        .filter(|t| *t > 0.0)
+        .collect();
     if corners.last().is_none_or(|t| *t < duration) {
         corners.push(duration);
     }
@@ -945,7 +1010,11 @@ fn natural_key(s: &str) -> Vec<(String, u64)> {
 /// The node voltages the study would record, with its column names and in
 /// its order: the `record` entries that name nodes, else every declared
 /// bus, else every node.
-fn recorded_nodes(circuit: &FlatCircuit, scenario: Option<&Scenario>, names: &Names) -> Result<Vec<Recorded>, ExportError> {
+fn recorded_nodes(
+    circuit: &FlatCircuit,
+    scenario: Option<&Scenario>,
+    names: &Names,
+) -> Result<Vec<Recorded>, ExportError> {
     let mut nodes: Vec<&String> = names.order.iter().collect();
     nodes.sort_by_cached_key(|n| natural_key(n));
     let column = |n: &str| match circuit.nominal(n) {
@@ -955,6 +1024,7 @@ fn recorded_nodes(circuit: &FlatCircuit, scenario: Option<&Scenario>, names: &Na
     let recorded = |n: &str| Recorded {
         column: column(n),
         spice: names.nodes[n].clone(),
+        nominal: circuit.nominal(n),
     };
     let entries = scenario.map(Scenario::probes).unwrap_or_default();
     if entries.is_empty() {
@@ -971,7 +1041,10 @@ fn recorded_nodes(circuit: &FlatCircuit, scenario: Option<&Scenario>, names: &Na
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for p in entries.iter().filter(|p| p.kind == ProbeKind::Voltage) {
-        let matched: Vec<&&String> = nodes.iter().filter(|n| crate::glob::matches(&p.target, n)).collect();
+        let matched: Vec<&&String> = nodes
+            .iter()
+            .filter(|n| crate::glob::matches(&p.target, n))
+            .collect();
         if matched.is_empty() {
             return Err(ExportError::Binding(format!(
                 "record entry `{}` matches no node of the circuit",
@@ -1096,11 +1169,19 @@ mod tests {
 
     fn deck(extra: &str) -> String {
         let s = scenario(extra);
-        spice_deck(&small(), Some(&s), &SpiceOptions::tight(1e-7, "out.dat", Some(&s))).expect("deck")
+        spice_deck(
+            &small(),
+            Some(&s),
+            &SpiceOptions::tight(1e-7, "out.dat", Some(&s)),
+        )
+        .expect("deck")
     }
 
     fn has(deck: &str, line: &str) {
-        assert!(deck.lines().any(|l| l == line), "missing `{line}` in\n{deck}");
+        assert!(
+            deck.lines().any(|l| l == line),
+            "missing `{line}` in\n{deck}"
+        );
     }
 
     #[test]
@@ -1130,9 +1211,15 @@ mod tests {
             "B_tray1_dcx_in bus800 0 I = i(V_tray1_dcx_sense) * 6.25e-2 + (v(bus800) >= 1e0 ? 3e1 / v(bus800) : 3e1 * v(bus800))",
         );
         // Load: demand PWL, lag RC, CPL law.
-        has(&d, "V_tray1_gpu_pu tray1_gpu_pu 0 PWL(0e0 3e-1 2e-3 3e-1 3e-3 1e0 1e-2 1e0)");
+        has(
+            &d,
+            "V_tray1_gpu_pu tray1_gpu_pu 0 PWL(0e0 3e-1 2e-3 3e-1 3e-3 1e0 1e-2 1e0)",
+        );
         has(&d, "R_tray1_gpu_lag tray1_gpu_pu tray1_gpu_lag 1");
-        has(&d, &format!("C_tray1_gpu_lag tray1_gpu_lag 0 {}", num(1.0 / (TAU * 3e3))));
+        has(
+            &d,
+            &format!("C_tray1_gpu_lag tray1_gpu_lag 0 {}", num(1.0 / (TAU * 3e3))),
+        );
         has(
             &d,
             "B_tray1_gpu tray1_bus50 0 I = 7.5e3 * v(tray1_gpu_lag) * ((v(tray1_bus50) >= 3e1 ? 1 / v(tray1_bus50) : v(tray1_bus50) * 1.1111111111111111e-3))",
@@ -1140,11 +1227,14 @@ mod tests {
         // A switch without events is a resistor in its initial state.
         has(&d, "R_brk tray1_bus50 dump 1e6");
         // Analysis and output.
-        has(&d, ".options reltol=1e-7 abstol=1e-9 vntol=1e-7 method=gear");
+        has(
+            &d,
+            ".options reltol=1e-7 abstol=1e-9 vntol=1e-7 method=gear",
+        );
         has(&d, ".tran 1e-5 1e-2 0 2.5e-6");
         has(&d, "wrdata out.dat v(bus800) v(tray1_bus50)");
-        has(&d, "* record v(bus800) bus800");
-        has(&d, "* record v(tray1_bus50) tray1.bus50");
+        has(&d, "* record v(bus800) bus800 8e2");
+        has(&d, "* record v(tray1_bus50) tray1.bus50 5e1");
         has(&d, "*   tray1_bus50 = tray1.bus50");
         assert!(d.ends_with(".end\n"));
     }
@@ -1165,10 +1255,16 @@ mod tests {
                 num(2e-3 + jump)
             ),
         );
-        has(&d, "B_brk tray1_bus50 dump I = (v(tray1_bus50)-v(dump)) * v(brk_g)");
         has(
             &d,
-            &format!("V_grid src 0 PWL(0e0 8e2 4e-3 8e2 {} 7.8e2)", num(4e-3 + jump)),
+            "B_brk tray1_bus50 dump I = (v(tray1_bus50)-v(dump)) * v(brk_g)",
+        );
+        has(
+            &d,
+            &format!(
+                "V_grid src 0 PWL(0e0 8e2 4e-3 8e2 {} 7.8e2)",
+                num(4e-3 + jump)
+            ),
         );
         has(
             &d,
@@ -1178,11 +1274,14 @@ mod tests {
                 num(6e-3 + jump)
             ),
         );
-        has(&d, "B_fault4_bus800 bus800 0 I = v(bus800) * v(fault4_bus800_g)");
+        has(
+            &d,
+            "B_fault4_bus800 bus800 0 I = v(bus800) * v(fault4_bus800_g)",
+        );
         has(&d, "C_cbus cbus_esr 0 1e-3 ic=0");
         has(&d, ".tran 1e-5 1e-2 0 2.5e-6 uic");
         has(&d, "wrdata out.dat v(tap)");
-        has(&d, "* record v(tap) v(tap)");
+        has(&d, "* record v(tap) v(tap) -");
         has(&d, "* not recorded here: i(grid)");
     }
 
@@ -1202,7 +1301,10 @@ mod tests {
         let jump = 0.01 * 1e-12;
         has(
             &d,
-            &format!("V_tray1_gpu_pu tray1_gpu_pu 0 PWL(0e0 3e-1 2e-3 3e-1 {} 1e0 1e-2 1e0)", num(2e-3 + jump)),
+            &format!(
+                "V_tray1_gpu_pu tray1_gpu_pu 0 PWL(0e0 3e-1 2e-3 3e-1 {} 1e0 1e-2 1e0)",
+                num(2e-3 + jump)
+            ),
         );
         has(
             &d,
@@ -1225,7 +1327,10 @@ mod tests {
         let d = spice_deck(&c, None, &SpiceOptions::default()).expect("deck");
         has(&d, "V_tray1_gpu_pu tray1_gpu_pu 0 DC 1e0");
         assert_eq!(d.matches("V_tray1_gpu2_pu").count(), 0, "{d}");
-        assert!(d.contains("B_tray1_gpu2 tray1_bus50 0 I = 7.5e3 * v(tray1_gpu_lag)"), "{d}");
+        assert!(
+            d.contains("B_tray1_gpu2 tray1_bus50 0 I = 7.5e3 * v(tray1_gpu_lag)"),
+            "{d}"
+        );
         has(&d, ".op");
     }
 
@@ -1256,7 +1361,10 @@ mod tests {
 
         let s = scenario("events: [Trip(at: 1e-3, component: \"tray1.dcx\")]");
         let err = spice_deck(&small(), Some(&s), &SpiceOptions::default()).unwrap_err();
-        assert!(err.to_string().contains("`tray1.dcx`: the `Trip` event"), "{err}");
+        assert!(
+            err.to_string().contains("`tray1.dcx`: the `Trip` event"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! can underline the `name: "c50"` of the subcircuit template.
 //!
 //! serde does not give spans, so this file re-reads the text with a small
-//! RON tokenizer (strings, comments, brackets, identifiers) and walks the
+//! RON tokenizer (`tokens`: strings, comments, brackets, identifiers) and walks the
 //! parsed [`Circuit`] alongside it. It owns only that mapping and the
 //! byte-offset ↔ line/column conversion; it never changes the circuit and
 //! never fails: a place it cannot find is simply left without a location.
@@ -13,26 +13,9 @@ use crate::components::ComponentSpec;
 use crate::error::SourceLocation;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use tokens::{tokenize, Kind, Token};
 
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    Open,
-    Close,
-    Colon,
-    Comma,
-    Ident(String),
-    Str(String),
-    Other,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    kind: Kind,
-    span: (usize, usize),
-    /// Bracket nesting level the token sits at (brackets themselves count
-    /// at the outer level).
-    depth: usize,
-}
+mod tokens;
 
 /// Which written component list an item belongs to: the top level
 /// (`None`) or a subcircuit, then the index path through `Repeat`s.
@@ -60,7 +43,10 @@ impl Locator {
             anchors: BTreeMap::new(),
             groups: BTreeMap::new(),
         };
-        let top = loc.tokens.iter().position(|t| t.kind == Kind::Open && t.depth == 0);
+        let top = loc
+            .tokens
+            .iter()
+            .position(|t| t.kind == Kind::Open && t.depth == 0);
         if let Some(top) = top {
             loc.groups.insert(None, top);
             if let Some(start) = loc.field(top, "components") {
@@ -93,7 +79,13 @@ impl Locator {
 
     /// Records each named item of `list` by searching forward from `cursor`
     /// in the order the items were written.
-    fn walk(&mut self, scope: &Option<String>, list: &[ComponentSpec], path: &mut Vec<usize>, cursor: &mut usize) {
+    fn walk(
+        &mut self,
+        scope: &Option<String>,
+        list: &[ComponentSpec],
+        path: &mut Vec<usize>,
+        cursor: &mut usize,
+    ) {
         for (i, item) in list.iter().enumerate() {
             path.push(i);
             let found = match item {
@@ -123,7 +115,8 @@ impl Locator {
 
     fn find_keyword(&self, from: usize, word: &str) -> Option<usize> {
         (from..self.tokens.len().saturating_sub(1)).find(|&i| {
-            matches!(&self.tokens[i].kind, Kind::Ident(w) if w == word) && self.tokens[i + 1].kind == Kind::Open
+            matches!(&self.tokens[i].kind, Kind::Ident(w) if w == word)
+                && self.tokens[i + 1].kind == Kind::Open
         })
     }
 
@@ -153,7 +146,8 @@ impl Locator {
         let end = self.close_of(open);
         (open + 1..end.saturating_sub(1)).find_map(|i| {
             let t = &self.tokens[i];
-            (t.depth == inner && is_key(&t.kind) && self.tokens[i + 1].kind == Kind::Colon).then_some(i + 2)
+            (t.depth == inner && is_key(&t.kind) && self.tokens[i + 1].kind == Kind::Colon)
+                .then_some(i + 2)
         })
     }
 
@@ -238,7 +232,8 @@ impl Locator {
     /// Location of parameter `name` in the `params` of an `Instance`.
     pub fn instance_param(&self, anchor: Option<usize>, name: &str) -> Option<SourceLocation> {
         let group = self.enclosing(anchor?)?;
-        self.param_in(group, name).or_else(|| self.component(anchor))
+        self.param_in(group, name)
+            .or_else(|| self.component(anchor))
     }
 
     /// Location of port `name` in the `ports` of an `Instance`.
@@ -327,7 +322,9 @@ pub fn syntax_span(text: &str, span: &ron::error::Span) -> (usize, usize) {
     let mut chars = rest.char_indices();
     let len = match chars.next() {
         None => 0,
-        Some((_, '"')) => chars.find(|&(_, c)| c == '"').map_or(rest.len(), |(i, _)| i + 1),
+        Some((_, '"')) => chars
+            .find(|&(_, c)| c == '"')
+            .map_or(rest.len(), |(i, _)| i + 1),
         Some((_, c)) if c.is_alphanumeric() || c == '_' || c == '-' || c == '.' => rest
             .char_indices()
             .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == '+'))
@@ -336,171 +333,6 @@ pub fn syntax_span(text: &str, span: &ron::error::Span) -> (usize, usize) {
         Some((_, c)) => c.len_utf8(),
     };
     (start, start + len)
-}
-
-/// Splits RON text into the tokens the locator needs. Never fails:
-/// anything unusual becomes `Other`.
-fn tokenize(text: &str) -> Vec<Token> {
-    let bytes: Vec<(usize, char)> = text.char_indices().collect();
-    let at = |i: usize| bytes.get(i).map(|&(_, c)| c);
-    let pos = |i: usize| bytes.get(i).map_or(text.len(), |&(p, _)| p);
-    let mut tokens = Vec::new();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(c) = at(i) {
-        let start = i;
-        let kind = match c {
-            _ if c.is_whitespace() => {
-                i += 1;
-                continue;
-            }
-            '/' if at(i + 1) == Some('/') => {
-                while at(i).is_some_and(|c| c != '\n') {
-                    i += 1;
-                }
-                continue;
-            }
-            '/' if at(i + 1) == Some('*') => {
-                // Block comments nest in RON.
-                let mut level = 0usize;
-                while let Some(c) = at(i) {
-                    if c == '/' && at(i + 1) == Some('*') {
-                        level += 1;
-                        i += 2;
-                    } else if c == '*' && at(i + 1) == Some('/') {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            '"' => {
-                let (value, next) = string(&bytes, i + 1);
-                i = next;
-                Kind::Str(value)
-            }
-            'r' if raw_string_hashes(&bytes, i + 1).is_some() => {
-                let mut hashes = 0;
-                i += 1;
-                while at(i) == Some('#') {
-                    hashes += 1;
-                    i += 1;
-                }
-                i += 1; // opening quote
-                let content = i;
-                loop {
-                    match at(i) {
-                        None => break,
-                        Some('"') if (1..=hashes).all(|k| at(i + k) == Some('#')) => break,
-                        _ => i += 1,
-                    }
-                }
-                let value = text[pos(content)..pos(i)].to_string();
-                i = (i + 1 + hashes).min(bytes.len());
-                Kind::Str(value)
-            }
-            '\'' => {
-                i += 1;
-                while let Some(c) = at(i) {
-                    i += if c == '\\' { 2 } else { 1 };
-                    if c == '\'' {
-                        break;
-                    }
-                }
-                Kind::Other
-            }
-            '(' | '[' | '{' => {
-                i += 1;
-                Kind::Open
-            }
-            ')' | ']' | '}' => {
-                i += 1;
-                depth = depth.saturating_sub(1);
-                Kind::Close
-            }
-            ':' => {
-                i += 1;
-                Kind::Colon
-            }
-            ',' => {
-                i += 1;
-                Kind::Comma
-            }
-            _ if c.is_ascii_digit() => {
-                // A number, including an exponent sign: `1e-3`.
-                while let Some(c) = at(i) {
-                    let sign = matches!(c, '+' | '-') && matches!(at(i.wrapping_sub(1)), Some('e' | 'E'));
-                    if !(c.is_alphanumeric() || c == '_' || c == '.' || sign) {
-                        break;
-                    }
-                    i += 1;
-                }
-                Kind::Other
-            }
-            _ if c.is_alphabetic() || c == '_' => {
-                while at(i).is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    i += 1;
-                }
-                Kind::Ident(text[pos(start)..pos(i)].to_string())
-            }
-            _ => {
-                i += 1;
-                Kind::Other
-            }
-        };
-        tokens.push(Token {
-            span: (pos(start), pos(i.min(bytes.len()))),
-            depth,
-            kind: kind.clone(),
-        });
-        if kind == Kind::Open {
-            depth += 1;
-        }
-    }
-    tokens
-}
-
-/// For `r##"`, the number of `#` if a raw string starts at `i` (just after the `r`).
-fn raw_string_hashes(chars: &[(usize, char)], i: usize) -> Option<usize> {
-    let hashes = chars[i.min(chars.len())..].iter().take_while(|p| p.1 == '#').count();
-    (chars.get(i + hashes).map(|p| p.1) == Some('"')).then_some(hashes)
-}
-
-/// Reads a string body from `i` (after the opening quote), decoding the
-/// common escapes; returns the value and the index after the closing quote.
-fn string(chars: &[(usize, char)], mut i: usize) -> (String, usize) {
-    let mut value = String::new();
-    while let Some(&(_, c)) = chars.get(i) {
-        i += 1;
-        match c {
-            '"' => return (value, i),
-            '\\' => {
-                let Some(&(_, e)) = chars.get(i) else { break };
-                i += 1;
-                match e {
-                    'n' => value.push('\n'),
-                    't' => value.push('\t'),
-                    'r' => value.push('\r'),
-                    '0' => value.push('\0'),
-                    'u' if chars.get(i).map(|p| p.1) == Some('{') => {
-                        let hex: String = chars[i + 1..].iter().map(|p| p.1).take_while(|c| *c != '}').collect();
-                        i += hex.chars().count() + 2;
-                        if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                            value.push(c);
-                        }
-                    }
-                    other => value.push(other),
-                }
-            }
-            c => value.push(c),
-        }
-    }
-    (value, i)
 }
 
 #[cfg(test)]
@@ -514,24 +346,5 @@ mod tests {
         assert_eq!((loc.line, loc.column), (2, 5));
         assert_eq!(offset_of(text, 2, 5), 8);
         assert_eq!(offset_of(text, 9, 1), text.len());
-    }
-
-    #[test]
-    fn tokens_skip_comments_and_strings() {
-        let t = tokenize("A( // name: \"x\"\n /* a /* b */ c */ name: \"q\\\"(\", r#\"raw\"#)");
-        let kinds: Vec<Kind> = t.into_iter().map(|t| t.kind).collect();
-        assert_eq!(
-            kinds,
-            vec![
-                Kind::Ident("A".into()),
-                Kind::Open,
-                Kind::Ident("name".into()),
-                Kind::Colon,
-                Kind::Str("q\"(".into()),
-                Kind::Comma,
-                Kind::Str("raw".into()),
-                Kind::Close,
-            ]
-        );
     }
 }

@@ -38,7 +38,11 @@ pub fn load(path: &Path, overrides: &BTreeMap<String, f64>) -> Result<FlatCircui
 }
 
 /// Parses and elaborates circuit text; `path` names the file in messages.
-pub fn parse_str(text: &str, path: &Path, overrides: &BTreeMap<String, f64>) -> Result<FlatCircuit, NetlistError> {
+pub fn parse_str(
+    text: &str,
+    path: &Path,
+    overrides: &BTreeMap<String, f64>,
+) -> Result<FlatCircuit, NetlistError> {
     let circuit = parse_circuit(text, path)?;
     elaborate(circuit, overrides, Some(path), Some(text))
 }
@@ -107,7 +111,11 @@ impl NetlistError {
     }
 
     /// Same as [`NetlistError::component`] with a suggested fix.
-    pub fn component_help(component: &str, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn component_help(
+        component: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         NetlistError::Component {
             component: component.to_string(),
             message: message.into(),

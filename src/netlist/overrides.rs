@@ -53,7 +53,11 @@ pub(super) fn split<'a>(
 /// indices of the changed components. The component part may be a glob and
 /// may contain dots itself, so every split of the key at a dot is tried,
 /// longest component part first.
-pub(super) fn apply(components: &mut [ComponentSpec], key: &str, value: f64) -> Result<Vec<usize>, NetlistError> {
+pub(super) fn apply(
+    components: &mut [ComponentSpec],
+    key: &str,
+    value: f64,
+) -> Result<Vec<usize>, NetlistError> {
     let mut changed = Vec::new();
     // The first component that matched a component part without having the field.
     let mut near_miss: Option<(usize, &str)> = None;
@@ -61,7 +65,9 @@ pub(super) fn apply(components: &mut [ComponentSpec], key: &str, value: f64) -> 
     for &dot in &splits {
         let (pattern, field) = (&key[..dot], &key[dot + 1..]);
         for (i, spec) in components.iter_mut().enumerate() {
-            let Some(prim) = spec.primitive_mut() else { continue };
+            let Some(prim) = spec.primitive_mut() else {
+                continue;
+            };
             if !glob::matches(pattern, prim.name()) {
                 continue;
             }
@@ -86,7 +92,12 @@ pub(super) fn apply(components: &mut [ComponentSpec], key: &str, value: f64) -> 
         let name = components[i].name().to_string();
         let known: Vec<String> = components[i]
             .primitive_mut()
-            .map(|p| p.numbers_mut().into_iter().map(|(f, _)| f.to_string()).collect())
+            .map(|p| {
+                p.numbers_mut()
+                    .into_iter()
+                    .map(|(f, _)| f.to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         return Err(NetlistError::Override {
             key: key.to_string(),

@@ -20,7 +20,10 @@ pub struct Scope<'a> {
 impl<'a> Scope<'a> {
     /// The outermost scope.
     pub fn root(values: BTreeMap<String, f64>) -> Scope<'static> {
-        Scope { parent: None, values }
+        Scope {
+            parent: None,
+            values,
+        }
     }
 
     /// A scope whose own names shadow `parent`'s.
@@ -149,7 +152,9 @@ pub fn resolve(
 /// Orders names so that each comes after the names it uses. Iterative
 /// depth-first search, so a long chain of parameters cannot exhaust the
 /// stack; a cycle is reported with its path.
-fn dependency_order<'a>(graph: &BTreeMap<&'a str, (Option<Expr>, Vec<&'a str>)>) -> Result<Vec<&'a str>, ParamError> {
+fn dependency_order<'a>(
+    graph: &BTreeMap<&'a str, (Option<Expr>, Vec<&'a str>)>,
+) -> Result<Vec<&'a str>, ParamError> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -181,7 +186,10 @@ fn dependency_order<'a>(graph: &BTreeMap<&'a str, (Option<Expr>, Vec<&'a str>)>)
                         return Err(ParamError {
                             name: dep.to_string(),
                             expression: String::new(),
-                            message: format!("parameters refer to each other in a cycle: {}", cycle.join(" → ")),
+                            message: format!(
+                                "parameters refer to each other in a cycle: {}",
+                                cycle.join(" → ")
+                            ),
                         });
                     }
                     Mark::Done => {}
@@ -201,7 +209,10 @@ mod tests {
     use super::*;
 
     fn defs(items: &[(&str, Num)]) -> BTreeMap<String, Num> {
-        items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     fn e(s: &str) -> Num {
@@ -237,7 +248,12 @@ mod tests {
     #[test]
     fn cycle_is_named() {
         let root = Scope::root(BTreeMap::new());
-        let d = defs(&[("a", e("b")), ("b", e("c")), ("c", e("2 * a")), ("d", Num::Value(1.0))]);
+        let d = defs(&[
+            ("a", e("b")),
+            ("b", e("c")),
+            ("c", e("2 * a")),
+            ("d", Num::Value(1.0)),
+        ]);
         let err = resolve(&d, &BTreeMap::new(), &root).unwrap_err();
         assert!(err.message.contains("a → b → c → a"), "{}", err.message);
         let selfref = resolve(&defs(&[("x", e("x + 1"))]), &BTreeMap::new(), &root).unwrap_err();
@@ -264,7 +280,12 @@ mod tests {
         let err = resolve(&defs(&[("a", e("zz + 1"))]), &BTreeMap::new(), &root).unwrap_err();
         assert_eq!(err.name, "a");
         assert!(err.message.contains("unknown parameter `zz`"));
-        let nan = resolve(&defs(&[("a", Num::Value(f64::NAN))]), &BTreeMap::new(), &root).unwrap_err();
+        let nan = resolve(
+            &defs(&[("a", Num::Value(f64::NAN))]),
+            &BTreeMap::new(),
+            &root,
+        )
+        .unwrap_err();
         assert!(nan.message.contains("not a finite number"));
     }
 }

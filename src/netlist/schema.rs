@@ -74,7 +74,9 @@ where
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 if out.contains_key(&key) {
-                    return Err(serde::de::Error::custom(format!("`{key}` is defined twice in this map")));
+                    return Err(serde::de::Error::custom(format!(
+                        "`{key}` is defined twice in this map"
+                    )));
                 }
                 let value = map.next_value()?;
                 out.insert(key, value);
@@ -88,7 +90,8 @@ where
 /// The RON options every circuit file is read with: `Some(..)` may be
 /// left out, and `Resistor(name: ...)` needs no extra parentheses.
 pub fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
 /// Parses a circuit file's text. `path` is only used in messages.

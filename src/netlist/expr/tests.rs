@@ -1,5 +1,6 @@
 use super::*;
 use std::collections::BTreeMap;
+use std::f64::consts::PI;
 
 struct Map(BTreeMap<String, f64>);
 
@@ -88,7 +89,10 @@ fn functions_and_constants() {
     assert!(close(ev("log10(1k)"), 3.0));
     assert!(close(ev("sin(pi / 2)"), 1.0));
     assert!(close(ev("cos(0)"), 1.0));
-    assert!(close(ev("1 / (2 * pi * sqrt(100u * 1m))"), 1.0 / (2.0 * PI * (1e-7f64).sqrt())));
+    assert!(close(
+        ev("1 / (2 * pi * sqrt(100u * 1m))"),
+        1.0 / (2.0 * PI * (1e-7f64).sqrt())
+    ));
 }
 
 #[test]
@@ -116,7 +120,10 @@ fn parse_errors_say_what_and_where() {
 #[test]
 fn unknown_parameter_lists_nearest_first() {
     let e = err("p_rak / 18");
-    assert!(e.starts_with("unknown parameter `p_rak` at character 1"), "{e}");
+    assert!(
+        e.starts_with("unknown parameter `p_rak` at character 1"),
+        "{e}"
+    );
     assert!(e.contains("parameters in scope: p_rack, "), "{e}");
 }
 

@@ -1,0 +1,158 @@
+//! Where a component list is being expanded (scope, instance prefix,
+//! port bindings) and how names and nodes are resolved there: `{i}`
+//! substitution, ground, ports and the hierarchical prefix.
+//!
+//! Owns the naming rules only; the walk over the circuit belongs to the
+//! parent module.
+
+use super::super::expr::{self, Expr};
+use super::super::params::Scope;
+use super::super::{NetlistError, Num, Resolver};
+use crate::components::Primitive;
+use std::collections::BTreeMap;
+
+/// Where a component list is being expanded.
+pub(super) struct Frame<'s> {
+    pub scope: &'s Scope<'s>,
+    pub globals: &'s Scope<'s>,
+    /// Instance path with a trailing dot (`row1.rack2.`), empty at top level.
+    pub prefix: &'s str,
+    /// Port name → node in the enclosing circuit.
+    pub ports: &'s BTreeMap<String, String>,
+    /// Which written list the templates come from (for locations).
+    pub sub: Option<&'s str>,
+    pub depth: usize,
+}
+
+impl Frame<'_> {
+    /// Replaces each `{expr}` with its integer value in this scope.
+    pub fn substitute(&self, template: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find(['{', '}']) {
+            if rest[open..].starts_with('}') {
+                return Err(format!("`}}` without `{{` in `{template}`"));
+            }
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after
+                .find(['{', '}'])
+                .filter(|&c| after[c..].starts_with('}'))
+                .ok_or_else(|| format!("`{{` without a matching `}}` in `{template}`"))?;
+            let inner = &after[..close];
+            let value = Expr::parse(inner)
+                .and_then(|e| e.eval_int(self.scope))
+                .map_err(|e| format!("cannot substitute `{{{inner}}}` in `{template}`: {e}"))?;
+            out.push_str(&value.to_string());
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// A component or instance name: substituted, checked, prefixed.
+    pub fn name(&self, template: &str) -> Result<String, String> {
+        let local = self.substitute(template)?;
+        check_name("name", &local)?;
+        Ok(format!("{}{local}", self.prefix))
+    }
+
+    /// A node: substituted, then ground, a port of this subcircuit, or a
+    /// node local to this instance.
+    pub fn node(&self, template: &str) -> Result<String, String> {
+        let local = self.substitute(template)?;
+        if local == "gnd" || local == "0" {
+            return Ok("gnd".to_string());
+        }
+        if let Some(bound) = self.ports.get(&local) {
+            return Ok(bound.clone());
+        }
+        check_name("node", &local)?;
+        Ok(format!("{}{local}", self.prefix))
+    }
+}
+
+/// Names and nodes are matched by globs and written in records such as
+/// `i(grid)`, so the characters those use are reserved.
+pub(super) fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name.starts_with('.')
+        || name.ends_with('.')
+        || name.contains("..")
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || "*?(),{}[]\"".contains(c));
+    if bad {
+        Err(format!(
+            "{what} `{name}` is not valid: use letters, digits, `_`, `-` and `.` \
+             (not at the ends), without spaces or any of * ? ( ) , {{ }} [ ]"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Resolves one primitive's fields in a frame; errors carry no location yet.
+pub(super) struct FieldResolver<'f> {
+    pub frame: &'f Frame<'f>,
+    /// The component's name for messages (as written until it is resolved).
+    pub component: String,
+}
+
+impl Resolver for FieldResolver<'_> {
+    fn num(&mut self, field: &str, num: &mut Num) -> Result<(), NetlistError> {
+        let value = match num {
+            Num::Value(v) => *v,
+            Num::Expr(src) => {
+                expr::evaluate(src, self.frame.scope).map_err(|e| NetlistError::Expression {
+                    component: self.component.clone(),
+                    field: field.to_string(),
+                    expression: src.clone(),
+                    message: e.0,
+                    location: None,
+                    text: None,
+                })?
+            }
+        };
+        if !value.is_finite() {
+            return Err(NetlistError::component(
+                &self.component,
+                format!("`{field}` must be a finite number, got {value}"),
+            ));
+        }
+        *num = Num::Value(value);
+        Ok(())
+    }
+
+    fn node(&mut self, node: &mut String) -> Result<(), NetlistError> {
+        *node = self
+            .frame
+            .node(node)
+            .map_err(|m| NetlistError::component(&self.component, m))?;
+        Ok(())
+    }
+
+    fn name(&mut self, name: &mut String) -> Result<(), NetlistError> {
+        *name = self
+            .frame
+            .name(name)
+            .map_err(|m| NetlistError::component(&self.component, m))?;
+        Ok(())
+    }
+}
+
+/// Resolves name, numbers and nodes, then lets the component check itself.
+pub(super) fn resolve_primitive(
+    prim: &mut dyn Primitive,
+    r: &mut FieldResolver,
+) -> Result<(), NetlistError> {
+    r.name(prim.name_mut())?;
+    r.component = prim.name().to_string();
+    for (field, num) in prim.numbers_mut() {
+        r.num(field, num)?;
+    }
+    for (_, node) in prim.nodes_mut() {
+        r.node(node)?;
+    }
+    prim.validate()
+}
