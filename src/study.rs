@@ -6,7 +6,9 @@
 //!
 //! Must not contain numerics or file output.
 
-use crate::compile::{compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind};
+use crate::compile::{
+    compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind,
+};
 use crate::components::switch::SwitchDevice;
 use crate::engine::{
     self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
@@ -285,13 +287,14 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
         .collect();
     devices.sort_by_cached_key(|(_, n)| natural_key(n));
     for p in entries {
-        let before = out.len();
+        let mut matched = false;
         match p.kind {
             ProbeKind::Voltage => {
                 for (name, &i) in nodes
                     .iter()
                     .filter(|(n, _)| crate::glob::matches(&p.target, n))
                 {
+                    matched = true;
                     if seen.insert(format!("v:{name}"), ()).is_none() {
                         out.push(node_probe(name, i));
                     }
@@ -311,6 +314,7 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
                     else {
                         continue;
                     };
+                    matched = true;
                     if seen.insert(format!("{prefix}:{name}"), ()).is_none() {
                         out.push(Probe {
                             name: format!("{prefix}({name})"),
@@ -323,7 +327,7 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
                 }
             }
         }
-        if out.len() == before && !seen.keys().any(|k| k.ends_with(&p.target)) {
+        if !matched {
             return Err(StudyError::Binding(format!(
                 "record entry `{}` matches nothing in the compiled circuit",
                 p.target

@@ -1,4 +1,6 @@
 //! Circuit files end to end: parsing, elaboration and the errors users see.
+// Errors carry the file text for underlining, as in the library.
+#![allow(clippy::result_large_err)]
 
 use busbar::components::ComponentSpec;
 use busbar::netlist::{load, parse_str, FlatCircuit, NetlistError};

@@ -27,9 +27,15 @@ struct Golden {
 
 fn read_golden(case: &str) -> Golden {
     let path = data().join(format!("{case}.csv"));
-    let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut reader = csv::Reader::from_path(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let header = reader.headers().expect("golden CSV header").clone();
-    assert_eq!(header.get(0), Some("time"), "{}: first column must be time", path.display());
+    assert_eq!(
+        header.get(0),
+        Some("time"),
+        "{}: first column must be time",
+        path.display()
+    );
     let names: Vec<String> = header.iter().skip(1).map(String::from).collect();
     let mut time = Vec::new();
     let mut columns = vec![Vec::new(); names.len()];
@@ -39,22 +45,33 @@ fn read_golden(case: &str) -> Golden {
             record
                 .get(k)
                 .and_then(|s| s.parse().ok())
-                .unwrap_or_else(|| panic!("{}: row {}, column {k} is not a number", path.display(), line + 2))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: row {}, column {k} is not a number",
+                        path.display(),
+                        line + 2
+                    )
+                })
         };
         time.push(value(0));
         for (k, column) in columns.iter_mut().enumerate() {
             column.push(value(k + 1));
         }
     }
-    Golden { names, time, columns }
+    Golden {
+        names,
+        time,
+        columns,
+    }
 }
 
 /// Runs busbar on a case at the scenario's own tolerances and compares
 /// every recorded column with ngspice at every grid time.
 fn agree(case: &str) {
     let dir = data().join("cases").join(case);
-    let (_, waveforms) = study::run_files(Some(&dir.join("circuit.ron")), &dir.join("scenario.ron"))
-        .unwrap_or_else(|e| panic!("{case}: busbar failed: {e}"));
+    let (_, waveforms) =
+        study::run_files(Some(&dir.join("circuit.ron")), &dir.join("scenario.ron"))
+            .unwrap_or_else(|e| panic!("{case}: busbar failed: {e}"));
     let golden = read_golden(case);
     let names: Vec<&str> = waveforms.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
@@ -80,10 +97,15 @@ fn agree(case: &str) {
 
     let mut failures = Vec::new();
     println!("{case}: {} grid points, {:?}", rows.len(), waveforms.stats);
-    for ((column, name), reference) in waveforms.columns.iter().zip(&golden.names).zip(&golden.columns) {
-        let nominal = column
-            .nominal
-            .unwrap_or_else(|| panic!("{case}: column `{name}` has no nominal; declare its bus in the circuit"));
+    for ((column, name), reference) in waveforms
+        .columns
+        .iter()
+        .zip(&golden.names)
+        .zip(&golden.columns)
+    {
+        let nominal = column.nominal.unwrap_or_else(|| {
+            panic!("{case}: column `{name}` has no nominal; declare its bus in the circuit")
+        });
         let (mut worst, mut at) = (0.0f64, 0.0);
         for (k, &row) in rows.iter().enumerate() {
             let error = (column.values[row] - reference[k]).abs();
@@ -92,9 +114,13 @@ fn agree(case: &str) {
             }
         }
         let fraction = worst / nominal;
-        println!("  {name:16} worst {worst:.3e} V = {fraction:.2e} of {nominal} V at t = {at:.6e} s");
+        println!(
+            "  {name:16} worst {worst:.3e} V = {fraction:.2e} of {nominal} V at t = {at:.6e} s"
+        );
         if fraction.is_nan() || fraction > THRESHOLD {
-            failures.push(format!("{name}: {fraction:.2e} of nominal at t = {at:.6e} s"));
+            failures.push(format!(
+                "{name}: {fraction:.2e} of nominal at t = {at:.6e} s"
+            ));
         }
     }
     assert!(

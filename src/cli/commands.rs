@@ -12,6 +12,28 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Writes to stdout; a closed pipe (`busbar … | head`) ends the process
+/// quietly with success instead of a panic.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("cannot write to stdout: {e}");
+        std::process::exit(2);
+    }
+}
+
+macro_rules! out {
+    ($($arg:tt)*) => { write_stdout(&format!($($arg)*)) };
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => { write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode, Report> {
     match cli.command {
         Command::Simulate {
@@ -96,17 +118,17 @@ fn simulate(
             .wrap_err("cannot write plots")?;
     }
     if json {
-        println!("{summary_text}");
+        outln!("{summary_text}");
     } else if !quiet {
-        println!(
+        outln!(
             "{} — {}: {} unknowns, {:.3} s wall",
             prepared.circuit.name,
             prepared.scenario.name,
             prepared.model.n(),
             wall
         );
-        print!("{}", report::summary_table(&waveforms));
-        println!("outputs in {}", output.display());
+        out!("{}", report::summary_table(&waveforms));
+        outln!("outputs in {}", output.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -146,23 +168,23 @@ fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Repo
             "jacobian_nonzeros": model.pattern.row_idx.len(),
             "warnings": lints,
         });
-        println!("{}", serde_json::to_string_pretty(&v).into_diagnostic()?);
+        outln!("{}", serde_json::to_string_pretty(&v).into_diagnostic()?);
     } else {
-        println!("{}: ok", flat.name);
-        println!("  components  {}", flat.components.len());
+        outln!("{}: ok", flat.name);
+        outln!("  components  {}", flat.components.len());
         for (k, n) in &kinds {
-            println!("    {k:<14}{n}");
+            outln!("    {k:<14}{n}");
         }
-        println!("  nodes       {}", model.node_index.len());
-        println!(
+        outln!("  nodes       {}", model.node_index.len());
+        outln!(
             "  unknowns    {} ({} differential, {} algebraic)",
             model.n(),
             model.states(),
             model.n() - model.states()
         );
-        println!("  jacobian    {} nonzeros", model.pattern.row_idx.len());
+        outln!("  jacobian    {} nonzeros", model.pattern.row_idx.len());
         for l in &lints {
-            println!("  warning: {l}");
+            outln!("  warning: {l}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -141,10 +141,7 @@ pub fn compile(circuit: &FlatCircuit) -> Result<Model, CompileError> {
 pub type ExtraDevice = Box<dyn FnOnce(&mut Builder) -> Box<dyn Device>>;
 
 /// Compiles with extra devices built by the caller (scenario faults).
-pub fn compile_with(
-    circuit: &FlatCircuit,
-    extra: Vec<ExtraDevice>,
-) -> Result<Model, CompileError> {
+pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Model, CompileError> {
     if circuit.components.is_empty() {
         return Err(CompileError::Empty);
     }

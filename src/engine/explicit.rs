@@ -7,7 +7,8 @@
 //! actions and state events are not supported here.
 
 use super::newton::Newton;
-use super::run::{initial_state, Recorder};
+use super::record::Recorder;
+use super::run::initial_state;
 use super::{EngineError, RunSpec};
 use crate::compile::{Ctx, Model};
 use crate::results::{SolverStats, Waveforms};

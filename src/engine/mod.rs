@@ -11,6 +11,7 @@ pub mod explicit;
 pub mod inputs;
 pub mod linear;
 pub mod newton;
+mod record;
 pub mod rodas;
 pub mod run;
 

@@ -7,10 +7,11 @@
 //! `rodas`; nonlinear solves in `newton`.
 
 use super::newton::Newton;
+use super::record::Recorder;
 use super::rodas::Rodas4;
-use super::{EngineError, Method, ProbeSource, RunSpec, Start};
+use super::{EngineError, Method, RunSpec, Start};
 use crate::compile::{Ctx, Model, Reaction, UnknownKind};
-use crate::results::{Column, EventRecord, SolverStats, Waveforms};
+use crate::results::{EventRecord, SolverStats, Waveforms};
 
 /// Progress reports from the loop (progress bars, logging).
 pub trait Observer {
@@ -537,131 +538,5 @@ fn linear_error(
         time: t,
         unknown,
         source: e,
-    }
-}
-
-/// Collects samples on the uniform grid and at event instants.
-pub(crate) struct Recorder {
-    time: Vec<f64>,
-    columns: Vec<Column>,
-    sample: f64,
-    next_index: u64,
-    last_index: u64,
-}
-
-impl Recorder {
-    pub(crate) fn new(spec: &RunSpec, _model: &Model) -> Self {
-        let samples = (spec.duration / spec.sample).round() as u64;
-        let cap = samples as usize + 2;
-        Recorder {
-            time: Vec::with_capacity(cap),
-            columns: spec
-                .probes
-                .iter()
-                .map(|p| Column {
-                    name: p.name.clone(),
-                    target: p.target.clone(),
-                    quantity: p.quantity,
-                    nominal: p.nominal,
-                    values: Vec::with_capacity(cap),
-                })
-                .collect(),
-            sample: spec.sample,
-            next_index: 0,
-            last_index: samples,
-        }
-    }
-
-    fn grid_time(&self, k: u64, duration: f64) -> f64 {
-        if k == self.last_index {
-            duration
-        } else {
-            k as f64 * self.sample
-        }
-    }
-
-    pub(crate) fn record(
-        &mut self,
-        model: &Model,
-        spec: &mut RunSpec,
-        t: f64,
-        y: &[f64],
-        ydot: &[f64],
-    ) {
-        if self.time.last() == Some(&t) {
-            // A post-event row replaces the pre-event row at the same instant.
-            self.time.pop();
-            for c in &mut self.columns {
-                c.values.pop();
-            }
-        }
-        self.time.push(t);
-        let ctx = Ctx {
-            t,
-            inputs: spec.inputs.at(t),
-        };
-        for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
-            let v = match p.source {
-                ProbeSource::Unknown(i) => y[i],
-                ProbeSource::Signal { device, index } => {
-                    model.devices[device].signal(index, &ctx, y, ydot)
-                }
-            };
-            c.values.push(v);
-        }
-        while self.next_index <= self.last_index
-            && self.grid_time(self.next_index, spec.duration) <= t + 1e-12 * self.sample
-        {
-            self.next_index += 1;
-        }
-    }
-
-    pub(crate) fn record_event_row(
-        &mut self,
-        model: &Model,
-        spec: &mut RunSpec,
-        t: f64,
-        y: &[f64],
-        ydot: &[f64],
-    ) {
-        self.record(model, spec, t, y, ydot);
-    }
-
-    /// Records every grid point in (t, t + h] from the step's interpolant.
-    #[allow(clippy::too_many_arguments)] // the step and two scratch vectors
-    pub(crate) fn sample_interval(
-        &mut self,
-        model: &Model,
-        spec: &mut RunSpec,
-        stepper: &Rodas4,
-        y0: &[f64],
-        t: f64,
-        h: f64,
-        y: &mut [f64],
-        ydot: &mut [f64],
-    ) {
-        while self.next_index <= self.last_index {
-            let ts = self.grid_time(self.next_index, spec.duration);
-            if ts > t + h + 1e-12 * self.sample {
-                break;
-            }
-            let theta = ((ts - t) / h).clamp(0.0, 1.0);
-            if theta >= 1.0 - 1e-12 {
-                y.copy_from_slice(&stepper.y_new);
-            } else {
-                stepper.interpolate(y0, theta, y);
-            }
-            stepper.interpolate_derivative(y0, h, theta, ydot);
-            self.record(model, spec, ts, y, ydot);
-        }
-    }
-
-    pub(crate) fn finish(self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
-        Waveforms {
-            time: self.time,
-            columns: self.columns,
-            events,
-            stats,
-        }
     }
 }

@@ -11,12 +11,15 @@ use crate::components::ComponentSpec;
 use crate::glob;
 use std::collections::BTreeMap;
 
+/// Parameter values, then `component.field` keys with their values.
+type Split<'a> = (BTreeMap<String, f64>, Vec<(&'a str, f64)>);
+
 /// Splits overrides into parameter values and `component.field` keys.
 /// A key without a dot must name a top-level parameter.
 pub(super) fn split<'a>(
     overrides: &'a BTreeMap<String, f64>,
     params: &BTreeMap<String, Num>,
-) -> Result<(BTreeMap<String, f64>, Vec<(&'a str, f64)>), NetlistError> {
+) -> Result<Split<'a>, NetlistError> {
     let mut values = BTreeMap::new();
     let mut fields = Vec::new();
     for (key, &value) in overrides {
