@@ -569,3 +569,58 @@ fn limits_are_errors_not_crashes() {
         let _ = parse(text);
     }
 }
+
+#[test]
+fn nesting_limits_hold_on_a_small_stack() {
+    // As deep as the parser allows: elaboration recursion stays shallow.
+    let depth = 20;
+    let text = format!(
+        "Circuit(components: [{}Resistor(name: \"r\", a: \"a\", b: \"0\", ohms: 1){}])",
+        "Repeat(count: 1, components: [".repeat(depth),
+        "])".repeat(depth)
+    );
+    let c = parse(&text).expect("deep repeats");
+    assert_eq!(c.components.len(), 1);
+
+    // A long chain of subcircuits stops at the nesting limit with a message.
+    let mut subs = String::new();
+    for k in 0..100 {
+        subs.push_str(&format!(
+            "\"s{k}\": Subcircuit(components: [Instance(name: \"x\", of: \"s{}\")]),\n",
+            k + 1
+        ));
+    }
+    subs.push_str("\"s100\": Subcircuit(components: []),\n");
+    let text = format!(
+        "Circuit(subcircuits: {{ {subs} }}, components: [Instance(name: \"top\", of: \"s0\")])"
+    );
+    let e = parse_err(&text);
+    assert!(e.to_string().contains("nest more than 64"), "{e}");
+}
+
+#[test]
+fn elaboration_without_text_has_no_locations() {
+    let text = r#"Circuit(components: [Capacitor(name: "c", a: "a", b: "0", farads: -1)])"#;
+    let circuit = busbar::netlist::parse_circuit(text, Path::new("x.ron")).expect("parses");
+    let e = busbar::netlist::elaborate(circuit, &no_overrides(), None, None).expect_err("negative");
+    assert!(
+        matches!(
+            e,
+            NetlistError::Component {
+                location: None,
+                text: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn repeated_keys_are_errors() {
+    let e = parse_err(
+        r#"Circuit(subcircuits: {"s": Subcircuit(ports: ["a"], components: [])},
+           components: [Instance(name: "i", of: "s", ports: {"a": "x", "a": "y"})])"#,
+    );
+    assert!(e.to_string().contains("`a` is defined twice"), "{e}");
+}

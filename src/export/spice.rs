@@ -35,6 +35,11 @@ const FORMAT: &str = "SPICE";
 /// (mirrors `components/dcx.rs`).
 const NO_LOAD_MIN_VOLTS: f64 = 1.0;
 
+/// Width of a PWL jump as a fraction of TMAX: 20 times ngspice's minimum
+/// breakpoint spacing, and short enough that what the ramp moves meanwhile
+/// is far below any tolerance.
+const JUMP_FRACTION: f64 = 1e-3;
+
 /// ngspice's integration method (`.options method=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SpiceMethod {
@@ -150,7 +155,7 @@ pub fn spice_deck(
         primitives.push(c);
     }
 
-    let mut deck = Deck::new(scenario);
+    let mut deck = Deck::new(scenario, options);
     // Every busbar node first, so that their natural names win over the
     // private nodes invented below.
     for c in &primitives {
@@ -514,9 +519,14 @@ struct Deck {
     lines: Vec<String>,
     duration: f64,
     start: Start,
-    /// Width given to a jump in a PWL: ngspice wants increasing times, and
-    /// a width this far below its minimum breakpoint spacing (5e-5 of
-    /// TMAX) makes it take the jump at the earlier instant, as busbar does.
+    /// `.tran` TMAX: the caller's, else SPICE's classic default, written
+    /// out so that the jump width below is tied to it.
+    tmax: f64,
+    /// Width of a jump in a PWL (ngspice wants increasing times). It ends
+    /// exactly at the event so that ngspice's point there holds the
+    /// post-event value, as busbar's sample does, and it is wider than
+    /// ngspice's minimum breakpoint spacing (5e-5 of TMAX) so that both
+    /// corners are kept rather than merged into the earlier one.
     jump: f64,
     /// Per-unit demand sources, shared by loads with identical profiles.
     demands: BTreeMap<Vec<(u64, u64)>, String>,
@@ -525,14 +535,19 @@ struct Deck {
 }
 
 impl Deck {
-    fn new(scenario: Option<&Scenario>) -> Self {
+    fn new(scenario: Option<&Scenario>, options: &SpiceOptions) -> Self {
         let duration = scenario.map_or(0.0, |s| s.duration);
+        let sample = scenario.map_or(0.0, |s| s.sample);
+        let tmax = options
+            .maxstep
+            .unwrap_or_else(|| sample.min(duration / 50.0));
         Deck {
             names: Names::default(),
             lines: Vec::new(),
             duration,
             start: scenario.map_or(Start::OperatingPoint, |s| s.start),
-            jump: duration * 1e-12,
+            tmax,
+            jump: tmax * JUMP_FRACTION,
             demands: BTreeMap::new(),
             lags: BTreeMap::new(),
         }
@@ -861,10 +876,12 @@ impl Deck {
         ));
         match scenario {
             Some(s) => {
-                let mut tran = format!(".tran {} {}", num(s.sample), num(s.duration));
-                if let Some(m) = options.maxstep {
-                    tran.push_str(&format!(" 0 {}", num(m)));
-                }
+                let mut tran = format!(
+                    ".tran {} {} 0 {}",
+                    num(s.sample),
+                    num(s.duration),
+                    num(self.tmax)
+                );
                 if s.start == Start::Zero {
                     tran.push_str(" uic");
                 }
@@ -924,9 +941,23 @@ fn load_law(model: &LoadModel, v: &str) -> String {
     }
 }
 
+/// Appends a jump from `before` to `after` at `t` to PWL `points`: the
+/// ramp ends at `t`, so the value at `t` is already `after`
+/// (right-continuous, as busbar applies actions and profile corners). A
+/// jump at t = 0, or too close to the previous corner, starts there
+/// instead.
+fn push_jump(points: &mut Vec<(f64, f64)>, t: f64, before: f64, after: f64, jump: f64) {
+    let last = points.last().map_or(0.0, |p| p.0);
+    if t - jump > last {
+        points.push((t - jump, before));
+        points.push((t, after));
+    } else {
+        points.push(((last + jump).max(t), after));
+    }
+}
+
 /// A piecewise-constant value as PWL points: `initial` from t = 0, then
-/// each `(t, value)` change taken at t (right-continuous, as busbar
-/// applies actions), the jump spread over `jump` seconds.
+/// each `(t, value)` change taken at t.
 fn steps(initial: f64, changes: &[(f64, f64)], jump: f64) -> Vec<(f64, f64)> {
     let mut points = vec![(0.0, initial)];
     let mut current = initial;
@@ -938,23 +969,17 @@ fn steps(initial: f64, changes: &[(f64, f64)], jump: f64) -> Vec<(f64, f64)> {
             k += 1;
         }
         let value = changes[k - 1].1;
-        if value == current {
-            continue;
+        if value != current {
+            push_jump(&mut points, t, current, value, jump);
+            current = value;
         }
-        let last = points[points.len() - 1].0;
-        let at = t.max(last);
-        if at > last {
-            points.push((at, current));
-        }
-        points.push((at + jump, value));
-        current = value;
     }
     points
 }
 
 /// PWL points of a load profile over `[0, duration]`: its value at every
-/// corner, a jump spread over `jump` seconds where the profile is
-/// discontinuous, and the end of the run so that a ramp cut by it is kept.
+/// corner, a jump where the profile is discontinuous, and the end of the
+/// run so that a ramp cut by it is kept.
 fn profile_points(profile: &LoadProfile, duration: f64, jump: f64) -> Vec<(f64, f64)> {
     let mut points = vec![(0.0, profile.value(0.0))];
     if duration <= 0.0 {
@@ -975,8 +1000,7 @@ fn profile_points(profile: &LoadProfile, duration: f64, jump: f64) -> Vec<(f64, 
         let left = profile.value(previous) + profile.slope(previous) * (c - previous);
         let right = profile.value(c);
         if (left - right).abs() > 1e-12 * right.abs().max(1.0) {
-            points.push((c, left));
-            points.push((c + jump, right));
+            push_jump(&mut points, c, left, right, jump);
         } else {
             points.push((c, right));
         }
@@ -1243,40 +1267,46 @@ mod tests {
     fn events_become_piecewise_linear_sources() {
         let d = deck(
             "start: Zero, events: [Close(at: 1e-3, component: \"brk\"), Open(at: 2e-3, component: \"brk\"), \
+             Set(at: 0.0, component: \"grid\", field: \"volts\", value: 790.0), \
              Set(at: 4e-3, component: \"grid\", field: \"volts\", value: 780.0), \
              Fault(at: 5e-3, node: \"bus800\", ohms: 0.5, clear_after: 1e-3)], record: [\"v(tap)\", \"i(grid)\"]",
         );
-        let jump = 0.01 * 1e-12;
+        // TMAX is a quarter of the 10 µs sample; jumps take 1e-3 of it and
+        // end at the event.
+        let jump = 2.5e-6 * JUMP_FRACTION;
         has(
             &d,
             &format!(
-                "V_brk_g brk_g 0 PWL(0e0 1e-6 1e-3 1e-6 {} 1e0 2e-3 1e0 {} 1e-6)",
-                num(1e-3 + jump),
-                num(2e-3 + jump)
+                "V_brk_g brk_g 0 PWL(0e0 1e-6 {} 1e-6 1e-3 1e0 {} 1e0 2e-3 1e-6)",
+                num(1e-3 - jump),
+                num(2e-3 - jump)
             ),
         );
         has(
             &d,
             "B_brk tray1_bus50 dump I = (v(tray1_bus50)-v(dump)) * v(brk_g)",
         );
+        // An event at t = 0 follows the operating point, so its jump starts
+        // there.
         has(
             &d,
             &format!(
-                "V_grid src 0 PWL(0e0 8e2 4e-3 8e2 {} 7.8e2)",
-                num(4e-3 + jump)
+                "V_grid src 0 PWL(0e0 8e2 {} 7.9e2 {} 7.9e2 4e-3 7.8e2)",
+                num(jump),
+                num(4e-3 - jump)
             ),
         );
         has(
             &d,
             &format!(
-                "V_fault4_bus800_g fault4_bus800_g 0 PWL(0e0 0e0 5e-3 0e0 {} 2e0 6e-3 2e0 {} 0e0)",
-                num(5e-3 + jump),
-                num(6e-3 + jump)
+                "V_fault5_bus800_g fault5_bus800_g 0 PWL(0e0 0e0 {} 0e0 5e-3 2e0 {} 2e0 6e-3 0e0)",
+                num(5e-3 - jump),
+                num(6e-3 - jump)
             ),
         );
         has(
             &d,
-            "B_fault4_bus800 bus800 0 I = v(bus800) * v(fault4_bus800_g)",
+            "B_fault5_bus800 bus800 0 I = v(bus800) * v(fault5_bus800_g)",
         );
         has(&d, "C_cbus cbus_esr 0 1e-3 ic=0");
         has(&d, ".tran 1e-5 1e-2 0 2.5e-6 uic");
@@ -1298,19 +1328,21 @@ mod tests {
              stagger: Stagger(seconds: 1e-3, phases: 2))]",
         );
         let d = spice_deck(&c, Some(&s), &SpiceOptions::default()).expect("deck");
-        let jump = 0.01 * 1e-12;
+        // Without a TMAX the deck writes SPICE's default, min(sample, duration / 50).
+        has(&d, ".tran 1e-5 1e-2 0 1e-5");
+        let jump = 1e-5 * JUMP_FRACTION;
         has(
             &d,
             &format!(
-                "V_tray1_gpu_pu tray1_gpu_pu 0 PWL(0e0 3e-1 2e-3 3e-1 {} 1e0 1e-2 1e0)",
-                num(2e-3 + jump)
+                "V_tray1_gpu_pu tray1_gpu_pu 0 PWL(0e0 3e-1 {} 3e-1 2e-3 1e0 1e-2 1e0)",
+                num(2e-3 - jump)
             ),
         );
         has(
             &d,
             &format!(
-                "V_tray1_gpu2_pu tray1_gpu2_pu 0 PWL(0e0 3e-1 3e-3 3e-1 {} 1e0 1e-2 1e0)",
-                num(3e-3 + jump)
+                "V_tray1_gpu2_pu tray1_gpu2_pu 0 PWL(0e0 3e-1 {} 3e-1 3e-3 1e0 1e-2 1e0)",
+                num(3e-3 - jump)
             ),
         );
         assert_eq!(d.matches("C_tray1_gpu").count(), 2, "{d}");

@@ -161,8 +161,6 @@ pub fn evaluate(src: &str, scope: &dyn Lookup) -> Result<f64, ExprError> {
     Expr::parse(src)?.eval(scope)
 }
 
-// ---------------------------------------------------------------- parsing
-
 struct Parser<'a> {
     src: &'a str,
     tokens: Vec<(Tok, usize)>,

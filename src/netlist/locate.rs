@@ -146,8 +146,11 @@ impl Locator {
         let end = self.close_of(open);
         (open + 1..end.saturating_sub(1)).find_map(|i| {
             let t = &self.tokens[i];
-            (t.depth == inner && is_key(&t.kind) && self.tokens[i + 1].kind == Kind::Colon)
-                .then_some(i + 2)
+            let hit = t.depth == inner
+                && is_key(&t.kind)
+                && self.tokens[i + 1].kind == Kind::Colon
+                && i + 2 < self.tokens.len();
+            hit.then_some(i + 2)
         })
     }
 

@@ -59,7 +59,7 @@ pub struct Subcircuit {
 
 /// A map in which a repeated key is an error: the second definition of a
 /// parameter must not silently replace the first.
-fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+pub(crate) fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
 where
     D: Deserializer<'de>,
     V: Deserialize<'de>,
@@ -121,7 +121,8 @@ fn syntax_message(code: &ron::Error) -> String {
             None => format!("field `{field}` is given twice"),
         },
         E::ExceededRecursionLimit => {
-            "the file nests too deeply (more than 128 levels of brackets)".to_string()
+            "the file nests too deeply to read (Repeat inside Repeat more than 20 levels)"
+                .to_string()
         }
         other => other.to_string(),
     }

@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 pub struct Instance {
     pub name: String,
     pub of: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::unique_keys")]
     pub ports: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::unique_keys")]
     pub params: BTreeMap<String, Num>,
 }
 

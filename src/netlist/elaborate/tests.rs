@@ -1,3 +1,5 @@
+//! Unit tests for name templates, ground and port binding, and name rules.
+
 use super::frame::{check_name, Frame};
 use crate::netlist::params::Scope;
 use std::collections::BTreeMap;

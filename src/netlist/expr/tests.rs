@@ -1,3 +1,6 @@
+//! Unit tests for the expression language: prefixes, precedence,
+//! functions, error messages and limits.
+
 use super::*;
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
