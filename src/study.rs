@@ -87,21 +87,16 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
             }
         }
     }
+    let model = compile_with(&circuit, extra)?;
+    // Targets are checked against the compiled model, so internal nodes
+    // (cable sections) can be recorded too.
     let component_names: Vec<String> = circuit
         .components
         .iter()
         .map(|c| c.name().to_string())
         .collect();
-    let mut node_names: Vec<String> = Vec::new();
-    for c in &circuit.components {
-        if let Some(p) = c.primitive() {
-            node_names.extend(p.nodes().into_iter().map(String::from));
-        }
-    }
-    node_names.sort();
-    node_names.dedup();
+    let node_names: Vec<String> = model.node_index.keys().cloned().collect();
     scenario.check_targets(&component_names, &node_names)?;
-    let model = compile_with(&circuit, extra)?;
 
     let bindings = scenario.bind_loads(&model.inputs)?;
     let mut signals: Vec<Option<Box<dyn InputSignal>>> =

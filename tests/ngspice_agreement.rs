@@ -144,3 +144,8 @@ fn rack_dcx() {
 fn busway10() {
     agree("busway10");
 }
+
+#[test]
+fn events() {
+    agree("events");
+}

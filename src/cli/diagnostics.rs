@@ -83,6 +83,16 @@ pub fn netlist(e: NetlistError) -> Report {
             };
             located(e.to_string(), &l, &t, "in this component", None)
         }
+        NetlistError::Parameter {
+            ref location,
+            ref text,
+            ..
+        } if location.is_some() && text.is_some() => {
+            let (Some(l), Some(t)) = (location.clone(), text.clone()) else {
+                return plain(e.to_string(), None);
+            };
+            located(e.to_string(), &l, &t, "this parameter", None)
+        }
         NetlistError::Component { ref help, .. } => {
             let help = help.clone();
             plain(e.to_string(), help)

@@ -213,8 +213,8 @@ struct Recorded {
 
 /// Scheduled events sorted per component, in the form the deck needs.
 struct EventPlan {
-    /// Switch name → (time, closed).
-    switches: HashMap<String, Vec<(f64, f64)>>,
+    /// Switch name → (time, closed after it).
+    switches: HashMap<String, Vec<(f64, bool)>>,
     /// Source name → (time, new value).
     sets: HashMap<String, Vec<(f64, f64)>>,
     faults: Vec<Fault>,
@@ -294,7 +294,10 @@ impl EventPlan {
         }
         // Stable: events at one instant keep their file order, as in the
         // engine.
-        for list in plan.switches.values_mut().chain(plan.sets.values_mut()) {
+        for list in plan.switches.values_mut() {
+            list.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        for list in plan.sets.values_mut() {
             list.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
         Ok(plan)
@@ -311,13 +314,13 @@ impl EventPlan {
                 self.switches
                     .entry(s.name.clone())
                     .or_default()
-                    .push((*at, 0.0));
+                    .push((*at, false));
             }
             (Event::Close { at, .. }, ComponentSpec::Switch(s)) => {
                 self.switches
                     .entry(s.name.clone())
                     .or_default()
-                    .push((*at, 1.0));
+                    .push((*at, true));
             }
             (
                 Event::Set {
@@ -649,17 +652,15 @@ impl Deck {
         self.line(format!("{name} {a} {b} I = {} * v({ctl})", vdiff(a, b)));
     }
 
-    fn switch(&mut self, s: &Switch, events: Option<&Vec<(f64, f64)>>) {
+    fn switch(&mut self, s: &Switch, events: Option<&Vec<(f64, bool)>>) {
         let (a, b) = (self.names.node(&s.a), self.names.node(&s.b));
         // busbar stamps conductances; keep its exact values.
         let (on, off) = (1.0 / s.on_ohms.value(), 1.0 / s.off_ohms.value());
         let g = |closed: bool| if closed { on } else { off };
         match events {
             Some(list) if !list.is_empty() => {
-                let changes: Vec<(f64, f64)> = list
-                    .iter()
-                    .map(|&(t, closed)| (t, g(closed > 0.5)))
-                    .collect();
+                let changes: Vec<(f64, f64)> =
+                    list.iter().map(|&(t, closed)| (t, g(closed))).collect();
                 let points = steps(g(s.closed), &changes, self.jump);
                 self.switched_conductance(&s.name, &a, &b, &points);
             }

@@ -1,9 +1,9 @@
 //! The interface through which a component resolves its own fields during
 //! elaboration: numeric expressions, node names and its instance name.
 //!
-//! Components call these methods from `ComponentSpec::resolve`; the
-//! elaborator (`netlist::elaborate`) implements them. This file owns only the
-//! contract, so that adding a component never touches the elaborator.
+//! The elaborator (`netlist::elaborate`) implements this trait and drives it
+//! over each component's `numbers_mut` and `nodes_mut`. This file owns only
+//! the contract, so that adding a component never touches the elaborator.
 
 use super::value::Num;
 use super::NetlistError;
