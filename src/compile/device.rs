@@ -112,6 +112,14 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn on_timer(&mut self, _token: u64, _t: f64, _y: &[f64]) -> Reaction {
         Reaction::default()
     }
+    /// Unknowns that hold a regulated converter's current command i*, one
+    /// per control loop. Each must be an algebraic unknown whose own row is
+    /// F = c(y) − i*, with c the controller output (PI plus limits). The
+    /// stability analysis breaks the loop there: it replaces the row by an
+    /// injection and reads c(y) as the return signal.
+    fn control_loops(&self) -> Vec<usize> {
+        Vec::new()
+    }
     /// Rejects an operating point that is mathematically an equilibrium but
     /// physically a collapse (a constant-power load below its `min_volts`).
     fn check_operating_point(&self, _ctx: &Ctx, _y: &[f64]) -> Result<(), String> {
