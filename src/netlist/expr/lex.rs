@@ -103,11 +103,16 @@ fn lex_number(src: &str, chars: &[char], start: usize) -> Result<(f64, usize), E
         }
     }
     let text: String = chars[start..i].iter().collect();
-    let mut value: f64 = text
+    // The prefix folds into the decimal exponent before parsing, so that
+    // `5u` is the double nearest 5e-6 rather than 5 × 1e-6 rounded twice.
+    let (prefix_exponent, len) = si_prefix(&chars[i..]);
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(k) => (&text[..k], text[k + 1..].parse::<i32>().unwrap_or(0)),
+        None => (text.as_str(), 0),
+    };
+    let value: f64 = format!("{mantissa}e{}", exponent.saturating_add(prefix_exponent))
         .parse()
         .map_err(|_| ExprError(format!("`{text}` is not a number (in `{src}`)")))?;
-    let (scale, len) = si_prefix(&chars[i..]);
-    value *= scale;
     i += len;
     if let Some(&c) = chars.get(i) {
         if c.is_alphanumeric() || c == '_' || c == '.' {
@@ -128,27 +133,27 @@ fn lex_number(src: &str, chars: &[char], start: usize) -> Result<(f64, usize), E
     Ok((value, i))
 }
 
-/// The SI prefix at the start of `rest`, as (scale, characters used).
-/// `m` is milli and `M` mega; SPICE's `meg` is accepted for mega too.
-fn si_prefix(rest: &[char]) -> (f64, usize) {
+/// The SI prefix at the start of `rest`, as (decimal exponent, characters
+/// used). `m` is milli and `M` mega; SPICE's `meg` is accepted for mega too.
+fn si_prefix(rest: &[char]) -> (i32, usize) {
     let meg = rest.len() >= 3
         && rest[0].eq_ignore_ascii_case(&'m')
         && rest[1].eq_ignore_ascii_case(&'e')
         && rest[2].eq_ignore_ascii_case(&'g');
     if meg {
-        return (1e6, 3);
+        return (6, 3);
     }
-    let scale = match rest.first() {
-        Some('f') => 1e-15,
-        Some('p') => 1e-12,
-        Some('n') => 1e-9,
-        Some('u' | 'µ' | 'μ') => 1e-6,
-        Some('m') => 1e-3,
-        Some('k' | 'K') => 1e3,
-        Some('M') => 1e6,
-        Some('G') => 1e9,
-        Some('T') => 1e12,
-        _ => return (1.0, 0),
+    let exponent = match rest.first() {
+        Some('f') => -15,
+        Some('p') => -12,
+        Some('n') => -9,
+        Some('u' | 'µ' | 'μ') => -6,
+        Some('m') => -3,
+        Some('k' | 'K') => 3,
+        Some('M') => 6,
+        Some('G') => 9,
+        Some('T') => 12,
+        _ => return (0, 0),
     };
-    (scale, 1)
+    (exponent, 1)
 }

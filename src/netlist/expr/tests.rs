@@ -179,3 +179,19 @@ fn suggestions() {
     let c = vec!["alpha".to_string(), "beta".to_string(), "alpah".to_string()];
     assert_eq!(nearest_first("alph", &c, 2), "alpah, alpha and 1 more");
 }
+
+#[test]
+fn prefixed_literals_are_correctly_rounded() {
+    // 5 × 1e-6 in floating point is 4.9999999999999996e-6; the literal
+    // must be the double nearest 5e-6, as if written `5e-6`.
+    for (text, exact) in [
+        ("5u", 5e-6),
+        ("47u", 47e-6),
+        ("1.5m", 1.5e-3),
+        ("2.2n", 2.2e-9),
+        ("3e2u", 3e-4),
+        ("4.7k", 4.7e3),
+    ] {
+        assert_eq!(evaluate(text, &scope()).ok(), Some(exact), "{text}");
+    }
+}
