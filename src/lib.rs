@@ -13,6 +13,7 @@
 // the offending span; they are built once, on the cold path.
 #![allow(clippy::result_large_err)]
 
+pub mod analysis;
 pub mod compile;
 pub mod components;
 pub mod engine;

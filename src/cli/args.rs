@@ -1,5 +1,7 @@
 //! Argument definitions, with examples in the help text.
 
+use super::check::CheckArgs;
+use super::diff::DiffArgs;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -39,6 +41,23 @@ pub enum Command {
         #[arg(long)]
         plot: bool,
     },
+    /// Run a study and write one self-contained HTML report: verdicts,
+    /// circuit, scenario, metrics, stability, all plots and the inputs.
+    #[command(
+        after_help = "Example:\n  busbar report circuits/nvl72_rack.ron scenarios/step_30_100.ron -o report.html --figures figures"
+    )]
+    Report {
+        /// Circuit file (RON).
+        circuit: PathBuf,
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// The HTML file to write.
+        #[arg(short, long, default_value = "report.html")]
+        output: PathBuf,
+        /// Also write every figure as PNG and SVG into this folder.
+        #[arg(long, value_name = "DIR")]
+        figures: Option<PathBuf>,
+    },
     /// Parse and compile a circuit; print its size and any lint warnings.
     #[command(after_help = "Example:\n  busbar validate circuits/hall.ron")]
     Validate {
@@ -47,6 +66,12 @@ pub enum Command {
         #[arg(long = "set", value_name = "NAME=VALUE")]
         set: Vec<String>,
     },
+    /// Small-signal stability: operating point, modes with participation,
+    /// loop gains, bus impedance and interface minor-loop gains.
+    #[command(
+        after_help = "Exit status: 0 every mode stable, 1 a mode has a positive real part, 2 error.\n\nExamples:\n  busbar stability circuits/busway_row.ron\n  busbar stability circuits/nvl72_rack.ron -s scenarios/step_30_100.ron --at 0.02 --json\n  busbar stability circuits/busway_row.ron --sensitivity c_src --boundary p_rack=50e3:2e6"
+    )]
+    Stability(super::stability::StabilityArgs),
     /// Write the averaged model in another tool's format.
     #[command(
         after_help = "Example:\n  busbar export circuits/nvl72_rack.ron -s scenarios/step_30_100.ron --spice rack.cir"
@@ -57,8 +82,14 @@ pub enum Command {
         #[arg(short, long)]
         scenario: Option<PathBuf>,
         /// Write an ngspice deck with behavioural sources.
+        #[arg(long, value_name = "FILE", required_unless_present = "state_space")]
+        spice: Option<PathBuf>,
+        /// Write the linearised state-space model (A, B, C, D with names) as JSON.
         #[arg(long, value_name = "FILE")]
-        spice: PathBuf,
+        state_space: Option<PathBuf>,
+        /// Time at which the scenario's loads set the operating point (state space), s.
+        #[arg(long, default_value_t = 0.0, value_name = "T")]
+        at: f64,
         /// File the deck's `wrdata` writes its waveforms to.
         #[arg(long, value_name = "FILE", default_value = "ngspice-out.txt")]
         spice_output: PathBuf,
@@ -66,4 +97,15 @@ pub enum Command {
         #[arg(long, default_value_t = 1e-7)]
         reltol: f64,
     },
+    /// Run scenarios and judge their limits: exit 0 all pass, 1 a limit
+    /// failed, 2 an input or numerical error.
+    #[command(
+        after_help = "Examples:\n  busbar check scenarios/*.ron --junit check.xml\n  busbar check --limits scenarios/limits/orv3_48v.ron scenarios/step_30_100.ron\n  busbar check scenarios/step_30_100.ron --golden tests/golden --bless"
+    )]
+    Check(CheckArgs),
+    /// Print the metrics and margins that changed between two result files.
+    #[command(
+        after_help = "Example:\n  busbar diff before/summary.json after/summary.json\n  min bus800: 788.20 V → 781.00 V (-7.200 V)"
+    )]
+    Diff(DiffArgs),
 }

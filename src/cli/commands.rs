@@ -14,7 +14,7 @@ use std::time::Instant;
 
 /// Writes to stdout; a closed pipe (`busbar … | head`) ends the process
 /// quietly with success instead of a panic.
-fn write_stdout(text: &str) {
+pub(super) fn write_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -42,14 +42,33 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             output,
             plot,
         } => simulate(&circuit, &scenario, &output, plot, cli.quiet, cli.json),
+        Command::Report {
+            circuit,
+            scenario,
+            output,
+            figures,
+        } => super::report::report(&circuit, &scenario, &output, figures.as_deref(), cli.quiet),
         Command::Validate { circuit, set } => validate(&circuit, &set, cli.json),
+        Command::Stability(args) => super::stability::stability(&args, cli.quiet, cli.json),
+        Command::Check(args) => super::check::run(args, cli.quiet, cli.json),
+        Command::Diff(args) => super::diff::run(args, cli.quiet, cli.json),
         Command::Export {
             circuit,
             scenario,
             spice,
+            state_space,
+            at,
             spice_output,
             reltol,
-        } => export(&circuit, scenario.as_deref(), &spice, &spice_output, reltol),
+        } => {
+            if let Some(file) = &state_space {
+                super::stability::export_state_space(&circuit, scenario.as_deref(), at, file)?;
+            }
+            match spice {
+                Some(spice) => export(&circuit, scenario.as_deref(), &spice, &spice_output, reltol),
+                None => Ok(ExitCode::SUCCESS),
+            }
+        }
     }
 }
 
@@ -101,18 +120,22 @@ fn simulate(
     )
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
-    let summary = report::summary_json(
+    let mut small = busbar::analysis::run::small_signal(&prepared);
+    let analysis = busbar::analysis::analyse_run(&prepared, &waveforms, small.as_mut());
+    let summary = report::Summary::new(
         &prepared.circuit.name,
         &prepared.scenario.name,
         &waveforms,
         Some(wall),
-    );
+    )
+    .with_analysis(&analysis);
+    let summary = serde_json::to_value(summary).into_diagnostic()?;
     let summary_text = serde_json::to_string_pretty(&summary).into_diagnostic()?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
     if plot {
-        let figures = report::waveform_figures(&waveforms);
+        let figures = report::study_figures(&waveforms, &prepared.scenario);
         report::write_figures(output, &figures)
             .into_diagnostic()
             .wrap_err("cannot write plots")?;
@@ -128,6 +151,8 @@ fn simulate(
             wall
         );
         out!("{}", report::summary_table(&waveforms));
+        out!("\n{}", report::metrics_table(&analysis.metrics));
+        out!("\n{}", report::verdict_lines(&analysis.verdicts));
         outln!("outputs in {}", output.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -4,8 +4,13 @@
 //! Owns the process boundary only: no numerics, no file formats.
 
 mod args;
+mod check;
 mod commands;
 mod diagnostics;
+mod diff;
+mod report;
+mod report_tables;
+mod stability;
 
 use clap::Parser;
 use std::process::ExitCode;

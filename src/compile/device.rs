@@ -120,6 +120,13 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn control_loops(&self) -> Vec<usize> {
         Vec::new()
     }
+    /// Differential unknowns that the DC operating point holds at their
+    /// initial value instead of asking for a zero derivative: a battery's
+    /// charge or a bank's stored energy has no equilibrium while current
+    /// flows, and is not meant to find one.
+    fn held_at_operating_point(&self) -> Vec<usize> {
+        Vec::new()
+    }
     /// Rejects an operating point that is mathematically an equilibrium but
     /// physically a collapse (a constant-power load below its `min_volts`).
     fn check_operating_point(&self, _ctx: &Ctx, _y: &[f64]) -> Result<(), String> {

@@ -5,8 +5,10 @@
 //! Demand P_d(t) = watts·p(t). With `bandwidth_hz` the drawn power follows
 //! through a first-order lag, P' = 2π·f·(P_d − P). `uvlo: (volts, seconds)`
 //! trips the load to zero current once its voltage has stayed below `volts`
-//! for `seconds` (a state event).
+//! for `seconds` (a state event). `smoothing` puts GPU power smoothing
+//! (`smoothing.rs`) between the profile and the demand: P_d = watts·s.
 
+use super::smoothing::{self, Smoother, Smoothing};
 use super::{check, gnd, Primitive};
 use crate::compile::{
     Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
@@ -29,6 +31,8 @@ pub struct Load {
     pub bandwidth_hz: Option<Num>,
     #[serde(default)]
     pub uvlo: Option<Uvlo>,
+    #[serde(default)]
+    pub smoothing: Option<Smoothing>,
 }
 
 /// How the drawn current depends on the terminal voltage.
@@ -97,6 +101,9 @@ impl Primitive for Load {
             v.push(("uvlo.volts", &mut u.volts));
             v.push(("uvlo.seconds", &mut u.seconds));
         }
+        if let Some(s) = &mut self.smoothing {
+            v.extend(s.numbers_mut());
+        }
         v
     }
     fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
@@ -144,6 +151,9 @@ impl Primitive for Load {
             check::positive(n, "uvlo.volts", &u.volts)?;
             check::non_negative(n, "uvlo.seconds", &u.seconds)?;
         }
+        if let Some(s) = &self.smoothing {
+            s.validate(n)?;
+        }
         Ok(())
     }
     fn build(&self, b: &mut Builder) -> Box<dyn Device> {
@@ -155,6 +165,17 @@ impl Primitive for Load {
             .as_ref()
             .map(|f| b.state(&self.name, "p", 1.0 / (TAU * f.value())));
         let p_col = power.unwrap_or(0);
+        let smooth = self
+            .smoothing
+            .as_ref()
+            .map(|_| b.state(&self.name, "s", 1.0));
+        let s_col = smooth.unwrap_or(0);
+        let smooth_slots = [
+            b.slot(s_col, s_col),
+            b.slot(p_col, s_col),
+            b.slot(node, s_col),
+            b.slot(ret, s_col),
+        ];
         let slots = [
             b.slot(node, node),
             b.slot(node, ret),
@@ -216,6 +237,9 @@ impl Primitive for Load {
             tripped: false,
             uvlo_generation: 0,
             slots,
+            smooth,
+            smoother: self.smoothing.as_ref().map(Smoothing::smoother),
+            smooth_slots,
         })
     }
 }
@@ -263,14 +287,33 @@ struct LoadDevice {
     uvlo_generation: u64,
     /// (n,n) (n,r) (r,n) (r,r) (n,P) (r,P) (P,P)
     slots: [Slot; 7],
+    /// The smoothed demand state s (pu), if `smoothing` is set.
+    smooth: Option<usize>,
+    smoother: Option<Smoother>,
+    /// (s,s) (P,s) (n,s) (r,s)
+    smooth_slots: [Slot; 4],
 }
 
 impl LoadDevice {
+    /// Demanded power: the profile, or the smoothed demand.
+    fn demand(&self, ctx: &Ctx, y: &[f64]) -> f64 {
+        match self.smooth {
+            Some(s) => self.watts * y[s],
+            None => self.watts * ctx.inputs[self.input].value,
+        }
+    }
+
     fn drawn_power(&self, ctx: &Ctx, y: &[f64]) -> f64 {
         match self.power {
             Some(p) => y[p],
-            None => self.watts * ctx.inputs[self.input].value,
+            None => self.demand(ctx, y),
         }
+    }
+
+    /// The smoothing state's rate with ∂/∂s and ∂/∂t.
+    fn smoothing_rate(&self, ctx: &Ctx, y: &[f64]) -> Option<(usize, (f64, f64, f64))> {
+        let (s, m) = (self.smooth?, self.smoother.as_ref()?);
+        Some((s, m.rate(ctx.inputs[self.input], y[s])))
     }
 }
 
@@ -279,8 +322,11 @@ impl Device for LoadDevice {
         &self.name
     }
     fn eval(&self, ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        if let Some((s, (rate, _, _))) = self.smoothing_rate(ctx, y) {
+            f[s] += rate;
+        }
         if let Some(p) = self.power {
-            f[p] += self.watts * ctx.inputs[self.input].value - y[p];
+            f[p] += self.demand(ctx, y) - y[p];
         }
         if self.tripped {
             return;
@@ -292,6 +338,13 @@ impl Device for LoadDevice {
     }
     fn jacobian(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64]) {
         let s = &self.slots;
+        let ss = &self.smooth_slots;
+        if let Some((_, (_, d_ds, _))) = self.smoothing_rate(ctx, y) {
+            jac[ss[0]] += d_ds;
+            if self.power.is_some() {
+                jac[ss[1]] += self.watts;
+            }
+        }
         if self.power.is_some() {
             jac[s[6]] -= 1.0;
         }
@@ -307,9 +360,17 @@ impl Device for LoadDevice {
         if self.power.is_some() {
             jac[s[4]] -= di_dp;
             jac[s[5]] += di_dp;
+        } else if self.smooth.is_some() {
+            jac[ss[2]] -= di_dp * self.watts;
+            jac[ss[3]] += di_dp * self.watts;
         }
     }
     fn time_derivative(&self, ctx: &Ctx, y: &[f64], ft: &mut [f64]) {
+        if let Some((s, (_, _, d_dt))) = self.smoothing_rate(ctx, y) {
+            // The profile reaches the demand only through s.
+            ft[s] += d_dt;
+            return;
+        }
         let demand_slope = self.watts * ctx.inputs[self.input].slope;
         if let Some(p) = self.power {
             ft[p] += demand_slope;
@@ -362,9 +423,9 @@ impl Device for LoadDevice {
         Ok(())
     }
     fn root_count(&self) -> usize {
-        usize::from(self.uvlo.is_some())
+        usize::from(self.uvlo.is_some()) + usize::from(self.smooth.is_some())
     }
-    fn roots(&self, _ctx: &Ctx, y: &[f64], out: &mut [f64]) {
+    fn roots(&self, ctx: &Ctx, y: &[f64], out: &mut [f64]) {
         if let Some((volts, _)) = self.uvlo {
             // Once tripped the load stays off; a constant keeps the root quiet.
             out[0] = if self.tripped {
@@ -373,8 +434,16 @@ impl Device for LoadDevice {
                 y[self.node] - y[self.ret] - volts
             };
         }
+        if let (Some(s), Some(m)) = (self.smooth, &self.smoother) {
+            out[usize::from(self.uvlo.is_some())] = m.root(ctx.inputs[self.input], y[s]);
+        }
     }
-    fn on_root(&mut self, _index: usize, t: f64, rising: bool) -> Reaction {
+    fn on_root(&mut self, index: usize, t: f64, rising: bool) -> Reaction {
+        if index == usize::from(self.uvlo.is_some()) {
+            if let Some(m) = &mut self.smoother {
+                return m.on_root(t, rising);
+            }
+        }
         self.uvlo_generation += 1;
         match self.uvlo {
             Some((_, seconds)) if !rising && !self.tripped => Reaction {
@@ -386,6 +455,12 @@ impl Device for LoadDevice {
         }
     }
     fn on_timer(&mut self, token: u64, _t: f64, _y: &[f64]) -> Reaction {
+        if token & smoothing::TOKEN_BIT != 0 {
+            return match &mut self.smoother {
+                Some(m) => m.on_timer(token),
+                None => Reaction::default(),
+            };
+        }
         if token != self.uvlo_generation || self.tripped {
             return Reaction::default();
         }

@@ -5,12 +5,19 @@
 //! `ComponentSpec` and in the `dispatch!` list. Nothing in `netlist`,
 //! `compile` or `engine` changes.
 
+pub mod battery;
+pub mod bbu;
 pub mod cable;
 pub mod capacitor;
+pub mod capbank;
+pub mod control;
+pub mod converter;
 pub mod dcx;
 pub mod inductor;
 pub mod load;
+pub mod rectifier;
 pub mod resistor;
+pub mod smoothing;
 pub mod sources;
 pub mod switch;
 
@@ -49,6 +56,11 @@ pub enum ComponentSpec {
     CurrentSource(sources::CurrentSource),
     Dcx(dcx::Dcx),
     Load(load::Load),
+    Converter(converter::Converter),
+    Rectifier(rectifier::Rectifier),
+    Battery(battery::Battery),
+    Bbu(bbu::Bbu),
+    CapBank(capbank::CapBank),
     /// An instance of a subcircuit; expanded by elaboration.
     Instance(Instance),
     /// N copies of a component list; expanded by elaboration.
@@ -67,6 +79,11 @@ macro_rules! dispatch {
             ComponentSpec::CurrentSource($c) => Some($body),
             ComponentSpec::Dcx($c) => Some($body),
             ComponentSpec::Load($c) => Some($body),
+            ComponentSpec::Converter($c) => Some($body),
+            ComponentSpec::Rectifier($c) => Some($body),
+            ComponentSpec::Battery($c) => Some($body),
+            ComponentSpec::Bbu($c) => Some($body),
+            ComponentSpec::CapBank($c) => Some($body),
             ComponentSpec::Instance(_) | ComponentSpec::Repeat(_) => $other,
         }
     };
@@ -95,6 +112,11 @@ impl ComponentSpec {
             ComponentSpec::CurrentSource(_) => "CurrentSource",
             ComponentSpec::Dcx(_) => "Dcx",
             ComponentSpec::Load(_) => "Load",
+            ComponentSpec::Converter(_) => "Converter",
+            ComponentSpec::Rectifier(_) => "Rectifier",
+            ComponentSpec::Battery(_) => "Battery",
+            ComponentSpec::Bbu(_) => "Bbu",
+            ComponentSpec::CapBank(_) => "CapBank",
             ComponentSpec::Instance(_) => "Instance",
             ComponentSpec::Repeat(_) => "Repeat",
         }

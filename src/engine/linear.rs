@@ -1,15 +1,45 @@
 //! Sparse LU of the iteration matrices (M/(hγ) − J, Newton matrices) with
-//! the symbolic analysis done once per model and the numeric factorisation
-//! and workspace reused at every step.
+//! the ordering computed once per model and the factor structure reused
+//! from one factorisation to the next.
 //!
-//! Owns the faer calls; nothing else in the crate touches faer's sparse LU.
+//! The columns are ordered once by approximate minimum degree on the
+//! pattern of A + Aᵀ (faer's AMD): circuit matrices are nearly
+//! structurally symmetric, and a star of rows on one backbone then
+//! factors with almost no fill. Two numeric paths share one set of
+//! factors:
+//! - a *pivoting* factorisation (left-looking Gilbert–Peierls LU with
+//!   threshold partial pivoting that keeps the diagonal whenever it is at
+//!   least `DIAGONAL_PREFERENCE` times the largest candidate, so that the
+//!   row order follows the fill-reducing column order), which fixes the
+//!   pivot sequence and the structure of L and U;
+//! - a *refactorisation* that keeps that pivot sequence and structure and
+//!   only recomputes the values: no graph search, no allocation. A pivot
+//!   smaller than `PIVOT_TOLERANCE` times the largest candidate in its
+//!   column sends the matrix back to the pivoting path.
+//!
+//! The iteration matrices of one model keep their pattern, and their
+//! values change smoothly from step to step, so nearly every
+//! factorisation is a refactorisation.
+//!
+//! Owns the sparse LU; nothing else in the engine touches faer's sparse
+//! routines.
 
 use crate::compile::Pattern;
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::lu::partial_pivoting::factor::PartialPivLuParams;
-use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
-use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
-use faer::{Conj, MatMut, Par, Spec};
+use faer::sparse::linalg::amd;
+use faer::sparse::SymbolicSparseColMatRef;
+
+/// A refactorisation keeps a pivot only if it is at least this fraction of
+/// the largest entry it is chosen among (the multipliers in L then stay
+/// below 1/PIVOT_TOLERANCE in magnitude).
+const PIVOT_TOLERANCE: f64 = 1e-3;
+
+/// The pivoting factorisation takes the diagonal entry as pivot when it is
+/// at least this fraction of the largest candidate (KLU's default).
+const DIAGONAL_PREFERENCE: f64 = 0.01;
+
+/// No row chosen yet.
+const NONE: usize = usize::MAX;
 
 /// Why a linear solve failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,87 +52,492 @@ pub enum LinearError {
     NonFinite,
 }
 
+/// How often each numeric path ran.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LuCounters {
+    /// Factorisations with partial pivoting (new pivot sequence).
+    pub pivoting: u64,
+    /// Refactorisations on the previous pivot sequence.
+    pub refactorisations: u64,
+}
+
 /// A reusable sparse LU for one fixed pattern.
 pub struct SparseLu {
     n: usize,
+    /// The matrix pattern (compressed columns).
     col_ptr: Vec<usize>,
     row_idx: Vec<usize>,
-    symbolic: SymbolicLu<usize>,
-    numeric: NumericLu<usize, f64>,
-    factor_buffer: MemBuffer,
-    solve_buffer: MemBuffer,
+    /// Pivot step j eliminates matrix column `col_perm[j]`; its preferred
+    /// pivot row is the row of the same index (the diagonal).
+    col_perm: Vec<usize>,
+    /// Matrix row → pivot position.
+    row_perm_inv: Vec<usize>,
+    /// Per stored matrix entry: the pivot position of its row.
+    entry_pivot_row: Vec<usize>,
+    /// Unit lower factor without its diagonal, by columns, rows in pivot
+    /// numbering.
+    l_ptr: Vec<usize>,
+    l_idx: Vec<usize>,
+    l_val: Vec<f64>,
+    /// Upper factor without its diagonal, by columns, rows ascending.
+    u_ptr: Vec<usize>,
+    u_idx: Vec<usize>,
+    u_val: Vec<f64>,
+    diag: Vec<f64>,
+    /// For the solves, entry by entry: the column of each L and U entry,
+    /// U's entries divided by their column's pivot, and 1 / pivot.
+    l_col: Vec<usize>,
+    u_col: Vec<usize>,
+    u_scaled: Vec<f64>,
+    inverse_diag: Vec<f64>,
+    /// Dense work column, all zero between calls.
+    work: Vec<f64>,
+    /// Work arrays of the pivoting path's depth-first search.
+    reach: Vec<usize>,
+    stack: Vec<usize>,
+    stack_pos: Vec<usize>,
+    visited: Vec<usize>,
+    /// A pivot sequence exists that refactorisation can reuse.
+    planned: bool,
     factored: bool,
+    pub counters: LuCounters,
 }
 
 impl std::fmt::Debug for SparseLu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SparseLu(n = {}, nnz = {})", self.n, self.row_idx.len())
+        write!(
+            f,
+            "SparseLu(n = {}, nnz = {}, nnz(L + U) = {})",
+            self.n,
+            self.row_idx.len(),
+            self.factor_nonzeros()
+        )
     }
 }
 
 impl SparseLu {
-    /// Symbolic analysis (fill-reducing ordering, elimination structure).
+    /// Symbolic analysis: the fill-reducing order.
     pub fn new(pattern: &Pattern) -> Result<Self, LinearError> {
         let n = pattern.n;
         let col_ptr = pattern.col_ptr.clone();
         let row_idx = pattern.row_idx.clone();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
-        let symbolic = factorize_symbolic_lu(sym, Default::default())
-            .map_err(|e| LinearError::Analysis(format!("{e:?}")))?;
-        let factor_buffer = MemBuffer::new(symbolic.factorize_numeric_lu_scratch::<f64>(
-            Par::Seq,
-            Spec::<PartialPivLuParams, f64>::default(),
-        ));
-        let solve_buffer = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
+        let mut col_perm = vec![0usize; n];
+        let mut col_perm_inv = vec![0usize; n];
+        let mut buffer =
+            MemBuffer::try_new(amd::order_maybe_unsorted_scratch::<usize>(n, row_idx.len()))
+                .map_err(|e| LinearError::Analysis(format!("{e:?}")))?;
+        amd::order_maybe_unsorted(
+            &mut col_perm,
+            &mut col_perm_inv,
+            sym,
+            amd::Control::default(),
+            MemStack::new(&mut buffer),
+        )
+        .map_err(|e| LinearError::Analysis(format!("{e:?}")))?;
         Ok(SparseLu {
             n,
+            entry_pivot_row: vec![0; row_idx.len()],
             col_ptr,
             row_idx,
-            symbolic,
-            numeric: NumericLu::new(),
-            factor_buffer,
-            solve_buffer,
+            col_perm,
+            row_perm_inv: vec![0; n],
+            l_ptr: vec![0; n + 1],
+            l_idx: Vec::new(),
+            l_val: Vec::new(),
+            u_ptr: vec![0; n + 1],
+            u_idx: Vec::new(),
+            u_val: Vec::new(),
+            diag: vec![0.0; n],
+            l_col: Vec::new(),
+            u_col: Vec::new(),
+            u_scaled: Vec::new(),
+            inverse_diag: vec![0.0; n],
+            work: vec![0.0; n],
+            reach: vec![0; n],
+            stack: vec![0; n],
+            stack_pos: vec![0; n],
+            visited: vec![NONE; n],
+            planned: false,
             factored: false,
+            counters: LuCounters::default(),
         })
     }
 
     /// Numeric factorisation of the matrix with entry values `values`
-    /// (in pattern order).
+    /// (in pattern order): a refactorisation on the last pivot sequence
+    /// when its pivots stay large enough, else a pivoting factorisation.
     pub fn factor(&mut self, values: &[f64]) -> Result<(), LinearError> {
+        debug_assert_eq!(values.len(), self.row_idx.len());
         self.factored = false;
-        let sym = SymbolicSparseColMatRef::new_checked(
-            self.n,
-            self.n,
-            &self.col_ptr,
-            None,
-            &self.row_idx,
-        );
-        let mat = SparseColMatRef::new(sym, values);
-        let stack = MemStack::new(&mut self.factor_buffer);
-        self.symbolic
-            .factorize_numeric_lu(&mut self.numeric, mat, Par::Seq, stack, Default::default())
-            .map_err(|e| match e {
-                faer::sparse::linalg::LuError::SymbolicSingular { index } => {
-                    LinearError::Singular { column: index }
-                }
-                other => LinearError::Analysis(format!("{other:?}")),
-            })?;
+        if self.planned && self.refactor(values) {
+            self.counters.refactorisations += 1;
+        } else {
+            self.factor_pivoting(values)?;
+            self.counters.pivoting += 1;
+        }
+        for (d, &p) in self.inverse_diag.iter_mut().zip(&self.diag) {
+            *d = 1.0 / p;
+        }
+        for ((s, &u), &j) in self.u_scaled.iter_mut().zip(&self.u_val).zip(&self.u_col) {
+            *s = u * self.inverse_diag[j];
+        }
         self.factored = true;
         Ok(())
+    }
+
+    /// Stored entries of L and U (diagonal included once).
+    pub fn factor_nonzeros(&self) -> usize {
+        self.l_idx.len() + self.u_idx.len() + self.n
+    }
+
+    /// Recomputes the factor values on the current pivot sequence; false
+    /// (with the work column cleared) if a pivot is too small.
+    fn refactor(&mut self, values: &[f64]) -> bool {
+        let x = &mut self.work;
+        let (l_idx, l_val) = (&self.l_idx, &mut self.l_val);
+        for j in 0..self.n {
+            let c = self.col_perm[j];
+            let entries = self.col_ptr[c]..self.col_ptr[c + 1];
+            for (&r, &v) in self.entry_pivot_row[entries.clone()]
+                .iter()
+                .zip(&values[entries])
+            {
+                x[r] += v;
+            }
+            let upper = self.u_ptr[j]..self.u_ptr[j + 1];
+            for (&k, u) in self.u_idx[upper.clone()].iter().zip(&mut self.u_val[upper]) {
+                let xk = x[k];
+                x[k] = 0.0;
+                *u = xk;
+                if xk != 0.0 {
+                    let column = self.l_ptr[k]..self.l_ptr[k + 1];
+                    for (&i, &l) in l_idx[column.clone()].iter().zip(&l_val[column]) {
+                        x[i] -= l * xk;
+                    }
+                }
+            }
+            let pivot = x[j];
+            x[j] = 0.0;
+            let lower = self.l_ptr[j]..self.l_ptr[j + 1];
+            let rows = &l_idx[lower.clone()];
+            let largest = rows.iter().fold(0.0f64, |m, &i| m.max(x[i].abs()));
+            if !(pivot.abs() >= PIVOT_TOLERANCE * largest && pivot != 0.0 && pivot.is_finite()) {
+                for &i in rows {
+                    x[i] = 0.0;
+                }
+                return false;
+            }
+            let inverse = 1.0 / pivot;
+            for (&i, l) in rows.iter().zip(&mut l_val[lower]) {
+                *l = x[i] * inverse;
+                x[i] = 0.0;
+            }
+            self.diag[j] = pivot;
+        }
+        true
+    }
+
+    /// Factorisation with threshold partial pivoting; sets the pivot
+    /// sequence and the structure that later refactorisations reuse.
+    ///
+    /// Left-looking (Gilbert–Peierls): column j of L and U solves
+    /// L·x = A(:, q_j) over the rows reachable from that column's pattern
+    /// through the columns of L computed so far. While it runs, rows are
+    /// matrix rows and `row_perm_inv` marks the rows already pivoted.
+    fn factor_pivoting(&mut self, values: &[f64]) -> Result<(), LinearError> {
+        self.planned = false;
+        let n = self.n;
+        self.row_perm_inv.fill(NONE);
+        self.visited.fill(NONE);
+        self.l_idx.clear();
+        self.l_val.clear();
+        self.u_idx.clear();
+        self.u_val.clear();
+        let mut column: Vec<(usize, f64)> = Vec::new();
+        for j in 0..n {
+            self.l_ptr[j] = self.l_idx.len();
+            self.u_ptr[j] = self.u_idx.len();
+            let c = self.col_perm[j];
+            let entries = self.col_ptr[c]..self.col_ptr[c + 1];
+            let top = self.reach(j, entries.clone());
+            let x = &mut self.work;
+            for &r in &self.reach[top..] {
+                x[r] = 0.0;
+            }
+            for (&r, &v) in self.row_idx[entries.clone()].iter().zip(&values[entries]) {
+                x[r] += v;
+            }
+            // Triangular solve in topological order.
+            for &r in &self.reach[top..] {
+                let k = self.row_perm_inv[r];
+                if k == NONE {
+                    continue;
+                }
+                let xr = x[r];
+                if xr != 0.0 {
+                    let lower = self.l_ptr[k]..self.l_ptr[k + 1];
+                    for (&i, &l) in self.l_idx[lower.clone()].iter().zip(&self.l_val[lower]) {
+                        x[i] -= l * xr;
+                    }
+                }
+            }
+            // Pivot: the diagonal if large enough, else the largest.
+            let mut largest = (NONE, -1.0f64);
+            let mut diagonal = None;
+            for &r in &self.reach[top..] {
+                if self.row_perm_inv[r] != NONE {
+                    continue;
+                }
+                let a = x[r].abs();
+                if a > largest.1 {
+                    largest = (r, a);
+                }
+                if r == c {
+                    diagonal = Some(a);
+                }
+            }
+            let pivot_row = match diagonal {
+                Some(d) if d > 0.0 && d >= DIAGONAL_PREFERENCE * largest.1 => c,
+                _ => largest.0,
+            };
+            let pivot = if pivot_row == NONE { 0.0 } else { x[pivot_row] };
+            if pivot == 0.0 || !pivot.is_finite() {
+                for &r in &self.reach[top..] {
+                    x[r] = 0.0;
+                }
+                return Err(LinearError::Singular { column: c });
+            }
+            self.row_perm_inv[pivot_row] = j;
+            self.diag[j] = pivot;
+            column.clear();
+            for &r in &self.reach[top..] {
+                if r != pivot_row {
+                    match self.row_perm_inv[r] {
+                        NONE => {
+                            self.l_idx.push(r);
+                            self.l_val.push(x[r] / pivot);
+                        }
+                        k => column.push((k, x[r])),
+                    }
+                }
+                x[r] = 0.0;
+            }
+            column.sort_unstable_by_key(|&(k, _)| k);
+            for &(k, u) in &column {
+                self.u_idx.push(k);
+                self.u_val.push(u);
+            }
+        }
+        self.l_ptr[n] = self.l_idx.len();
+        self.u_ptr[n] = self.u_idx.len();
+        self.l_col.clear();
+        self.u_col.clear();
+        for j in 0..n {
+            self.l_col
+                .extend(std::iter::repeat_n(j, self.l_ptr[j + 1] - self.l_ptr[j]));
+            self.u_col
+                .extend(std::iter::repeat_n(j, self.u_ptr[j + 1] - self.u_ptr[j]));
+        }
+        self.u_scaled.resize(self.u_val.len(), 0.0);
+        // From matrix rows to pivot positions.
+        for r in &mut self.l_idx {
+            *r = self.row_perm_inv[*r];
+        }
+        for (p, &r) in self.entry_pivot_row.iter_mut().zip(&self.row_idx) {
+            *p = self.row_perm_inv[r];
+        }
+        self.planned = true;
+        Ok(())
+    }
+
+    /// The rows reachable from the pattern of matrix entries `entries`
+    /// through the L columns of pivoted rows, in topological order in
+    /// `reach[top..]`; returns `top`. Iterative depth-first search.
+    fn reach(&mut self, j: usize, entries: std::ops::Range<usize>) -> usize {
+        let mut top = self.n;
+        for &start in &self.row_idx[entries] {
+            if self.visited[start] == j {
+                continue;
+            }
+            let mut head = 0;
+            self.stack[0] = start;
+            self.visited[start] = j;
+            self.stack_pos[0] = match self.row_perm_inv[start] {
+                NONE => 0,
+                k => self.l_ptr[k],
+            };
+            loop {
+                let r = self.stack[head];
+                let end = match self.row_perm_inv[r] {
+                    NONE => 0,
+                    k => self.l_ptr[k + 1],
+                };
+                let mut next = None;
+                while self.stack_pos[head] < end {
+                    let i = self.l_idx[self.stack_pos[head]];
+                    self.stack_pos[head] += 1;
+                    if self.visited[i] != j {
+                        next = Some(i);
+                        break;
+                    }
+                }
+                match next {
+                    Some(i) => {
+                        self.visited[i] = j;
+                        head += 1;
+                        self.stack[head] = i;
+                        self.stack_pos[head] = match self.row_perm_inv[i] {
+                            NONE => 0,
+                            k => self.l_ptr[k],
+                        };
+                    }
+                    None => {
+                        top -= 1;
+                        self.reach[top] = r;
+                        if head == 0 {
+                            break;
+                        }
+                        head -= 1;
+                    }
+                }
+            }
+        }
+        top
     }
 
     /// Solves in place with the last factorisation.
     pub fn solve(&mut self, rhs: &mut [f64]) -> Result<(), LinearError> {
         debug_assert!(self.factored);
-        let lu = faer::sparse::linalg::lu::LuRef::new_unchecked(&self.symbolic, &self.numeric);
-        let stack = MemStack::new(&mut self.solve_buffer);
-        let n = rhs.len();
-        let mat = MatMut::from_column_major_slice_mut(rhs, n, 1);
-        lu.solve_in_place_with_conj(Conj::No, mat, Par::Seq, stack);
+        let n = self.n;
+        let w = &mut self.work[..n];
+        for (&p, &b) in self.row_perm_inv.iter().zip(&rhs[..n]) {
+            w[p] = b;
+        }
+        // L·v = P·b, L unit lower triangular: entries in column order, so
+        // each w[k] is final before its column is applied.
+        for ((&k, &i), &l) in self.l_col.iter().zip(&self.l_idx).zip(&self.l_val) {
+            w[i] -= l * w[k];
+        }
+        // U·z = v with U = Ũ·D (Ũ unit upper): columns from the last, then
+        // z = D⁻¹·w, and x = Q·z.
+        for ((&j, &k), &u) in self.u_col.iter().zip(&self.u_idx).zip(&self.u_scaled).rev() {
+            w[k] -= u * w[j];
+        }
+        for ((&c, wj), &d) in self
+            .col_perm
+            .iter()
+            .zip(w.iter_mut())
+            .zip(&self.inverse_diag)
+        {
+            rhs[c] = *wj * d;
+            *wj = 0.0;
+        }
         if rhs.iter().all(|v| v.is_finite()) {
             Ok(())
         } else {
             Err(LinearError::NonFinite)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pattern with every stored entry, from a dense row-major matrix.
+    fn pattern(a: &[&[f64]]) -> (Pattern, Vec<f64>) {
+        let n = a.len();
+        let mut col_ptr = vec![0];
+        let mut row_idx = Vec::new();
+        let mut values = Vec::new();
+        let mut diagonal = vec![0; n];
+        for j in 0..n {
+            for (i, row) in a.iter().enumerate() {
+                if row[j] != 0.0 || i == j {
+                    if i == j {
+                        diagonal[j] = row_idx.len();
+                    }
+                    row_idx.push(i);
+                    values.push(row[j]);
+                }
+            }
+            col_ptr.push(row_idx.len());
+        }
+        let p = Pattern {
+            n,
+            col_ptr,
+            row_idx,
+            slot_of_entry: Vec::new(),
+            diagonal,
+        };
+        (p, values)
+    }
+
+    fn residual(a: &[&[f64]], x: &[f64], b: &[f64]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(row, bi)| (row.iter().zip(x).map(|(r, x)| r * x).sum::<f64>() - bi).abs())
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn refactorisation_solves_like_the_pivoting_path() {
+        let a: [&[f64]; 4] = [
+            &[4.0, 1.0, 0.0, 0.0],
+            &[1.0, 0.0, 2.0, 0.0],
+            &[0.0, 3.0, 5.0, 1.0],
+            &[0.0, 0.0, 1.0, 2.0],
+        ];
+        let (p, mut values) = pattern(&a);
+        let mut lu = SparseLu::new(&p).unwrap();
+        let b = [1.0, 2.0, 3.0, 4.0];
+        lu.factor(&values).unwrap();
+        let mut x = b;
+        lu.solve(&mut x).unwrap();
+        assert!(residual(&a, &x, &b) < 1e-14);
+        assert_eq!(lu.counters.pivoting, 1);
+
+        // Slightly different values on the same pattern: refactorised.
+        let scaled: Vec<Vec<f64>> = a
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| v * 1.1 + if *v != 0.0 { 0.01 } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        let rows: Vec<&[f64]> = scaled.iter().map(|r| r.as_slice()).collect();
+        let (_, v2) = pattern(&rows);
+        values.copy_from_slice(&v2);
+        lu.factor(&values).unwrap();
+        let mut x = b;
+        lu.solve(&mut x).unwrap();
+        assert!(residual(&rows, &x, &b) < 1e-13);
+        assert_eq!(lu.counters.refactorisations, 1);
+    }
+
+    #[test]
+    fn a_vanishing_pivot_falls_back_to_pivoting() {
+        let a: [&[f64]; 2] = [&[1.0, 1e-3], &[1e-3, 1.0]];
+        let (p, values) = pattern(&a);
+        let mut lu = SparseLu::new(&p).unwrap();
+        lu.factor(&values).unwrap();
+        // Both diagonal pivots shrink far below the off-diagonal entries.
+        let b: [&[f64]; 2] = [&[1e-9, 1.0], &[1.0, 1e-9]];
+        let (_, v2) = pattern(&b);
+        lu.factor(&v2).unwrap();
+        assert_eq!(lu.counters.pivoting, 2);
+        let mut x = [1.0, 2.0];
+        lu.solve(&mut x).unwrap();
+        assert!(residual(&b, &x, &[1.0, 2.0]) < 1e-12);
+    }
+
+    #[test]
+    fn a_singular_matrix_is_an_error() {
+        let a: [&[f64]; 2] = [&[1.0, 0.0], &[0.0, 0.0]];
+        let (p, values) = pattern(&a);
+        let mut lu = SparseLu::new(&p).unwrap();
+        assert!(lu.factor(&values).is_err());
     }
 }

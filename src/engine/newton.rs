@@ -28,6 +28,10 @@ pub struct Newton {
     trial: Vec<f64>,
     /// Per stored entry: true if its row is differential (for re-init).
     row_is_differential: Vec<bool>,
+    /// Per unknown (extended) and per stored entry: the operating point
+    /// holds this row's unknown (`Device::held_at_operating_point`).
+    held: Vec<bool>,
+    row_is_held: Vec<bool>,
     pub function_evaluations: u64,
 }
 
@@ -50,6 +54,13 @@ impl Newton {
         for (k, &r) in p.row_idx.iter().enumerate() {
             row_is_differential[k] = model.mass[r + 1] != 0.0;
         }
+        let mut held = vec![false; size];
+        for d in &model.devices {
+            for i in d.held_at_operating_point() {
+                held[i] = true;
+            }
+        }
+        let row_is_held = p.row_idx.iter().map(|&r| held[r + 1]).collect();
         Ok(Newton {
             lu: SparseLu::new(p)?,
             jac: vec![0.0; model.slot_count],
@@ -58,6 +69,8 @@ impl Newton {
             dy: vec![0.0; size],
             trial: vec![0.0; size],
             row_is_differential,
+            held,
+            row_is_held,
             function_evaluations: 0,
         })
     }
@@ -67,6 +80,7 @@ impl Newton {
         let mut worst = (0.0, 0);
         for i in 1..=model.n() {
             let r = match mode {
+                Mode::Steady | Mode::PseudoTime(_) if self.held[i] => 0.0,
                 Mode::Steady => self.f[i],
                 Mode::Algebraic if model.mass[i] != 0.0 => 0.0,
                 Mode::Algebraic => self.f[i],
@@ -120,12 +134,14 @@ impl Newton {
                 let v = self.jac[p.slot_of_entry[k]];
                 self.matrix[k] = match mode {
                     Mode::Algebraic if self.row_is_differential[k] => 0.0,
+                    Mode::Steady | Mode::PseudoTime(_) if self.row_is_held[k] => 0.0,
                     _ => v,
                 };
             }
             for (i, &d) in p.diagonal.iter().enumerate() {
                 match mode {
                     Mode::Algebraic if model.mass[i + 1] != 0.0 => self.matrix[d] = 1.0,
+                    Mode::Steady | Mode::PseudoTime(_) if self.held[i + 1] => self.matrix[d] = 1.0,
                     Mode::PseudoTime(dtau) => self.matrix[d] -= model.mass[i + 1] / dtau,
                     _ => {}
                 }
@@ -133,6 +149,7 @@ impl Newton {
             // Newton step: J·dy = −F (with the mode's rows).
             for i in 1..=n {
                 self.dy[i] = -match mode {
+                    Mode::Steady | Mode::PseudoTime(_) if self.held[i] => 0.0,
                     Mode::Steady => self.f[i],
                     Mode::Algebraic if model.mass[i] != 0.0 => 0.0,
                     Mode::Algebraic => self.f[i],

@@ -2,6 +2,10 @@
 //! post-event rows at event instants.
 //!
 //! Owns the recorded columns; must not decide step sizes or events.
+//!
+//! When every probe reads an unknown directly, only those unknowns are
+//! interpolated at a grid point; a device signal (a current or power
+//! computed from y and y') needs the whole interpolated state.
 
 use super::rodas::Rodas4;
 use super::{ProbeSource, RunSpec};
@@ -15,6 +19,8 @@ pub(crate) struct Recorder {
     sample: f64,
     next_index: u64,
     last_index: u64,
+    /// Some probe is a device signal: interpolate y and y' in full.
+    signals: bool,
 }
 
 impl Recorder {
@@ -37,6 +43,10 @@ impl Recorder {
             sample: spec.sample,
             next_index: 0,
             last_index: samples,
+            signals: spec
+                .probes
+                .iter()
+                .any(|p| matches!(p.source, ProbeSource::Signal { .. })),
         }
     }
 
@@ -64,10 +74,8 @@ impl Recorder {
             }
         }
         self.time.push(t);
-        let ctx = Ctx {
-            t,
-            inputs: spec.inputs.at(t),
-        };
+        let inputs = if self.signals { spec.inputs.at(t) } else { &[] };
+        let ctx = Ctx { t, inputs };
         for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
             let v = match p.source {
                 ProbeSource::Unknown(i) => y[i],
@@ -114,12 +122,25 @@ impl Recorder {
                 break;
             }
             let theta = ((ts - t) / h).clamp(0.0, 1.0);
-            if theta >= 1.0 - 1e-12 {
-                y.copy_from_slice(&stepper.y_new);
+            let end = theta >= 1.0 - 1e-12;
+            if self.signals {
+                if end {
+                    y.copy_from_slice(&stepper.y_new);
+                } else {
+                    stepper.interpolate(y0, theta, y);
+                }
+                stepper.interpolate_derivative(y0, h, theta, ydot);
             } else {
-                stepper.interpolate(y0, theta, y);
+                for p in &spec.probes {
+                    if let ProbeSource::Unknown(i) = p.source {
+                        y[i] = if end {
+                            stepper.y_new[i]
+                        } else {
+                            stepper.interpolate_one(y0, theta, i)
+                        };
+                    }
+                }
             }
-            stepper.interpolate_derivative(y0, h, theta, ydot);
             self.record(model, spec, ts, y, ydot);
         }
     }

@@ -184,40 +184,41 @@ impl Rodas4 {
             self.counters.function_evaluations += 1;
             for j in 0..s {
                 let c = C[s][j] / h;
-                for i in 1..=n {
-                    self.rhs[i] += model.mass[i] * c * self.stages[j][i];
+                for ((r, &m), &k) in self.rhs.iter_mut().zip(&model.mass).zip(&self.stages[j]) {
+                    *r += m * c * k;
                 }
             }
             if D[s] != 0.0 {
                 let hd = h * D[s];
-                for i in 1..=n {
-                    self.rhs[i] += hd * self.ft[i];
+                for (r, &f) in self.rhs.iter_mut().zip(&self.ft) {
+                    *r += hd * f;
                 }
             }
-            self.lu.solve(&mut self.rhs[1..])?;
             self.rhs[0] = 0.0;
+            self.lu.solve(&mut self.rhs[1..])?;
             std::mem::swap(&mut self.stages[s], &mut self.rhs);
         }
         // Stiffly accurate: y₁ is the last stage point plus u₆.
         let mut err = 0.0;
-        for i in 0..=n {
-            let y1 = self.y_stage[i] + self.stages[5][i];
-            self.y_new[i] = y1;
-            if i > 0 {
-                let scale = atol + rtol * y[i].abs().max(y1.abs());
-                let e = self.stages[5][i] / scale;
-                err += e * e;
-            }
+        for (((y1, &ys), &u6), &y0) in self
+            .y_new
+            .iter_mut()
+            .zip(&self.y_stage)
+            .zip(&self.stages[5])
+            .zip(y)
+            .skip(1)
+        {
+            *y1 = ys + u6;
+            let scale = atol + rtol * y0.abs().max(y1.abs());
+            let e = u6 / scale;
+            err += e * e;
         }
-        for i in 0..=n {
-            let mut c2 = 0.0;
-            let mut c3 = 0.0;
-            for j in 0..5 {
-                c2 += H2[j] * self.stages[j][i];
-                c3 += H3[j] * self.stages[j][i];
-            }
-            self.cont2[i] = c2;
-            self.cont3[i] = c3;
+        self.y_new[0] = 0.0;
+        let [k0, k1, k2, k3, k4, _] = &self.stages;
+        for (i, (c2, c3)) in self.cont2.iter_mut().zip(self.cont3.iter_mut()).enumerate() {
+            let k = [k0[i], k1[i], k2[i], k3[i], k4[i]];
+            *c2 = H2.iter().zip(&k).map(|(h, k)| h * k).sum();
+            *c3 = H3.iter().zip(&k).map(|(h, k)| h * k).sum();
         }
         Ok((err / n.max(1) as f64).sqrt())
     }
@@ -225,10 +226,21 @@ impl Rodas4 {
     /// Dense output at t + θ·h of the last step taken from `y0`.
     pub fn interpolate(&self, y0: &[f64], theta: f64, out: &mut [f64]) {
         let s1 = 1.0 - theta;
-        for i in 0..out.len() {
-            out[i] =
-                y0[i] * s1 + theta * (self.y_new[i] + s1 * (self.cont2[i] + theta * self.cont3[i]));
+        for ((((o, &y0), &y1), &c2), &c3) in out
+            .iter_mut()
+            .zip(y0)
+            .zip(&self.y_new)
+            .zip(&self.cont2)
+            .zip(&self.cont3)
+        {
+            *o = y0 * s1 + theta * (y1 + s1 * (c2 + theta * c3));
         }
+    }
+
+    /// Dense output of unknown `i` alone at t + θ·h.
+    pub fn interpolate_one(&self, y0: &[f64], theta: f64, i: usize) -> f64 {
+        let s1 = 1.0 - theta;
+        y0[i] * s1 + theta * (self.y_new[i] + s1 * (self.cont2[i] + theta * self.cont3[i]))
     }
 
     /// Time derivative of the dense output at t + θ·h.

@@ -192,6 +192,17 @@ pub fn spice_deck(
                 deck.load(l, &profiles[load_index])?;
                 load_index += 1;
             }
+            ComponentSpec::Converter(_)
+            | ComponentSpec::Rectifier(_)
+            | ComponentSpec::Battery(_)
+            | ComponentSpec::Bbu(_)
+            | ComponentSpec::CapBank(_) => {
+                return Err(ExportError::Unsupported {
+                    name: c.name().to_string(),
+                    feature: format!("a `{}` (limits and modes are state events)", c.kind()),
+                    format: FORMAT,
+                })
+            }
             ComponentSpec::Instance(_) | ComponentSpec::Repeat(_) => {
                 return Err(ExportError::NotElaborated(c.name().to_string()))
             }
@@ -797,6 +808,13 @@ impl Deck {
                 format: FORMAT,
             });
         }
+        if l.smoothing.is_some() {
+            return Err(ExportError::Unsupported {
+                name: l.name.clone(),
+                feature: "`smoothing` (its hysteresis is a state event)".into(),
+                format: FORMAT,
+            });
+        }
         let node = self.names.node(&l.node);
         let ret = self.names.node(&l.ret);
         let demand = self.demand(&l.name, profile);
@@ -1157,6 +1175,7 @@ mod tests {
                     model: LoadModel::ConstantPower { min_volts: v(30.0) },
                     bandwidth_hz: Some(v(3e3)),
                     uvlo: None,
+                    smoothing: None,
                 }),
                 ComponentSpec::Switch(Switch {
                     name: "brk".into(),

@@ -5,6 +5,7 @@
 //! Owns the visual layout and styling. Must not choose data, units or
 //! ranges (see `series`) and must not encode or write files (see `plot`).
 
+use super::bands::LimitDraw;
 use super::scale::{step_decimals, tick_label};
 use super::series::{FigureData, Segment, TraceKind};
 use plotters::coord::types::RangedCoordf64;
@@ -19,12 +20,12 @@ use std::iter::once;
 pub(crate) const WIDTH: u32 = 1200;
 pub(crate) const HEIGHT: u32 = 700;
 /// The legend lives in its own panel so it never hides a curve.
-const LEGEND_WIDTH: u32 = 290;
-const LEGEND_LINE: i32 = 24;
-const LEGEND_TEXT_X: i32 = 46;
+pub(crate) const LEGEND_WIDTH: u32 = 290;
+pub(crate) const LEGEND_LINE: i32 = 24;
+pub(crate) const LEGEND_TEXT_X: i32 = 46;
 /// Event lines listed in the legend before the rest are summarised.
 const MAX_LEGEND_EVENTS: usize = 10;
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 const X_LABELS: usize = 12;
 const Y_LABELS: usize = 10;
 
@@ -43,16 +44,21 @@ const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 0, 128),
     RGBColor(128, 0, 0),
 ];
-const NOMINAL_COLOR: RGBColor = RGBColor(70, 70, 70);
-const EVENT_COLOR: RGBColor = RGBColor(200, 40, 40);
-const GRID_LIGHT: RGBColor = RGBColor(242, 242, 242);
-const GRID_BOLD: RGBColor = RGBColor(215, 215, 215);
-const NOTE_COLOR: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const NOMINAL_COLOR: RGBColor = RGBColor(70, 70, 70);
+pub(crate) const EVENT_COLOR: RGBColor = RGBColor(200, 40, 40);
+pub(crate) const GRID_LIGHT: RGBColor = RGBColor(242, 242, 242);
+pub(crate) const GRID_BOLD: RGBColor = RGBColor(215, 215, 215);
+pub(crate) const NOTE_COLOR: RGBColor = RGBColor(90, 90, 90);
 const BAND_ALPHA: f64 = 0.22;
+/// Limits are dark orange, apart from the red of events and violations.
+pub(crate) const LIMIT_COLOR: RGBColor = RGBColor(204, 102, 0);
+pub(crate) const LIMIT_ALPHA: f64 = 0.12;
+pub(crate) const VIOLATION_COLOR: RGBColor = RGBColor(230, 0, 0);
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn color(index: usize) -> RGBColor {
+pub(crate) fn color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
@@ -106,6 +112,9 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(
             }
         }
     }
+    for limit in fig.limits.iter().filter(|l| !l.off_scale) {
+        draw_limit(&mut chart, limit, (y0, y1))?;
+    }
     if let Some((nominal, _)) = &fig.nominal {
         chart.draw_series(once(PathElement::new(
             vec![(x0, *nominal), (x1, *nominal)],
@@ -135,6 +144,16 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(
             }
         }
     }
+    for run in &fig.violations {
+        if let [point] = run[..] {
+            chart.draw_series(once(Circle::new(point, 4, VIOLATION_COLOR.filled())))?;
+        } else {
+            chart.draw_series(LineSeries::new(
+                run.iter().copied(),
+                VIOLATION_COLOR.stroke_width(4),
+            ))?;
+        }
+    }
     let number_style = TextStyle::from((FONT, 16).into_font()).color(&EVENT_COLOR);
     for marker in &fig.events {
         chart.draw_series(once(
@@ -155,9 +174,36 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(
     draw_legend(&legend_area, fig)
 }
 
+/// Shades the forbidden side of each bound of a limit over its time span
+/// and draws the bound as a dashed line.
+fn draw_limit<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    limit: &LimitDraw,
+    (y0, y1): (f64, f64),
+) -> DrawResult<DB> {
+    let (a, b) = (limit.x_from, limit.x_to);
+    for (bound, edge) in [(limit.lower, y0), (limit.upper, y1)] {
+        let Some(v) = bound.filter(|v| v.is_finite()) else {
+            continue;
+        };
+        let v = v.clamp(y0, y1);
+        chart.draw_series(once(Rectangle::new(
+            [(a, edge), (b, v)],
+            LIMIT_COLOR.mix(LIMIT_ALPHA).filled(),
+        )))?;
+        chart.draw_series(once(DashedPathElement::new(
+            [(a, v), (b, v)],
+            10,
+            6,
+            LIMIT_COLOR.stroke_width(2),
+        )))?;
+    }
+    Ok(())
+}
+
 /// Decimals that tell apart the ticks plotters will place on `range`
 /// (it picks 1-2-5 steps), so labels read `2`, `3`… rather than `2.0`.
-fn label_decimals((lo, hi): (f64, f64), labels: usize) -> usize {
+pub(crate) fn label_decimals((lo, hi): (f64, f64), labels: usize) -> usize {
     let ticks = RangedCoordf64::from(lo..hi).key_points(labels);
     match ticks.as_slice() {
         [a, b, ..] => step_decimals(b - a),
@@ -210,6 +256,44 @@ fn draw_legend<DB: DrawingBackend>(
         area.draw(&Text::new(text.clone(), (LEGEND_TEXT_X, y), label.clone()))?;
         y += LEGEND_LINE;
     }
+    for limit in &fig.limits {
+        area.draw(&Rectangle::new(
+            [(8, y - 7), (38, y + 7)],
+            LIMIT_COLOR.mix(LIMIT_ALPHA).filled(),
+        ))?;
+        area.draw(&DashedPathElement::new(
+            [(8, y - 7), (38, y - 7)],
+            6,
+            4,
+            LIMIT_COLOR.stroke_width(2),
+        ))?;
+        let text = if limit.off_scale {
+            if limit.bounds.is_empty() {
+                format!("{}, off scale", limit.label)
+            } else {
+                format!("{}: {}, off scale", limit.label, limit.bounds)
+            }
+        } else {
+            limit.label.clone()
+        };
+        for line in wrap(area, &text, &label, max_text) {
+            area.draw(&Text::new(line, (LEGEND_TEXT_X, y), label.clone()))?;
+            y += LEGEND_LINE - 4;
+        }
+        y += 4;
+    }
+    if !fig.violations.is_empty() {
+        area.draw(&PathElement::new(
+            vec![(8, y), (38, y)],
+            VIOLATION_COLOR.stroke_width(4),
+        ))?;
+        area.draw(&Text::new(
+            "outside a limit",
+            (LEGEND_TEXT_X, y),
+            label.clone(),
+        ))?;
+        y += LEGEND_LINE;
+    }
     if !fig.events.is_empty() {
         area.draw(&DashedPathElement::new(
             [(8, y), (38, y)],
@@ -256,7 +340,7 @@ fn draw_legend<DB: DrawingBackend>(
 
 /// Text width in pixels; falls back to a generous per-character guess if
 /// the font cannot measure it.
-fn text_width<DB: DrawingBackend>(
+pub(crate) fn text_width<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
@@ -269,7 +353,7 @@ fn text_width<DB: DrawingBackend>(
 /// Shortens `text` with an ellipsis until it fits `max` pixels, keeping the
 /// end (the distinctive part of hierarchical names like
 /// `row3.rack7.tray18.bus50`) or the start.
-fn fit<DB: DrawingBackend>(
+pub(crate) fn fit<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
@@ -298,7 +382,7 @@ fn fit<DB: DrawingBackend>(
 }
 
 /// Greedy word wrap to `max` pixels; over-long words are shortened.
-fn wrap<DB: DrawingBackend>(
+pub(crate) fn wrap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,

@@ -11,9 +11,12 @@
 use super::atomic::write_atomic;
 use super::draw::{draw_figure, HEIGHT, WIDTH};
 use super::groups::{plan_figures, unique_stem, FigurePlan};
+use super::overlay::{limit_bands, load_markers, zoom_windows};
 use super::png::encode_rgb;
-use super::series::{figure_data, FigureData};
+use super::series::{figure_data_in, FigureData, View};
+use super::units::eng_time;
 use crate::results::Waveforms;
+use crate::scenario::Scenario;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use std::collections::HashSet;
@@ -48,7 +51,7 @@ pub enum PlotError {
 
 /// Registers the embedded font as "sans-serif" once per process; plotters'
 /// default text style uses that family.
-fn ensure_font() -> Result<(), PlotError> {
+pub(crate) fn ensure_font() -> Result<(), PlotError> {
     let ok = *FONT_REGISTERED
         .get_or_init(|| register_font("sans-serif", FontStyle::Normal, FONT_BYTES).is_ok());
     if ok {
@@ -72,7 +75,7 @@ pub fn waveform_figures(w: &Waveforms) -> Vec<Figure> {
     }
     plan_figures(&w.columns)
         .iter()
-        .filter_map(|plan| render_plan(w, plan).ok())
+        .filter_map(|plan| render_plan(w, plan, &View::default(), None).ok())
         .collect()
 }
 
@@ -82,15 +85,76 @@ pub fn try_waveform_figures(w: &Waveforms) -> Result<Vec<Figure>, PlotError> {
     ensure_font()?;
     plan_figures(&w.columns)
         .iter()
-        .map(|plan| render_plan(w, plan))
+        .map(|plan| render_plan(w, plan, &View::default(), None))
         .collect()
 }
 
+/// The waveform figures of a study: those of [`waveform_figures`] with the
+/// scenario's limit bands (samples outside a band highlighted) and markers
+/// at the load changes, then the same figures zoomed around each
+/// disturbance, named `<name>_zoom<k>`.
+pub fn study_figures(w: &Waveforms, scenario: &Scenario) -> Vec<Figure> {
+    try_study_figures(w, scenario).unwrap_or_default()
+}
+
+/// Like [`study_figures`], but reports the first figure that could not be
+/// rendered instead of returning none.
+pub fn try_study_figures(w: &Waveforms, scenario: &Scenario) -> Result<Vec<Figure>, PlotError> {
+    ensure_font()?;
+    let limits = limit_bands(scenario, w);
+    let markers = load_markers(scenario);
+    let plans = plan_figures(&w.columns);
+    let full = View {
+        window: None,
+        markers: &markers,
+        limits: &limits,
+    };
+    let mut figures = plans
+        .iter()
+        .map(|plan| render_plan(w, plan, &full, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (k, window) in zoom_windows(scenario, w).into_iter().enumerate() {
+        let view = View {
+            window: Some(window),
+            ..full
+        };
+        for plan in &plans {
+            let zoom = Zoom {
+                stem: format!("{}_zoom{}", plan.stem, k + 1),
+                title: format!(
+                    "{}, {} to {}",
+                    plan.title,
+                    eng_time(window.0),
+                    eng_time(window.1)
+                ),
+            };
+            figures.push(render_plan(w, plan, &view, Some(zoom))?);
+        }
+    }
+    Ok(figures)
+}
+
+/// Name and title of a zoomed copy of a planned figure.
+struct Zoom {
+    stem: String,
+    title: String,
+}
+
 /// Renders one planned figure to PNG and SVG.
-fn render_plan(w: &Waveforms, plan: &FigurePlan) -> Result<Figure, PlotError> {
-    let data = figure_data(w, plan);
+fn render_plan(
+    w: &Waveforms,
+    plan: &FigurePlan,
+    view: &View,
+    zoom: Option<Zoom>,
+) -> Result<Figure, PlotError> {
+    let (stem, title) = match zoom {
+        Some(z) => (z.stem, z.title),
+        None => (plan.stem.clone(), plan.title.clone()),
+    };
+    let mut data = figure_data_in(w, plan, view);
+    data.title.clone_from(&title);
     let draw_error = |message: String| PlotError::Draw {
-        figure: plan.title.clone(),
+        figure: title.clone(),
         message,
     };
     let rgb = render_rgb(&data).map_err(draw_error)?;
@@ -98,8 +162,8 @@ fn render_plan(w: &Waveforms, plan: &FigurePlan) -> Result<Figure, PlotError> {
         .ok_or_else(|| draw_error("bitmap size mismatch".to_string()))?;
     let svg = render_svg(&data).map_err(draw_error)?;
     Ok(Figure {
-        name: plan.stem.clone(),
-        title: plan.title.clone(),
+        name: stem,
+        title,
         png,
         svg,
     })
@@ -159,7 +223,10 @@ fn render_svg(data: &FigureData) -> Result<String, String> {
 pub(crate) fn waveform_bitmaps(w: &Waveforms) -> Result<Vec<(String, Vec<u8>)>, String> {
     plan_figures(&w.columns)
         .iter()
-        .map(|plan| Ok((plan.stem.clone(), render_rgb(&figure_data(w, plan))?)))
+        .map(|plan| {
+            let data = super::series::figure_data(w, plan);
+            Ok((plan.stem.clone(), render_rgb(&data)?))
+        })
         .collect()
 }
 

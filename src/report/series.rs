@@ -5,10 +5,13 @@
 //! Owns what is drawn, in plot coordinates. Must not call plotters (see
 //! `draw`) or group columns (see `groups`).
 
+use super::bands::{self, LimitDraw};
 use super::groups::{FigurePlan, Trace};
+use super::overlay::LimitBand;
 use super::scale::{decimate, finite_range, finite_segments, padded, time_unit, value_unit};
 use super::units::{eng, eng_time};
-use crate::results::{Quantity, Waveforms};
+use crate::results::{EventRecord, Quantity, Waveforms};
+use std::ops::Range;
 
 /// Points per series kept after thinning: about two per horizontal pixel.
 const BUCKETS: usize = 1000;
@@ -35,6 +38,30 @@ pub(crate) struct FigureData {
     pub notes: Vec<String>,
     /// Shown in the plot area when there is nothing to draw.
     pub empty_message: Option<String>,
+    /// Scenario limits on the figure's columns.
+    pub limits: Vec<LimitDraw>,
+    /// Runs of samples outside a limit band, drawn highlighted.
+    pub violations: Vec<Segment>,
+}
+
+/// What a rendering of a plan adds to the recorded data: a time window
+/// (zoomed figures), event markers the engine did not record (load
+/// changes) and scenario limit bands.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct View<'a> {
+    pub window: Option<(f64, f64)>,
+    pub markers: &'a [EventRecord],
+    pub limits: &'a [LimitBand],
+}
+
+impl View<'_> {
+    /// The samples of `time` inside the window (all without one).
+    fn samples(&self, time: &[f64]) -> Range<usize> {
+        match self.window {
+            Some((a, b)) => time.partition_point(|&t| t < a)..time.partition_point(|&t| t <= b),
+            None => 0..time.len(),
+        }
+    }
 }
 
 /// One legend entry with its colour index.
@@ -75,17 +102,27 @@ impl EventMarker {
 }
 
 /// Prepares the data of one planned figure.
+#[cfg(test)]
 pub(crate) fn figure_data(w: &Waveforms, plan: &FigurePlan) -> FigureData {
-    let (t0, t1) = finite_range(w.time.iter().copied()).unwrap_or((0.0, 0.0));
+    figure_data_in(w, plan, &View::default())
+}
+
+/// Prepares one planned figure as seen through `view`.
+pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> FigureData {
+    let range = view.samples(&w.time);
+    let time = &w.time[range.clone()];
+    let values = |c: usize| -> &[f64] {
+        w.columns.get(c).map_or(&[], |col| {
+            let end = range.end.min(col.values.len());
+            col.values.get(range.start..end).unwrap_or(&[])
+        })
+    };
+    let (t0, t1) = finite_range(time.iter().copied()).unwrap_or((0.0, 0.0));
     // A single sample has no span; its time still suggests a unit.
     let x_unit = time_unit(if t1 > t0 { t1 - t0 } else { t1.abs() });
-    let xs: Vec<f64> = w.time.iter().map(|t| t / x_unit.divisor).collect();
+    let xs: Vec<f64> = time.iter().map(|t| t / x_unit.divisor).collect();
 
-    let member_values = plan
-        .columns
-        .iter()
-        .filter_map(|&c| w.columns.get(c))
-        .flat_map(|c| c.values.iter().take(w.time.len()).copied());
+    let member_values = plan.columns.iter().flat_map(|&c| values(c).iter().copied());
     let data_range = finite_range(member_values);
     let nominal = plan.nominal.filter(|n| n.is_finite());
     let (lo, hi) = match (data_range, nominal) {
@@ -94,16 +131,27 @@ pub(crate) fn figure_data(w: &Waveforms, plan: &FigurePlan) -> FigureData {
         (None, Some(n)) => (n, n),
         (None, None) => (0.0, 0.0),
     };
+    let names: Vec<&str> = plan
+        .columns
+        .iter()
+        .filter_map(|&c| w.columns.get(c).map(|col| col.name.as_str()))
+        .collect();
+    let own: Vec<&LimitBand> = view
+        .limits
+        .iter()
+        .filter(|b| names.contains(&b.column.as_str()))
+        .collect();
+    let merged = bands::merge(&own);
+    let ((lo, hi), off_scale) = if data_range.is_some() {
+        bands::widen(lo, hi, &merged)
+    } else {
+        ((lo, hi), vec![true; merged.len()])
+    };
     let y_unit = value_unit(lo.abs().max(hi.abs()), plan.quantity.unit());
     let (y0, y1) = padded(lo / y_unit.divisor, hi / y_unit.divisor, 0.06);
     let (x0, x1) = padded(t0 / x_unit.divisor, t1 / x_unit.divisor, 0.0);
 
-    let scaled = |c: usize| -> Vec<f64> {
-        w.columns
-            .get(c)
-            .map(|col| col.values.iter().map(|v| v / y_unit.divisor).collect())
-            .unwrap_or_default()
-    };
+    let scaled = |c: usize| -> Vec<f64> { values(c).iter().map(|v| v / y_unit.divisor).collect() };
     let traces = plan
         .traces
         .iter()
@@ -127,7 +175,28 @@ pub(crate) fn figure_data(w: &Waveforms, plan: &FigurePlan) -> FigureData {
         })
         .collect();
 
-    let (events, hidden_events) = event_markers(w, x_unit.divisor, (x0, x1));
+    let limits = merged
+        .iter()
+        .zip(off_scale)
+        .map(|(m, off_scale)| LimitDraw {
+            label: m.label.clone(),
+            lower: m.lower.map(|v| v / y_unit.divisor),
+            upper: m.upper.map(|v| v / y_unit.divisor),
+            x_from: (m.from / x_unit.divisor).max(x0),
+            x_to: (m.to / x_unit.divisor).min(x1),
+            off_scale,
+            bounds: bands::bounds_text(m, plan.quantity.unit()),
+        })
+        .collect();
+    let violations = own
+        .iter()
+        .filter_map(|b| Some((b, w.columns.iter().find(|c| c.name == b.column)?)))
+        .flat_map(|(b, col)| {
+            bands::violations(&w.time, &col.values, b, range.clone(), &xs, y_unit.divisor)
+        })
+        .collect();
+    let all_events: Vec<&EventRecord> = w.events.iter().chain(view.markers).collect();
+    let (events, hidden_events) = event_markers(&all_events, x_unit.divisor, (x0, x1));
     FigureData {
         title: plan.title.clone(),
         x_range: (x0, x1),
@@ -147,6 +216,8 @@ pub(crate) fn figure_data(w: &Waveforms, plan: &FigurePlan) -> FigureData {
         empty_message: data_range
             .is_none()
             .then(|| "no finite samples".to_string()),
+        limits,
+        violations,
     }
 }
 
@@ -194,10 +265,13 @@ fn band(
 }
 
 /// Groups events that would overlap on the time axis into numbered markers.
-fn event_markers(w: &Waveforms, divisor: f64, (x0, x1): (f64, f64)) -> (Vec<EventMarker>, usize) {
+fn event_markers(
+    all: &[&EventRecord],
+    divisor: f64,
+    (x0, x1): (f64, f64),
+) -> (Vec<EventMarker>, usize) {
     let merge = (x1 - x0) * EVENT_MERGE_FRACTION;
-    let mut events: Vec<_> = w
-        .events
+    let mut events: Vec<_> = all
         .iter()
         .filter(|e| e.time.is_finite())
         .map(|e| (e.time / divisor, e))

@@ -1,10 +1,12 @@
 //! The machine-readable run summary (`summary.json`): per-column extremes,
-//! events and solver statistics.
+//! events and solver statistics, plus the analysis metrics and limit
+//! verdicts when the caller has them.
 //!
 //! Owns the JSON schema of the summary. Must not write files or judge
 //! limits; verdicts come from the analysis and check code.
 
 use super::stats::{time_span, ColumnStats};
+use crate::analysis::{Analysis, Metrics, Verdict};
 use crate::results::{EventRecord, Quantity, SolverStats, Waveforms};
 use serde::Serialize;
 
@@ -25,6 +27,12 @@ pub struct Summary<'a> {
     pub columns: Vec<ColumnSummary<'a>>,
     pub events: &'a [EventRecord],
     pub solver: &'a SolverStats,
+    /// Time-domain metrics, when the run was analysed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<&'a Metrics>,
+    /// Verdicts on the scenario's limits, when the run was analysed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdicts: Option<&'a [Verdict]>,
 }
 
 /// Summary of one recorded column. Values are `null` when the column has
@@ -94,7 +102,16 @@ impl<'a> Summary<'a> {
                 .collect(),
             events: &w.events,
             solver: &w.stats,
+            metrics: None,
+            verdicts: None,
         }
+    }
+
+    /// Adds the metrics and verdicts of an analysis of the same run.
+    pub fn with_analysis(mut self, analysis: &'a Analysis) -> Self {
+        self.metrics = Some(&analysis.metrics);
+        self.verdicts = Some(&analysis.verdicts);
+        self
     }
 }
 

@@ -1,11 +1,14 @@
 //! The human-readable run summary printed on the terminal: one aligned row
-//! per recorded column, the events, and one line of solver statistics.
+//! per recorded column, the events, and one line of solver statistics;
+//! then the analysis metrics and one line per limit verdict.
 //!
 //! Owns the text layout of that table. Must not print (the caller decides
 //! where the text goes), colour the output, or judge limits.
 
 use super::stats::{AtTime, ColumnStats};
-use super::units::{eng_sig, eng_time, DEFAULT_SIGNIFICANT};
+use super::units::{eng, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
+use crate::analysis::signal::At;
+use crate::analysis::{Metrics, Verdict};
 use crate::results::{Column, Quantity, SolverStats, Waveforms};
 
 /// Voltages get one more digit than other quantities: bus regulation is
@@ -69,8 +72,8 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
 
 /// Left-aligns the first column and right-aligns the numbers, padding by
 /// characters (not bytes) so `µs` lines up.
-fn push_aligned(out: &mut String, rows: &[[String; 8]]) {
-    let mut widths = [0usize; 8];
+fn push_aligned<const N: usize>(out: &mut String, rows: &[[String; N]]) {
+    let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -88,6 +91,128 @@ fn push_aligned(out: &mut String, rows: &[[String; 8]]) {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+}
+
+/// Renders the analysis metrics: one row per node (worst response over
+/// the load events, static droop, ripple), per power and per current
+/// channel. Empty sections are left out; the text ends with a newline.
+pub fn metrics_table(m: &Metrics) -> String {
+    let mut out = String::new();
+    let opt = |x: Option<f64>, unit: &str| x.map_or_else(|| "-".to_string(), |x| eng(x, unit));
+    let time = |x: Option<f64>| x.map_or_else(|| "-".to_string(), eng_time);
+    if !m.nodes.is_empty() {
+        let band = format!("settle ±{}%", m.settle_band_pct);
+        let mut rows = vec![[
+            "node",
+            "pre-event",
+            "deviation",
+            "at",
+            "undershoot",
+            "overshoot",
+            &band,
+            "recovery",
+            "droop",
+            "ripple p-p",
+            "ripple rms",
+            "line",
+        ]
+        .map(str::to_string)];
+        for n in &m.nodes {
+            let worst = n
+                .responses
+                .iter()
+                .max_by(|a, b| a.deviation.value.abs().total_cmp(&b.deviation.value.abs()));
+            let ripple = n.ripple.as_ref();
+            let settling = match (n.worst.settling_time, n.worst.unsettled) {
+                (_, k) if k > 0 => "not settled".to_string(),
+                (t, _) => time(t),
+            };
+            rows.push([
+                n.name.clone(),
+                opt(worst.map(|r| r.pre), "V"),
+                n.worst.deviation_pct.map_or_else(
+                    || "-".into(),
+                    |p| {
+                        let sign = n.worst.deviation.map_or(1.0, |d| d.value.signum());
+                        format!("{:+.2} %", sign * p)
+                    },
+                ),
+                time(n.worst.deviation.map(|d| d.time)),
+                eng(n.worst.undershoot, "V"),
+                eng(n.worst.overshoot, "V"),
+                settling,
+                time(n.worst.recovery_time),
+                n.static_droop_pct
+                    .map_or_else(|| "-".into(), |p| format!("{p:+.2} %")),
+                opt(ripple.map(|r| r.peak_to_peak), "V"),
+                opt(ripple.map(|r| r.rms_ac), "V"),
+                opt(
+                    ripple.and_then(|r| r.lines.first()).map(|l| l.frequency_hz),
+                    "Hz",
+                ),
+            ]);
+        }
+        push_aligned(&mut out, &rows);
+    }
+    if !m.powers.is_empty() {
+        let mut rows = vec![[
+            "power",
+            "peak",
+            "at",
+            "max |dP/dt|",
+            "at",
+            "delivered",
+            "absorbed",
+            "max discharge",
+            "0.1–20 Hz",
+        ]
+        .map(str::to_string)];
+        let value = |a: Option<At>, unit: &str| opt(a.map(|a| a.value), unit);
+        for p in &m.powers {
+            rows.push([
+                p.name.clone(),
+                value(p.peak, "W"),
+                time(p.peak.map(|a| a.time)),
+                value(p.ramp_rate, "W/s"),
+                time(p.ramp_rate.map(|a| a.time)),
+                eng(p.energy_delivered, "J"),
+                eng(p.energy_absorbed, "J"),
+                eng(p.max_discharge.value, "J"),
+                p.band_share
+                    .map_or_else(|| "-".into(), |s| format!("{:.1} %", 100.0 * s)),
+            ]);
+        }
+        out.push('\n');
+        push_aligned(&mut out, &rows);
+    }
+    if !m.currents.is_empty() {
+        let mut rows = vec![["current", "peak", "at", "rms"].map(str::to_string)];
+        for c in &m.currents {
+            rows.push([
+                c.name.clone(),
+                opt(c.peak.map(|a| a.value), "A"),
+                time(c.peak.map(|a| a.time)),
+                eng(c.rms, "A"),
+            ]);
+        }
+        out.push('\n');
+        push_aligned(&mut out, &rows);
+    }
+    out
+}
+
+/// One line per verdict, test-runner style, under a heading.
+pub fn verdict_lines(verdicts: &[Verdict]) -> String {
+    if verdicts.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("limits:\n");
+    for v in verdicts {
+        out.push_str("  ");
+        out.push_str(&v.line());
+        out.push('\n');
+    }
+    out
 }
 
 fn push_events(out: &mut String, w: &Waveforms) {

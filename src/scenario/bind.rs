@@ -123,6 +123,7 @@ impl Scenario {
 fn limit_target(limit: &Limit) -> Option<(&'static str, &str, bool)> {
     match limit {
         Limit::MinVoltage { node, .. }
+        | Limit::MaxVoltage { node, .. }
         | Limit::Deviation { node, .. }
         | Limit::Settling { node, .. }
         | Limit::Ripple { node, .. }
@@ -130,7 +131,9 @@ fn limit_target(limit: &Limit) -> Option<(&'static str, &str, bool)> {
         Limit::PhaseMargin { component, .. }
         | Limit::GainMargin { component, .. }
         | Limit::MaxCurrent { component, .. }
-        | Limit::RampRate { component, .. } => Some(("component", component, false)),
+        | Limit::RampRate { component, .. }
+        | Limit::MaxEnergy { component, .. } => Some(("component", component, false)),
+        Limit::NoEvent { target, .. } => Some(("target", target, false)),
         Limit::MinDamping { .. } => None,
     }
 }

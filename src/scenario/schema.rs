@@ -281,6 +281,28 @@ pub enum Limit {
         component: String,
         max_watts_per_second: f64,
     },
+    /// Fails if the node stays above `volts` for longer than `longer_than`
+    /// (any excursion at all when `longer_than` is absent).
+    MaxVoltage {
+        node: String,
+        volts: f64,
+        #[serde(default)]
+        longer_than: Option<f64>,
+    },
+    /// Largest net energy a component delivers over any interval of the run
+    /// (the depth of discharge a storage element must cover).
+    MaxEnergy {
+        component: String,
+        joules: f64,
+    },
+    /// Fails if an event fires on a component matching `target` whose
+    /// description matches `what` (both globs; any event when `what` is
+    /// absent), e.g. a BBU that must not trigger on load steps.
+    NoEvent {
+        target: String,
+        #[serde(default)]
+        what: Option<String>,
+    },
 }
 
 impl Limit {
@@ -297,6 +319,9 @@ impl Limit {
             Limit::ImpedanceRatio { .. } => "ImpedanceRatio",
             Limit::MaxCurrent { .. } => "MaxCurrent",
             Limit::RampRate { .. } => "RampRate",
+            Limit::MaxVoltage { .. } => "MaxVoltage",
+            Limit::MaxEnergy { .. } => "MaxEnergy",
+            Limit::NoEvent { .. } => "NoEvent",
         }
     }
 }

@@ -16,6 +16,11 @@ pub(super) fn check_limit(limit: &Limit, duration: f64, i: usize) -> Check<'_> {
             node,
             volts,
             longer_than,
+        }
+        | Limit::MaxVoltage {
+            node,
+            volts,
+            longer_than,
         } => {
             finite(*volts, &ctx, at("volts"))?;
             if let Some(d) = longer_than {
@@ -91,6 +96,16 @@ pub(super) fn check_limit(limit: &Limit, duration: f64, i: usize) -> Check<'_> {
         } => {
             positive(*max_watts_per_second, &ctx, at("max_watts_per_second"))?;
             Some(("component", component))
+        }
+        Limit::MaxEnergy { component, joules } => {
+            positive(*joules, &ctx, at("joules"))?;
+            Some(("component", component))
+        }
+        Limit::NoEvent { target, what } => {
+            if what.as_ref().is_some_and(|w| w.trim().is_empty()) {
+                return Err(issue(at("what"), format!("{ctx}`what` must not be empty")));
+            }
+            Some(("target", target))
         }
     };
     match name {

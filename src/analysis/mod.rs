@@ -1,0 +1,40 @@
+//! Analyses on a compiled model or on its results: time-domain metrics
+//! and limit verdicts (the modules below), small-signal stability and
+//! frequency response (`stability`).
+//!
+//! Time domain, in the order data flows:
+//! - `signal`: sampled-signal primitives (interpolation, windows,
+//!   integrals, uniform resampling);
+//! - `transient`: load events and each node's response to them;
+//! - `ripple`, `spectrum`: ripple in a window and FFT lines, band shares;
+//! - `metrics`: everything measured on a run, for `summary.json`;
+//! - `sustain`, `limits`, `verdict`: limits judged on the waveforms;
+//!   `small_signal` judges the damping, loop and interface limits through
+//!   `stability`;
+//! - `run`: the glue with a prepared study;
+//! - `golden`, `junit`, `diff`, `limit_set`: what `busbar check` and
+//!   `busbar diff` read and write.
+//!
+//! Owns post-processing only: must not integrate in time (`engine`) or
+//! render output (`report`).
+
+pub mod diff;
+pub mod golden;
+pub mod junit;
+pub mod limit_set;
+pub mod limits;
+pub mod metrics;
+pub mod ripple;
+pub mod run;
+pub mod signal;
+pub mod small_signal;
+pub mod spectrum;
+pub mod stability;
+pub mod sustain;
+pub mod transient;
+pub mod verdict;
+
+pub use limits::{evaluate, NoSmallSignal, SmallSignal};
+pub use metrics::{analyse, AnalysisOptions, Metrics};
+pub use run::{analyse_run, prepare_for_limits, Analysis};
+pub use verdict::{Measure, Status, Verdict};

@@ -1,0 +1,99 @@
+//! Ripple of a signal in a time window: peak-to-peak, RMS of the AC part
+//! and the dominant frequencies.
+//!
+//! Peak-to-peak and RMS are taken on the recorded samples (interpolated
+//! linearly, as plotted); the spectrum needs a uniform grid, so the window
+//! is resampled at the recording's typical step first.
+
+use super::signal::Signal;
+use super::spectrum::{dominant_lines, Line};
+use serde::{Deserialize, Serialize};
+
+/// Largest FFT length used for one window; longer records are resampled
+/// more coarsely, which only drops content above the new Nyquist limit.
+pub const MAX_FFT_POINTS: usize = 1 << 21;
+
+/// Number of spectral lines reported per window.
+pub const LINES: usize = 3;
+
+/// Ripple of one signal in one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ripple {
+    pub window: (f64, f64),
+    pub mean: f64,
+    pub peak_to_peak: f64,
+    /// RMS of v − mean (the AC part).
+    pub rms_ac: f64,
+    /// Strongest sinusoids, strongest first (empty when the window is too
+    /// short to resolve any).
+    pub lines: Vec<Line>,
+}
+
+/// The ripple of `s` in `[start, end]`; `None` if the window holds fewer
+/// than two finite samples.
+pub fn ripple(s: &Signal, start: f64, end: f64) -> Option<Ripple> {
+    let (lo, hi) = s.extremes(start, end)?;
+    if end <= start {
+        return None;
+    }
+    let mean = s.mean(start, end);
+    let rms_ac = ac_rms(s, start, end, mean);
+    let lines = s
+        .resample(start, end, MAX_FFT_POINTS)
+        .map(|u| dominant_lines(&u, LINES))
+        .unwrap_or_default();
+    Some(Ripple {
+        window: (start, end),
+        mean,
+        peak_to_peak: hi.value - lo.value,
+        rms_ac,
+        lines,
+    })
+}
+
+/// √(mean of (v − mean)²) over the window, exact for a piecewise linear
+/// signal: each linear piece from a to b contributes (a² + ab + b²)/3·dt.
+fn ac_rms(s: &Signal, start: f64, end: f64, mean: f64) -> f64 {
+    let mut points: Vec<(f64, f64)> = vec![(start, s.at(start) - mean)];
+    for k in s.range(start, end) {
+        if s.time[k] > start && s.time[k] < end && s.values[k].is_finite() {
+            points.push((s.time[k], s.values[k] - mean));
+        }
+    }
+    points.push((end, s.at(end) - mean));
+    let sum: f64 = points
+        .windows(2)
+        .map(|p| {
+            let (a, b) = (p[0].1, p[1].1);
+            (a * a + a * b + b * b) / 3.0 * (p[1].0 - p[0].0)
+        })
+        .sum();
+    (sum / (end - start)).max(0.0).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triangle_wave() {
+        // Triangle of ±1 around 5: p-p 2, RMS 1/√3.
+        let t: Vec<f64> = (0..=400).map(|k| k as f64 * 0.25).collect();
+        let v: Vec<f64> = t
+            .iter()
+            .map(|&x| {
+                let phase = x % 4.0;
+                5.0 + if phase < 2.0 {
+                    phase - 1.0
+                } else {
+                    3.0 - phase
+                }
+            })
+            .collect();
+        let r = ripple(&Signal::new(&t, &v), 0.0, 100.0).expect("samples");
+        assert!((r.peak_to_peak - 2.0).abs() < 1e-12);
+        assert!((r.mean - 5.0).abs() < 1e-12);
+        assert!((r.rms_ac - 1.0 / 3f64.sqrt()).abs() < 1e-9);
+        assert!((r.lines[0].frequency_hz - 0.25).abs() < 0.01);
+    }
+}

@@ -1,0 +1,175 @@
+//! Spectra of uniformly resampled signals by real FFT: the dominant
+//! sinusoids of a ripple and the share of fluctuation energy in a band.
+//!
+//! Both use a Hann window on the signal minus its mean. A Hann window keeps
+//! a leak from a large low-frequency component (a load step inside the
+//! window) from burying the ripple lines, and its main lobe has a closed
+//! form, so a line between two bins can be located and its amplitude
+//! corrected exactly rather than read off the nearest bin (up to 15 % low).
+
+use super::signal::Uniform;
+use realfft::num_complex::Complex;
+use realfft::RealFftPlanner;
+use serde::{Deserialize, Serialize};
+
+/// One spectral line: a sinusoid's frequency and peak amplitude.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub frequency_hz: f64,
+    /// Peak (not RMS) amplitude, in the signal's unit.
+    pub amplitude: f64,
+}
+
+/// One-sided Hann-windowed spectrum of a uniform signal minus its mean.
+struct Windowed {
+    bins: Vec<Complex<f64>>,
+    n: usize,
+    /// Bin spacing, Hz.
+    df: f64,
+}
+
+fn windowed(u: &Uniform) -> Option<Windowed> {
+    let n = u.values.len();
+    if n < 8 || u.dt.is_nan() || u.dt <= 0.0 || u.values.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mean = u.values.iter().sum::<f64>() / n as f64;
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let mut input: Vec<f64> = u
+        .values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            // Periodic Hann: its DFT has exactly three non-zero taps, which
+            // is what the peak interpolation below assumes.
+            let w = 0.5 * (1.0 - (2.0 * std::f64::consts::PI * k as f64 / n as f64).cos());
+            (v - mean) * w
+        })
+        .collect();
+    let mut bins = fft.make_output_vec();
+    fft.process(&mut input, &mut bins).ok()?;
+    Some(Windowed {
+        bins,
+        n,
+        df: 1.0 / (n as f64 * u.dt),
+    })
+}
+
+/// Main-lobe shape of the Hann window at `delta` bins from a line,
+/// normalised to 1 at the line.
+fn hann_lobe(delta: f64) -> f64 {
+    if delta.abs() < 1e-12 {
+        return 1.0;
+    }
+    let x = std::f64::consts::PI * delta;
+    (x.sin() / x) / (1.0 - delta * delta)
+}
+
+/// Up to `count` strongest lines of `u`, strongest first.
+///
+/// Each local maximum of the magnitude spectrum (bins 2 and up: bins 0
+/// and 1 carry the mean and the leak of any trend) is refined with the
+/// Hann ratio formula, δ = (2α − 1)/(α + 1) with α the ratio of the larger
+/// neighbour to the peak, and its amplitude divided by the window's loss
+/// at δ. Lines below 1e-6 of the strongest are dropped as numerical noise.
+pub fn dominant_lines(u: &Uniform, count: usize) -> Vec<Line> {
+    let Some(w) = windowed(u) else {
+        return Vec::new();
+    };
+    let mag: Vec<f64> = w.bins.iter().map(|c| c.norm()).collect();
+    let last = mag.len().saturating_sub(1);
+    let mut lines: Vec<Line> = Vec::new();
+    for k in 2..last {
+        if !(mag[k] > mag[k - 1] && mag[k] >= mag[k + 1]) {
+            continue;
+        }
+        let (left, right) = (mag[k - 1], mag[k + 1]);
+        let delta = if right >= left {
+            let a = right / mag[k];
+            (2.0 * a - 1.0) / (a + 1.0)
+        } else {
+            let a = left / mag[k];
+            -(2.0 * a - 1.0) / (a + 1.0)
+        };
+        let amplitude = 4.0 * mag[k] / (w.n as f64 * hann_lobe(delta));
+        lines.push(Line {
+            frequency_hz: (k as f64 + delta) * w.df,
+            amplitude,
+        });
+    }
+    lines.sort_by(|a, b| b.amplitude.total_cmp(&a.amplitude));
+    let floor = lines.first().map_or(0.0, |l| l.amplitude * 1e-6);
+    lines.retain(|l| l.amplitude > floor);
+    lines.truncate(count);
+    lines
+}
+
+/// Share (0–1) of the fluctuation energy of `u` (its windowed spectrum
+/// without the mean) that lies in `[low_hz, high_hz]`; `None` when the
+/// record is too short to resolve the band (bin spacing above `high_hz`)
+/// or holds no fluctuation at all.
+pub fn band_share(u: &Uniform, low_hz: f64, high_hz: f64) -> Option<f64> {
+    let w = windowed(u)?;
+    if w.df > high_hz {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut band = 0.0;
+    for (k, c) in w.bins.iter().enumerate().skip(1) {
+        let p = c.norm_sqr();
+        total += p;
+        let f = k as f64 * w.df;
+        if f >= low_hz && f <= high_hz {
+            band += p;
+        }
+    }
+    (total > 0.0).then(|| band / total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(f: f64, a: f64, dt: f64, n: usize, offset: f64) -> Uniform {
+        Uniform {
+            start: 0.0,
+            dt,
+            values: (0..n)
+                .map(|k| offset + a * (2.0 * std::f64::consts::PI * f * k as f64 * dt + 0.3).sin())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn off_bin_line_is_located_and_corrected() {
+        // 1000 points at 10 µs: 100 Hz bins; 1234.5 Hz sits between bins.
+        let u = sine(1234.5, 0.2, 1e-5, 1000, 800.0);
+        let lines = dominant_lines(&u, 3);
+        let first = lines[0];
+        assert!((first.frequency_hz - 1234.5).abs() < 5.0, "{first:?}");
+        assert!((first.amplitude - 0.2).abs() < 0.2 * 1e-3, "{first:?}");
+    }
+
+    #[test]
+    fn band_share_of_two_tones() {
+        // Equal amplitudes at 2 Hz and 50 Hz: half the energy in 0.1–20 Hz.
+        let dt = 1e-3;
+        let values: Vec<f64> = (0..20_000)
+            .map(|k| {
+                let t = k as f64 * dt;
+                (2.0 * std::f64::consts::PI * 2.0 * t).sin()
+                    + (2.0 * std::f64::consts::PI * 50.0 * t).sin()
+            })
+            .collect();
+        let u = Uniform {
+            start: 0.0,
+            dt,
+            values,
+        };
+        let share = band_share(&u, 0.1, 20.0).unwrap_or(f64::NAN);
+        assert!((share - 0.5).abs() < 1e-3, "{share}");
+        let short = sine(50.0, 1.0, 1e-3, 30, 0.0);
+        assert_eq!(band_share(&short, 0.1, 20.0), None);
+    }
+}

@@ -1,0 +1,312 @@
+//! Impedances from the full linearised DAE: the bus impedance
+//! Z(jω) = v̂/î at a node for a current injected into it, and the
+//! interface minor-loop gain T_m = Z_source/Z_load where one component's
+//! terminal meets the rest of the network.
+//!
+//! Owns these frequency sweeps and their peak search. Must not reduce the
+//! model (`state_space`): (jω·M − J) is solved as it is, sparse.
+
+use super::loops::{margins, Margins};
+use super::pencil::{Pencil, SparseMatrix};
+use super::setup::OperatingPoint;
+use super::StabilityError;
+use crate::compile::Model;
+use crate::netlist::FlatCircuit;
+use faer::{c64, Mat};
+use serde::Serialize;
+use std::f64::consts::TAU;
+
+/// Right-hand sides solved together per factorisation.
+const CHUNK: usize = 64;
+/// Middlebrook and GMPM requirements: 6 dB gain margin, 60° phase margin.
+const REQUIRED_GM_DB: f64 = 6.0;
+const REQUIRED_PM_DEG: f64 = 60.0;
+
+/// `per_decade` log-spaced frequencies from `lo` to `hi` inclusive.
+pub fn default_frequencies(lo: f64, hi: f64, per_decade: usize) -> Vec<f64> {
+    let decades = (hi / lo).log10();
+    let count = ((decades * per_decade as f64).ceil() as usize).max(1);
+    (0..=count)
+        .map(|k| lo * 10f64.powf(decades * k as f64 / count as f64))
+        .collect()
+}
+
+/// A sampled response: magnitude and phase per frequency.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sweep {
+    pub frequency_hz: Vec<f64>,
+    pub magnitude: Vec<f64>,
+    pub phase_deg: Vec<f64>,
+}
+
+impl Sweep {
+    fn new(freqs: &[f64], values: &[c64]) -> Self {
+        Sweep {
+            frequency_hz: freqs.to_vec(),
+            magnitude: values.iter().map(|z| z.norm()).collect(),
+            phase_deg: values.iter().map(|z| z.arg().to_degrees()).collect(),
+        }
+    }
+}
+
+/// Z(j·2πf) at each of `nodes` (extended indices) for each frequency:
+/// result\[node\]\[freq\].
+pub fn impedance_at(
+    model: &Model,
+    point: &OperatingPoint,
+    nodes: &[usize],
+    freqs: &[f64],
+) -> Result<Vec<Vec<c64>>, StabilityError> {
+    let pencil = Pencil::of_model(model, point)?;
+    let mut out = vec![Vec::with_capacity(freqs.len()); nodes.len()];
+    for &f in freqs {
+        for (start, chunk) in nodes.chunks(CHUNK).enumerate() {
+            let mut rhs = Mat::<c64>::zeros(pencil.n(), chunk.len());
+            for (c, &node) in chunk.iter().enumerate() {
+                rhs[(node - 1, c)] = c64::new(1.0, 0.0);
+            }
+            pencil.solve(c64::new(0.0, TAU * f), &mut rhs)?;
+            for (c, &node) in chunk.iter().enumerate() {
+                out[start * CHUNK + c].push(rhs[(node - 1, c)]);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Peak of |values| on the grid, refined by a parabola through the three
+/// samples around it in log-frequency.
+fn peak(freqs: &[f64], values: &[c64]) -> (f64, f64) {
+    let mags: Vec<f64> = values.iter().map(|z| z.norm()).collect();
+    let Some((k, &m)) = mags.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) else {
+        return (f64::NAN, f64::NAN);
+    };
+    if k == 0 || k + 1 == mags.len() {
+        return (freqs[k], m);
+    }
+    let (y0, y1, y2) = (mags[k - 1].ln(), m.ln(), mags[k + 1].ln());
+    let h = (freqs[k + 1] / freqs[k]).ln();
+    let curvature = y0 - 2.0 * y1 + y2;
+    if curvature >= 0.0 {
+        return (freqs[k], m);
+    }
+    let x = 0.5 * (y0 - y2) / curvature;
+    (freqs[k] * (x * h).exp(), (y1 - 0.25 * (y0 - y2) * x).exp())
+}
+
+/// The bus impedance seen at one node.
+#[derive(Debug, Clone, Serialize)]
+pub struct BusImpedance {
+    pub node: String,
+    pub nominal_volts: Option<f64>,
+    pub peak_ohms: f64,
+    pub peak_hz: f64,
+    /// |Z| at the lowest swept frequency.
+    pub low_frequency_ohms: f64,
+    /// ΔV_allowed/ΔI_step with ΔV = 3 % of nominal and ΔI the rated step.
+    pub target_ohms: Option<f64>,
+    /// The rated load-current step ΔI used for the target, A.
+    pub step_amps: Option<f64>,
+    /// peak/target; above 1 the node fails its target.
+    pub peak_over_target: Option<f64>,
+    /// Re Z < 0 somewhere on the sweep: the node is not passive there.
+    pub non_passive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
+}
+
+/// Bus impedance at `nodes` with their rated current steps (A) when known.
+pub fn bus_impedance(
+    model: &Model,
+    point: &OperatingPoint,
+    nodes: &[(String, Option<f64>)],
+    freqs: &[f64],
+    keep_sweep: bool,
+) -> Result<Vec<BusImpedance>, StabilityError> {
+    let mut indices = Vec::with_capacity(nodes.len());
+    for (name, _) in nodes {
+        let i =
+            model.node_index.get(name).copied().ok_or_else(|| {
+                StabilityError::Invalid(format!("the circuit has no node `{name}`"))
+            })?;
+        indices.push(i);
+    }
+    let z = impedance_at(model, point, &indices, freqs)?;
+    Ok(nodes
+        .iter()
+        .zip(z)
+        .map(|((name, step), values)| {
+            let (peak_hz, peak_ohms) = peak(freqs, &values);
+            let nominal = model.nominal(name);
+            let target = match (nominal, step) {
+                (Some(v), Some(i)) if *i > 0.0 => Some(0.03 * v / i),
+                _ => None,
+            };
+            BusImpedance {
+                node: name.clone(),
+                nominal_volts: nominal,
+                peak_ohms,
+                peak_hz,
+                low_frequency_ohms: values.first().map_or(f64::NAN, |z| z.norm()),
+                target_ohms: target,
+                step_amps: step.filter(|_| target.is_some()),
+                peak_over_target: target.map(|t| peak_ohms / t),
+                non_passive: values.iter().any(|z| z.re < 0.0),
+                sweep: keep_sweep.then(|| Sweep::new(freqs, &values)),
+            }
+        })
+        .collect())
+}
+
+/// The source/load split at one component terminal.
+#[derive(Debug, Clone, Serialize)]
+pub struct MinorLoop {
+    pub component: String,
+    pub terminal: String,
+    pub node: String,
+    /// min over ω of |Z_load|/|Z_source| in dB; Middlebrook asks ≥ 6 dB.
+    pub middlebrook_margin_db: f64,
+    pub middlebrook_ok: bool,
+    /// Gain and phase margins of T_m.
+    pub margins: Margins,
+    /// True when no frequency falls in the GMPM forbidden region: |T_m|
+    /// above −6 dB with ∠T_m within ±60° of −180°.
+    pub gmpm_ok: bool,
+    /// Peak |T_m| and its frequency.
+    pub peak_gain: f64,
+    pub peak_hz: f64,
+}
+
+/// Evaluates Z_source and Z_load at one frequency: the component's
+/// Jacobian entries touching `node` are moved to a duplicate node, so the
+/// component sees its own terminal and the rest of the network the
+/// original one.
+struct Split {
+    pencil: Pencil,
+    node: usize,
+}
+
+impl Split {
+    fn new(
+        model: &Model,
+        point: &OperatingPoint,
+        device: usize,
+        node: usize,
+    ) -> Result<Self, StabilityError> {
+        let p = &model.pattern;
+        let mut own = vec![0.0; model.slot_count];
+        model.devices[device].jacobian(&point.ctx(), &point.y, &mut own);
+        let j = SparseMatrix::jacobian(model, point);
+        let (k, twin) = (node - 1, j.n);
+        let mut entries = Vec::with_capacity(j.values.len() + 8);
+        for c in 0..j.n {
+            for e in p.col_ptr[c]..p.col_ptr[c + 1] {
+                let r = p.row_idx[e];
+                let mine = own[p.slot_of_entry[e]];
+                entries.push((r, c, j.values[e] - mine));
+                if mine != 0.0 {
+                    let map = |i: usize| if i == k { twin } else { i };
+                    entries.push((map(r), map(c), mine));
+                }
+            }
+        }
+        let mut mass = model.mass[1..].to_vec();
+        mass.push(0.0);
+        Ok(Split {
+            pencil: Pencil::new(SparseMatrix::from_triplets(j.n + 1, &entries), mass)?,
+            node: k,
+        })
+    }
+
+    /// (Z_source, Z_load) at f.
+    fn eval(&self, f: f64) -> Result<(c64, c64), StabilityError> {
+        let n = self.pencil.n();
+        let mut rhs = Mat::<c64>::zeros(n, 2);
+        rhs[(self.node, 0)] = c64::new(1.0, 0.0);
+        rhs[(n - 1, 1)] = c64::new(1.0, 0.0);
+        self.pencil.solve(c64::new(0.0, TAU * f), &mut rhs)?;
+        Ok((rhs[(self.node, 0)], rhs[(n - 1, 1)]))
+    }
+}
+
+/// T_m = Z_source/Z_load at `component`'s `terminal` (its field name, e.g.
+/// `input`; default: `input`, else `node`, else the first terminal).
+pub fn minor_loop_gain(
+    circuit: &FlatCircuit,
+    model: &Model,
+    point: &OperatingPoint,
+    component: &str,
+    terminal: Option<&str>,
+    freqs: &[f64],
+) -> Result<MinorLoop, StabilityError> {
+    let device = *model.device_index.get(component).ok_or_else(|| {
+        StabilityError::Invalid(format!("the circuit has no component `{component}`"))
+    })?;
+    let mut spec = circuit
+        .components
+        .iter()
+        .find(|c| c.name() == component)
+        .cloned()
+        .ok_or_else(|| StabilityError::Invalid(format!("no component `{component}`")))?;
+    let terminals: Vec<(String, String)> = spec
+        .primitive_mut()
+        .map(|p| {
+            p.nodes_mut()
+                .into_iter()
+                .map(|(f, n)| (f.to_string(), n.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let chosen = match terminal {
+        Some(t) => terminals.iter().find(|(f, _)| f == t),
+        None => terminals
+            .iter()
+            .find(|(f, _)| f == "input")
+            .or_else(|| terminals.iter().find(|(f, _)| f == "node"))
+            .or_else(|| terminals.first()),
+    }
+    .ok_or_else(|| {
+        let names: Vec<&str> = terminals.iter().map(|(f, _)| f.as_str()).collect();
+        StabilityError::Invalid(format!(
+            "`{component}` has no terminal `{}`; its terminals: {}",
+            terminal.unwrap_or(""),
+            names.join(", ")
+        ))
+    })?;
+    let (field, node_name) = chosen.clone();
+    let node = model.node_index.get(&node_name).copied().ok_or_else(|| {
+        StabilityError::Invalid(format!(
+            "terminal `{field}` of `{component}` is on ground; split at a node"
+        ))
+    })?;
+    let split = Split::new(model, point, device, node)?;
+    let mut tm = |f: f64| split.eval(f).map(|(s, l)| s / l);
+    let mut values = Vec::with_capacity(freqs.len());
+    let mut ratio_min = f64::INFINITY;
+    let mut forbidden = false;
+    let gm_limit = 10f64.powf(-REQUIRED_GM_DB / 20.0);
+    for &f in freqs {
+        let (zs, zl) = split.eval(f)?;
+        let t = zs / zl;
+        ratio_min = ratio_min.min(zl.norm() / zs.norm());
+        // Forbidden region: |T_m| > 1/GM and ∠T_m within ±PM of −180°.
+        if t.norm() > gm_limit && (-t).arg().to_degrees().abs() < REQUIRED_PM_DEG {
+            forbidden = true;
+        }
+        values.push(t);
+    }
+    let margins = margins(&mut tm, freqs, &values)?;
+    let (peak_hz, peak_gain) = peak(freqs, &values);
+    let middlebrook_margin_db = 20.0 * ratio_min.log10();
+    Ok(MinorLoop {
+        component: component.to_string(),
+        terminal: field,
+        node: node_name,
+        middlebrook_margin_db,
+        middlebrook_ok: middlebrook_margin_db >= REQUIRED_GM_DB,
+        margins,
+        gmpm_ok: !forbidden,
+        peak_gain,
+        peak_hz,
+    })
+}

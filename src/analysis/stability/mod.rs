@@ -1,0 +1,76 @@
+//! Small-signal stability of the whole averaged network.
+//!
+//! From a DC operating point (`setup`) the model is linearised: the full
+//! DAE pencil (s·M − J) for frequency responses (`pencil`, `frequency`,
+//! `loops`) and the reduced state-space model A, B, C, D with the algebraic
+//! unknowns eliminated (`state_space`). On A: modes, damping and
+//! participation factors (`modes`). Re-binding the circuit with perturbed
+//! overrides gives eigenvalue sensitivities and stability boundaries
+//! (`sweep`). `report` gathers everything into one serialisable result.
+//!
+//! Owns the linear analysis only. Must not change component equations,
+//! the compiler or the time-domain engine; the model is read, never
+//! modified, except for scenario actions applied before the operating
+//! point (`--at`).
+
+mod frequency;
+mod loops;
+mod modes;
+mod partial;
+mod pencil;
+mod report;
+mod setup;
+mod state_space;
+mod sweep;
+mod text;
+
+pub use frequency::{
+    bus_impedance, default_frequencies, impedance_at, minor_loop_gain, BusImpedance, MinorLoop,
+    Sweep,
+};
+pub use loops::{loop_gain, loop_gains, margins, LoopBreak, LoopGain, Margins};
+pub use modes::{modes, Mode, Modes, Share};
+pub use partial::partial_modes;
+pub use pencil::{Pencil, SparseMatrix};
+pub use report::{si, stability_report, BusPoint, ReportOptions, StabilityReport, Timings};
+pub use setup::{operating_point, Bound, CircuitSource, OperatingPoint, Setup};
+pub use state_space::{state_owners, state_space, StateSpace};
+pub use sweep::{boundary_search, sensitivity, Boundary, ModeSensitivity, Sensitivity};
+
+use crate::compile::CompileError;
+use crate::netlist::NetlistError;
+use crate::study::StudyError;
+
+/// Largest reduced model (differential states) given to the dense
+/// eigen-solver; above it `partial_modes` finds the least-damped modes.
+/// Measured on two cores: 1946 states in 20 s.
+pub const DENSE_LIMIT: usize = 2000;
+
+/// Why a stability analysis could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum StabilityError {
+    #[error(transparent)]
+    Netlist(#[from] NetlistError),
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error(transparent)]
+    Study(#[from] StudyError),
+    /// No DC operating point (Newton and continuation failed, or a load
+    /// below its regulation floor).
+    #[error("no DC operating point: {message}")]
+    NoEquilibrium { message: String, help: String },
+    /// The algebraic block J_zz or a frequency-domain pencil is singular.
+    #[error("{0}")]
+    Singular(String),
+    /// More differential states than the dense eigen-solver accepts.
+    #[error(
+        "{states} differential states exceed the dense eigen-solver limit of {limit}; \
+             reduce the circuit (fewer sections, merged racks) or analyse a part of it"
+    )]
+    TooLarge { states: usize, limit: usize },
+    #[error("the eigenvalue decomposition failed: {0}")]
+    Eigen(String),
+    /// A bad request: unknown node, component or parameter, empty range.
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,370 @@
+//! The whole-network stability report: operating point, least-damped modes
+//! with participation, loop margins of every regulated converter, bus
+//! impedance peaks and interface minor-loop gains, optionally eigenvalue
+//! sensitivities. Serialisable as JSON; `text` renders it for a terminal.
+//!
+//! Owns the choice of what goes into the report (which buses, which
+//! interfaces, the frequency range). Must not print or write files.
+
+use super::frequency::{
+    bus_impedance, default_frequencies, minor_loop_gain, BusImpedance, MinorLoop,
+};
+use super::loops::{loop_gains, LoopGain};
+use super::modes::{modes, Modes};
+use super::partial::partial_modes;
+use super::setup::Setup;
+use super::state_space::state_space;
+use super::sweep::{boundary_search, sensitivity, Boundary, Sensitivity};
+use super::StabilityError;
+use crate::components::ComponentSpec;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Interfaces analysed automatically (every component with an `input`
+/// terminal) only up to this count; name them explicitly beyond it.
+const MAX_AUTO_INTERFACES: usize = 32;
+/// Buses whose impedance is swept by default: each costs one sparse solve
+/// per frequency (64 buses of a 10⁴-unknown hall take about 8 s).
+const MAX_BUSES: usize = 64;
+
+/// What to compute and how finely.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Damping ratio below which a mode is flagged as poorly damped.
+    pub damping_threshold: f64,
+    pub f_min: f64,
+    pub f_max: f64,
+    pub per_decade: usize,
+    /// Node glob for the bus-impedance table; default: nodes with a nominal.
+    pub buses: Option<String>,
+    /// `component` or `component.terminal` interfaces for T_m.
+    pub interfaces: Vec<String>,
+    /// Also split at every component with an `input` terminal.
+    pub auto_interfaces: bool,
+    /// Parameters or `component.field` keys for ∂λ/∂p.
+    pub sensitivities: Vec<String>,
+    /// Modes per sensitivity.
+    pub sensitivity_modes: usize,
+    /// Keep the |Z| sweeps in the result (for plots).
+    pub keep_sweeps: bool,
+    /// Stability boundary search: parameter and range; the threshold is
+    /// `damping_threshold`.
+    pub boundary: Option<(String, f64, f64)>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            damping_threshold: 0.05,
+            f_min: 1.0,
+            f_max: 1e6,
+            per_decade: 40,
+            buses: None,
+            interfaces: Vec::new(),
+            auto_interfaces: true,
+            sensitivities: Vec::new(),
+            sensitivity_modes: 3,
+            keep_sweeps: false,
+            boundary: None,
+        }
+    }
+}
+
+/// A node's voltage at the operating point.
+#[derive(Debug, Clone, Serialize)]
+pub struct BusPoint {
+    pub node: String,
+    pub volts: f64,
+    pub nominal: Option<f64>,
+    pub deviation_percent: Option<f64>,
+}
+
+/// Wall time per stage, seconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub operating_point: f64,
+    pub state_space: f64,
+    pub eigen: f64,
+    pub loops: f64,
+    pub impedance: f64,
+    pub interfaces: f64,
+    pub sensitivities: f64,
+}
+
+/// Everything `busbar stability` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct StabilityReport {
+    pub circuit: String,
+    pub scenario: Option<String>,
+    pub at: f64,
+    pub unknowns: usize,
+    pub states: usize,
+    pub operating_point: Vec<BusPoint>,
+    /// Every mode has σ ≤ 0; absent when the modes were not computed.
+    pub stable: Option<bool>,
+    pub damping_threshold: f64,
+    /// Modes below the damping threshold.
+    pub poorly_damped: usize,
+    pub modes: Option<Modes>,
+    pub loops: Vec<LoopGain>,
+    pub buses: Vec<BusImpedance>,
+    pub interfaces: Vec<MinorLoop>,
+    pub sensitivities: Vec<Sensitivity>,
+    pub boundary: Option<Boundary>,
+    pub frequency_range_hz: [f64; 2],
+    pub timings: Timings,
+    pub notes: Vec<String>,
+}
+
+/// Orders names so that `tap2` comes before `tap10`.
+fn natural_key(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(d) = c.to_digit(10) {
+            let mut num = u64::from(d);
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                num = num.saturating_mul(10).saturating_add(u64::from(d));
+                chars.next();
+            }
+            out.push((std::mem::take(&mut text), num));
+        } else {
+            text.push(c);
+        }
+    }
+    out.push((text, u64::MAX));
+    out
+}
+
+/// Runs every analysis of the report on the bound circuit.
+pub fn stability_report(
+    setup: &Setup,
+    options: &ReportOptions,
+) -> Result<StabilityReport, StabilityError> {
+    let mut timings = Timings::default();
+    let mut notes = Vec::new();
+    let clock = Instant::now();
+    let bound = setup.bind()?;
+    timings.operating_point = clock.elapsed().as_secs_f64();
+    let (circuit, model, point) = (&bound.circuit, &bound.model, &bound.point);
+
+    let mut nodes: Vec<String> = model.node_index.keys().cloned().collect();
+    nodes.sort_by_cached_key(|n| natural_key(n));
+    let operating_point: Vec<BusPoint> = nodes
+        .iter()
+        .filter(|n| model.nominal(n).is_some())
+        .map(|n| {
+            let volts = point.y[model.node_index[n]];
+            let nominal = model.nominal(n);
+            BusPoint {
+                node: n.clone(),
+                volts,
+                nominal,
+                deviation_percent: nominal.map(|v| 100.0 * (volts - v) / v),
+            }
+        })
+        .collect();
+
+    let clock = Instant::now();
+    let (modes, states) = match state_space(model, point, false) {
+        Ok(ss) => {
+            timings.state_space = clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let m = modes(&ss)?;
+            timings.eigen = clock.elapsed().as_secs_f64();
+            (Some(m), ss.states.len())
+        }
+        Err(StabilityError::TooLarge { states, limit }) => {
+            let clock = Instant::now();
+            let shifts = default_frequencies(options.f_min, options.f_max, 2);
+            let m = partial_modes(model, point, &shifts)?;
+            timings.eigen = clock.elapsed().as_secs_f64();
+            notes.push(format!(
+                "{states} states exceed the dense limit of {limit}: only the least-damped modes near the imaginary axis were computed ({})",
+                m.method
+            ));
+            (Some(m), states)
+        }
+        Err(e) => return Err(e),
+    };
+
+    let freqs = default_frequencies(options.f_min, options.f_max, options.per_decade);
+    let clock = Instant::now();
+    let loops = loop_gains(model, point, &freqs)?;
+    timings.loops = clock.elapsed().as_secs_f64();
+
+    // Rated current step per node: the loads attached to it at rated power.
+    let mut rated_watts: BTreeMap<&str, f64> = BTreeMap::new();
+    for c in &circuit.components {
+        if let ComponentSpec::Load(l) = c {
+            *rated_watts.entry(l.node.as_str()).or_default() += l.watts.value();
+        }
+    }
+    let mut bus_nodes: Vec<(String, Option<f64>)> = nodes
+        .iter()
+        .filter(|n| match &options.buses {
+            Some(glob) => crate::glob::matches(glob, n),
+            None => model.nominal(n).is_some(),
+        })
+        .map(|n| {
+            let step = match (rated_watts.get(n.as_str()), model.nominal(n)) {
+                (Some(w), Some(v)) if *w > 0.0 => Some(w / v),
+                _ => None,
+            };
+            (n.clone(), step)
+        })
+        .collect();
+    if bus_nodes.len() > MAX_BUSES {
+        notes.push(format!(
+            "bus impedance swept at {MAX_BUSES} of {} buses, the least nested names first; select others with --buses GLOB",
+            bus_nodes.len()
+        ));
+        // Backbone and row buses before the racks and trays inside them.
+        let mut ranked: Vec<usize> = (0..bus_nodes.len()).collect();
+        ranked.sort_by_key(|&i| (bus_nodes[i].0.matches('.').count(), i));
+        ranked.truncate(MAX_BUSES);
+        ranked.sort_unstable();
+        bus_nodes = ranked.into_iter().map(|i| bus_nodes[i].clone()).collect();
+    }
+    let clock = Instant::now();
+    let buses = bus_impedance(model, point, &bus_nodes, &freqs, options.keep_sweeps)?;
+    timings.impedance = clock.elapsed().as_secs_f64();
+
+    let mut interfaces_wanted: Vec<(String, Option<String>)> = options
+        .interfaces
+        .iter()
+        .map(|s| match model.device_index.contains_key(s) {
+            true => (s.clone(), None),
+            false => match s.rsplit_once('.') {
+                Some((c, t)) => (c.to_string(), Some(t.to_string())),
+                None => (s.clone(), None),
+            },
+        })
+        .collect();
+    if options.auto_interfaces {
+        let auto: Vec<String> = circuit
+            .components
+            .iter()
+            .filter_map(|c| {
+                let mut c = c.clone();
+                let has_input = c
+                    .primitive_mut()
+                    .is_some_and(|p| p.nodes_mut().iter().any(|(f, _)| *f == "input"));
+                has_input.then(|| c.name().to_string())
+            })
+            .collect();
+        if auto.len() > MAX_AUTO_INTERFACES {
+            notes.push(format!(
+                "{} components have an `input` terminal; interface gains computed only for those named with --interface",
+                auto.len()
+            ));
+        } else {
+            for a in auto {
+                if !interfaces_wanted.iter().any(|(c, _)| *c == a) {
+                    interfaces_wanted.push((a, None));
+                }
+            }
+        }
+    }
+    let clock = Instant::now();
+    let mut interfaces = Vec::new();
+    for (component, terminal) in &interfaces_wanted {
+        interfaces.push(minor_loop_gain(
+            circuit,
+            model,
+            point,
+            component,
+            terminal.as_deref(),
+            &freqs,
+        )?);
+    }
+    timings.interfaces = clock.elapsed().as_secs_f64();
+
+    let clock = Instant::now();
+    let mut sensitivities = Vec::new();
+    for key in &options.sensitivities {
+        sensitivities.push(sensitivity(setup, key, options.sensitivity_modes)?);
+    }
+    let boundary = match &options.boundary {
+        Some((key, lo, hi)) => {
+            match boundary_search(setup, key, *lo, *hi, options.damping_threshold, 1e-6) {
+                Ok(b) => Some(b),
+                // No crossing in the range is an answer, not a failure.
+                Err(StabilityError::Invalid(message)) => {
+                    notes.push(format!("boundary search: {message}"));
+                    None
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        None => None,
+    };
+    timings.sensitivities = clock.elapsed().as_secs_f64();
+
+    if loops.is_empty() {
+        notes.push("no regulated converter in the circuit: no loop gains".into());
+    }
+    let stable = modes.as_ref().map(Modes::is_stable);
+    let poorly_damped = modes.as_ref().map_or(0, |m| {
+        m.modes
+            .iter()
+            .filter(|x| x.damping < options.damping_threshold)
+            .count()
+    });
+    Ok(StabilityReport {
+        circuit: circuit.name.clone(),
+        scenario: setup.scenario.as_ref().map(|s| s.name.clone()),
+        at: setup.at,
+        unknowns: model.n(),
+        states,
+        operating_point,
+        stable,
+        damping_threshold: options.damping_threshold,
+        poorly_damped,
+        modes,
+        loops,
+        buses,
+        interfaces,
+        sensitivities,
+        boundary,
+        frequency_range_hz: [options.f_min, options.f_max],
+        timings,
+        notes,
+    })
+}
+
+/// `value` with an SI prefix and three significant digits: "142 Hz",
+/// "1.42 kHz", "3.30 mΩ".
+pub fn si(value: f64, unit: &str) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return format!("{value} {unit}");
+    }
+    const PREFIXES: [(f64, &str); 9] = [
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "µ"),
+        (1e-9, "n"),
+        (1e-12, "p"),
+        (1e-15, "f"),
+    ];
+    let a = value.abs();
+    let (scale, prefix) = PREFIXES
+        .iter()
+        .copied()
+        .find(|(s, _)| a >= *s * 0.9995)
+        .unwrap_or((1e-15, "f"));
+    let x = value / scale;
+    let digits = if x.abs() >= 99.95 {
+        0
+    } else if x.abs() >= 9.995 {
+        1
+    } else {
+        2
+    };
+    format!("{x:.digits$} {prefix}{unit}")
+}

@@ -1,0 +1,315 @@
+//! The outcome of one limit: pass, fail or error, with the measured value,
+//! the limit, the margin and where and when it was worst; plus the names
+//! and number formats used wherever verdicts are shown.
+//!
+//! The margin is signed so that positive always means "inside the limit
+//! by this much", whatever the direction of the limit; a reviewer can
+//! compare margins across runs without knowing each limit's sense.
+
+use crate::report::eng_time;
+use crate::report::units::eng;
+use crate::scenario::Limit;
+use serde::{Deserialize, Serialize};
+
+/// Pass, fail, or could not be evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not evaluated: nothing recorded to judge, a non-finite result, or
+    /// an analysis that is not available. Never counts as a pass.
+    Error,
+}
+
+/// The verdict on one limit of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Limit variant, e.g. `Deviation`.
+    pub kind: String,
+    /// The limit as a reader would say it: `Deviation bus800 ≤ 3 %`.
+    pub name: String,
+    pub status: Status,
+    pub measured: Option<f64>,
+    pub limit: Option<f64>,
+    /// Positive: inside the limit by this much; negative: outside.
+    pub margin: Option<f64>,
+    /// Unit of measured, limit and margin (`V`, `%`, `s`, `W/s`, …).
+    pub unit: String,
+    /// Node, component or event target where the worst case occurred.
+    pub target: Option<String>,
+    /// When the worst case occurred.
+    pub time: Option<f64>,
+    /// One sentence with the particulars.
+    pub detail: String,
+}
+
+/// A measurement of one limit, before it is judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    pub measured: f64,
+    pub limit: f64,
+    pub margin: f64,
+    pub unit: &'static str,
+    pub target: Option<String>,
+    pub time: Option<f64>,
+    pub detail: String,
+}
+
+impl Verdict {
+    /// A verdict on `limit` from a measurement: pass when the margin is
+    /// not negative.
+    pub fn judged(limit: &Limit, m: Measure) -> Self {
+        Verdict::new(limit.kind(), limit_name(limit), m)
+    }
+
+    /// A verdict on any named criterion (golden waveforms use this).
+    pub fn new(kind: &str, name: String, m: Measure) -> Self {
+        let status = if m.margin.is_nan() {
+            Status::Error
+        } else if m.margin >= 0.0 {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+        Verdict {
+            kind: kind.to_string(),
+            name,
+            status,
+            measured: Some(m.measured).filter(|x| !x.is_nan()),
+            limit: Some(m.limit),
+            margin: Some(m.margin).filter(|x| !x.is_nan()),
+            unit: m.unit.to_string(),
+            target: m.target,
+            time: m.time,
+            detail: m.detail,
+        }
+    }
+
+    /// A limit that could not be evaluated, and why.
+    pub fn error(limit: &Limit, why: impl Into<String>) -> Self {
+        Verdict {
+            kind: limit.kind().to_string(),
+            name: limit_name(limit),
+            status: Status::Error,
+            measured: None,
+            limit: None,
+            margin: None,
+            unit: String::new(),
+            target: None,
+            time: None,
+            detail: why.into(),
+        }
+    }
+
+    /// One line for a terminal, test-runner style:
+    /// `pass  Deviation bus800 ≤ 3 %: 2.41 % (margin 0.59 %) at bus800, t = 5.84 ms`.
+    pub fn line(&self) -> String {
+        let tag = match self.status {
+            Status::Pass => "pass ",
+            Status::Fail => "FAIL ",
+            Status::Error => "ERROR",
+        };
+        let mut out = format!("{tag} {}", self.name);
+        match (self.measured, self.margin) {
+            (Some(m), Some(g)) => {
+                out.push_str(&format!(
+                    ": {} (margin {})",
+                    value(m, &self.unit),
+                    value(g, &self.unit)
+                ));
+            }
+            _ => out.push_str(&format!(": {}", self.detail)),
+        }
+        if let Some(t) = &self.target {
+            out.push_str(&format!(" at {t}"));
+        }
+        if let Some(t) = self.time {
+            out.push_str(&format!(", t = {}", eng_time(t)));
+        }
+        out
+    }
+}
+
+/// A value with its unit, in the format verdicts use: seconds and most
+/// units in engineering notation, percentages and angles fixed-point.
+pub fn value(x: f64, unit: &str) -> String {
+    if !x.is_finite() {
+        return format!("{x} {unit}").trim_end().to_string();
+    }
+    match unit {
+        "%" => format!("{x:.2} %"),
+        "°" => format!("{x:.1}°"),
+        "dB" => format!("{x:.2} dB"),
+        "" => format!("{x:.4}"),
+        "events" => format!("{x:.0} events"),
+        "s" => eng_time(x),
+        u => eng(x, u),
+    }
+}
+
+/// A threshold as written by the user, without trailing zeros: `48.5 V`,
+/// `2 ms`, `3 %`.
+pub fn threshold(x: f64, unit: &str) -> String {
+    let text = match unit {
+        "%" | "°" | "dB" | "" => format!("{x}{}", spaced(unit)),
+        "s" => eng_time(x),
+        u => eng(x, u),
+    };
+    trim_zeros(&text)
+}
+
+fn spaced(unit: &str) -> String {
+    match unit {
+        "" | "°" => unit.to_string(),
+        u => format!(" {u}"),
+    }
+}
+
+/// `48.50 V` → `48.5 V`, `2.000 ms` → `2 ms`.
+fn trim_zeros(text: &str) -> String {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'));
+    let (number, rest) = text.split_at(split.unwrap_or(text.len()));
+    if !number.contains('.') {
+        return text.to_string();
+    }
+    let number = number.trim_end_matches('0').trim_end_matches('.');
+    format!("{number}{rest}")
+}
+
+/// The limit as a reader would say it.
+pub fn limit_name(limit: &Limit) -> String {
+    let over = |l: &Option<f64>| {
+        l.filter(|d| *d > 0.0)
+            .map(|d| format!(" for > {}", threshold(d, "s")))
+            .unwrap_or_default()
+    };
+    match limit {
+        Limit::MinVoltage {
+            node,
+            volts,
+            longer_than,
+        } => format!(
+            "MinVoltage {node} ≥ {}{}",
+            threshold(*volts, "V"),
+            over(longer_than)
+        ),
+        Limit::MaxVoltage {
+            node,
+            volts,
+            longer_than,
+        } => format!(
+            "MaxVoltage {node} ≤ {}{}",
+            threshold(*volts, "V"),
+            over(longer_than)
+        ),
+        Limit::Deviation { node, max_percent } => {
+            format!("Deviation {node} ≤ ±{}", threshold(*max_percent, "%"))
+        }
+        Limit::Settling {
+            node,
+            band_percent,
+            within,
+        } => format!(
+            "Settling {node} to ±{} within {}",
+            threshold(*band_percent, "%"),
+            threshold(*within, "s")
+        ),
+        Limit::Ripple {
+            node,
+            max_pp_volts,
+            window,
+        } => {
+            let w = window
+                .map(|(a, b)| format!(" in {}–{}", threshold(a, "s"), threshold(b, "s")))
+                .unwrap_or_default();
+            format!("Ripple {node} ≤ {} p-p{w}", threshold(*max_pp_volts, "V"))
+        }
+        Limit::MinDamping { ratio } => format!("MinDamping ζ ≥ {}", threshold(*ratio, "")),
+        Limit::PhaseMargin {
+            component,
+            min_degrees,
+        } => format!("PhaseMargin {component} ≥ {}", threshold(*min_degrees, "°")),
+        Limit::GainMargin { component, min_db } => {
+            format!("GainMargin {component} ≥ {}", threshold(*min_db, "dB"))
+        }
+        Limit::ImpedanceRatio {
+            node,
+            min_gm_db,
+            min_pm_degrees,
+        } => format!(
+            "ImpedanceRatio {node} GM ≥ {}, PM ≥ {}",
+            threshold(*min_gm_db, "dB"),
+            threshold(*min_pm_degrees, "°")
+        ),
+        Limit::MaxCurrent { component, amps } => {
+            format!("MaxCurrent {component} ≤ {}", threshold(*amps, "A"))
+        }
+        Limit::RampRate {
+            component,
+            max_watts_per_second,
+        } => format!(
+            "RampRate {component} ≤ {}",
+            threshold(*max_watts_per_second, "W/s")
+        ),
+        Limit::MaxEnergy { component, joules } => {
+            format!("MaxEnergy {component} ≤ {}", threshold(*joules, "J"))
+        }
+        Limit::NoEvent { target, what } => match what {
+            Some(w) => format!("NoEvent {target} `{w}`"),
+            None => format!("NoEvent {target}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_like_the_spec() {
+        let l = Limit::MinVoltage {
+            node: "tray*.bus50".into(),
+            volts: 48.5,
+            longer_than: Some(2e-3),
+        };
+        assert_eq!(limit_name(&l), "MinVoltage tray*.bus50 ≥ 48.5 V for > 2 ms");
+        let d = Limit::Deviation {
+            node: "bus800".into(),
+            max_percent: 3.0,
+        };
+        assert_eq!(limit_name(&d), "Deviation bus800 ≤ ±3 %");
+        let r = Limit::RampRate {
+            component: "grid".into(),
+            max_watts_per_second: 2e6,
+        };
+        assert_eq!(limit_name(&r), "RampRate grid ≤ 2 MW/s");
+    }
+
+    #[test]
+    fn lines() {
+        let d = Limit::Deviation {
+            node: "bus800".into(),
+            max_percent: 3.0,
+        };
+        let v = Verdict::judged(
+            &d,
+            Measure {
+                measured: 2.41,
+                limit: 3.0,
+                margin: 0.59,
+                unit: "%",
+                target: Some("bus800".into()),
+                time: Some(5.84e-3),
+                detail: String::new(),
+            },
+        );
+        assert_eq!(v.status, Status::Pass);
+        assert_eq!(
+            v.line(),
+            "pass  Deviation bus800 ≤ ±3 %: 2.41 % (margin 0.59 %) at bus800, t = 5.840 ms"
+        );
+        let e = Verdict::error(&d, "nothing recorded");
+        assert!(e.line().starts_with("ERROR Deviation"));
+    }
+}

@@ -1,0 +1,183 @@
+//! `Converter(name, input, output, input_ret = "gnd", output_ret = "gnd",
+//! volts, rated_watts, droop_ohms = 0, voltage_loop, current_loop_hz,
+//! current_limit_pu = 1.2, efficiency = 1, bidirectional = false)`: a
+//! regulated average-value converter in power-balance form.
+//!
+//! Voltage loop e = V_ref − R_droop·i − v_out with a PI and anti-windup
+//! (`control::PiLoop`); the command i* is an algebraic unknown whose row is
+//! F = c(y) − i* (the stability analysis breaks the loop there); current
+//! loop i' = 2π·f_i·(i* − i); i flows into `output`; the input draws
+//! p_in/v_in with p_in = v_out·i/η forward and v_out·i·η reverse.
+//!
+//! Its compiled device (`converter/device.rs`) is shared with `Rectifier`
+//! (no input, an ideal AC grid, optional ripple and hold-up). Must not know
+//! about other components.
+
+mod device;
+
+use super::control::{self, PiLoop, Saturation, VoltageLoop};
+use super::inductor::zero;
+use super::{check, gnd, Primitive};
+use crate::compile::{Builder, Device};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+
+pub(crate) use device::{RegulatedDevice, Supply};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Converter {
+    pub name: String,
+    pub input: String,
+    pub output: String,
+    #[serde(default = "gnd")]
+    pub input_ret: String,
+    #[serde(default = "gnd")]
+    pub output_ret: String,
+    /// Regulation set-point V_ref (the no-load output voltage).
+    pub volts: Num,
+    pub rated_watts: Num,
+    #[serde(default = "zero")]
+    pub droop_ohms: Num,
+    pub voltage_loop: VoltageLoop,
+    pub current_loop_hz: Num,
+    #[serde(default = "default_limit")]
+    pub current_limit_pu: Num,
+    #[serde(default = "one")]
+    pub efficiency: Num,
+    #[serde(default)]
+    pub bidirectional: bool,
+}
+
+pub(crate) fn default_limit() -> Num {
+    Num::Value(1.2)
+}
+
+pub(crate) fn one() -> Num {
+    Num::Value(1.0)
+}
+
+/// Checks shared by every regulated converter's regulation fields.
+pub(crate) fn validate_regulation(
+    name: &str,
+    volts: &Num,
+    rated_watts: &Num,
+    droop_ohms: &Num,
+    current_limit_pu: &Num,
+    efficiency: &Num,
+) -> Result<(), NetlistError> {
+    check::positive(name, "volts", volts)?;
+    check::positive(name, "rated_watts", rated_watts)?;
+    check::non_negative(name, "droop_ohms", droop_ohms)?;
+    check::positive(name, "current_limit_pu", current_limit_pu)?;
+    check::positive(name, "efficiency", efficiency)?;
+    if efficiency.value() > 1.0 {
+        return Err(NetlistError::component(
+            name,
+            format!("`efficiency` must be at most 1, got {}", efficiency.value()),
+        ));
+    }
+    Ok(())
+}
+
+/// The PI loop of a converter regulating `volts` with rating `rated_watts`:
+/// I_max = current_limit_pu·rated_watts/V_ref, I_min = −I_max or 0.
+pub(crate) fn pi_loop(
+    voltage_loop: &VoltageLoop,
+    volts: f64,
+    rated_watts: f64,
+    droop: f64,
+    limit_pu: f64,
+    bidirectional: bool,
+    current_loop_hz: f64,
+) -> PiLoop {
+    let (kp, ki) = voltage_loop.gains();
+    let i_max = limit_pu * rated_watts / volts;
+    PiLoop {
+        kp,
+        ki,
+        v_ref: volts,
+        droop,
+        i_max,
+        i_min: if bidirectional { -i_max } else { 0.0 },
+        tracking: if kp > 0.0 && ki > 0.0 {
+            ki / kp
+        } else {
+            control::loop_rate(current_loop_hz)
+        },
+        sat: Saturation::Free,
+    }
+}
+
+impl Primitive for Converter {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        let mut v = vec![
+            ("volts", &mut self.volts),
+            ("rated_watts", &mut self.rated_watts),
+            ("droop_ohms", &mut self.droop_ohms),
+            ("current_loop_hz", &mut self.current_loop_hz),
+            ("current_limit_pu", &mut self.current_limit_pu),
+            ("efficiency", &mut self.efficiency),
+        ];
+        v.extend(self.voltage_loop.numbers_mut());
+        v
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![
+            ("input", &mut self.input),
+            ("output", &mut self.output),
+            ("input_ret", &mut self.input_ret),
+            ("output_ret", &mut self.output_ret),
+        ]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.input, &self.output, &self.input_ret, &self.output_ret]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        let n = &self.name;
+        validate_regulation(
+            n,
+            &self.volts,
+            &self.rated_watts,
+            &self.droop_ohms,
+            &self.current_limit_pu,
+            &self.efficiency,
+        )?;
+        self.voltage_loop.validate(n)?;
+        check::positive(n, "current_loop_hz", &self.current_loop_hz)?;
+        check::distinct(n, &self.input, &self.input_ret)?;
+        check::distinct(n, &self.output, &self.output_ret)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let terminals = [
+            b.node(&self.output),
+            b.node(&self.output_ret),
+            b.node(&self.input),
+            b.node(&self.input_ret),
+        ];
+        let pi = pi_loop(
+            &self.voltage_loop,
+            self.volts.value(),
+            self.rated_watts.value(),
+            self.droop_ohms.value(),
+            self.current_limit_pu.value(),
+            self.bidirectional,
+            self.current_loop_hz.value(),
+        );
+        Box::new(RegulatedDevice::new(
+            b,
+            &self.name,
+            terminals,
+            pi,
+            self.current_loop_hz.value(),
+            self.efficiency.value(),
+            Supply::Network,
+        ))
+    }
+}

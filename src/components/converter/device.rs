@@ -1,0 +1,368 @@
+//! The compiled Converter or Rectifier: unknowns ξ, i* and i (plus the
+//! hold-up energy of a Rectifier that has one), their rows, the limit
+//! events and the scenario actions. Owns no schema; see `converter.rs` and
+//! `rectifier.rs`.
+
+use super::super::control::{self, PiLoop, Saturation, Stamp};
+use crate::compile::{
+    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, GROUND,
+};
+
+/// Where the input power comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Supply {
+    /// Drawn from the `input` terminals as p_in/v_in.
+    Network,
+    /// An ideal AC grid (a Rectifier): `ripple` is (amplitude_pu, 2π·hz) on
+    /// the delivered current; `holdup_joules` > 0 lets it ride through an
+    /// AC loss on stored energy.
+    Grid {
+        ripple: Option<(f64, f64)>,
+        holdup_joules: f64,
+    },
+}
+
+// Local unknowns of the device.
+const OUT: usize = 0;
+const ORET: usize = 1;
+const IN: usize = 2;
+const IRET: usize = 3;
+const XI: usize = 4;
+const CMD: usize = 5;
+const CUR: usize = 6;
+/// Energy drawn from the hold-up store since the AC loss (J).
+const USED: usize = 7;
+
+/// Compiled Converter or Rectifier.
+#[derive(Debug)]
+pub(crate) struct RegulatedDevice {
+    name: String,
+    st: Stamp,
+    pi: PiLoop,
+    /// Current-loop rate 2π·f_i.
+    rate: f64,
+    efficiency: f64,
+    supply: Supply,
+    tripped: bool,
+    ac_ok: bool,
+    /// The hold-up store ran dry during this AC loss.
+    exhausted: bool,
+}
+
+impl RegulatedDevice {
+    /// `terminals` are [output, output_ret, input, input_ret]; ground for
+    /// an absent input.
+    pub(crate) fn new(
+        b: &mut Builder,
+        name: &str,
+        terminals: [usize; 4],
+        pi: PiLoop,
+        current_loop_hz: f64,
+        efficiency: f64,
+        supply: Supply,
+    ) -> Self {
+        let rate = control::loop_rate(current_loop_hz);
+        let xi = b.state(name, "xi", 1.0);
+        let cmd = b.algebraic(name, "i_cmd");
+        let cur = b.state(name, "i", 1.0 / rate);
+        let used = match supply {
+            Supply::Grid { holdup_joules, .. } if holdup_joules > 0.0 => {
+                b.state(name, "holdup_used", 1.0)
+            }
+            _ => GROUND,
+        };
+        let [o, or, i, ir] = terminals;
+        let mut pairs = vec![
+            (XI, OUT),
+            (XI, ORET),
+            (XI, CUR),
+            (XI, XI),
+            (CMD, OUT),
+            (CMD, ORET),
+            (CMD, CUR),
+            (CMD, XI),
+            (CMD, CMD),
+            (CUR, CMD),
+            (CUR, CUR),
+            (OUT, CUR),
+            (ORET, CUR),
+            (USED, CUR),
+            (USED, OUT),
+            (USED, ORET),
+            (USED, USED),
+        ];
+        for row in [IN, IRET] {
+            pairs.extend([(row, CUR), (row, OUT), (row, ORET), (row, IN), (row, IRET)]);
+        }
+        let st = Stamp::new(b, vec![o, or, i, ir, xi, cmd, cur, used], &pairs);
+        RegulatedDevice {
+            name: name.to_string(),
+            st,
+            pi,
+            rate,
+            efficiency,
+            supply,
+            tripped: false,
+            ac_ok: true,
+            exhausted: false,
+        }
+    }
+
+    fn holdup_joules(&self) -> f64 {
+        match self.supply {
+            Supply::Grid { holdup_joules, .. } => holdup_joules,
+            Supply::Network => 0.0,
+        }
+    }
+
+    /// Running on the hold-up store (AC lost, store not yet empty).
+    fn on_store(&self) -> bool {
+        !self.tripped && !self.ac_ok && !self.exhausted && self.holdup_joules() > 0.0
+    }
+
+    fn regulating(&self) -> bool {
+        !self.tripped && (self.ac_ok || self.on_store())
+    }
+
+    /// Delivered current over loop current: 1 + a·sin(ωt), and its time
+    /// derivative.
+    fn ripple(&self, t: f64) -> (f64, f64) {
+        match self.supply {
+            Supply::Grid {
+                ripple: Some((a, w)),
+                ..
+            } => (1.0 + a * (w * t).sin(), a * w * (w * t).cos()),
+            _ => (1.0, 0.0),
+        }
+    }
+
+    fn v_out(&self, y: &[f64]) -> f64 {
+        self.st.y(y, OUT) - self.st.y(y, ORET)
+    }
+
+    fn error(&self, y: &[f64]) -> f64 {
+        self.pi.error(self.v_out(y), self.st.y(y, CUR))
+    }
+
+    fn switched(&self, what: &str) -> Reaction {
+        Reaction {
+            schedule: None,
+            report: Some(what.to_string()),
+            discontinuity: true,
+        }
+    }
+}
+
+impl Device for RegulatedDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn eval(&self, ctx: &Ctx, y: &[f64], f: &mut [f64]) {
+        let st = &self.st;
+        let (i, xi, cmd) = (st.y(y, CUR), st.y(y, XI), st.y(y, CMD));
+        let v_out = self.v_out(y);
+        if self.regulating() {
+            let e = self.pi.error(v_out, i);
+            f[st.at(XI)] += self.pi.integrator(e, xi).0;
+            f[st.at(CMD)] += self.pi.command(e, xi).0 - cmd;
+        } else {
+            // Off: the command is zero and the integrator relaxes to zero,
+            // so that the rows stay regular at an operating point.
+            f[st.at(XI)] -= self.rate * xi;
+            f[st.at(CMD)] -= cmd;
+        }
+        f[st.at(CUR)] += cmd - i;
+        let delivered = i * self.ripple(ctx.t).0;
+        f[st.at(OUT)] += delivered;
+        f[st.at(ORET)] -= delivered;
+        let (p, _, _) = control::input_power(v_out, i, self.efficiency);
+        let (g, _) = control::per_volt(st.y(y, IN) - st.y(y, IRET));
+        f[st.at(IN)] -= p * g;
+        f[st.at(IRET)] += p * g;
+        if self.on_store() {
+            f[st.at(USED)] += p;
+        } else {
+            f[st.at(USED)] -= st.y(y, USED);
+        }
+    }
+    fn jacobian(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64]) {
+        let st = &self.st;
+        let (i, xi) = (st.y(y, CUR), st.y(y, XI));
+        let v_out = self.v_out(y);
+        let droop = self.pi.droop;
+        if self.regulating() {
+            // ∂e/∂v_out = −1, ∂e/∂i = −R_droop.
+            let e = self.pi.error(v_out, i);
+            let (_, d, d_dxi) = self.pi.integrator(e, xi);
+            st.add(jac, XI, OUT, -d);
+            st.add(jac, XI, ORET, d);
+            st.add(jac, XI, CUR, -d * droop);
+            st.add(jac, XI, XI, d_dxi);
+            let (_, dc_de, dc_dxi) = self.pi.command(e, xi);
+            st.add(jac, CMD, OUT, -dc_de);
+            st.add(jac, CMD, ORET, dc_de);
+            st.add(jac, CMD, CUR, -dc_de * droop);
+            st.add(jac, CMD, XI, dc_dxi);
+        } else {
+            st.add(jac, XI, XI, -self.rate);
+        }
+        st.add(jac, CMD, CMD, -1.0);
+        st.add(jac, CUR, CMD, 1.0);
+        st.add(jac, CUR, CUR, -1.0);
+        let m = self.ripple(ctx.t).0;
+        st.add(jac, OUT, CUR, m);
+        st.add(jac, ORET, CUR, -m);
+        let (p, dp_di, dp_dv) = control::input_power(v_out, i, self.efficiency);
+        let (g, dg) = control::per_volt(st.y(y, IN) - st.y(y, IRET));
+        for (row, sign) in [(IN, -1.0), (IRET, 1.0)] {
+            st.add(jac, row, CUR, sign * dp_di * g);
+            st.add(jac, row, OUT, sign * dp_dv * g);
+            st.add(jac, row, ORET, -sign * dp_dv * g);
+            st.add(jac, row, IN, sign * p * dg);
+            st.add(jac, row, IRET, -sign * p * dg);
+        }
+        if self.on_store() {
+            st.add(jac, USED, CUR, dp_di);
+            st.add(jac, USED, OUT, dp_dv);
+            st.add(jac, USED, ORET, -dp_dv);
+        } else {
+            st.add(jac, USED, USED, -1.0);
+        }
+    }
+    fn time_derivative(&self, ctx: &Ctx, y: &[f64], ft: &mut [f64]) {
+        let slope = self.ripple(ctx.t).1;
+        if slope != 0.0 {
+            let i = self.st.y(y, CUR);
+            ft[self.st.at(OUT)] += i * slope;
+            ft[self.st.at(ORET)] -= i * slope;
+        }
+    }
+    fn branches(&self) -> Vec<Branch> {
+        // The output current is a state; the input is a power sink whose
+        // current follows from its voltage, like a constant-power load.
+        vec![
+            Branch {
+                a: self.st.at(OUT),
+                b: self.st.at(ORET),
+                kind: BranchKind::FixedCurrent,
+            },
+            Branch {
+                a: self.st.at(IN),
+                b: self.st.at(IRET),
+                kind: BranchKind::Conductive,
+            },
+        ]
+    }
+    fn signals(&self) -> Vec<SignalKind> {
+        vec![SignalKind::Current, SignalKind::Power]
+    }
+    /// Delivered output current and output power.
+    fn signal(&self, index: usize, ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
+        let delivered = self.st.y(y, CUR) * self.ripple(ctx.t).0;
+        if index == 0 {
+            delivered
+        } else {
+            delivered * self.v_out(y)
+        }
+    }
+    fn control_loops(&self) -> Vec<usize> {
+        vec![self.st.at(CMD)]
+    }
+    fn root_count(&self) -> usize {
+        if self.holdup_joules() > 0.0 {
+            3
+        } else {
+            2
+        }
+    }
+    fn roots(&self, _ctx: &Ctx, y: &[f64], out: &mut [f64]) {
+        if self.regulating() {
+            self.pi.roots(self.error(y), self.st.y(y, XI), out);
+        } else {
+            out[0] = 1.0;
+            out[1] = 1.0;
+        }
+        if out.len() > 2 {
+            // Inactive it stays negative: the engine keeps the sign a root
+            // crossed to, and this root switches itself off by falling.
+            out[2] = if self.on_store() {
+                self.holdup_joules() - self.st.y(y, USED)
+            } else {
+                -1.0
+            };
+        }
+    }
+    fn on_root(&mut self, index: usize, _t: f64, rising: bool) -> Reaction {
+        if index == 2 {
+            if !rising && self.on_store() {
+                self.exhausted = true;
+                self.pi.sat = Saturation::Free;
+                return self.switched("hold-up exhausted");
+            }
+            return Reaction::default();
+        }
+        if !self.regulating() || !self.pi.on_root(index, rising) {
+            return Reaction::default();
+        }
+        let reverse = self.pi.i_min < 0.0;
+        let report = match (index, self.pi.sat) {
+            (0, Saturation::Upper) => Some("current limit"),
+            (0, _) => Some("current limit cleared"),
+            (_, Saturation::Lower) if reverse => Some("reverse current limit"),
+            _ if reverse => Some("reverse current limit cleared"),
+            // A unidirectional converter idling at zero is not news.
+            _ => None,
+        };
+        // i* and ξ' are continuous across the boundary: no restart needed.
+        Reaction {
+            schedule: None,
+            report: report.map(str::to_string),
+            discontinuity: false,
+        }
+    }
+    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, String> {
+        match action {
+            Action::Trip => {
+                self.tripped = true;
+                self.pi.sat = Saturation::Free;
+                for local in [CUR, CMD, XI] {
+                    y[self.st.at(local)] = 0.0;
+                }
+                Ok(self.switched("trip"))
+            }
+            Action::Set { field, value } if field == "volts" && *value > 0.0 => {
+                self.pi.v_ref = *value;
+                let (e, xi) = (self.error(y), self.st.y(y, XI));
+                self.pi.resync(e, xi);
+                Ok(self.switched(&format!("volts set to {value}")))
+            }
+            Action::Set { field, value }
+                if matches!(self.supply, Supply::Grid { .. })
+                    && (field == "grid_volts" || field == "ac_ok")
+                    && *value >= 0.0 =>
+            {
+                let ok = *value > 0.0;
+                if ok == self.ac_ok {
+                    return Ok(Reaction::default());
+                }
+                self.ac_ok = ok;
+                self.exhausted = false;
+                y[self.st.at(USED)] = 0.0;
+                let (e, xi) = (self.error(y), self.st.y(y, XI));
+                self.pi.resync(e, xi);
+                Ok(self.switched(if ok { "ac restored" } else { "ac loss" }))
+            }
+            other => {
+                let grid = if matches!(self.supply, Supply::Grid { .. }) {
+                    ", Set(field: \"grid_volts\") (0 = AC loss)"
+                } else {
+                    ""
+                };
+                Err(format!(
+                    "`{}` supports Trip, Set(field: \"volts\") with a positive value{grid}, not {other:?}",
+                    self.name
+                ))
+            }
+        }
+    }
+}

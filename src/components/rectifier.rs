@@ -1,0 +1,151 @@
+//! `Rectifier(name, output, output_ret = "gnd", volts, rated_watts,
+//! droop_ohms = 0, voltage_loop, current_loop_hz, current_limit_pu = 1.2,
+//! efficiency = 1, bidirectional = false, ac_ripple = None,
+//! holdup_joules = 0)`: a front end or SST behind an ideal AC grid.
+//!
+//! The control is the Converter's (`converter::RegulatedDevice`) with no
+//! input terminals: the grid supplies p_in. `ac_ripple: (hz, amplitude_pu)`
+//! multiplies the delivered current by 1 + a·sin(2π·hz·t), the
+//! characteristic 6·f or 12·f ripple of a diode or thyristor front end; it
+//! scales with the load, as that ripple does. `Set(field: "grid_volts",
+//! value: 0)` models AC loss and any positive value its return. With
+//! `holdup_joules` the unit keeps regulating through an AC loss until it has
+//! delivered that much input energy (a PSU's bulk capacitor), then stops:
+//! a reported "hold-up exhausted" event.
+
+use super::control::VoltageLoop;
+use super::converter::{default_limit, one, pi_loop, validate_regulation, RegulatedDevice, Supply};
+use super::inductor::zero;
+use super::{check, gnd, Primitive};
+use crate::compile::{Builder, Device, GROUND};
+use crate::netlist::{NetlistError, Num};
+use serde::Deserialize;
+use std::f64::consts::TAU;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rectifier {
+    pub name: String,
+    pub output: String,
+    #[serde(default = "gnd")]
+    pub output_ret: String,
+    pub volts: Num,
+    pub rated_watts: Num,
+    #[serde(default = "zero")]
+    pub droop_ohms: Num,
+    pub voltage_loop: VoltageLoop,
+    pub current_loop_hz: Num,
+    #[serde(default = "default_limit")]
+    pub current_limit_pu: Num,
+    #[serde(default = "one")]
+    pub efficiency: Num,
+    #[serde(default)]
+    pub bidirectional: bool,
+    #[serde(default)]
+    pub ac_ripple: Option<Ripple>,
+    #[serde(default = "zero")]
+    pub holdup_joules: Num,
+}
+
+/// Characteristic ripple on the delivered current.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ripple {
+    /// 6·f_grid (6-pulse) or 12·f_grid (12-pulse), e.g. 360 Hz.
+    pub hz: Num,
+    /// Peak ripple as a fraction of the delivered current.
+    pub amplitude_pu: Num,
+}
+
+impl Primitive for Rectifier {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn name_mut(&mut self) -> &mut String {
+        &mut self.name
+    }
+    fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
+        let mut v = vec![
+            ("volts", &mut self.volts),
+            ("rated_watts", &mut self.rated_watts),
+            ("droop_ohms", &mut self.droop_ohms),
+            ("current_loop_hz", &mut self.current_loop_hz),
+            ("current_limit_pu", &mut self.current_limit_pu),
+            ("efficiency", &mut self.efficiency),
+            ("holdup_joules", &mut self.holdup_joules),
+        ];
+        v.extend(self.voltage_loop.numbers_mut());
+        if let Some(r) = &mut self.ac_ripple {
+            v.push(("ac_ripple.hz", &mut r.hz));
+            v.push(("ac_ripple.amplitude_pu", &mut r.amplitude_pu));
+        }
+        v
+    }
+    fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        vec![
+            ("output", &mut self.output),
+            ("output_ret", &mut self.output_ret),
+        ]
+    }
+    fn nodes(&self) -> Vec<&str> {
+        vec![&self.output, &self.output_ret]
+    }
+    fn validate(&self) -> Result<(), NetlistError> {
+        let n = &self.name;
+        validate_regulation(
+            n,
+            &self.volts,
+            &self.rated_watts,
+            &self.droop_ohms,
+            &self.current_limit_pu,
+            &self.efficiency,
+        )?;
+        self.voltage_loop.validate(n)?;
+        check::positive(n, "current_loop_hz", &self.current_loop_hz)?;
+        check::non_negative(n, "holdup_joules", &self.holdup_joules)?;
+        if let Some(r) = &self.ac_ripple {
+            check::positive(n, "ac_ripple.hz", &r.hz)?;
+            check::non_negative(n, "ac_ripple.amplitude_pu", &r.amplitude_pu)?;
+            if r.amplitude_pu.value() >= 1.0 {
+                return Err(NetlistError::component(
+                    n,
+                    "`ac_ripple.amplitude_pu` must be below 1: the delivered current would reverse",
+                ));
+            }
+        }
+        check::distinct(n, &self.output, &self.output_ret)
+    }
+    fn build(&self, b: &mut Builder) -> Box<dyn Device> {
+        let terminals = [
+            b.node(&self.output),
+            b.node(&self.output_ret),
+            GROUND,
+            GROUND,
+        ];
+        let pi = pi_loop(
+            &self.voltage_loop,
+            self.volts.value(),
+            self.rated_watts.value(),
+            self.droop_ohms.value(),
+            self.current_limit_pu.value(),
+            self.bidirectional,
+            self.current_loop_hz.value(),
+        );
+        let ripple = self
+            .ac_ripple
+            .as_ref()
+            .map(|r| (r.amplitude_pu.value(), TAU * r.hz.value()));
+        Box::new(RegulatedDevice::new(
+            b,
+            &self.name,
+            terminals,
+            pi,
+            self.current_loop_hz.value(),
+            self.efficiency.value(),
+            Supply::Grid {
+                ripple,
+                holdup_joules: self.holdup_joules.value(),
+            },
+        ))
+    }
+}

@@ -1,0 +1,442 @@
+//! The standard sections of the HTML report built from the study's own
+//! data: circuit summary, scenario (loads, events, limits), the verdict
+//! table when no evaluation is available, and the time-domain summary.
+//!
+//! Owns the wording and layout of these sections. Must not evaluate limits
+//! (the analysis does) or render HTML (see `html`).
+
+use super::html::{Cell, Section, Status, Table};
+use super::summary::Summary;
+use super::units::{eng, eng_time};
+use crate::compile::Model;
+use crate::netlist::FlatCircuit;
+use crate::results::Waveforms;
+use crate::scenario::{Event, Limit, Profile, Scenario, Stagger, Start};
+use std::collections::BTreeMap;
+
+/// Id of the verdict table, which tests and readers look for.
+pub const VERDICT_TABLE_ID: &str = "verdict-table";
+
+/// Headers of the verdict table.
+pub fn verdict_headers() -> Vec<String> {
+    ["limit", "applies to", "requirement", "measured", "verdict"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Components by kind, sizes of the compiled model and declared buses.
+pub fn circuit_section(circuit: &FlatCircuit, model: &Model) -> Section {
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &circuit.components {
+        *kinds.entry(c.kind()).or_default() += 1;
+    }
+    let sizes = vec![
+        row(["components", &circuit.components.len().to_string()]),
+        row(["nodes", &model.node_index.len().to_string()]),
+        row([
+            "unknowns",
+            &format!(
+                "{} ({} differential, {} algebraic)",
+                model.n(),
+                model.states(),
+                model.n() - model.states()
+            ),
+        ]),
+        row([
+            "Jacobian nonzeros",
+            &model.pattern.row_idx.len().to_string(),
+        ]),
+    ];
+    let mut tables = vec![
+        Table {
+            caption: "Size".into(),
+            headers: vec!["quantity".into(), "value".into()],
+            rows: sizes,
+            ..Table::default()
+        },
+        Table {
+            caption: "Components by kind".into(),
+            headers: vec!["kind".into(), "count".into()],
+            rows: kinds
+                .iter()
+                .map(|(k, n)| vec![Cell::text(*k), Cell::number(n.to_string())])
+                .collect(),
+            ..Table::default()
+        },
+    ];
+    if !circuit.buses.is_empty() {
+        tables.push(Table {
+            caption: "Buses".into(),
+            headers: vec!["nodes".into(), "nominal".into()],
+            rows: circuit
+                .buses
+                .iter()
+                .map(|b| vec![Cell::text(&b.pattern), Cell::number(eng(b.nominal, "V"))])
+                .collect(),
+            ..Table::default()
+        });
+    }
+    Section {
+        id: "circuit".into(),
+        title: format!("Circuit: {}", circuit.name),
+        tables,
+        ..Section::default()
+    }
+}
+
+fn row<const N: usize>(cells: [&str; N]) -> Vec<Cell> {
+    cells.iter().map(|c| Cell::text(*c)).collect()
+}
+
+/// Run settings, load profiles, events and limits of the scenario.
+pub fn scenario_section(s: &Scenario) -> Section {
+    let mut settings = vec![
+        row(["duration", &eng_time(s.duration)]),
+        row(["output sample", &eng_time(s.sample)]),
+        row([
+            "start",
+            match s.start {
+                Start::OperatingPoint => "DC operating point",
+                Start::Zero => "all states zero",
+            },
+        ]),
+    ];
+    if let (Some(r), Some(a)) = (s.rtol, s.atol) {
+        settings.push(row(["tolerances", &format!("rtol {r:e}, atol {a:e}")]));
+    }
+    for (k, v) in &s.overrides {
+        settings.push(row(["override", &format!("{k} = {v}")]));
+    }
+    if !s.record.is_empty() {
+        settings.push(row(["recorded", &s.record.join(", ")]));
+    }
+    let mut tables = vec![Table {
+        caption: "Run".into(),
+        headers: vec!["setting".into(), "value".into()],
+        rows: settings,
+        ..Table::default()
+    }];
+    if !s.loads.is_empty() {
+        tables.push(Table {
+            caption: "Load profiles".into(),
+            headers: vec!["loads".into(), "profile".into(), "stagger".into()],
+            rows: s
+                .loads
+                .iter()
+                .map(|l| {
+                    vec![
+                        Cell::text(&l.target),
+                        Cell::text(profile_text(&l.profile)),
+                        Cell::text(match &l.stagger {
+                            None => "none".to_string(),
+                            Some(Stagger::Stagger(p)) => match p.phases {
+                                Some(n) => format!("{} steps, {n} phases", eng_time(p.seconds)),
+                                None => format!("{} per load", eng_time(p.seconds)),
+                            },
+                            Some(Stagger::Random(r)) => {
+                                format!("random up to {} (seed {})", eng_time(r.seconds), r.seed)
+                            }
+                        }),
+                    ]
+                })
+                .collect(),
+            ..Table::default()
+        });
+    }
+    if !s.events.is_empty() {
+        tables.push(Table {
+            caption: "Events".into(),
+            headers: vec![
+                "time".into(),
+                "event".into(),
+                "target".into(),
+                "details".into(),
+            ],
+            rows: s.events.iter().map(event_row).collect(),
+            ..Table::default()
+        });
+    }
+    Section {
+        id: "scenario".into(),
+        title: format!("Scenario: {}", s.name),
+        tables,
+        ..Section::default()
+    }
+}
+
+fn profile_text(p: &Profile) -> String {
+    match p {
+        Profile::Step(s) => format!(
+            "step {} → {} pu at {}, rise {}",
+            s.from,
+            s.to,
+            eng_time(s.at),
+            eng_time(s.rise)
+        ),
+        Profile::Pulse(p) => format!(
+            "pulses {} ↔ {} pu, period {}, duty {}, rise {}, fall {}, from {}{}",
+            p.low,
+            p.high,
+            eng_time(p.period),
+            p.duty,
+            eng_time(p.rise),
+            eng_time(p.fall),
+            eng_time(p.start),
+            p.cycles
+                .map(|c| format!(", {c} cycles"))
+                .unwrap_or_default()
+        ),
+        Profile::Pwl(c) => match (c.first(), c.last()) {
+            (Some(a), Some(b)) => format!(
+                "piecewise linear, {} corners from {} to {}",
+                c.len(),
+                eng_time(a.0),
+                eng_time(b.0)
+            ),
+            _ => "piecewise linear, no corners".into(),
+        },
+        Profile::Trace(t) => format!(
+            "measured trace {} (columns {} and {}, {} samples)",
+            t.file,
+            t.time,
+            t.value,
+            t.samples.len()
+        ),
+    }
+}
+
+fn event_row(e: &Event) -> Vec<Cell> {
+    let (target, details) = match e {
+        Event::Trip { component, .. }
+        | Event::Open { component, .. }
+        | Event::Close { component, .. } => (component.clone(), String::new()),
+        Event::Fault {
+            node,
+            ohms,
+            clear_after,
+            ..
+        } => (
+            node.clone(),
+            match clear_after {
+                Some(c) => format!(
+                    "{} to ground, cleared after {}",
+                    eng(*ohms, "Ω"),
+                    eng_time(*c)
+                ),
+                None => format!("{} to ground, permanent", eng(*ohms, "Ω")),
+            },
+        ),
+        Event::Set {
+            component,
+            field,
+            value,
+            ..
+        } => (component.clone(), format!("{field} = {value}")),
+    };
+    vec![
+        Cell::number(eng_time(e.at())),
+        Cell::text(e.kind()),
+        Cell::text(target),
+        Cell::text(details),
+    ]
+}
+
+/// What a limit asks, as (applies to, requirement).
+pub fn limit_text(limit: &Limit) -> (String, String) {
+    match limit {
+        Limit::MinVoltage {
+            node,
+            volts,
+            longer_than,
+        } => (
+            node.clone(),
+            match longer_than {
+                Some(d) => format!(
+                    "not below {} for longer than {}",
+                    eng(*volts, "V"),
+                    eng_time(*d)
+                ),
+                None => format!("never below {}", eng(*volts, "V")),
+            },
+        ),
+        Limit::Deviation { node, max_percent } => (
+            node.clone(),
+            format!("within ±{max_percent} % of nominal around the pre-event value"),
+        ),
+        Limit::Settling {
+            node,
+            band_percent,
+            within,
+        } => (
+            node.clone(),
+            format!("settled to ±{band_percent} % within {}", eng_time(*within)),
+        ),
+        Limit::Ripple {
+            node,
+            max_pp_volts,
+            window,
+        } => (
+            node.clone(),
+            match window {
+                Some((a, b)) => format!(
+                    "ripple ≤ {} peak-to-peak from {} to {}",
+                    eng(*max_pp_volts, "V"),
+                    eng_time(*a),
+                    eng_time(*b)
+                ),
+                None => format!("ripple ≤ {} peak-to-peak", eng(*max_pp_volts, "V")),
+            },
+        ),
+        Limit::MinDamping { ratio } => ("every mode".into(), format!("damping ratio ζ ≥ {ratio}")),
+        Limit::PhaseMargin {
+            component,
+            min_degrees,
+        } => (component.clone(), format!("phase margin ≥ {min_degrees}°")),
+        Limit::GainMargin { component, min_db } => {
+            (component.clone(), format!("gain margin ≥ {min_db} dB"))
+        }
+        Limit::ImpedanceRatio {
+            node,
+            min_gm_db,
+            min_pm_degrees,
+        } => (
+            node.clone(),
+            format!("minor-loop gain margin ≥ {min_gm_db} dB and phase margin ≥ {min_pm_degrees}°"),
+        ),
+        Limit::MaxCurrent { component, amps } => {
+            (component.clone(), format!("|i| ≤ {}", eng(*amps, "A")))
+        }
+        Limit::RampRate {
+            component,
+            max_watts_per_second,
+        } => (
+            component.clone(),
+            format!("dP/dt ≤ {}", eng(*max_watts_per_second, "W/s")),
+        ),
+        Limit::MaxVoltage {
+            node,
+            volts,
+            longer_than,
+        } => (
+            node.clone(),
+            match longer_than {
+                Some(d) => format!(
+                    "not above {} for longer than {}",
+                    eng(*volts, "V"),
+                    eng_time(*d)
+                ),
+                None => format!("never above {}", eng(*volts, "V")),
+            },
+        ),
+        Limit::MaxEnergy { component, joules } => (
+            component.clone(),
+            format!("net energy delivered ≤ {}", eng(*joules, "J")),
+        ),
+        Limit::NoEvent { target, what } => (
+            target.clone(),
+            match what {
+                Some(w) => format!("no event `{w}`"),
+                None => "no event".to_string(),
+            },
+        ),
+    }
+}
+
+/// The verdict section listing the scenario's limits without verdicts, for
+/// builds or runs where no limit evaluation is available.
+pub fn unevaluated_verdicts(s: &Scenario, why: &str) -> Section {
+    let rows: Vec<Vec<Cell>> = s
+        .limits
+        .iter()
+        .map(|l| {
+            let (target, requirement) = limit_text(l);
+            vec![
+                Cell::text(l.kind()),
+                Cell::text(target),
+                Cell::text(requirement),
+                Cell::text("—"),
+                Cell::status(Status::NotEvaluated),
+            ]
+        })
+        .collect();
+    let mut notes = vec![why.to_string()];
+    if rows.is_empty() {
+        notes.insert(0, "The scenario sets no limits.".into());
+    }
+    Section {
+        id: "verdicts".into(),
+        title: "Verdicts".into(),
+        tables: vec![Table {
+            id: VERDICT_TABLE_ID.into(),
+            caption: String::new(),
+            headers: verdict_headers(),
+            rows,
+        }],
+        notes,
+        ..Section::default()
+    }
+}
+
+/// Initial, extreme and final values of every recorded signal, the events
+/// and the solver's work.
+pub fn time_domain_section(w: &Waveforms, circuit: &str, scenario: &str) -> Section {
+    let summary = Summary::new(circuit, scenario, w, None);
+    let value = |v: Option<f64>, unit: &str| v.map_or("—".to_string(), |v| eng(v, unit));
+    let at = |t: Option<f64>| t.map_or(String::new(), |t| format!(" at {}", eng_time(t)));
+    let rows = summary
+        .columns
+        .iter()
+        .map(|c| {
+            let unit = c.quantity.unit();
+            let deviation = match (c.min_deviation_pct, c.max_deviation_pct) {
+                (Some(a), Some(b)) => format!("{a:+.2} % … {b:+.2} %"),
+                _ => String::new(),
+            };
+            vec![
+                Cell::text(c.name),
+                Cell::number(value(c.initial, unit)),
+                Cell::number(format!("{}{}", value(c.min, unit), at(c.t_min))),
+                Cell::number(format!("{}{}", value(c.max, unit), at(c.t_max))),
+                Cell::number(value(c.last, unit)),
+                Cell::number(deviation),
+            ]
+        })
+        .collect();
+    let mut tables = vec![Table {
+        caption: "Recorded signals".into(),
+        headers: ["signal", "initial", "min", "max", "final", "vs nominal"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        ..Table::default()
+    }];
+    if !w.events.is_empty() {
+        tables.push(Table {
+            caption: "Events during the run".into(),
+            headers: vec!["time".into(), "target".into(), "what".into()],
+            rows: w
+                .events
+                .iter()
+                .map(|e| {
+                    vec![
+                        Cell::number(eng_time(e.time)),
+                        Cell::text(&e.target),
+                        Cell::text(&e.what),
+                    ]
+                })
+                .collect(),
+            ..Table::default()
+        });
+    }
+    let st = &w.stats;
+    Section {
+        id: "time-domain".into(),
+        title: "Time domain".into(),
+        tables,
+        notes: vec![format!(
+            "Solver: {}, {} unknowns, {} steps ({} rejected), {} function evaluations, {} factorisations, {} samples.",
+            st.method, st.unknowns, st.steps, st.rejected_steps, st.function_evaluations, st.factorizations, summary.samples
+        )],
+        ..Section::default()
+    }
+}
