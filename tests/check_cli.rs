@@ -204,12 +204,12 @@ fn broken_inputs_exit_2() {
         r#"Scenario(name: "x", duration: 0.01, sample: 1e-4, overrides: { "r_feed": 5.0 },
             limits: [Deviation(node: "bus800", max_percent: 3.0)])"#,
     );
-    // The rack has no regulated converter: a loop margin cannot be judged,
-    // which must not pass silently.
+    // The trays' DCX are unregulated: a loop margin cannot be judged, which
+    // must not pass silently.
     let no_loop = write(
         "no_loop.ron",
         r#"Scenario(name: "x", duration: 0.01, sample: 1e-4,
-            limits: [PhaseMargin(component: "*", min_degrees: 45.0)])"#,
+            limits: [PhaseMargin(component: "tray*.dcx", min_degrees: 45.0)])"#,
     );
     for (file, says) in [
         (dir.path().join("missing.ron"), "cannot read"),

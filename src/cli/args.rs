@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "busbar",
     version,
     about = "Stability and transient simulator for 800 VDC / 48 VDC AI data-centre power systems",
-    after_help = "Examples:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot\n  busbar validate circuits/hall.ron\n  busbar export circuits/nvl72_rack.ron -s scenarios/step_30_100.ron --spice rack.cir"
+    after_help = "Examples:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot\n  busbar validate circuits/hall.ron\n  busbar export circuits/busway_row.ron -s scenarios/row_step.ron --spice row.cir"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -74,7 +74,7 @@ pub enum Command {
     Stability(super::stability::StabilityArgs),
     /// Write the averaged model in another tool's format.
     #[command(
-        after_help = "Example:\n  busbar export circuits/nvl72_rack.ron -s scenarios/step_30_100.ron --spice rack.cir"
+        after_help = "Example:\n  busbar export circuits/busway_row.ron -s scenarios/row_step.ron --spice row.cir"
     )]
     Export {
         circuit: PathBuf,
