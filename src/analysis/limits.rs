@@ -203,7 +203,8 @@ pub fn measure(limit: &Limit, run: Run) -> Result<Measure, String> {
             Ok(Measure {
                 measured: hits.len() as f64,
                 limit: 0.0,
-                margin: -(hits.len() as f64),
+                // 0 − n, not −n: no hits is a margin of 0, not −0.
+                margin: 0.0 - hits.len() as f64,
                 unit: "events",
                 target: first.map(|e| e.target.clone()),
                 time: first.map(|e| e.time),
