@@ -68,7 +68,11 @@ fn every_bundled_scenario_passes_or_is_marked_marginal() {
     let mut problems = Vec::new();
     let mut marginal = BTreeSet::new();
     for file in &files {
-        let rel = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         let started = Instant::now();
         let out = assert_cmd::Command::cargo_bin("busbar")
             .expect("binary")

@@ -78,14 +78,17 @@ fn fifty_microhenry_filter_is_stable_in_the_full_model() {
     // between its PI zero and its crossover): measured ζ 0.22.
     assert!(f.damping > 0.15, "{}", f.describe());
     for rack in 1..=4 {
-        assert!(share(f, &format!("rack{rack}.cbu")) > 0.05, "{}", f.describe());
+        assert!(
+            share(f, &format!("rack{rack}.cbu")) > 0.05,
+            "{}",
+            f.describe()
+        );
     }
 }
 
 #[test]
 fn boundary_search_finds_where_the_filter_mode_loses_its_damping() {
-    let s = row(None);
-    let mut s = s;
+    let mut s = row(None);
     s.overrides.insert("r_filt".into(), 0.1e-3);
     let poorly = boundary_search(&s, "l_filt", 50e-6, 1e-3, 0.05, 1e-6).expect("boundary");
     let unstable = boundary_search(&s, "l_filt", 50e-6, 1e-3, 0.0, 1e-6).expect("boundary");
@@ -129,5 +132,8 @@ fn cli_flags_a_filter_beyond_the_boundary_and_names_its_components() {
     // "mode 12.0 Hz, ζ -0.042: lfilt 47 %, rack4.cbu 11 %, …"
     let makers = line.split(": ").nth(1).expect("participation list");
     assert!(makers.starts_with("lfilt "), "{line}");
-    assert!(makers.contains("rack1.cbu") || makers.contains("rack4.cbu"), "{line}");
+    assert!(
+        makers.contains("rack1.cbu") || makers.contains("rack4.cbu"),
+        "{line}"
+    );
 }
