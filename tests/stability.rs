@@ -3,7 +3,9 @@
 //! impedance, participation of decoupled subsystems, the loop gain of a
 //! PI-regulated current-fed stage and of a `Converter` against their
 //! transfer functions, the minor-loop gain at a constant-power load, and a
-//! Kyber-class row whose 50 µH source filter makes it unstable.
+//! Kyber-class row whose 50 µH source filter makes it unstable when the
+//! source is the ideal EMF behind R_droop of domain.md §6(b) (the full
+//! model with the SST's loop is in `stability_kyber.rs`).
 
 use busbar::analysis::stability::{
     boundary_search, impedance_at, loop_gain, modes, stability_report, state_space, CircuitSource,
