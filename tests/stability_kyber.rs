@@ -8,7 +8,7 @@
 //! capacitor-bank units as the offending mode's makers.
 
 use busbar::analysis::stability::{
-    boundary_search, modes, state_space, CircuitSource, Mode, Setup, StabilityError,
+    boundary_search, modes, state_space, CircuitSource, Mode, Setup,
 };
 use std::path::PathBuf;
 
@@ -27,10 +27,10 @@ fn row(l_filt: Option<f64>) -> Setup {
     s
 }
 
-fn all_modes(s: &Setup) -> Result<Vec<Mode>, StabilityError> {
-    let bound = s.bind()?;
-    let ss = state_space(&bound.model, &bound.point, false)?;
-    Ok(modes(&ss)?.modes)
+fn all_modes(s: &Setup) -> Vec<Mode> {
+    let bound = s.bind().expect("operating point");
+    let ss = state_space(&bound.model, &bound.point, false).expect("state space");
+    modes(&ss).expect("modes").modes
 }
 
 fn share(m: &Mode, component: &str) -> f64 {
@@ -52,7 +52,7 @@ fn filter_mode(modes: &[Mode]) -> &Mode {
 
 #[test]
 fn base_row_is_stable_and_well_damped() {
-    let m = all_modes(&row(None)).expect("modes");
+    let m = all_modes(&row(None));
     let worst = m
         .iter()
         .min_by(|a, b| a.damping.total_cmp(&b.damping))
@@ -62,7 +62,7 @@ fn base_row_is_stable_and_well_damped() {
 
 #[test]
 fn fifty_microhenry_filter_is_stable_in_the_full_model() {
-    let m = all_modes(&row(Some(50e-6))).expect("modes");
+    let m = all_modes(&row(Some(50e-6)));
     assert!(m.iter().all(|m| !m.is_unstable()));
     let f = filter_mode(&m);
     // The filter resonates with the load-side capacitance, not with the
