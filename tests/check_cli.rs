@@ -96,31 +96,48 @@ fn kyber_row_passes_and_its_marginal_variants_fail_the_right_limit() {
         .assert()
         .code(1);
     let out = stdout(&a);
-    let fails: Vec<&str> = out.lines().filter(|l| l.contains("FAIL")).collect();
-    assert_eq!(fails.len(), 1, "{out}");
+    // The ±3 % transient limit at the main bus and the racks, and the 50 V
+    // buses' 48.5 V / 2 ms BBU trigger (the 50 V bus sits 2.5 % above it
+    // before the step, so it trips with the 800 V deviation); the row
+    // stays stable and settles.
+    let fails: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("FAIL"))
+        .map(str::trim_start)
+        .collect();
+    assert_eq!(fails.len(), 3, "{out}");
     assert!(
-        fails[0]
-            .trim_start()
-            .starts_with("FAIL  Deviation rack*.bus800 ≤ ±3 %"),
+        fails[0].starts_with("FAIL  Deviation bus800 ≤ ±3 %"),
         "{out}"
     );
-    assert_eq!(totals(&out), (9, 1));
+    assert!(
+        fails[1].starts_with("FAIL  Deviation rack*.bus800 ≤ ±3 %"),
+        "{out}"
+    );
+    assert!(
+        fails[2].starts_with("FAIL  MinVoltage rack*.bus50 ≥ 48.5 V for > 2 ms"),
+        "{out}"
+    );
+    assert_eq!(totals(&out), (7, 3));
     let report = xml::parse(&std::fs::read_to_string(&junit).expect("junit")).expect("well-formed");
-    assert_eq!(xml::check_junit(&report), Ok((10, 1, 0)));
+    assert_eq!(xml::check_junit(&report), Ok((10, 3, 0)));
 
     let a = busbar()
         .args(["check", "scenarios/kyber/filter_50uH.ron"])
         .assert()
         .code(1);
     let out = stdout(&a);
+    // Stable in the full model (the SST's loop damps the filter mode, see
+    // tests/stability_kyber.rs); it fails on the transient through the filter.
     for limit in [
-        "FAIL  MinDamping ζ ≥ 0",
+        "pass  MinDamping ζ ≥ 0",
         "FAIL  Deviation bus800",
         "FAIL  Deviation rack*.bus800",
-        "FAIL  Settling",
+        "FAIL  MinVoltage rack*.bus50 ≥ 48.5 V for > 2 ms",
     ] {
         assert!(out.contains(limit), "{limit} missing in\n{out}");
     }
+    assert_eq!(totals(&out), (7, 3));
 }
 
 #[test]
@@ -248,7 +265,7 @@ fn json_report() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&a)).expect("JSON");
     assert_eq!(
         (v["passed"].as_u64(), v["failed"].as_u64()),
-        (Some(9), Some(1))
+        (Some(7), Some(3))
     );
     let s = &v["scenarios"][0];
     assert_eq!(s["status"], "fail");
@@ -261,10 +278,7 @@ fn json_report() {
     assert_eq!(failed[0]["kind"], "Deviation");
     assert!(failed[0]["margin"].as_f64().unwrap_or(0.0) < 0.0);
     assert_eq!(failed[0]["unit"], "%");
-    assert!(failed[0]["target"]
-        .as_str()
-        .unwrap_or("")
-        .ends_with(".bus800"));
+    assert_eq!(failed[0]["target"], "bus800");
     assert!(s["metrics"]["nodes"]
         .as_array()
         .is_some_and(|n| !n.is_empty()));
