@@ -37,7 +37,9 @@ pub enum Command {
         /// Output folder for waveforms.csv, summary.json and plots.
         #[arg(short, long, default_value = "busbar-out")]
         output: PathBuf,
-        /// Also write one waveform figure per bus group (PNG and SVG).
+        /// Also write the figures (PNG and SVG): one waveform figure per bus
+        /// group and the stability figures at the final load (pole map,
+        /// loop gains, bus and interface impedances), as `stability --plot`.
         #[arg(long)]
         plot: bool,
     },
@@ -57,6 +59,10 @@ pub enum Command {
         /// Also write every figure as PNG and SVG into this folder.
         #[arg(long, value_name = "DIR")]
         figures: Option<PathBuf>,
+        /// Stability boundary: least damping against PARAM over [LO, HI],
+        /// with the value where it reaches ζ = 0.05 marked.
+        #[arg(long, value_name = "PARAM=LO:HI")]
+        boundary: Option<String>,
     },
     /// Parse and compile a circuit; print its size and any lint warnings.
     #[command(after_help = "Example:\n  busbar validate circuits/hall.ron")]

@@ -47,7 +47,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             scenario,
             output,
             figures,
-        } => super::report::report(&circuit, &scenario, &output, figures.as_deref(), cli.quiet),
+            boundary,
+        } => super::report::report(
+            &circuit,
+            &scenario,
+            &output,
+            figures.as_deref(),
+            boundary.as_deref(),
+            cli.quiet,
+        ),
         Command::Validate { circuit, set } => validate(&circuit, &set, cli.json),
         Command::Stability(args) => super::stability::stability(&args, cli.quiet, cli.json),
         Command::Check(args) => super::check::run(args, cli.quiet, cli.json),
@@ -92,7 +100,7 @@ fn simulate(
     let started = Instant::now();
     let scenario = busbar::scenario::load(scenario).map_err(diagnostics::scenario)?;
     let mut prepared: Prepared =
-        study::prepare(Some(circuit), scenario).map_err(diagnostics::study)?;
+        study::prepare(Some(circuit), scenario.clone()).map_err(diagnostics::study)?;
     let mut progress = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(1000);
         bar.set_style(
@@ -135,7 +143,19 @@ fn simulate(
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
     if plot {
-        let figures = report::study_figures(&waveforms, &prepared.scenario);
+        let mut figures = report::study_figures(&waveforms, &prepared.scenario);
+        // The transient's results stand without the stability figures, so
+        // a failed analysis is a warning here, not an error.
+        let setup = super::report::end_of_scenario(circuit, &scenario);
+        match super::figures::stability_figures(&setup, &Default::default()) {
+            Ok(drawn) => {
+                figures.extend(drawn.figures);
+                for note in &drawn.notes {
+                    eprintln!("warning: {note}");
+                }
+            }
+            Err(e) => eprintln!("warning: no stability figures: {e}"),
+        }
         report::write_figures(output, &figures)
             .into_diagnostic()
             .wrap_err("cannot write plots")?;

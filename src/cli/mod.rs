@@ -8,6 +8,7 @@ mod check;
 mod commands;
 mod diagnostics;
 mod diff;
+mod figures;
 mod report;
 mod report_tables;
 mod stability;

@@ -9,15 +9,12 @@
 // (as in the library); they travel only on the cold error path.
 #![allow(clippy::result_large_err)]
 
+use super::figures::stability_figures;
 use super::{diagnostics, report_tables};
 use busbar::analysis;
-use busbar::analysis::stability::{
-    self as stab, stability_report, CircuitSource, LoopBreak, ReportOptions, Setup, StabilityReport,
-};
+use busbar::analysis::stability::{CircuitSource, ReportOptions, Setup};
 use busbar::report::{
-    self, amplitude_spectrum, bode_figure, pole_map_figure, BodeAnnotations, BodeData, Cell,
-    Figure, HtmlReport, ImpedanceData, InputFile, MagnitudeCurve, ModePoint, PoleMapData, Section,
-    SpectrumData, Status,
+    self, amplitude_spectrum, Cell, Figure, HtmlReport, InputFile, Section, SpectrumData, Status,
 };
 use busbar::results::{Quantity, Waveforms};
 use busbar::scenario::{Limit, Scenario};
@@ -27,8 +24,6 @@ use std::process::ExitCode;
 
 /// Modes listed in the table (least damped first).
 const MAX_MODE_ROWS: usize = 20;
-/// Loop gains drawn as Bode plots.
-const MAX_BODE: usize = 6;
 
 /// Runs `busbar report`.
 pub fn report(
@@ -36,8 +31,10 @@ pub fn report(
     scenario_path: &Path,
     output: &Path,
     figures_dir: Option<&Path>,
+    boundary: Option<&str>,
     quiet: bool,
 ) -> Result<ExitCode, Report> {
+    let boundary = boundary.map(super::stability::parse_boundary).transpose()?;
     let scenario = busbar::scenario::load(scenario_path).map_err(diagnostics::scenario)?;
     // Recording what the limits need as well, so a glob limit is judged
     // on every node it matches.
@@ -72,7 +69,7 @@ pub fn report(
         ..Section::default()
     });
     sections.push(spectrum_section(&w, s)?);
-    sections.push(stability_section(circuit, &scenario));
+    sections.push(stability_section(circuit, &scenario, boundary));
 
     let mut inputs = Vec::new();
     for path in [circuit, scenario_path] {
@@ -181,27 +178,22 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, Report> {
 
 /// Modes, loop margins, bus impedances and interfaces at the operating
 /// point with the loads as they stand at the end of the scenario.
-fn stability_section(circuit: &Path, scenario: &Scenario) -> Section {
+fn stability_section(
+    circuit: &Path,
+    scenario: &Scenario,
+    boundary: Option<(String, f64, f64)>,
+) -> Section {
     let mut section = Section {
         id: "stability".into(),
         title: "Small-signal stability".into(),
         ..Section::default()
     };
-    let setup = Setup {
-        circuit: CircuitSource::File(circuit.to_path_buf()),
-        scenario: Some(scenario.clone()),
-        at: scenario.duration,
-        overrides: Default::default(),
-    };
+    let setup = end_of_scenario(circuit, scenario);
     let options = ReportOptions {
-        keep_sweeps: true,
+        boundary,
         ..ReportOptions::default()
     };
-    let result = stability_report(&setup, &options).and_then(|r| {
-        let bodes = bode_data(&setup, &r, &options)?;
-        Ok((r, bodes))
-    });
-    let (r, bodes) = match result {
+    let drawn = match stability_figures(&setup, &options) {
         Ok(x) => x,
         Err(e) => {
             section
@@ -210,6 +202,7 @@ fn stability_section(circuit: &Path, scenario: &Scenario) -> Section {
             return section;
         }
     };
+    let r = &drawn.report;
     section.paragraphs.push(format!(
         "Linearised at t = {} with the scenario's loads and events up to then: {} unknowns, {} states. {}",
         report::eng_time(r.at),
@@ -223,129 +216,23 @@ fn stability_section(circuit: &Path, scenario: &Scenario) -> Section {
     ));
     section
         .tables
-        .extend(super::report_tables::stability_tables(&r, MAX_MODE_ROWS));
-    let mut figures = Vec::new();
-    if let Some(modes) = &r.modes {
-        let mut points = Vec::new();
-        for m in &modes.modes {
-            let pair = m.imag > 1e-6 * m.real.hypot(m.imag);
-            let label = (pair || m.damping < r.damping_threshold).then(|| {
-                m.components
-                    .iter()
-                    .filter(|s| s.fraction >= 0.05)
-                    .take(3)
-                    .map(|s| format!("{} {:.0} %", s.name, 100.0 * s.fraction))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            });
-            points.push(ModePoint {
-                re: m.real,
-                im: m.imag,
-                label: label.filter(|l| !l.is_empty()),
-            });
-            if pair {
-                points.push(ModePoint {
-                    re: m.real,
-                    im: -m.imag,
-                    label: None,
-                });
-            }
-        }
-        let data = PoleMapData::new("poles", "Modes at the operating point", points);
-        figures.extend(pole_map_figure(&data).ok());
-    }
-    for b in &bodes {
-        figures.extend(bode_figure(b).ok());
-    }
-    for z in impedance_data(&r) {
-        figures.extend(report::impedance_figure(&z).ok());
-    }
-    section.figures = figures;
+        .extend(super::report_tables::stability_tables(r, MAX_MODE_ROWS));
     section.notes.extend(r.notes.iter().cloned());
-    if !r.interfaces.is_empty() {
-        section.notes.push(
-            "Interface impedances are reported as margins; their |Z_source|/|Z_load| curves are not plotted in this version."
-                .into(),
-        );
-    }
+    section.notes.extend(drawn.notes);
+    section.figures = drawn.figures;
     section
 }
 
-/// The loop gain of each regulated converter over the report's frequency
-/// range, with the margins the analysis found.
-fn bode_data(
-    setup: &Setup,
-    r: &StabilityReport,
-    options: &ReportOptions,
-) -> Result<Vec<BodeData>, stab::StabilityError> {
-    if r.loops.is_empty() {
-        return Ok(Vec::new());
+/// The stability setup of a run: the circuit with the scenario's loads,
+/// events and overrides as they stand at its end (`simulate --plot` and
+/// `report` linearise there, at the final load).
+pub(super) fn end_of_scenario(circuit: &Path, scenario: &Scenario) -> Setup {
+    Setup {
+        circuit: CircuitSource::File(circuit.to_path_buf()),
+        scenario: Some(scenario.clone()),
+        at: scenario.duration,
+        overrides: Default::default(),
     }
-    let bound = setup.bind()?;
-    let freqs = stab::default_frequencies(options.f_min, options.f_max, options.per_decade / 2);
-    let mut out = Vec::new();
-    let loops = bound.model.devices.iter().flat_map(|d| {
-        d.control_loops()
-            .into_iter()
-            .map(move |c| (d.name().to_string(), c))
-    });
-    for ((device, command), gain) in loops.zip(&r.loops).take(MAX_BODE) {
-        let lb = LoopBreak::new(&bound.model, &bound.point, command)?;
-        let response = freqs
-            .iter()
-            .map(|&f| lb.eval(f).map(|l| (l.re, l.im)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let m = &gain.margins;
-        out.push(BodeData {
-            name: format!("loop_{device}"),
-            title: format!("Loop gain: {device} (broken at {})", gain.command),
-            freq_hz: freqs.clone(),
-            response,
-            annotations: BodeAnnotations {
-                crossover_hz: m.crossover_hz,
-                phase_margin_deg: m.phase_margin_deg,
-                phase_crossover_hz: m.phase_crossover_hz,
-                gain_margin_db: m.gain_margin_db,
-                notes: Vec::new(),
-            },
-        });
-    }
-    Ok(out)
-}
-
-/// |Z| against the target for the first bus of each nominal voltage.
-fn impedance_data(r: &StabilityReport) -> Vec<ImpedanceData> {
-    let mut seen: Vec<u64> = Vec::new();
-    let mut out = Vec::new();
-    for b in &r.buses {
-        let key = b.nominal_volts.unwrap_or(f64::NAN).to_bits();
-        let Some(sweep) = &b.sweep else { continue };
-        if seen.contains(&key) {
-            continue;
-        }
-        seen.push(key);
-        out.push(ImpedanceData {
-            name: format!("impedance_{}", b.node),
-            title: format!("Bus impedance at {}", b.node),
-            curves: vec![MagnitudeCurve {
-                label: format!("|Z| at {}", b.node),
-                freq_hz: sweep.frequency_hz.clone(),
-                magnitude: sweep.magnitude.clone(),
-            }],
-            target_ohm: b.target_ohms,
-            forbidden_above: None,
-            notes: b
-                .step_amps
-                .map(|i| {
-                    vec![format!(
-                        "target: 3 % of nominal over a {} step",
-                        report::eng(i, "A")
-                    )]
-                })
-                .unwrap_or_default(),
-        });
-    }
-    out
 }
 
 /// A verdict cell from a pass flag.

@@ -62,6 +62,14 @@ pub struct StabilityArgs {
     /// the least-damped mode reaches --damping.
     #[arg(long, value_name = "PARAM=LO:HI")]
     pub boundary: Option<String>,
+    /// Write the figures (PNG and SVG) into --output: pole map, loop-gain
+    /// Bode plots, bus and interface impedances, and with --boundary the
+    /// least damping against the parameter.
+    #[arg(long)]
+    pub plot: bool,
+    /// Output folder of --plot.
+    #[arg(short, long, default_value = "busbar-out", value_name = "DIR")]
+    pub output: PathBuf,
 }
 
 fn parse_overrides(set: &[String]) -> Result<BTreeMap<String, f64>, Report> {
@@ -79,7 +87,7 @@ fn parse_overrides(set: &[String]) -> Result<BTreeMap<String, f64>, Report> {
     Ok(out)
 }
 
-fn parse_boundary(s: &str) -> Result<(String, f64, f64), Report> {
+pub(super) fn parse_boundary(s: &str) -> Result<(String, f64, f64), Report> {
     let bad =
         || miette::miette!("`--boundary {s}`: expected PARAM=LO:HI, e.g. `load.watts=100e3:2e6`");
     let (key, range) = s.split_once('=').ok_or_else(bad)?;
@@ -155,7 +163,26 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
         boundary: args.boundary.as_deref().map(parse_boundary).transpose()?,
         ..ReportOptions::default()
     };
-    let result = stability_report(&setup, &options).map_err(diagnostic)?;
+    let result = if args.plot {
+        let drawn = super::figures::stability_figures(&setup, &options).map_err(diagnostic)?;
+        for note in &drawn.notes {
+            eprintln!("warning: {note}");
+        }
+        report::write_figures(&args.output, &drawn.figures)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write the figures into {}", args.output.display()))?;
+        let mut result = drawn.report;
+        // The sweeps were kept for the figures only; the JSON stays as without --plot.
+        for b in &mut result.buses {
+            b.sweep = None;
+        }
+        for i in &mut result.interfaces {
+            i.sweep = None;
+        }
+        result
+    } else {
+        stability_report(&setup, &options).map_err(diagnostic)?
+    };
     if json {
         let text = serde_json::to_string_pretty(&result).into_diagnostic()?;
         print(&format!("{text}\n"));

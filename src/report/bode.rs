@@ -143,8 +143,13 @@ impl Chart for BodePlot<'_> {
         let (top, bottom) = plot.split_vertically(plot.dim_in_pixel().1 / 2);
         // The margin reference lines belong on the plot even when the curve
         // stays far from them.
+        // The −180° line (modulo a turn) nearest the phase at crossover: the
+        // margin is the gap to it, on whichever side the analysis counts
+        // as stable (below it where |L| rises through 0 dB).
         let pm_ref = match (ann.crossover_hz, ann.phase_margin_deg) {
-            (Some(fc), Some(pm)) => self.at(&self.phase, fc).map(|p| (fc, p, p - pm)),
+            (Some(fc), Some(pm)) => self
+                .at(&self.phase, fc)
+                .map(|p| (fc, p, 360.0 * ((p + 180.0) / 360.0).round() - 180.0, pm)),
             _ => None,
         };
         let mag_range = padded_with(&self.mag_db, &[0.0]);
@@ -203,13 +208,12 @@ impl Chart for BodePlot<'_> {
             )?;
             mag.draw_series(once(Circle::new((fc, 0.0), 5, MARGIN_COLOR.filled())))?;
         }
-        if let Some((fc, p, reference)) = pm_ref.filter(|r| (f0..=f1).contains(&r.0)) {
+        if let Some((fc, p, reference, pm)) = pm_ref.filter(|r| (f0..=f1).contains(&r.0)) {
             dashed(&mut phase, (f0, reference), (f1, reference), NOTE_COLOR)?;
             phase.draw_series(once(PathElement::new(
                 vec![(fc, reference), (fc, p)],
                 MARGIN_COLOR.stroke_width(4),
             )))?;
-            let pm = p - reference;
             phase.draw_series(once(Text::new(
                 format!(" PM {pm:.1}°"),
                 (fc, (p + reference) / 2.0),

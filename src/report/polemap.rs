@@ -132,6 +132,9 @@ impl Chart for PoleMap<'_> {
         let y_fmt = |v: &f64| tick(*v, yd);
         chart
             .configure_mesh()
+            // The label counts the decimals were chosen for.
+            .x_labels(10)
+            .y_labels(10)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc("real part σ [1/s]")

@@ -191,6 +191,8 @@ impl Chart for SpectrumPlot<'_> {
         let y_fmt = |v: &f64| tick_label(*v, decimals);
         chart
             .configure_mesh()
+            // The label count the decimals were chosen for.
+            .y_labels(10)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc("frequency [Hz]")

@@ -99,6 +99,9 @@ impl Chart for SweepPlot<'_> {
         let y_fmt = |v: &f64| tick_label(*v, yd);
         chart
             .configure_mesh()
+            // The label counts the decimals were chosen for.
+            .x_labels(10)
+            .y_labels(10)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .x_desc(axis_desc(&data.parameter, &x_unit.unit))

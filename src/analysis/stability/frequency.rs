@@ -175,6 +175,17 @@ pub struct MinorLoop {
     /// Peak |T_m| and its frequency.
     pub peak_gain: f64,
     pub peak_hz: f64,
+    /// Z_source and Z_load over the sweep (kept only when asked for, for
+    /// the interface plot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<InterfaceSweep>,
+}
+
+/// Both sides of an interface over frequency.
+#[derive(Debug, Clone, Serialize)]
+pub struct InterfaceSweep {
+    pub source: Sweep,
+    pub load: Sweep,
 }
 
 /// Evaluates Z_source and Z_load at one frequency: the component's
@@ -282,6 +293,7 @@ pub fn minor_loop_gain(
     let split = Split::new(model, point, device, node)?;
     let mut tm = |f: f64| split.eval(f).map(|(s, l)| s / l);
     let mut values = Vec::with_capacity(freqs.len());
+    let (mut sources, mut loads) = (Vec::with_capacity(freqs.len()), Vec::new());
     let mut ratio_min = f64::INFINITY;
     let mut forbidden = false;
     let gm_limit = 10f64.powf(-REQUIRED_GM_DB / 20.0);
@@ -294,6 +306,8 @@ pub fn minor_loop_gain(
             forbidden = true;
         }
         values.push(t);
+        sources.push(zs);
+        loads.push(zl);
     }
     let margins = margins(&mut tm, freqs, &values)?;
     let (peak_hz, peak_gain) = peak(freqs, &values);
@@ -308,5 +322,9 @@ pub fn minor_loop_gain(
         gmpm_ok: !forbidden,
         peak_gain,
         peak_hz,
+        sweep: Some(InterfaceSweep {
+            source: Sweep::new(freqs, &sources),
+            load: Sweep::new(freqs, &loads),
+        }),
     })
 }

@@ -22,7 +22,12 @@ use std::f64::consts::TAU;
 pub struct Margins {
     /// Gain crossover |L| = 1 with the smallest phase margin.
     pub crossover_hz: Option<f64>,
-    /// 180° + ∠L at that crossover, in (−180°, 180°].
+    /// The phase that may be lost at that crossover before L reaches −1,
+    /// in (−180°, 180°]; negative on the unstable side. Where |L| falls
+    /// through 1 (the usual case) this is 180° + ∠L. Where |L| rises
+    /// through 1 (a loop that is weak at low frequency, such as a
+    /// virtual-capacitance storage converter) the locus leaves the unit
+    /// circle there and the stable side is mirrored: −(180° + ∠L).
     pub phase_margin_deg: Option<f64>,
     /// Phase crossover (L real and negative) with the smallest gain margin.
     pub phase_crossover_hz: Option<f64>,
@@ -70,8 +75,16 @@ pub fn margins(
         if (a.norm() >= 1.0) != (b.norm() >= 1.0) {
             let f = bisect(eval, log_mag, freqs[k - 1], freqs[k])?;
             let l = eval(f)?;
-            // 180° + ∠L is the angle of −L.
-            let pm = (-l).arg().to_degrees();
+            // 180° + ∠L is the angle of −L. Leaving the unit circle, the
+            // locus encircles −1 only if its phase, still falling, has not
+            // yet passed −180°: the margin is how far past it already is.
+            let rising = b.norm() > a.norm();
+            let angle = (-l).arg().to_degrees();
+            let pm = if rising && angle != 180.0 {
+                -angle
+            } else {
+                angle
+            };
             if out.phase_margin_deg.is_none_or(|old| pm < old) {
                 out.phase_margin_deg = Some(pm);
                 out.crossover_hz = Some(f);
@@ -187,4 +200,47 @@ pub fn loop_gains(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Margins of L(f) = f^power·e^{jθ}: a single crossover at 1 Hz, rising
+    /// for power 1, falling for power −1.
+    fn phase_margin(power: i32, theta_deg: f64) -> f64 {
+        let l = move |f: f64| -> Result<c64, StabilityError> {
+            let r = f.powi(power);
+            let t = theta_deg.to_radians();
+            Ok(c64::new(r * t.cos(), r * t.sin()))
+        };
+        let freqs = default_frequencies_for_test();
+        let values: Vec<c64> = freqs.iter().map(|&f| l(f).expect("value")).collect();
+        let mut eval = l;
+        let m = margins(&mut eval, &freqs, &values).expect("margins");
+        assert!((m.crossover_hz.expect("crossover") - 1.0).abs() < 1e-9);
+        m.phase_margin_deg.expect("phase margin")
+    }
+
+    fn default_frequencies_for_test() -> Vec<f64> {
+        (0..=40)
+            .map(|k| 10f64.powf(-2.0 + 0.1 * k as f64))
+            .collect()
+    }
+
+    #[test]
+    fn falling_crossover_margin_is_180_plus_phase() {
+        assert!((phase_margin(-1, -136.0) - 44.0).abs() < 1e-9);
+        assert!((phase_margin(-1, -200.0) + 20.0).abs() < 1e-9);
+    }
+
+    /// Rising through |L| = 1 at −224° the locus has already passed −180°:
+    /// the phase keeps falling outside the circle without crossing the
+    /// negative real axis (stable, 44° to spare). At −170° it has not, and
+    /// will cross it outside the circle (unstable by 10°).
+    #[test]
+    fn rising_crossover_margin_is_mirrored() {
+        assert!((phase_margin(1, -224.0) - 44.0).abs() < 1e-9);
+        assert!((phase_margin(1, -170.0) + 10.0).abs() < 1e-9);
+    }
 }

@@ -25,8 +25,8 @@ mod sweep;
 mod text;
 
 pub use frequency::{
-    bus_impedance, default_frequencies, impedance_at, minor_loop_gain, BusImpedance, MinorLoop,
-    Sweep,
+    bus_impedance, default_frequencies, impedance_at, minor_loop_gain, BusImpedance,
+    InterfaceSweep, MinorLoop, Sweep,
 };
 pub use loops::{loop_gain, loop_gains, margins, LoopBreak, LoopGain, Margins};
 pub use modes::{modes, Mode, Modes, Share};
@@ -35,7 +35,9 @@ pub use pencil::{Pencil, SparseMatrix};
 pub use report::{si, stability_report, BusPoint, ReportOptions, StabilityReport, Timings};
 pub use setup::{operating_point, Bound, CircuitSource, OperatingPoint, Setup};
 pub use state_space::{state_owners, state_space, StateSpace};
-pub use sweep::{boundary_search, sensitivity, Boundary, ModeSensitivity, Sensitivity};
+pub use sweep::{
+    boundary_search, least_damping_sweep, sensitivity, Boundary, ModeSensitivity, Sensitivity,
+};
 
 use crate::compile::CompileError;
 use crate::netlist::NetlistError;

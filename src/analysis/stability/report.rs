@@ -271,14 +271,18 @@ pub fn stability_report(
     let clock = Instant::now();
     let mut interfaces = Vec::new();
     for (component, terminal) in &interfaces_wanted {
-        interfaces.push(minor_loop_gain(
+        let mut interface = minor_loop_gain(
             circuit,
             model,
             point,
             component,
             terminal.as_deref(),
             &freqs,
-        )?);
+        )?;
+        if !options.keep_sweeps {
+            interface.sweep = None;
+        }
+        interfaces.push(interface);
     }
     timings.interfaces = clock.elapsed().as_secs_f64();
 

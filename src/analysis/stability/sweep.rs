@@ -145,6 +145,24 @@ fn margin(
     }
 }
 
+/// The least damping ratio at each of `values` of `key`, for a sweep
+/// plot around a boundary; `None` where the circuit has no operating point.
+pub fn least_damping_sweep(
+    setup: &Setup,
+    key: &str,
+    values: &[f64],
+) -> Result<Vec<(f64, Option<f64>)>, StabilityError> {
+    let mut out = Vec::with_capacity(values.len());
+    for &value in values {
+        match modes_with(setup, key, value) {
+            Ok(m) => out.push((value, Some(m.least_damped().map_or(1.0, |l| l.damping)))),
+            Err(StabilityError::NoEquilibrium { .. }) => out.push((value, None)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// Bisection on `key` in [lo, hi] for the value where min ζ = `threshold`.
 pub fn boundary_search(
     setup: &Setup,
