@@ -1,181 +1,33 @@
 //! Every plot kind rendered for the reference rack study
 //! (`circuits/nvl72_rack.ron` with `scenarios/step_30_100.ron`): waveforms
-//! with limit bands and zooms, ripple spectrum, Bode plot, impedance,
-//! pole map and sweep. Checks that rendering is deterministic (same bytes
-//! twice), that the SVG carries the axis titles, and that the PNG has ink
-//! where the axis labels are.
+//! with limit bands and zooms and the ripple spectrum from the run; Bode,
+//! impedance, pole map and sweep figures from synthetic data of known shape
+//! and, through `busbar stability --plot` and `simulate --plot`, from the
+//! rack's own analysis (storage loop gain, bus impedance, the tray
+//! interface with its minor-loop forbidden region, poles, the
+//! feed-inductance boundary). Checks that rendering is deterministic (same
+//! bytes twice), that the SVG carries the axis titles, and that the PNG has
+//! ink where the labels are. The HTML report is checked for completeness
+//! and for having no network fetches.
 //!
 //! Set `BUSBAR_FIGURES_DIR` to also write the figures there for viewing.
 
 use busbar::report::{
     amplitude_spectrum, bode_figure, impedance_figure, pole_map_figure, spectrum_figure,
-    sweep_figure, try_study_figures, write_figures, BodeAnnotations, BodeData, Figure,
-    ImpedanceData, MagnitudeCurve, ModePoint, PoleMapData, SpectrumData, SweepBoundary, SweepData,
-    SweepSeries,
+    sweep_figure, try_study_figures, write_figures, Figure, SpectrumData,
 };
 use busbar::study;
+use figures::assert_labelled;
 use std::error::Error;
-use std::f64::consts::PI;
 use std::path::Path;
 
+#[path = "support/figures.rs"]
+mod figures;
+#[path = "support/synthetic.rs"]
+mod synthetic;
+use synthetic::{bode, impedance, pole_map, sweep};
+
 type TestResult = Result<(), Box<dyn Error>>;
-
-/// L(s) = K·(s + ωz)/s · 1/(1 + s/ωp)³: a PI-regulated converter loop
-/// with a third-order roll-off, crossing over near 3.5 kHz.
-const K: f64 = 2.35;
-const FZ: f64 = 200.0;
-const FP: f64 = 4.0e3;
-
-fn loop_gain(f: f64) -> (f64, f64) {
-    let (m, p) = (loop_magnitude(f), loop_phase(f).to_radians());
-    (m * p.cos(), m * p.sin())
-}
-
-fn loop_magnitude(f: f64) -> f64 {
-    K * (1.0 + (FZ / f).powi(2)).sqrt() / (1.0 + (f / FP).powi(2)).powf(1.5)
-}
-
-/// Unwrapped phase in degrees.
-fn loop_phase(f: f64) -> f64 {
-    (f / FZ).atan().to_degrees() - 90.0 - 3.0 * (f / FP).atan().to_degrees()
-}
-
-fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|k| lo * (hi / lo).powf(k as f64 / (n - 1) as f64))
-        .collect()
-}
-
-/// Bisection on a monotonic quantity of the loop gain: the frequency where
-/// `g` crosses zero between `lo` and `hi`.
-fn crossing(g: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
-    for _ in 0..100 {
-        let mid = (lo * hi).sqrt();
-        if g(lo).signum() == g(mid).signum() {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    (lo * hi).sqrt()
-}
-
-fn bode() -> BodeData {
-    let freq = log_grid(1.0, 1e5, 400);
-    let fc = crossing(|f| loop_magnitude(f) - 1.0, 10.0, 1e5);
-    let fp = crossing(|f| loop_phase(f) + 180.0, 10.0, 1e5);
-    BodeData {
-        name: "loop_rect".into(),
-        title: "Loop gain: rect (current command)".into(),
-        response: freq.iter().map(|&f| loop_gain(f)).collect(),
-        freq_hz: freq,
-        annotations: BodeAnnotations {
-            crossover_hz: Some(fc),
-            phase_margin_deg: Some(180.0 + loop_phase(fc)),
-            phase_crossover_hz: Some(fp),
-            gain_margin_db: Some(-20.0 * loop_magnitude(fp).log10()),
-            notes: vec!["synthetic PI loop for the figure test".into()],
-        },
-    }
-}
-
-fn impedance() -> ImpedanceData {
-    let freq = log_grid(10.0, 1e5, 300);
-    // A 2 mF bus behind a 20 µH feeder: a resonance near 800 Hz.
-    let z_source: Vec<(f64, f64)> = freq
-        .iter()
-        .map(|&f| {
-            let w = 2.0 * PI * f;
-            let (zl, zc) = ((0.01, w * 20e-6), (0.0, -1.0 / (w * 2e-3)));
-            let num = (zl.0 * zc.0 - zl.1 * zc.1, zl.0 * zc.1 + zl.1 * zc.0);
-            let den = (zl.0 + zc.0, zl.1 + zc.1);
-            let d = den.0 * den.0 + den.1 * den.1;
-            (
-                (num.0 * den.0 + num.1 * den.1) / d,
-                (num.1 * den.0 - num.0 * den.1) / d,
-            )
-        })
-        .collect();
-    let z_load = vec![4.7; freq.len()];
-    ImpedanceData {
-        name: "interface_bus800".into(),
-        title: "Interface at bus800: |Z_source| and |Z_load|".into(),
-        curves: vec![
-            MagnitudeCurve::from_complex("|Z_source| at bus800", &freq, &z_source),
-            MagnitudeCurve {
-                label: "|Z_load| (negative incremental)".into(),
-                freq_hz: freq.clone(),
-                magnitude: z_load.clone(),
-            },
-        ],
-        target_ohm: Some(0.05),
-        forbidden_above: Some(MagnitudeCurve {
-            label: "forbidden for |Z_source| (6 dB below |Z_load|)".into(),
-            freq_hz: freq,
-            magnitude: z_load.iter().map(|z| z / 2.0).collect(),
-        }),
-        notes: Vec::new(),
-    }
-}
-
-fn pole_map() -> PoleMapData {
-    let mut modes = Vec::new();
-    let mut pair = |zeta: f64, f: f64, label: Option<&str>| {
-        let wn = 2.0 * PI * f;
-        let (re, im) = (-zeta * wn, wn * (1.0 - zeta * zeta).sqrt());
-        modes.push(ModePoint {
-            re,
-            im,
-            label: label.map(str::to_string),
-        });
-        modes.push(ModePoint {
-            re,
-            im: -im,
-            label: None,
-        });
-    };
-    pair(0.031, 142.0, Some("cbus 61 %, lfeed 30 %"));
-    pair(0.08, 1.6e3, Some("tray1.c50 40 %, tray1.dcx 35 %"));
-    pair(0.3, 900.0, None);
-    pair(0.6, 3e3, None);
-    modes.push(ModePoint {
-        re: -5e4,
-        im: 0.0,
-        label: None,
-    });
-    modes.push(ModePoint {
-        re: -300.0,
-        im: 0.0,
-        label: None,
-    });
-    PoleMapData::new("poles", "Modes at the operating point", modes)
-}
-
-fn sweep() -> SweepData {
-    let points = [0.5e-3, 1e-3, 1.5e-3, 2e-3, 3e-3, 4e-3]
-        .iter()
-        .map(|&c: &f64| (c, 0.12 * (1.0 - (-(c - 0.4e-3) / 1.2e-3).exp())))
-        .collect();
-    SweepData {
-        name: "sweep_cbus".into(),
-        title: "Least damping ratio against bus capacitance".into(),
-        parameter: "bus capacitance".into(),
-        parameter_unit: "F".into(),
-        metric: "least damping ratio ζ".into(),
-        metric_unit: String::new(),
-        series: vec![SweepSeries {
-            label: "rack at 135 kW".into(),
-            points,
-        }],
-        threshold: Some(0.05),
-        boundary: Some(SweepBoundary {
-            at: 1.047e-3,
-            label: "boundary ζ = 0.05 at 1.05 mF".into(),
-            unstable_below: true,
-        }),
-        notes: Vec::new(),
-    }
-}
 
 /// Every kind of figure for the reference study.
 fn all_figures() -> Result<Vec<Figure>, Box<dyn Error>> {
@@ -205,33 +57,6 @@ fn all_figures() -> Result<Vec<Figure>, Box<dyn Error>> {
         write_figures(Path::new(&dir), &figures)?;
     }
     Ok(figures)
-}
-
-/// Decodes a PNG to (width, height, RGB8).
-fn decode(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), Box<dyn Error>> {
-    let mut decoder = png::Decoder::new(bytes);
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf)?;
-    buf.truncate(info.buffer_size());
-    let rgb = match info.color_type {
-        png::ColorType::Rgb => buf,
-        png::ColorType::Rgba => buf
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
-        other => return Err(format!("unexpected colour type {other:?}").into()),
-    };
-    Ok((info.width, info.height, rgb))
-}
-
-/// Non-white pixels in the rectangle `x0..x1` × `y0..y1`.
-fn ink(rgb: &[u8], width: u32, (x0, x1): (u32, u32), (y0, y1): (u32, u32)) -> usize {
-    (y0..y1)
-        .flat_map(|y| (x0..x1).map(move |x| ((y * width + x) * 3) as usize))
-        .filter(|&i| rgb[i..i + 3] != [255, 255, 255])
-        .count()
 }
 
 #[test]
@@ -280,27 +105,7 @@ fn every_plot_kind_renders_deterministically_with_labels() -> TestResult {
             "sweep_cbus" => &["bus capacitance [mF]", "least damping ratio ζ"],
             _ => &["time [ms]"],
         };
-        for t in titles {
-            assert!(f.svg.contains(t), "{}: SVG lacks `{t}`", f.name);
-        }
-        let (w, h, rgb) = decode(&f.png)?;
-        assert!(w >= 1000 && h >= 600, "{}: {w}×{h}", f.name);
-        // Title band, y tick labels left of the plot, x tick labels below it.
-        assert!(
-            ink(&rgb, w, (200, 700), (0, 45)) > 300,
-            "{}: no title",
-            f.name
-        );
-        assert!(
-            ink(&rgb, w, (0, 90), (100, h - 100)) > 300,
-            "{}: no y labels",
-            f.name
-        );
-        assert!(
-            ink(&rgb, w, (150, 850), (h - 60, h)) > 300,
-            "{}: no x labels",
-            f.name
-        );
+        assert_labelled(&f.name, &f.svg, &f.png, titles)?;
     }
     Ok(())
 }
@@ -353,6 +158,9 @@ fn html_report_is_self_contained_and_complete() -> TestResult {
         "id=\"waveforms\"",
         "id=\"stability\"",
         "Least-damped modes",
+        "Loop gain: store",
+        "Interface at bus800",
+        "forbidden: |Z_source| &gt; |Z_load|",
         "<details>",
         "Scenario(",
         "Circuit(",
@@ -383,6 +191,193 @@ fn html_report_draws_the_loop_gain_of_a_regulated_converter() -> TestResult {
         "Loop gains of the regulated converters",
         "phase [°]",
         "magnitude [dB]",
+    ] {
+        assert!(html.contains(needle), "the report lacks `{needle}`");
+    }
+    Ok(())
+}
+
+/// The files of a figure folder, by name.
+fn folder(dir: &Path) -> Result<std::collections::BTreeMap<String, Vec<u8>>, Box<dyn Error>> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("file name")?
+            .to_string();
+        out.insert(name, std::fs::read(&path)?);
+    }
+    Ok(out)
+}
+
+/// `busbar stability --plot` on the reference rack at the end of its step
+/// (full load), with a boundary search on the feed inductance.
+fn stability_plot(out: &Path) -> Result<serde_json::Value, Box<dyn Error>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let a = assert_cmd::Command::cargo_bin("busbar")?
+        .current_dir(root)
+        .args([
+            "--json",
+            "stability",
+            "circuits/nvl72_rack.ron",
+            "-s",
+            "scenarios/step_30_100.ron",
+            "--at",
+            "0.03",
+            "--boundary",
+            "l_feed=1e-6:300e-6",
+            "--plot",
+            "-o",
+        ])
+        .arg(out)
+        .assert()
+        .success();
+    Ok(serde_json::from_slice(&a.get_output().stdout)?)
+}
+
+/// The stability figures of the reference rack, drawn from the analysis:
+/// the storage converter's loop gain, bus impedance against its target,
+/// the tray interface with the minor-loop forbidden region, the pole map
+/// and the feed-inductance boundary. Same bytes twice, labelled, and the
+/// same files from `simulate --plot` (which linearises at the scenario's
+/// end, t = 30 ms).
+#[test]
+fn stability_figures_of_the_reference_rack() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (one, two, sim) = (
+        dir.path().join("one"),
+        dir.path().join("two"),
+        dir.path().join("sim"),
+    );
+    let json = stability_plot(&one)?;
+    stability_plot(&two)?;
+    let (first, second) = (folder(&one)?, folder(&two)?);
+    assert!(first == second, "stability --plot differs between runs");
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_cmd::Command::cargo_bin("busbar")?
+        .current_dir(root)
+        .args([
+            "-q",
+            "simulate",
+            "circuits/nvl72_rack.ron",
+            "scenarios/step_30_100.ron",
+            "--plot",
+            "-o",
+        ])
+        .arg(&sim)
+        .assert()
+        .success();
+    let simulated = folder(&sim)?;
+
+    let pm = json["loops"][0]["margins"]["phase_margin_deg"]
+        .as_f64()
+        .ok_or("no phase margin in the JSON")?;
+    let boundary = json["boundary"]["value"]
+        .as_f64()
+        .ok_or("no boundary in the JSON")?;
+    let pm_text = format!("PM {pm:.1}°");
+    let boundary_text = format!("{:.1} µH", boundary * 1e6);
+    let expected: [(&str, Vec<&str>); 6] = [
+        (
+            "loop_store",
+            vec![
+                "frequency [Hz]",
+                "magnitude [dB]",
+                "phase [°]",
+                &pm_text,
+                "GM ",
+            ],
+        ),
+        (
+            "impedance_bus800",
+            vec!["frequency [Hz]", "impedance magnitude [Ω]", "|Z| at bus800"],
+        ),
+        (
+            "impedance_tray1_bus50",
+            vec!["frequency [Hz]", "impedance magnitude [Ω]", "target"],
+        ),
+        (
+            "interface_tray1_dcx_input",
+            vec![
+                "frequency [Hz]",
+                "impedance magnitude [Ω]",
+                "|Z_source| at bus800",
+                "|Z_load| of tray1.dcx",
+                "forbidden",
+                "Middlebrook margin",
+            ],
+        ),
+        (
+            "poles",
+            vec![
+                "real part σ [1/s]",
+                "imaginary part ω [rad/s]",
+                "ζ = 0.05",
+                "ζ = 0.1",
+                "store",
+            ],
+        ),
+        (
+            "boundary",
+            vec![
+                "l_feed [µH]",
+                "least damping ratio ζ",
+                "threshold 0.05",
+                &boundary_text,
+            ],
+        ),
+    ];
+    for (name, texts) in &expected {
+        let (png, svg) = (format!("{name}.png"), format!("{name}.svg"));
+        let (Some(png_bytes), Some(svg_bytes)) = (first.get(&png), first.get(&svg)) else {
+            panic!("no {name} in {:?}", first.keys().collect::<Vec<_>>());
+        };
+        assert_labelled(name, std::str::from_utf8(svg_bytes)?, png_bytes, texts)?;
+        if *name != "boundary" {
+            for file in [&png, &svg] {
+                assert!(
+                    simulated.get(file) == first.get(file),
+                    "simulate --plot wrote a different {file}"
+                );
+            }
+        }
+    }
+    // The storage loop is stable with margin (crossover where |L| rises,
+    // counted on its stable side), and the boundary lies inside the range.
+    assert!(pm > 30.0 && pm < 90.0, "phase margin {pm}");
+    assert!(boundary > 1e-6 && boundary < 300e-6, "boundary {boundary}");
+    Ok(())
+}
+
+/// With `--boundary` the report's stability section draws least damping
+/// against the parameter with the boundary marked.
+#[test]
+fn html_report_draws_the_boundary_sweep_when_asked() -> TestResult {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("r.html");
+    assert_cmd::Command::cargo_bin("busbar")?
+        .current_dir(root)
+        .args([
+            "-q",
+            "report",
+            "circuits/nvl72_rack.ron",
+            "scenarios/step_30_100.ron",
+            "--boundary",
+            "l_feed=1e-6:300e-6",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&out)?;
+    for needle in [
+        "Stability boundary: least damping against l_feed",
+        "l_feed [µH]",
+        "beyond the boundary",
     ] {
         assert!(html.contains(needle), "the report lacks `{needle}`");
     }
