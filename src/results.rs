@@ -12,6 +12,8 @@ pub enum Quantity {
     Voltage,
     Current,
     Power,
+    /// A storage device's state of charge, 0…1 (not a percentage).
+    StateOfCharge,
 }
 
 impl Quantity {
@@ -20,6 +22,7 @@ impl Quantity {
             Quantity::Voltage => "V",
             Quantity::Current => "A",
             Quantity::Power => "W",
+            Quantity::StateOfCharge => "",
         }
     }
 }

@@ -295,11 +295,11 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
                     }
                 }
             }
-            ProbeKind::Current | ProbeKind::Power => {
-                let (kind, prefix, quantity) = if p.kind == ProbeKind::Current {
-                    (SignalKind::Current, "i", Quantity::Current)
-                } else {
-                    (SignalKind::Power, "p", Quantity::Power)
+            ProbeKind::Current | ProbeKind::Power | ProbeKind::StateOfCharge => {
+                let (kind, prefix, quantity) = match p.kind {
+                    ProbeKind::Current => (SignalKind::Current, "i", Quantity::Current),
+                    ProbeKind::Power => (SignalKind::Power, "p", Quantity::Power),
+                    _ => (SignalKind::StateOfCharge, "soc", Quantity::StateOfCharge),
                 };
                 for &(d, name) in devices
                     .iter()

@@ -289,3 +289,45 @@ fn rectifier_ripple_appears_at_its_frequency() {
         swing / mean
     );
 }
+
+#[test]
+fn rectifier_holdup_drop_hands_over_at_half_energy() {
+    // As the hold-up test, with the ORv3 hand-over: once half of the 1 kJ
+    // store is used the set-point falls 3 V over 1 ms. Until then the unit
+    // draws v²/(R·η), so the drop starts at 1 ms + 0.5·E·η·R/v²; once the
+    // ramp is over the bus settles at (V − 3)/(1 + R_d/R).
+    let (e, eta, rd) = (1000.0, 0.97, 0.04);
+    let r_load = 396.0 * 396.0 / 40e3;
+    let w = run(
+        &format!(
+            r#"Circuit(name: "drop", components: [
+            Rectifier(name: "psu", output: "bus", volts: 400.0, rated_watts: 100e3, droop_ohms: {rd},
+                voltage_loop: Bandwidth(hz: 1e3, capacitance: 5e-3), current_loop_hz: 10e3,
+                efficiency: {eta}, holdup_joules: {e},
+                holdup_drop: (volts: 3.0, fall_seconds: 1e-3, after_fraction: 0.5)),
+            Capacitor(name: "cbus", a: "bus", b: "gnd", farads: 5e-3),
+            Resistor(name: "rl", a: "bus", b: "gnd", ohms: {r_load}),
+        ])"#
+        ),
+        r#"Scenario(name: "ac loss", duration: 0.024, sample: 1e-5, rtol: 1e-10, atol: 1e-10,
+            events: [Set(at: 1e-3, component: "psu", field: "grid_volts", value: 0.0)],
+            record: ["bus", "i(psu)"])"#,
+    );
+    let v = 400.0 / (1.0 + rd / r_load);
+    let expected = 1e-3 + 0.5 * e * eta / (v * v / r_load);
+    let dropped = event_time(&w, "psu", "hold-up low: output drops 3 V");
+    assert!(
+        (dropped - expected).abs() < 1e-9,
+        "{dropped} vs {expected}"
+    );
+    // Just before the drop the bus is still at the droop operating point.
+    assert!((at(&w, "v(bus)", expected - 1e-4) - v).abs() < 1e-6 * v);
+    let v_after = 397.0 / (1.0 + rd / r_load);
+    let v_end = at(&w, "v(bus)", 0.024);
+    assert!(
+        (v_end - v_after).abs() < 1e-6 * v,
+        "settled at {v_end}, expected {v_after}"
+    );
+    // The remaining half of the store lasts beyond the end of the run.
+    assert!(!w.events.iter().any(|x| x.what == "hold-up exhausted"));
+}

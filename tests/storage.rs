@@ -350,3 +350,62 @@ fn impossible_storage_parameters_are_rejected_with_the_field() {
     );
     assert!(e.contains("v_min < v_init < v_max"), "{e}");
 }
+
+#[test]
+fn bbu_ac_loss_signal_starts_it_without_the_trigger_delay() {
+    // The PSU's AC_LOSS signal arrives with the AC loss at 1 ms: the unit is
+    // triggered at once and discharges `start_seconds` (2 ms) later, without
+    // waiting for the bus to sit below 48.5 V for 2 ms. The bus falls at
+    // I/C = 1 V/ms and crosses 48.5 V near 2.5 ms, so the voltage path
+    // alone would have triggered it at ~4.5 ms and started it at ~6.5 ms.
+    let w = run(
+        BBU_RACK,
+        r#"Scenario(name: "ac loss signal", duration: 0.05, sample: 1e-5, rtol: 1e-10, atol: 1e-10,
+            events: [Open(at: 1e-3, component: "ac"),
+                     Set(at: 1e-3, component: "bbu", field: "ac_ok", value: 0.0),
+                     Set(at: 0.04, component: "bbu", field: "ac_ok", value: 1.0)],
+            record: ["bus", "i(bbu)", "soc(bbu)"])"#,
+    );
+    let triggered = event_time(&w, "bbu", "triggered (ac loss)");
+    let discharging = event_time(&w, "bbu", "discharging");
+    assert!((triggered - 1e-3).abs() < 1e-12, "triggered at {triggered}");
+    assert!(
+        (discharging - 3e-3).abs() < 1e-12,
+        "discharging at {discharging}"
+    );
+    // No voltage trigger on top of the signal, and AC_OK back does not by
+    // itself release the unit (the bus is still held by the BBU).
+    assert_eq!(
+        w.events.iter().filter(|e| e.what.starts_with("triggered")).count(),
+        1
+    );
+    assert!(!w.events.iter().any(|e| e.what == "released"));
+    assert!((at(&w, "v(bus)", 0.0499) - 47.5).abs() < 1e-6 * 48.0);
+    // The cells start full and only lose charge once discharging.
+    let soc = column(&w, "soc(bbu)");
+    assert_eq!(soc[0], 1.0);
+    assert_eq!(at(&w, "soc(bbu)", 2.9e-3), 1.0);
+    assert!(at(&w, "soc(bbu)", 0.05) < 1.0);
+}
+
+#[test]
+fn soc_probe_follows_the_charge_drawn() {
+    // A 20 Ah battery discharged at a constant 36 A for 1 s loses
+    // 36/(3600·20) = 5e-4 of its charge; the probe reads soc directly.
+    let w = run(
+        r#"Circuit(name: "cell", components: [
+            Battery(name: "b", pos: "p", ocv: [(0.0, 44.0), (1.0, 54.0)],
+                r0: 0.015, r1: 0.01, c1: 3000.0, capacity_ah: 20.0, soc: 0.8),
+            CurrentSource(name: "draw", from: "p", to: "gnd", amps: 0.0),
+        ])"#,
+        r#"Scenario(name: "draw", duration: 2.0, sample: 1e-2, rtol: 1e-10, atol: 1e-10,
+            events: [Set(at: 0.5, component: "draw", field: "amps", value: 36.0),
+                     Set(at: 1.5, component: "draw", field: "amps", value: 0.0)],
+            record: ["p", "soc(b)"])"#,
+    );
+    assert_eq!(at(&w, "soc(b)", 0.4), 0.8);
+    let drop = 0.8 - at(&w, "soc(b)", 2.0);
+    assert!((drop - 5e-4).abs() < 1e-9, "soc fell by {drop}");
+    let mid = 0.8 - at(&w, "soc(b)", 1.0);
+    assert!((mid - 2.5e-4).abs() < 1e-9, "soc fell by {mid} at mid-draw");
+}

@@ -73,6 +73,7 @@ fn collect(v: &Value, prefix: &str, out: &mut Vec<Fact>) {
         let unit = match text(c, &["quantity"]).as_str() {
             "current" => "A",
             "power" => "W",
+            "state_of_charge" => "",
             _ => "V",
         };
         for key in ["min", "max", "final"] {

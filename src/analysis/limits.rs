@@ -237,6 +237,7 @@ fn columns<'a>(w: &'a Waveforms, pattern: &str, quantity: Quantity) -> Result<Ma
             Quantity::Voltage => pattern.to_string(),
             Quantity::Current => format!("i({pattern})"),
             Quantity::Power => format!("p({pattern})"),
+            Quantity::StateOfCharge => format!("soc({pattern})"),
         };
         return Err(format!(
             "not evaluated: nothing recorded matches `{pattern}`; add `{entry}` to `record`"

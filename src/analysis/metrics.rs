@@ -166,6 +166,8 @@ pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Me
                 rms: rms(&s),
             }),
             Quantity::Power => metrics.powers.push(power_metrics(c, &s, kind)),
+            // Its start, extremes and end are in the summary's columns.
+            Quantity::StateOfCharge => {}
         }
     }
     metrics

@@ -134,6 +134,7 @@ fn entry(p: &Probe) -> String {
         Quantity::Voltage => "v",
         Quantity::Current => "i",
         Quantity::Power => "p",
+        Quantity::StateOfCharge => "soc",
     };
     format!("{q}({})", p.target)
 }

@@ -34,6 +34,8 @@ pub enum SignalKind {
     Current,
     /// Power delivered to (positive) or by the component, `p(name)`.
     Power,
+    /// State of charge of a storage device, 0…1, `soc(name)`.
+    StateOfCharge,
 }
 
 /// How a branch constrains the network; used for the index (topology) check.
@@ -135,5 +137,12 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     /// Applies a scenario action. Errors name what is not supported.
     fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
         Err(format!("{} does not support {:?}", self.name(), action))
+    }
+    /// Applies a scenario action at time `t`; the engine honours the
+    /// reaction's `schedule`. Devices whose response to an action runs on a
+    /// timer (a BBU's start delay after an AC_LOSS signal) override this;
+    /// the others implement `apply`.
+    fn apply_at(&mut self, action: &Action, _t: f64, y: &mut [f64]) -> Result<Reaction, String> {
+        self.apply(action, y)
     }
 }

@@ -310,15 +310,19 @@ impl Device for BatteryDevice {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![
+            SignalKind::Current,
+            SignalKind::Power,
+            SignalKind::StateOfCharge,
+        ]
     }
-    /// Discharge current and delivered power.
+    /// Discharge current, delivered power and state of charge.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.st.y(y, I);
-        if index == 0 {
-            i
-        } else {
-            i * self.terminal(y)
+        match index {
+            0 => i,
+            1 => i * self.terminal(y),
+            _ => self.cell.soc(self.st.y(y, Q)),
         }
     }
     fn held_at_operating_point(&self) -> Vec<usize> {

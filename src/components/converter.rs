@@ -22,7 +22,7 @@ use crate::compile::{Builder, Device};
 use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
-pub(crate) use device::{RegulatedDevice, Supply};
+pub(crate) use device::{HoldupDrop, RegulatedDevice, Supply};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

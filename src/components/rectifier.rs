@@ -1,7 +1,8 @@
 //! `Rectifier(name, output, output_ret = "gnd", volts, rated_watts,
 //! droop_ohms = 0, voltage_loop, current_loop_hz, current_limit_pu = 1.2,
 //! efficiency = 1, bidirectional = false, ac_ripple = None,
-//! holdup_joules = 0)`: a front end or SST behind an ideal AC grid.
+//! holdup_joules = 0, holdup_drop = None)`: a front end or SST behind an
+//! ideal AC grid.
 //!
 //! The control is the Converter's (`converter::RegulatedDevice`) with no
 //! input terminals: the grid supplies p_in. `ac_ripple: (hz, amplitude_pu)`
@@ -11,10 +12,16 @@
 //! value: 0)` models AC loss and any positive value its return. With
 //! `holdup_joules` the unit keeps regulating through an AC loss until it has
 //! delivered that much input energy (a PSU's bulk capacitor), then stops:
-//! a reported "hold-up exhausted" event.
+//! a reported "hold-up exhausted" event. `holdup_drop: (volts,
+//! fall_seconds, after_fraction)` is the ORv3 PSU's hand-over to a BBU:
+//! once that fraction of the hold-up energy is used the set-point falls by
+//! `volts` over `fall_seconds` (ORv3 HPR: 3 V in 1 ms after 50 %), a
+//! reported "hold-up low" event.
 
 use super::control::VoltageLoop;
-use super::converter::{default_limit, one, pi_loop, validate_regulation, RegulatedDevice, Supply};
+use super::converter::{
+    default_limit, one, pi_loop, validate_regulation, HoldupDrop, RegulatedDevice, Supply,
+};
 use super::inductor::zero;
 use super::{check, gnd, Primitive};
 use crate::compile::{Builder, Device, GROUND};
@@ -45,6 +52,18 @@ pub struct Rectifier {
     pub ac_ripple: Option<Ripple>,
     #[serde(default = "zero")]
     pub holdup_joules: Num,
+    #[serde(default)]
+    pub holdup_drop: Option<HoldupDropSpec>,
+}
+
+/// Set-point drop part-way through the hold-up (the BBU hand-over).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldupDropSpec {
+    pub volts: Num,
+    pub fall_seconds: Num,
+    /// Fraction of `holdup_joules` used when the drop starts, in (0, 1).
+    pub after_fraction: Num,
 }
 
 /// Characteristic ripple on the delivered current.
@@ -78,6 +97,11 @@ impl Primitive for Rectifier {
         if let Some(r) = &mut self.ac_ripple {
             v.push(("ac_ripple.hz", &mut r.hz));
             v.push(("ac_ripple.amplitude_pu", &mut r.amplitude_pu));
+        }
+        if let Some(d) = &mut self.holdup_drop {
+            v.push(("holdup_drop.volts", &mut d.volts));
+            v.push(("holdup_drop.fall_seconds", &mut d.fall_seconds));
+            v.push(("holdup_drop.after_fraction", &mut d.after_fraction));
         }
         v
     }
@@ -113,6 +137,23 @@ impl Primitive for Rectifier {
                 ));
             }
         }
+        if let Some(d) = &self.holdup_drop {
+            if self.holdup_joules.value() <= 0.0 {
+                return Err(NetlistError::component(
+                    n,
+                    "`holdup_drop` needs a positive `holdup_joules`: without a hold-up store there is nothing to drop during",
+                ));
+            }
+            check::positive(n, "holdup_drop.volts", &d.volts)?;
+            check::positive(n, "holdup_drop.fall_seconds", &d.fall_seconds)?;
+            let f = d.after_fraction.value();
+            if !(f > 0.0 && f < 1.0) {
+                return Err(NetlistError::component(
+                    n,
+                    format!("`holdup_drop.after_fraction` must be between 0 and 1 (exclusive), got {f}"),
+                ));
+            }
+        }
         check::distinct(n, &self.output, &self.output_ret)
     }
     fn build(&self, b: &mut Builder) -> Box<dyn Device> {
@@ -145,6 +186,11 @@ impl Primitive for Rectifier {
             Supply::Grid {
                 ripple,
                 holdup_joules: self.holdup_joules.value(),
+                drop: self.holdup_drop.as_ref().map(|d| HoldupDrop {
+                    volts: d.volts.value(),
+                    fall_seconds: d.fall_seconds.value(),
+                    after_fraction: d.after_fraction.value(),
+                }),
             },
         ))
     }

@@ -78,6 +78,7 @@ pub fn simulate(
         &mut next_action,
         0.0,
         &mut y,
+        &mut timers,
         &mut events,
     )?;
     if discontinuity {
@@ -269,6 +270,7 @@ pub fn simulate(
                 &mut next_action,
                 t,
                 &mut y,
+                &mut timers,
                 &mut events,
             )?;
             reported |= events.len() > before;
@@ -393,6 +395,7 @@ fn apply_due_actions(
     next: &mut usize,
     t: f64,
     y: &mut [f64],
+    timers: &mut Vec<(f64, usize, u64)>,
     events: &mut Vec<EventRecord>,
 ) -> Result<bool, EngineError> {
     let mut discontinuity = false;
@@ -400,20 +403,14 @@ fn apply_due_actions(
         let a = &actions[*next];
         let device = &mut model.devices[a.device];
         let r = device
-            .apply(&a.action, y)
+            .apply_at(&a.action, t, y)
             .map_err(|message| EngineError::Action {
                 time: t,
                 component: device.name().to_string(),
                 message,
             })?;
         discontinuity |= r.discontinuity;
-        if let Some(what) = r.report {
-            events.push(EventRecord {
-                time: t,
-                target: device.name().to_string(),
-                what,
-            });
-        }
+        handle_reaction(model, a.device, t, r, timers, events);
         *next += 1;
     }
     Ok(discontinuity)

@@ -872,10 +872,10 @@ impl Deck {
         }
         if let Some(s) = scenario {
             for p in s.probes().iter().filter(|p| p.kind != ProbeKind::Voltage) {
-                let prefix = if p.kind == ProbeKind::Current {
-                    "i"
-                } else {
-                    "p"
+                let prefix = match p.kind {
+                    ProbeKind::Current => "i",
+                    ProbeKind::Power => "p",
+                    _ => "soc",
                 };
                 out.push_str(&format!("* not recorded here: {prefix}({})\n", p.target));
             }

@@ -78,6 +78,7 @@ pub(crate) fn plan_figures(columns: &[Column]) -> Vec<FigurePlan> {
     for (quantity, name, title) in [
         (Quantity::Current, "currents", "Currents"),
         (Quantity::Power, "powers", "Powers"),
+        (Quantity::StateOfCharge, "soc", "State of charge"),
     ] {
         let members = indices_of(columns, quantity);
         if members.is_empty() {

@@ -226,6 +226,7 @@ fn quantity_word(q: Quantity) -> &'static str {
         Quantity::Voltage => "voltage",
         Quantity::Current => "current",
         Quantity::Power => "power",
+        Quantity::StateOfCharge => "state of charge",
     }
 }
 

@@ -50,9 +50,22 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
     let unit = column.quantity.unit();
     let sig = match column.quantity {
         Quantity::Voltage => VOLTAGE_SIGNIFICANT,
-        Quantity::Current | Quantity::Power => DEFAULT_SIGNIFICANT,
+        Quantity::Current | Quantity::Power | Quantity::StateOfCharge => DEFAULT_SIGNIFICANT,
     };
-    let value = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| eng_sig(v, unit, sig));
+    let soc = column.quantity == Quantity::StateOfCharge;
+    let value = |v: Option<f64>| {
+        v.map_or_else(
+            || "-".to_string(),
+            // A fraction reads best as a percentage, not as "968.3 m".
+            |v| {
+                if soc {
+                    format!("{:.3} %", 100.0 * v)
+                } else {
+                    eng_sig(v, unit, sig)
+                }
+            },
+        )
+    };
     let at = |x: Option<AtTime>| x.map_or_else(|| "-".to_string(), |x| eng_time(x.time));
     let deviation = match (column.quantity, stats.deviation_percent(column.nominal)) {
         (Quantity::Voltage, Some((Some(lo), Some(hi)))) => format!("{lo:+.2} % .. {hi:+.2} %"),

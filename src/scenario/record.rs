@@ -1,5 +1,6 @@
 //! The syntax of `record` entries: `v(node)` or a bare node name for a
-//! voltage, `i(component)` for a current, `p(component)` for a power.
+//! voltage, `i(component)` for a current, `p(component)` for a power,
+//! `soc(component)` for a storage device's state of charge.
 //!
 //! Owns only the parsing of one entry. Must not decide which names exist
 //! (`bind`) or how a quantity is measured (the engine).
@@ -13,6 +14,8 @@ pub enum ProbeKind {
     Current,
     /// A component's power.
     Power,
+    /// A storage component's state of charge (a battery, a BBU's cells).
+    StateOfCharge,
 }
 
 impl ProbeKind {
@@ -30,11 +33,13 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Parses `v(x)`, `i(x)`, `p(x)` (either case) or a bare node name `x`.
+    /// Parses `v(x)`, `i(x)`, `p(x)`, `soc(x)` (either case) or a bare node
+    /// name `x`.
     /// The error says what was expected.
     pub fn parse(entry: &str) -> Result<Probe, String> {
         let entry = entry.trim();
-        let expected = "expected `v(node)`, `i(component)`, `p(component)` or a bare node name";
+        let expected =
+            "expected `v(node)`, `i(component)`, `p(component)`, `soc(component)` or a bare node name";
         let Some(open) = entry.find('(') else {
             if entry.is_empty() || entry.contains(')') || entry.contains(char::is_whitespace) {
                 return Err(expected.to_string());
@@ -48,6 +53,7 @@ impl Probe {
             "v" | "V" => ProbeKind::Voltage,
             "i" | "I" => ProbeKind::Current,
             "p" | "P" => ProbeKind::Power,
+            "soc" | "SOC" => ProbeKind::StateOfCharge,
             other => return Err(format!("unknown quantity `{other}`; {expected}")),
         };
         let target = entry[open + 1..]
@@ -78,6 +84,10 @@ mod tests {
         assert_eq!(
             p("p( tray1.gpu )").map(|p| p.target),
             Ok("tray1.gpu".to_string())
+        );
+        assert_eq!(
+            p("soc(bbu1.bbu)").map(|p| (p.kind, p.target)),
+            Ok((ProbeKind::StateOfCharge, "bbu1.bbu".to_string()))
         );
         assert!(p("q(x)").is_err_and(|e| e.contains("unknown quantity `q`")));
         assert!(p("i(x").is_err());

@@ -54,7 +54,7 @@ pub fn operating_point(
     due.sort_by(|a, b| a.time.total_cmp(&b.time));
     for a in due {
         let device = &mut model.devices[a.device];
-        device.apply(&a.action, &mut y).map_err(|message| {
+        device.apply_at(&a.action, a.time, &mut y).map_err(|message| {
             StabilityError::Invalid(format!(
                 "scenario action on `{}` at t = {} s: {message}",
                 device.name(),

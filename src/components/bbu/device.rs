@@ -251,15 +251,20 @@ impl Device for BbuDevice {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![
+            SignalKind::Current,
+            SignalKind::Power,
+            SignalKind::StateOfCharge,
+        ]
     }
-    /// Current and power delivered to the bus (negative while charging).
+    /// Current and power delivered to the bus (negative while charging),
+    /// and the cells' state of charge.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.st.y(y, CUR);
-        if index == 0 {
-            i
-        } else {
-            i * self.v_bus(y)
+        match index {
+            0 => i,
+            1 => i * self.v_bus(y),
+            _ => self.soc(y),
         }
     }
     fn control_loops(&self) -> Vec<usize> {
@@ -405,9 +410,26 @@ impl Device for BbuDevice {
                 Ok(self.event(&format!("volts set to {value}"), None))
             }
             other => Err(format!(
-                "BBU `{}` supports Set(field: \"volts\") with a positive value, not {other:?}",
+                "BBU `{}` supports Set(field: \"volts\") with a positive value and Set(field: \"ac_ok\") (0 = AC_LOSS signal), not {other:?}",
                 self.name
             )),
+        }
+    }
+    fn apply_at(&mut self, action: &Action, t: f64, y: &mut [f64]) -> Result<Reaction, String> {
+        match action {
+            // The PSUs' AC_LOSS signal (ORv3 HPR): 0 triggers a unit in
+            // standby at once, so that it starts while the PSUs still ride
+            // on their hold-up. AC return releases nothing by itself: the
+            // unit stands by once the bus has stayed above release_volts.
+            Action::Set { field, value } if field == "ac_ok" && *value >= 0.0 => {
+                if *value > 0.0 || self.mode != Mode::Standby {
+                    return Ok(Reaction::default());
+                }
+                self.enter(Mode::Triggered);
+                let start = self.schedule(START, t + self.start_seconds);
+                Ok(self.event("triggered (ac loss)", start))
+            }
+            _ => self.apply(action, y),
         }
     }
 }

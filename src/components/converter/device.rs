@@ -15,11 +15,24 @@ pub(crate) enum Supply {
     Network,
     /// An ideal AC grid (a Rectifier): `ripple` is (amplitude_pu, 2π·hz) on
     /// the delivered current; `holdup_joules` > 0 lets it ride through an
-    /// AC loss on stored energy.
+    /// AC loss on stored energy; `drop` lowers its set-point part-way
+    /// through the hold-up.
     Grid {
         ripple: Option<(f64, f64)>,
         holdup_joules: f64,
+        drop: Option<HoldupDrop>,
     },
+}
+
+/// The ORv3 PSU's hand-over signal: once `after_fraction` of the hold-up
+/// energy is used, the set-point falls by `volts` at a constant rate over
+/// `fall_seconds`, so that a BBU set below the PSU takes the load
+/// gradually instead of all at once when the store runs dry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct HoldupDrop {
+    pub volts: f64,
+    pub fall_seconds: f64,
+    pub after_fraction: f64,
 }
 
 // Local unknowns of the device.
@@ -47,6 +60,8 @@ pub(crate) struct RegulatedDevice {
     ac_ok: bool,
     /// The hold-up store ran dry during this AC loss.
     exhausted: bool,
+    /// When the hold-up set-point drop began during this AC loss.
+    drop_start: Option<f64>,
 }
 
 impl RegulatedDevice {
@@ -105,6 +120,7 @@ impl RegulatedDevice {
             tripped: false,
             ac_ok: true,
             exhausted: false,
+            drop_start: None,
         }
     }
 
@@ -112,6 +128,28 @@ impl RegulatedDevice {
         match self.supply {
             Supply::Grid { holdup_joules, .. } => holdup_joules,
             Supply::Network => 0.0,
+        }
+    }
+
+    fn drop(&self) -> Option<HoldupDrop> {
+        match self.supply {
+            Supply::Grid { drop, .. } if self.holdup_joules() > 0.0 => drop,
+            _ => None,
+        }
+    }
+
+    /// How far the set-point has dropped at `t`, and its rate of change.
+    fn sag(&self, t: f64) -> (f64, f64) {
+        match (self.drop(), self.drop_start) {
+            (Some(d), Some(t0)) if self.on_store() => {
+                let rate = d.volts / d.fall_seconds;
+                if t >= t0 + d.fall_seconds {
+                    (d.volts, 0.0)
+                } else {
+                    ((rate * (t - t0)).max(0.0), rate)
+                }
+            }
+            _ => (0.0, 0.0),
         }
     }
 
@@ -140,8 +178,9 @@ impl RegulatedDevice {
         self.st.y(y, OUT) - self.st.y(y, ORET)
     }
 
-    fn error(&self, y: &[f64]) -> f64 {
-        self.pi.error(self.v_out(y), self.st.y(y, CUR))
+    /// Loop error at time `t`, with the hold-up drop applied.
+    fn error(&self, y: &[f64], t: f64) -> f64 {
+        self.pi.error(self.v_out(y), self.st.y(y, CUR)) - self.sag(t).0
     }
 
     fn switched(&self, what: &str) -> Reaction {
@@ -162,7 +201,7 @@ impl Device for RegulatedDevice {
         let (i, xi, cmd) = (st.y(y, CUR), st.y(y, XI), st.y(y, CMD));
         let v_out = self.v_out(y);
         if self.regulating() {
-            let e = self.pi.error(v_out, i);
+            let e = self.error(y, ctx.t);
             f[st.at(XI)] += self.pi.integrator(e, xi).0;
             f[st.at(CMD)] += self.pi.command(e, xi).0 - cmd;
         } else {
@@ -192,7 +231,7 @@ impl Device for RegulatedDevice {
         let droop = self.pi.droop;
         if self.regulating() {
             // ∂e/∂v_out = −1, ∂e/∂i = −R_droop.
-            let e = self.pi.error(v_out, i);
+            let e = self.error(y, ctx.t);
             let (_, d, d_dxi) = self.pi.integrator(e, xi);
             st.add(jac, XI, OUT, -d);
             st.add(jac, XI, ORET, d);
@@ -230,6 +269,13 @@ impl Device for RegulatedDevice {
         }
     }
     fn time_derivative(&self, ctx: &Ctx, y: &[f64], ft: &mut [f64]) {
+        let sag_rate = self.sag(ctx.t).1;
+        if sag_rate != 0.0 && self.regulating() {
+            // ∂e/∂t = −(set-point fall rate).
+            let (e, xi) = (self.error(y, ctx.t), self.st.y(y, XI));
+            ft[self.st.at(XI)] -= self.pi.integrator(e, xi).1 * sag_rate;
+            ft[self.st.at(CMD)] -= self.pi.command(e, xi).1 * sag_rate;
+        }
         let slope = self.ripple(ctx.t).1;
         if slope != 0.0 {
             let i = self.st.y(y, CUR);
@@ -269,15 +315,15 @@ impl Device for RegulatedDevice {
         vec![self.st.at(CMD)]
     }
     fn root_count(&self) -> usize {
-        if self.holdup_joules() > 0.0 {
-            3
-        } else {
-            2
+        match (self.holdup_joules() > 0.0, self.drop().is_some()) {
+            (true, true) => 4,
+            (true, false) => 3,
+            _ => 2,
         }
     }
-    fn roots(&self, _ctx: &Ctx, y: &[f64], out: &mut [f64]) {
+    fn roots(&self, ctx: &Ctx, y: &[f64], out: &mut [f64]) {
         if self.regulating() {
-            self.pi.roots(self.error(y), self.st.y(y, XI), out);
+            self.pi.roots(self.error(y, ctx.t), self.st.y(y, XI), out);
         } else {
             out[0] = 1.0;
             out[1] = 1.0;
@@ -291,8 +337,31 @@ impl Device for RegulatedDevice {
                 -1.0
             };
         }
+        if let (Some(d), true) = (self.drop(), out.len() > 3) {
+            // Falls through zero when `after_fraction` of the store is used.
+            out[3] = if self.on_store() && self.drop_start.is_none() {
+                d.after_fraction * self.holdup_joules() - self.st.y(y, USED)
+            } else {
+                -1.0
+            };
+        }
     }
-    fn on_root(&mut self, index: usize, _t: f64, rising: bool) -> Reaction {
+    fn on_root(&mut self, index: usize, t: f64, rising: bool) -> Reaction {
+        if index == 3 {
+            let Some(d) = self.drop() else {
+                return Reaction::default();
+            };
+            if rising || !self.on_store() || self.drop_start.is_some() {
+                return Reaction::default();
+            }
+            self.drop_start = Some(t);
+            // A timer lands the step on the end of the ramp (a corner).
+            return Reaction {
+                schedule: Some((t + d.fall_seconds, 0)),
+                report: Some(format!("hold-up low: output drops {} V", d.volts)),
+                discontinuity: true,
+            };
+        }
         if index == 2 {
             if !rising && self.on_store() {
                 self.exhausted = true;
@@ -332,7 +401,10 @@ impl Device for RegulatedDevice {
             }
             Action::Set { field, value } if field == "volts" && *value > 0.0 => {
                 self.pi.v_ref = *value;
-                let (e, xi) = (self.error(y), self.st.y(y, XI));
+                // Without the time: a set-point change during a hold-up
+                // drop resyncs on the undropped error; the PI roots
+                // correct the reported state at the next crossing.
+                let (e, xi) = (self.pi.error(self.v_out(y), self.st.y(y, CUR)), self.st.y(y, XI));
                 self.pi.resync(e, xi);
                 Ok(self.switched(&format!("volts set to {value}")))
             }
@@ -347,8 +419,10 @@ impl Device for RegulatedDevice {
                 }
                 self.ac_ok = ok;
                 self.exhausted = false;
+                self.drop_start = None;
                 y[self.st.at(USED)] = 0.0;
-                let (e, xi) = (self.error(y), self.st.y(y, XI));
+                // The drop restarts from zero in either direction.
+                let (e, xi) = (self.pi.error(self.v_out(y), self.st.y(y, CUR)), self.st.y(y, XI));
                 self.pi.resync(e, xi);
                 Ok(self.switched(if ok { "ac restored" } else { "ac loss" }))
             }
