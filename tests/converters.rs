@@ -316,10 +316,7 @@ fn rectifier_holdup_drop_hands_over_at_half_energy() {
     let v = 400.0 / (1.0 + rd / r_load);
     let expected = 1e-3 + 0.5 * e * eta / (v * v / r_load);
     let dropped = event_time(&w, "psu", "hold-up low: output drops 3 V");
-    assert!(
-        (dropped - expected).abs() < 1e-9,
-        "{dropped} vs {expected}"
-    );
+    assert!((dropped - expected).abs() < 1e-9, "{dropped} vs {expected}");
     // Just before the drop the bus is still at the droop operating point.
     assert!((at(&w, "v(bus)", expected - 1e-4) - v).abs() < 1e-6 * v);
     let v_after = 397.0 / (1.0 + rd / r_load);

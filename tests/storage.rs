@@ -376,7 +376,10 @@ fn bbu_ac_loss_signal_starts_it_without_the_trigger_delay() {
     // No voltage trigger on top of the signal, and AC_OK back does not by
     // itself release the unit (the bus is still held by the BBU).
     assert_eq!(
-        w.events.iter().filter(|e| e.what.starts_with("triggered")).count(),
+        w.events
+            .iter()
+            .filter(|e| e.what.starts_with("triggered"))
+            .count(),
         1
     );
     assert!(!w.events.iter().any(|e| e.what == "released"));

@@ -150,7 +150,9 @@ impl Primitive for Rectifier {
             if !(f > 0.0 && f < 1.0) {
                 return Err(NetlistError::component(
                     n,
-                    format!("`holdup_drop.after_fraction` must be between 0 and 1 (exclusive), got {f}"),
+                    format!(
+                        "`holdup_drop.after_fraction` must be between 0 and 1 (exclusive), got {f}"
+                    ),
                 ));
             }
         }

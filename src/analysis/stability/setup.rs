@@ -54,13 +54,15 @@ pub fn operating_point(
     due.sort_by(|a, b| a.time.total_cmp(&b.time));
     for a in due {
         let device = &mut model.devices[a.device];
-        device.apply_at(&a.action, a.time, &mut y).map_err(|message| {
-            StabilityError::Invalid(format!(
-                "scenario action on `{}` at t = {} s: {message}",
-                device.name(),
-                a.time
-            ))
-        })?;
+        device
+            .apply_at(&a.action, a.time, &mut y)
+            .map_err(|message| {
+                StabilityError::Invalid(format!(
+                    "scenario action on `{}` at t = {} s: {message}",
+                    device.name(),
+                    a.time
+                ))
+            })?;
     }
     let mut newton = Newton::new(model).map_err(|e| {
         StabilityError::Singular(format!("the model's Jacobian cannot be factored: {e}"))

@@ -404,7 +404,10 @@ impl Device for RegulatedDevice {
                 // Without the time: a set-point change during a hold-up
                 // drop resyncs on the undropped error; the PI roots
                 // correct the reported state at the next crossing.
-                let (e, xi) = (self.pi.error(self.v_out(y), self.st.y(y, CUR)), self.st.y(y, XI));
+                let (e, xi) = (
+                    self.pi.error(self.v_out(y), self.st.y(y, CUR)),
+                    self.st.y(y, XI),
+                );
                 self.pi.resync(e, xi);
                 Ok(self.switched(&format!("volts set to {value}")))
             }
@@ -422,7 +425,10 @@ impl Device for RegulatedDevice {
                 self.drop_start = None;
                 y[self.st.at(USED)] = 0.0;
                 // The drop restarts from zero in either direction.
-                let (e, xi) = (self.pi.error(self.v_out(y), self.st.y(y, CUR)), self.st.y(y, XI));
+                let (e, xi) = (
+                    self.pi.error(self.v_out(y), self.st.y(y, CUR)),
+                    self.st.y(y, XI),
+                );
                 self.pi.resync(e, xi);
                 Ok(self.switched(if ok { "ac restored" } else { "ac loss" }))
             }
