@@ -10,8 +10,9 @@
 //! - *standby*: i* = 0, or −charge_watts/v_bus while charging ("charging",
 //!   "charged" when soc reaches 1). Charging starts `recharge_delay_seconds`
 //!   after a release, or after t = 0 when the battery starts below full.
-//! - *triggered*: the bus stayed below `trigger_volts` for `trigger_seconds`;
-//!   i* = 0 for `start_seconds`.
+//! - *triggered*: the bus stayed below `trigger_volts` for `trigger_seconds`,
+//!   or the scenario sent the PSUs' AC_LOSS signal (`Set(field: "ac_ok",
+//!   value: 0)`, ORv3 HPR); i* = 0 for `start_seconds`.
 //! - *discharging*: PI regulation of the bus at `volts` with droop, like a
 //!   Converter fed from the battery. Discharge only (I_min = 0): a BBU set
 //!   below the PSUs must not sink current from them when AC returns.
