@@ -1,22 +1,126 @@
 //! Criterion benchmarks so that regressions show: compile of the 1000-rack
 //! hall, one Jacobian evaluation plus sparse factorisation (the
 //! refactorisation every step takes, and the ordering plus pivoting
-//! factorisation it reuses), a full transient of the 100-rack hall, and the
+//! factorisation it reuses), the linear algebra of one Rodas4 step (one
+//! factorisation, six solves) with busbar's LU and with faer's sparse LU
+//! for comparison, a full transient of the 100-rack hall, and the
 //! operating point at 1000 racks.
 //!
 //! `cargo bench --bench engine -- --quick` for a short run.
 
-use busbar::compile::{compile, Ctx, InputValue};
+use busbar::compile::{compile, Ctx, InputValue, Model};
 use busbar::engine::linear::SparseLu;
 use busbar::engine::newton::Newton;
 use busbar::engine::InputTable;
 use criterion::{criterion_group, criterion_main, Criterion};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::lu::partial_pivoting::factor::PartialPivLuParams;
+use faer::sparse::linalg::lu::{factorize_symbolic_lu, LuRef, NumericLu};
+use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
+use faer::{Conj, MatMut, Par, Spec};
 use std::collections::BTreeMap;
+use std::hint::black_box;
 use std::path::Path;
+
+/// Rodas4 solves six stages per factorisation.
+const SOLVES_PER_STEP: usize = 6;
 
 fn hall(rows: f64) -> busbar::netlist::FlatCircuit {
     let overrides = BTreeMap::from([("n_rows".to_string(), rows)]);
     busbar::netlist::load(Path::new("circuits/hall.ron"), &overrides).expect("hall circuit")
+}
+
+/// Bus nominals on their nodes, zero elsewhere: the operating point's
+/// starting guess.
+fn nominal_state(model: &Model) -> Vec<f64> {
+    let mut y = vec![0.0; model.n() + 1];
+    for (name, &i) in &model.node_index {
+        y[i] = model.nominal(name).unwrap_or(0.0);
+    }
+    y
+}
+
+/// M/(hγ) − J at `y`, all loads at 1 pu, h = 40 µs (a typical step of the
+/// benchmark), in pattern order.
+fn iteration_matrix(
+    model: &Model,
+    inputs: &[InputValue],
+    y: &[f64],
+    jac: &mut [f64],
+    values: &mut [f64],
+) {
+    model.jacobian(&Ctx { t: 0.0, inputs }, y, jac);
+    for (v, &s) in values.iter_mut().zip(&model.pattern.slot_of_entry) {
+        *v = -jac[s];
+    }
+    let shift = 1.0 / (40e-6 * 0.25);
+    for (i, &d) in model.pattern.diagonal.iter().enumerate() {
+        values[d] += model.mass[i + 1] * shift;
+    }
+}
+
+/// faer's sparse LU with its symbolic analysis done once: the solver
+/// `SparseLu` replaced, kept here to show the difference.
+struct FaerLu {
+    n: usize,
+    col_ptr: Vec<usize>,
+    row_idx: Vec<usize>,
+    symbolic: faer::sparse::linalg::lu::SymbolicLu<usize>,
+    numeric: NumericLu<usize, f64>,
+    factor_buffer: MemBuffer,
+    solve_buffer: MemBuffer,
+}
+
+impl FaerLu {
+    fn new(model: &Model) -> Self {
+        let p = &model.pattern;
+        let sym = SymbolicSparseColMatRef::new_checked(p.n, p.n, &p.col_ptr, None, &p.row_idx);
+        let symbolic = factorize_symbolic_lu(sym, Default::default()).expect("faer analysis");
+        let factor_buffer = MemBuffer::new(symbolic.factorize_numeric_lu_scratch::<f64>(
+            Par::Seq,
+            Spec::<PartialPivLuParams, f64>::default(),
+        ));
+        let solve_buffer = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
+        FaerLu {
+            n: p.n,
+            col_ptr: p.col_ptr.clone(),
+            row_idx: p.row_idx.clone(),
+            symbolic,
+            numeric: NumericLu::new(),
+            factor_buffer,
+            solve_buffer,
+        }
+    }
+
+    fn factor(&mut self, values: &[f64]) {
+        let sym = SymbolicSparseColMatRef::new_checked(
+            self.n,
+            self.n,
+            &self.col_ptr,
+            None,
+            &self.row_idx,
+        );
+        self.symbolic
+            .factorize_numeric_lu(
+                &mut self.numeric,
+                SparseColMatRef::new(sym, values),
+                Par::Seq,
+                MemStack::new(&mut self.factor_buffer),
+                Default::default(),
+            )
+            .expect("faer factor");
+    }
+
+    fn solve(&mut self, rhs: &mut [f64]) {
+        let lu = LuRef::new_unchecked(&self.symbolic, &self.numeric);
+        let n = rhs.len();
+        lu.solve_in_place_with_conj(
+            Conj::No,
+            MatMut::from_column_major_slice_mut(rhs, n, 1),
+            Par::Seq,
+            MemStack::new(&mut self.solve_buffer),
+        );
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -28,10 +132,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let model = compile(&flat).expect("compiles");
-    let mut y = vec![0.0; model.n() + 1];
-    for (name, &i) in &model.node_index {
-        y[i] = model.nominal(name).unwrap_or(0.0);
-    }
+    let y = nominal_state(&model);
     let inputs = vec![
         InputValue {
             value: 1.0,
@@ -41,27 +142,11 @@ fn bench(c: &mut Criterion) {
     ];
     let mut jac = vec![0.0; model.slot_count];
     let mut values = vec![0.0; model.pattern.row_idx.len()];
-    let iteration_matrix = |jac: &mut [f64], values: &mut [f64]| {
-        model.jacobian(
-            &Ctx {
-                t: 0.0,
-                inputs: &inputs,
-            },
-            &y,
-            jac,
-        );
-        for (v, &s) in values.iter_mut().zip(&model.pattern.slot_of_entry) {
-            *v = -jac[s];
-        }
-        for (i, &d) in model.pattern.diagonal.iter().enumerate() {
-            values[d] += model.mass[i + 1] * 1e5;
-        }
-    };
     let mut lu = SparseLu::new(&model.pattern).expect("analysis");
     // The step loop's case: same pattern, pivot sequence reused.
     group.bench_function("jacobian_and_factor_1000_racks", |b| {
         b.iter(|| {
-            iteration_matrix(&mut jac, &mut values);
+            iteration_matrix(&model, &inputs, &y, &mut jac, &mut values);
             lu.factor(&values).expect("factor");
         })
     });
@@ -71,6 +156,32 @@ fn bench(c: &mut Criterion) {
             let mut fresh = SparseLu::new(&model.pattern).expect("analysis");
             fresh.factor(&values).expect("factor");
             fresh
+        })
+    });
+
+    // One step's linear algebra, busbar's LU against faer's on the same
+    // matrix and right-hand side.
+    let rhs: Vec<f64> = (0..model.n()).map(|i| 1.0 + (i % 7) as f64).collect();
+    let mut x = rhs.clone();
+    group.bench_function("step_linear_algebra_busbar_lu_1000_racks", |b| {
+        b.iter(|| {
+            lu.factor(&values).expect("factor");
+            for _ in 0..SOLVES_PER_STEP {
+                x.copy_from_slice(&rhs);
+                lu.solve(&mut x).expect("solve");
+            }
+            black_box(x[0])
+        })
+    });
+    let mut faer_lu = FaerLu::new(&model);
+    group.bench_function("step_linear_algebra_faer_lu_1000_racks", |b| {
+        b.iter(|| {
+            faer_lu.factor(&values);
+            for _ in 0..SOLVES_PER_STEP {
+                x.copy_from_slice(&rhs);
+                faer_lu.solve(&mut x);
+            }
+            black_box(x[0])
         })
     });
 

@@ -12,7 +12,13 @@ use crate::components::switch::Switch;
 impl Deck {
     /// A conductance `a`–`b` following `points` (siemens over time) through
     /// a behavioural source; used for switches with events and faults.
-    pub(super) fn switched_conductance(&mut self, owner: &str, a: &str, b: &str, points: &[(f64, f64)]) {
+    pub(super) fn switched_conductance(
+        &mut self,
+        owner: &str,
+        a: &str,
+        b: &str,
+        points: &[(f64, f64)],
+    ) {
         let ctl = self.names.internal(&format!("{owner}.g"));
         let source = self.names.element('V', &format!("{owner}.g"));
         let value = source_value(points);

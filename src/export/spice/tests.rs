@@ -12,8 +12,8 @@ use crate::components::load::{Load, LoadModel};
 use crate::components::resistor::Resistor;
 use crate::components::sources::VoltageSource;
 use crate::components::switch::Switch;
-use std::f64::consts::TAU;
 use crate::netlist::{BusSpec, Num};
+use std::f64::consts::TAU;
 use std::path::Path;
 
 fn v(x: f64) -> Num {
@@ -135,7 +135,9 @@ fn has(deck: &str, line: &str) {
 
 #[test]
 fn components_become_the_same_elements() {
-    let d = deck("loads: [(target: \"tray*.gpu\", profile: Step(from: 0.3, to: 1.0, at: 2e-3, rise: 1e-3))]");
+    let d = deck(
+        "loads: [(target: \"tray*.gpu\", profile: Step(from: 0.3, to: 1.0, at: 2e-3, rise: 1e-3))]",
+    );
     has(&d, "V_grid src 0 DC 8e2");
     // Inductor DCR through a private node.
     has(&d, "L_lsrc src lsrc_dcr 1e-6");
