@@ -154,13 +154,14 @@ impl Chart for BodePlot<'_> {
         };
         let mag_range = padded_with(&self.mag_db, &[0.0]);
         // A delay or many poles wind the phase down by thousands of
-        // degrees; half a turn either side of the −180° reference is what
-        // margins are read from, so the axis stops there.
+        // degrees; margins are read within a turn of the −180° reference
+        // (a resonance in the loop adds half a turn below it), so the axis
+        // stops a turn either side.
         let anchor = pm_ref.map_or(-180.0, |r| r.2);
         let shown: Vec<f64> = self
             .phase
             .iter()
-            .map(|p| p.clamp(anchor - 180.0, anchor + 360.0))
+            .map(|p| p.clamp(anchor - 360.0, anchor + 360.0))
             .collect();
         let phase_range = padded_with(&shown, &[anchor]);
 
