@@ -8,7 +8,9 @@ use faer::c64;
 use std::f64::consts::TAU;
 use std::path::PathBuf;
 
-/// L(j·2πf) = K/(j·2πf − a).
+/// L(j·2πf) = K/(j·2πf − a). The error type is the one `nyquist` takes
+/// (large, but never built here).
+#[allow(clippy::result_large_err)]
 fn first_order(k: f64, a: f64) -> impl FnMut(f64) -> Result<c64, StabilityError> {
     move |f| Ok(c64::new(k, 0.0) / c64::new(-a, TAU * f))
 }
