@@ -8,8 +8,8 @@
 
 use super::limits::SmallSignal;
 use super::stability::{
-    default_frequencies, loop_gain, minor_loop_gain, modes, state_space, Bound, CircuitSource,
-    Margins, Setup,
+    closed_loop_unstable, default_frequencies, loop_gain_known, minor_loop_gain, modes,
+    state_space, Bound, CircuitSource, LoopGain, Setup,
 };
 use super::verdict::Measure;
 use crate::components::ComponentSpec;
@@ -83,18 +83,20 @@ impl StabilityLimits {
     }
 }
 
-/// Loop margins of every regulated converter matching `pattern`.
-fn loop_margins(b: &Bound, pattern: &str) -> Result<Vec<(String, Margins)>, String> {
+/// Loop gains (Nyquist count and margins) of every regulated converter
+/// matching `pattern`.
+fn loop_margins(b: &Bound, pattern: &str) -> Result<Vec<LoopGain>, String> {
     let freqs = default_frequencies(F_MIN, F_MAX, PER_DECADE);
+    let closed = closed_loop_unstable(&b.model, &b.point);
     let mut out = Vec::new();
     for d in &b.model.devices {
         if !glob::matches(pattern, d.name()) {
             continue;
         }
         for command in d.control_loops() {
-            let l = loop_gain(&b.model, &b.point, d.name(), command, &freqs)
+            let l = loop_gain_known(&b.model, &b.point, d.name(), command, &freqs, &closed)
                 .map_err(|e| e.to_string())?;
-            out.push((d.name().to_string(), l.margins));
+            out.push(l);
         }
     }
     if out.is_empty() {
@@ -103,6 +105,59 @@ fn loop_margins(b: &Bound, pattern: &str) -> Result<Vec<(String, Margins)>, Stri
         ));
     }
     Ok(out)
+}
+
+/// The closed loop is known to be unstable (eigenvalues, else Nyquist).
+fn unstable(l: &LoopGain) -> bool {
+    l.nyquist.as_ref().is_some_and(|n| !n.stable)
+}
+
+/// "crossover at … Hz" or the like, with the Nyquist count and any note.
+fn loop_detail(l: &LoopGain, head: String) -> String {
+    let mut parts = vec![head];
+    if let Some(n) = &l.nyquist {
+        parts.push(n.describe());
+    }
+    if let Some(note) = &l.note {
+        parts.push(note.clone());
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("; ")
+}
+
+/// Phase margin of one loop for the limit: Nyquist-consistent, negative
+/// for an unstable closed loop (−180° when it has no gain crossover).
+fn phase_margin_of(l: &LoopGain) -> Result<f64, String> {
+    match (l.margins.phase_margin_deg, unstable(l)) {
+        (Some(pm), _) => Ok(pm),
+        (None, true) => Ok(-180.0),
+        (None, false) => Err(format!(
+            "not evaluated: the loop gain of `{}` has no 0 dB crossover",
+            l.device
+        )),
+    }
+}
+
+/// Gain margin of one loop for the limit: the smaller of the gain
+/// increase and the gain reduction that destabilise it, dB. Unbounded
+/// when neither exists; for an unstable closed loop, minus the smallest
+/// gain change that reaches a critical gain (−∞ when none does).
+fn gain_margin_of(l: &LoopGain) -> (f64, Option<f64>) {
+    let m = &l.margins;
+    let up = m.gain_margin_db.map(|g| (g, m.phase_crossover_hz));
+    let down = m
+        .lower_gain_margin_db
+        .map(|g| (-g, m.lower_phase_crossover_hz));
+    let nearest = match (up, down) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    };
+    match (nearest, unstable(l)) {
+        (Some((g, f)), false) => (g, f),
+        (Some((g, f)), true) => (-g.abs(), f),
+        (None, false) => (f64::INFINITY, None),
+        (None, true) => (f64::NEG_INFINITY, None),
+    }
 }
 
 /// Components with an `input` terminal: the interfaces a minor-loop gain
@@ -145,53 +200,48 @@ impl SmallSignal for StabilityLimits {
                 component,
                 min_degrees,
             } => {
-                let (pm, (name, hz), t) = self.worst(|b| {
-                    let mut worst: Option<(f64, (String, Option<f64>))> = None;
-                    for (name, m) in loop_margins(b, component)? {
-                        let pm = m.phase_margin_deg.ok_or_else(|| {
-                            format!("not evaluated: the loop gain of `{name}` has no 0 dB crossover in {F_MIN}–{F_MAX} Hz")
-                        })?;
+                let (pm, (detail, unstable_loop, name), t) = self.worst(|b| {
+                    let mut worst: Option<(f64, (String, bool, String))> = None;
+                    for l in loop_margins(b, component)? {
+                        let pm = phase_margin_of(&l)?;
                         if worst.as_ref().is_none_or(|w| pm < w.0) {
-                            worst = Some((pm, (name, m.crossover_hz)));
+                            let head = l
+                                .margins
+                                .crossover_hz
+                                .map_or_else(String::new, |f| format!("crossover at {f:.4} Hz"));
+                            worst =
+                                Some((pm, (loop_detail(&l, head), unstable(&l), l.device.clone())));
                         }
                     }
                     worst.ok_or_else(|| "no loop".to_string())
                 })?;
-                Ok(Measure {
-                    measured: pm,
-                    limit: *min_degrees,
-                    margin: pm - min_degrees,
-                    unit: "°",
-                    target: Some(name),
-                    time: Some(t),
-                    detail: hz.map_or_else(String::new, |f| format!("crossover at {f:.4} Hz")),
-                })
+                Ok(judged(
+                    pm,
+                    *min_degrees,
+                    "°",
+                    unstable_loop,
+                    name,
+                    detail,
+                    t,
+                ))
             }
             Limit::GainMargin { component, min_db } => {
-                let (gm, (name, hz), t) = self.worst(|b| {
-                    let mut worst: Option<(f64, (String, Option<f64>))> = None;
-                    for (name, m) in loop_margins(b, component)? {
-                        // No phase crossover: the phase never reaches −180°,
-                        // so no gain increase can make the loop unstable.
-                        let gm = m.gain_margin_db.unwrap_or(f64::INFINITY);
+                let (gm, (detail, unstable_loop, name), t) = self.worst(|b| {
+                    let mut worst: Option<(f64, (String, bool, String))> = None;
+                    for l in loop_margins(b, component)? {
+                        let (gm, hz) = gain_margin_of(&l);
                         if worst.as_ref().is_none_or(|w| gm < w.0) {
-                            worst = Some((gm, (name, m.phase_crossover_hz)));
+                            let head = hz.map_or_else(
+                                || "no phase crossover: the gain margin is unbounded".into(),
+                                |f| format!("phase crossover at {f:.4} Hz"),
+                            );
+                            worst =
+                                Some((gm, (loop_detail(&l, head), unstable(&l), l.device.clone())));
                         }
                     }
                     worst.ok_or_else(|| "no loop".to_string())
                 })?;
-                Ok(Measure {
-                    measured: gm,
-                    limit: *min_db,
-                    margin: gm - min_db,
-                    unit: "dB",
-                    target: Some(name),
-                    time: Some(t),
-                    detail: hz.map_or_else(
-                        || "no phase crossover: the gain margin is unbounded".into(),
-                        |f| format!("phase crossover at {f:.4} Hz"),
-                    ),
-                })
+                Ok(judged(gm, *min_db, "dB", unstable_loop, name, detail, t))
             }
             Limit::ImpedanceRatio {
                 node,
@@ -204,6 +254,33 @@ impl SmallSignal for StabilityLimits {
             }
             _ => Err("a time-domain limit, not a small-signal one".into()),
         }
+    }
+}
+
+/// A loop-margin measurement. A loop whose closed loop is unstable
+/// fails whatever the limit: its margin is at most its (negative) measure.
+fn judged(
+    measured: f64,
+    limit: f64,
+    unit: &'static str,
+    unstable_loop: bool,
+    target: String,
+    detail: String,
+    t: f64,
+) -> Measure {
+    let margin = measured - limit;
+    Measure {
+        measured,
+        limit,
+        margin: if unstable_loop {
+            margin.min(measured).min(-f64::MIN_POSITIVE)
+        } else {
+            margin
+        },
+        unit,
+        target: Some(target),
+        time: Some(t),
+        detail,
     }
 }
 
@@ -226,9 +303,11 @@ fn interface_margins(
         if !glob::matches(node, &ml.node) {
             continue;
         }
+        // The lowest critical gain: a crossover above 1 counts first.
         let gm = ml
             .margins
-            .gain_margin_db
+            .lower_gain_margin_db
+            .or(ml.margins.gain_margin_db)
             .unwrap_or(-20.0 * ml.peak_gain.max(f64::MIN_POSITIVE).log10());
         let pm = ml.margins.phase_margin_deg.unwrap_or(f64::INFINITY);
         let (rel_gm, rel_pm) = (

@@ -9,8 +9,11 @@
 //! L = −ĉ/ŵ. Owns this construction and the margin search; must not
 //! modify devices.
 
+use super::modes::eigenvalues;
+use super::nyquist::{nyquist, Nyquist};
 use super::pencil::{Pencil, SparseMatrix};
 use super::setup::OperatingPoint;
+use super::state_space::state_matrix;
 use super::StabilityError;
 use crate::compile::Model;
 use faer::{c64, Mat};
@@ -18,21 +21,85 @@ use serde::Serialize;
 use std::f64::consts::TAU;
 
 /// Crossovers and margins of an open-loop response L(jω).
+///
+/// With a Nyquist count (`nyquist`) the phase margin is the smallest
+/// rotation of L, lag or lead, that brings a gain crossover onto −1:
+/// positive for a stable closed loop, negative (the same distance) for an
+/// unstable one. Without it (`margins`) it is the classical 180° + ∠L.
+/// Gain margins are the gain changes that put a phase crossover onto −1:
+/// the upper one an increase, the lower one a decrease (an open loop with
+/// unstable poles is destabilised by too little gain).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Margins {
     /// Gain crossover |L| = 1 with the smallest phase margin.
     pub crossover_hz: Option<f64>,
-    /// The phase that may be lost at that crossover before L reaches −1,
-    /// in (−180°, 180°]; negative on the unstable side. Where |L| falls
-    /// through 1 (the usual case) this is 180° + ∠L. Where |L| rises
-    /// through 1 (a loop that is weak at low frequency, such as a
-    /// virtual-capacitance storage converter) the locus leaves the unit
-    /// circle there and the stable side is mirrored: −(180° + ∠L).
+    /// Phase margin at that crossover, degrees in [−180°, 180°];
+    /// negative on the unstable side. Classical (no Nyquist count): where
+    /// |L| falls through 1 this is 180° + ∠L; where |L| rises through 1
+    /// (a loop weak at low frequency, such as a virtual-capacitance
+    /// storage converter) the stable side is mirrored: −(180° + ∠L).
     pub phase_margin_deg: Option<f64>,
-    /// Phase crossover (L real and negative) with the smallest gain margin.
+    /// Phase crossover (L real and negative) of the upper gain margin.
     pub phase_crossover_hz: Option<f64>,
-    /// −20·log10|L| there, dB.
+    /// Upper gain margin −20·log10|L| > 0 there, dB.
     pub gain_margin_db: Option<f64>,
+    /// Phase crossover of the lower gain margin (|L| > 1 there).
+    pub lower_phase_crossover_hz: Option<f64>,
+    /// Lower gain margin −20·log10|L| < 0 there, dB: the gain reduction
+    /// that destabilises the loop.
+    pub lower_gain_margin_db: Option<f64>,
+}
+
+/// Every gain crossover (|L| = 1) and phase crossover (L < 0 real) of a
+/// sampled response, as (frequency, L there).
+#[derive(Debug, Clone, Default)]
+pub struct Crossings {
+    pub gain: Vec<(f64, c64)>,
+    /// Per gain crossover: |L| rises through 1 there.
+    pub gain_rising: Vec<bool>,
+    pub phase: Vec<(f64, c64)>,
+}
+
+impl Margins {
+    /// Margins from the crossings; `stable` is the closed-loop verdict
+    /// when known (Nyquist-consistent phase margin), else classical.
+    pub fn assemble(c: &Crossings, stable: Option<bool>) -> Self {
+        let mut out = Margins::default();
+        for (k, &(f, l)) in c.gain.iter().enumerate() {
+            // 180° + ∠L is the angle of −L: how far L is from −1.
+            let theta = (-l).arg().to_degrees();
+            // Leaving the unit circle, the locus encircles −1 only if its
+            // phase, still falling, has not yet passed −180°.
+            let rising = c.gain_rising.get(k).copied().unwrap_or(false);
+            let pm = match stable {
+                Some(true) => theta.abs(),
+                Some(false) => -theta.abs(),
+                None if rising && theta != 180.0 => -theta,
+                None => theta,
+            };
+            let better = match stable {
+                Some(_) => pm.abs() < out.phase_margin_deg.map_or(f64::INFINITY, f64::abs),
+                None => out.phase_margin_deg.is_none_or(|old| pm < old),
+            };
+            if better {
+                out.phase_margin_deg = Some(pm);
+                out.crossover_hz = Some(f);
+            }
+        }
+        for &(f, l) in &c.phase {
+            let gm = -20.0 * l.norm().log10();
+            if gm >= 0.0 {
+                if out.gain_margin_db.is_none_or(|old| gm < old) {
+                    out.gain_margin_db = Some(gm);
+                    out.phase_crossover_hz = Some(f);
+                }
+            } else if out.lower_gain_margin_db.is_none_or(|old| gm > old) {
+                out.lower_gain_margin_db = Some(gm);
+                out.lower_phase_crossover_hz = Some(f);
+            }
+        }
+        out
+    }
 }
 
 /// Bisection on log-frequency for a sign change of `g`, to near machine
@@ -60,50 +127,44 @@ fn bisect(
     Ok((lo * hi).sqrt())
 }
 
-/// Margins of L(j·2πf) sampled on `freqs` (ascending), with every
-/// crossing refined by bisection on `eval`.
-pub fn margins(
+/// Every crossing of L(j·2πf) sampled on `freqs` (ascending), refined
+/// by bisection on `eval`.
+pub fn crossings(
     eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
     freqs: &[f64],
     values: &[c64],
-) -> Result<Margins, StabilityError> {
-    let mut out = Margins::default();
+) -> Result<Crossings, StabilityError> {
+    let mut out = Crossings::default();
     let log_mag = |l: c64| l.norm().ln();
     let imag = |l: c64| l.im;
     for k in 1..freqs.len() {
         let (a, b) = (values[k - 1], values[k]);
         if (a.norm() >= 1.0) != (b.norm() >= 1.0) {
             let f = bisect(eval, log_mag, freqs[k - 1], freqs[k])?;
-            let l = eval(f)?;
-            // 180° + ∠L is the angle of −L. Leaving the unit circle, the
-            // locus encircles −1 only if its phase, still falling, has not
-            // yet passed −180°: the margin is how far past it already is.
-            let rising = b.norm() > a.norm();
-            let angle = (-l).arg().to_degrees();
-            let pm = if rising && angle != 180.0 {
-                -angle
-            } else {
-                angle
-            };
-            if out.phase_margin_deg.is_none_or(|old| pm < old) {
-                out.phase_margin_deg = Some(pm);
-                out.crossover_hz = Some(f);
-            }
+            out.gain.push((f, eval(f)?));
+            out.gain_rising.push(b.norm() > a.norm());
         }
         let crosses = (a.im < 0.0) != (b.im < 0.0);
         if crosses && (a.re < 0.0 || b.re < 0.0) {
             let f = bisect(eval, imag, freqs[k - 1], freqs[k])?;
             let l = eval(f)?;
             if l.re < 0.0 {
-                let gm = -20.0 * l.norm().log10();
-                if out.gain_margin_db.is_none_or(|old| gm < old) {
-                    out.gain_margin_db = Some(gm);
-                    out.phase_crossover_hz = Some(f);
-                }
+                out.phase.push((f, l));
             }
         }
     }
     Ok(out)
+}
+
+/// Classical margins of L(j·2πf) sampled on `freqs` (ascending), with
+/// every crossing refined by bisection on `eval`. Correct for a stable
+/// open loop only; `nyquist` gives the margins for any loop.
+pub fn margins(
+    eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
+    freqs: &[f64],
+    values: &[c64],
+) -> Result<Margins, StabilityError> {
+    Ok(Margins::assemble(&crossings(eval, freqs, values)?, None))
 }
 
 /// The loop gain of one control loop and its margins.
@@ -112,9 +173,15 @@ pub struct LoopGain {
     pub device: String,
     /// Name of the i* unknown.
     pub command: String,
+    /// Nyquist-consistent when `nyquist` is present, else classical.
     pub margins: Margins,
     /// |L| at the lowest swept frequency, dB (how stiff the regulation is).
     pub low_frequency_gain_db: f64,
+    /// Open-loop unstable poles, encirclements and the closed-loop verdict.
+    pub nyquist: Option<Nyquist>,
+    /// Why the Nyquist count is absent or doubtful.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Evaluates L(j·2πf) for the loop whose i* is unknown `command`
@@ -163,6 +230,23 @@ impl LoopBreak {
         }
         Ok(-ret)
     }
+
+    /// Eigenvalues of the state matrix with the loop opened (i* held):
+    /// the open-loop poles.
+    pub fn open_loop_poles(&self) -> Result<Vec<c64>, StabilityError> {
+        eigenvalues(&state_matrix(self.pencil.jacobian(), self.pencil.mass())?)
+    }
+}
+
+/// Closed-loop right-half-plane poles of the model (every loop closed),
+/// or why they could not be counted.
+pub fn closed_loop_unstable(model: &Model, point: &OperatingPoint) -> Result<usize, String> {
+    let j = SparseMatrix::jacobian(model, point);
+    let poles = state_matrix(&j, &model.mass[1..])
+        .and_then(|a| eigenvalues(&a))
+        .map_err(|e| e.to_string())?;
+    let largest = poles.iter().map(|l| l.norm()).fold(0.0, f64::max);
+    Ok(poles.iter().filter(|l| l.re > 1e-9 * largest).count())
 }
 
 /// Loop gain and margins of the loop whose current command is `command`.
@@ -173,17 +257,62 @@ pub fn loop_gain(
     command: usize,
     freqs: &[f64],
 ) -> Result<LoopGain, StabilityError> {
+    let closed = closed_loop_unstable(model, point);
+    loop_gain_known(model, point, device, command, freqs, &closed)
+}
+
+/// `loop_gain` with the closed-loop count already known (one count
+/// serves every loop of a model).
+pub fn loop_gain_known(
+    model: &Model,
+    point: &OperatingPoint,
+    device: &str,
+    command: usize,
+    freqs: &[f64],
+    closed: &Result<usize, String>,
+) -> Result<LoopGain, StabilityError> {
     let lb = LoopBreak::new(model, point, command)?;
     let values = freqs
         .iter()
         .map(|&f| lb.eval(f))
         .collect::<Result<Vec<_>, _>>()?;
-    let margins = margins(&mut |f| lb.eval(f), freqs, &values)?;
+    let band = (freqs[0], freqs[freqs.len() - 1]);
+    let mut note = None;
+    let (nyquist, margins) = match lb.open_loop_poles() {
+        Ok(poles) => {
+            let (n, m) = nyquist(
+                &mut |f| lb.eval(f),
+                band,
+                &poles,
+                closed.as_ref().ok().copied(),
+            )?;
+            if n.consistent == Some(false) {
+                note = Some(format!(
+                    "the Nyquist count (Z = {}) disagrees with the closed-loop eigenvalues ({}); the verdict follows the eigenvalues",
+                    n.closed_loop_unstable_nyquist,
+                    n.closed_loop_unstable_eigen.unwrap_or(0)
+                ));
+            } else if let Err(why) = closed {
+                note = Some(format!(
+                    "closed-loop eigenvalues not computed ({why}); the verdict follows Nyquist"
+                ));
+            }
+            (Some(n), m)
+        }
+        Err(e) => {
+            note = Some(format!(
+                "open-loop poles not computed ({e}): classical margins, valid only if the open loop is stable"
+            ));
+            (None, margins(&mut |f| lb.eval(f), freqs, &values)?)
+        }
+    };
     Ok(LoopGain {
         device: device.to_string(),
         command: model.names[command].clone(),
         margins,
         low_frequency_gain_db: values.first().map_or(f64::NAN, |l| 20.0 * l.norm().log10()),
+        nyquist,
+        note,
     })
 }
 
@@ -193,10 +322,18 @@ pub fn loop_gains(
     point: &OperatingPoint,
     freqs: &[f64],
 ) -> Result<Vec<LoopGain>, StabilityError> {
+    let closed = closed_loop_unstable(model, point);
     let mut out = Vec::new();
     for d in &model.devices {
         for command in d.control_loops() {
-            out.push(loop_gain(model, point, d.name(), command, freqs)?);
+            out.push(loop_gain_known(
+                model,
+                point,
+                d.name(),
+                command,
+                freqs,
+                &closed,
+            )?);
         }
     }
     Ok(out)

@@ -16,6 +16,7 @@
 mod frequency;
 mod loops;
 mod modes;
+mod nyquist;
 mod partial;
 mod pencil;
 mod report;
@@ -28,13 +29,17 @@ pub use frequency::{
     bus_impedance, default_frequencies, impedance_at, minor_loop_gain, BusImpedance,
     InterfaceSweep, MinorLoop, Sweep,
 };
-pub use loops::{loop_gain, loop_gains, margins, LoopBreak, LoopGain, Margins};
-pub use modes::{modes, Mode, Modes, Share};
+pub use loops::{
+    closed_loop_unstable, crossings, loop_gain, loop_gain_known, loop_gains, margins, Crossings,
+    LoopBreak, LoopGain, Margins,
+};
+pub use modes::{eigenvalues, modes, Mode, Modes, Share};
+pub use nyquist::{nyquist, Nyquist};
 pub use partial::partial_modes;
 pub use pencil::{Pencil, SparseMatrix};
 pub use report::{si, stability_report, BusPoint, ReportOptions, StabilityReport, Timings};
 pub use setup::{operating_point, Bound, CircuitSource, OperatingPoint, Setup};
-pub use state_space::{state_owners, state_space, StateSpace};
+pub use state_space::{state_matrix, state_owners, state_space, StateSpace};
 pub use sweep::{
     boundary_search, least_damping_sweep, sensitivity, Boundary, ModeSensitivity, Sensitivity,
 };

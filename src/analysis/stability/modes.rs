@@ -288,3 +288,19 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
         method: "dense (faer real Schur, per decoupled block)".into(),
     })
 }
+
+/// Eigenvalues of a real square matrix (balanced, per decoupled block),
+/// without eigenvectors: what counting right-half-plane poles needs.
+pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
+    let mut out = Vec::with_capacity(a.nrows());
+    for group in blocks(a) {
+        let m = group.len();
+        let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
+        balance(&mut sub);
+        out.extend(
+            sub.eigenvalues()
+                .map_err(|e| StabilityError::Eigen(format!("{e:?}")))?,
+        );
+    }
+    Ok(out)
+}

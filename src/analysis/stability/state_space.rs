@@ -271,3 +271,69 @@ impl StateSpace {
         })
     }
 }
+
+/// The state matrix A = M_x⁻¹·(J_xx − J_xz·J_zz⁻¹·J_zx) of any Jacobian
+/// `j` with mass diagonal `mass` (0-based): the model's own, or one with a
+/// control loop opened (`loops`), whose open-loop poles are its
+/// eigenvalues.
+pub fn state_matrix(j: &SparseMatrix, mass: &[f64]) -> Result<Mat<f64>, StabilityError> {
+    let n = j.n;
+    let mut x_of = vec![usize::MAX; n];
+    let mut z_of = vec![usize::MAX; n];
+    let (mut nx, mut nz) = (0, 0);
+    for i in 0..n {
+        if mass[i] != 0.0 {
+            x_of[i] = nx;
+            nx += 1;
+        } else {
+            z_of[i] = nz;
+            nz += 1;
+        }
+    }
+    if nx > super::DENSE_LIMIT {
+        return Err(StabilityError::TooLarge {
+            states: nx,
+            limit: super::DENSE_LIMIT,
+        });
+    }
+    let mut a = Mat::<f64>::zeros(nx, nx);
+    let mut rhs = Mat::<f64>::zeros(nz, nx);
+    let (mut zz, mut xz) = (Vec::new(), Vec::new());
+    for (r, c, v) in j.triplets() {
+        if v == 0.0 {
+            continue;
+        }
+        match (x_of[r] != usize::MAX, x_of[c] != usize::MAX) {
+            (true, true) => a[(x_of[r], x_of[c])] += v,
+            (true, false) => xz.push((x_of[r], z_of[c], v)),
+            (false, true) => rhs[(z_of[r], x_of[c])] += v,
+            (false, false) => zz.push(Triplet::new(z_of[r], z_of[c], v)),
+        }
+    }
+    if nz > 0 {
+        let jzz = SparseColMat::<usize, f64>::try_new_from_triplets(nz, nz, &zz)
+            .map_err(|e| StabilityError::Singular(format!("cannot assemble J_zz: {e:?}")))?;
+        let lu: Lu<usize, f64> = jzz.sp_lu().map_err(|e| {
+            StabilityError::Singular(format!("the algebraic block J_zz is singular ({e:?})"))
+        })?;
+        lu.solve_in_place(rhs.as_mut());
+        if !(0..nx).all(|c| (0..nz).all(|r| rhs[(r, c)].is_finite())) {
+            return Err(StabilityError::Singular(
+                "the algebraic block J_zz is numerically singular".into(),
+            ));
+        }
+        for &(r, c, v) in &xz {
+            for k in 0..nx {
+                a[(r, k)] -= v * rhs[(c, k)];
+            }
+        }
+    }
+    for (i, &m) in mass.iter().enumerate() {
+        if x_of[i] != usize::MAX {
+            for k in 0..nx {
+                a[(x_of[i], k)] /= m;
+            }
+        }
+    }
+    Ok(a)
+}

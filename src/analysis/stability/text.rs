@@ -154,14 +154,24 @@ impl StabilityReport {
             let _ = writeln!(s, "  none: no regulated converter");
         }
         for l in &self.loops {
+            let m = &l.margins;
+            let lower = m
+                .lower_gain_margin_db
+                .map_or(String::new(), |g| format!(", lower gain margin {g:.1} dB"));
             let _ = writeln!(
                 s,
-                "  {:<24} crossover {}, phase margin {}, gain margin {}",
+                "  {:<24} crossover {}, phase margin {}, gain margin {}{lower}",
                 l.device,
-                opt_hz(l.margins.crossover_hz),
-                opt_deg(l.margins.phase_margin_deg),
-                opt_db(l.margins.gain_margin_db)
+                opt_hz(m.crossover_hz),
+                opt_deg(m.phase_margin_deg),
+                opt_db(m.gain_margin_db)
             );
+            if let Some(n) = &l.nyquist {
+                let _ = writeln!(s, "  {:<24} {}", "", n.describe());
+            }
+            if let Some(note) = &l.note {
+                let _ = writeln!(s, "  {:<24} note: {note}", "");
+            }
         }
 
         let _ = writeln!(s);

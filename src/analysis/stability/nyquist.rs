@@ -1,0 +1,203 @@
+//! The Nyquist criterion for a broken loop, and the margins consistent
+//! with it.
+//!
+//! With the loop opened the network may already be unstable (a
+//! constant-power rack on its capacitor is a negative resistance): the
+//! open loop then has P right-half-plane poles and a Bode reading of L(jω)
+//! says nothing. Here P comes from the eigenvalues of the open-loop state
+//! matrix, N (clockwise encirclements of −1 by L) from the unwrapped phase
+//! of 1 + L(jω) on a grid spanning the poles, and Z = N + P is the number
+//! of closed-loop right-half-plane poles, cross-checked against the
+//! eigenvalues of the closed loop. Owns the contour, the encirclement
+//! count and the Nyquist-consistent margins; must not build matrices
+//! (`loops`, `state_space`).
+
+use super::loops::{crossings, Margins};
+use super::StabilityError;
+use faer::c64;
+use serde::Serialize;
+use std::f64::consts::{PI, TAU};
+
+/// Log-spaced samples per decade before refinement.
+const PER_DECADE: usize = 40;
+/// Largest phase step of L or 1 + L between neighbouring samples: above
+/// it the interval is halved, so unwrapping cannot skip a turn.
+const MAX_STEP_RAD: f64 = PI / 8.0;
+/// Upper bound on samples per contour (refinement stops there).
+const MAX_SAMPLES: usize = 20_000;
+/// Decades the grid reaches beyond the slowest and the fastest open-loop
+/// pole, where L(jω) has settled to its asymptote.
+const DECADES_BEYOND: f64 = 3.0;
+/// Poles with |λ| (or Re λ) below this fraction of the largest |λ| are on
+/// the origin (or the imaginary axis): integrators of a controller.
+const POLE_TOLERANCE: f64 = 1e-9;
+
+/// The Nyquist count of one loop.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Nyquist {
+    /// P: open-loop poles with Re λ > 0.
+    pub open_loop_unstable_poles: usize,
+    /// Open-loop poles at s = 0 (integrators), skirted on the right.
+    pub open_loop_poles_at_origin: usize,
+    /// N: clockwise encirclements of −1 by L(s) on the Nyquist contour.
+    pub encirclements: i64,
+    /// Z = N + P: closed-loop right-half-plane poles by Nyquist.
+    pub closed_loop_unstable_nyquist: i64,
+    /// Closed-loop right-half-plane poles from the eigenvalues of A.
+    pub closed_loop_unstable_eigen: Option<usize>,
+    /// The verdict: from the eigenvalues when known, else from Nyquist.
+    pub stable: bool,
+    /// Nyquist and the eigenvalues count the same Z.
+    pub consistent: Option<bool>,
+    /// How far −Θ/2π was from an integer (0 for a clean count).
+    pub count_residual: f64,
+    pub frequency_range_hz: [f64; 2],
+    pub samples: usize,
+}
+
+impl Nyquist {
+    /// "open loop has 1 unstable pole; Nyquist: stable (N = −1, Z = 0),
+    /// eigenvalues agree".
+    pub fn describe(&self) -> String {
+        let p = self.open_loop_unstable_poles;
+        let poles = match p {
+            0 => "open loop stable".to_string(),
+            1 => "open loop has 1 unstable pole".to_string(),
+            _ => format!("open loop has {p} unstable poles"),
+        };
+        let verdict = if self.closed_loop_unstable_nyquist == 0 {
+            "stable"
+        } else {
+            "UNSTABLE"
+        };
+        let check = match (self.consistent, self.closed_loop_unstable_eigen) {
+            (Some(true), _) => ", eigenvalues agree".to_string(),
+            (Some(false), Some(z)) => {
+                format!(", DISAGREES with the eigenvalues ({z} closed-loop pole(s) with σ > 0)")
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{poles}; Nyquist: {verdict} (N = {}, Z = {}){check}",
+            self.encirclements, self.closed_loop_unstable_nyquist
+        )
+    }
+}
+
+/// Samples L on `grid`, halving every interval over which the phase of L
+/// or of 1 + L turns by more than `MAX_STEP_RAD`.
+fn refined(
+    eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
+    grid: &[f64],
+) -> Result<(Vec<f64>, Vec<c64>), StabilityError> {
+    let one = c64::new(1.0, 0.0);
+    let turns = |a: c64, b: c64| (b / a).arg().abs().max(((one + b) / (one + a)).arg().abs());
+    let mut freqs = vec![grid[0]];
+    let mut values = vec![eval(grid[0])?];
+    for &f in &grid[1..] {
+        // Pending right ends, nearest last.
+        let mut stack = vec![(f, eval(f)?)];
+        while let Some(&(fb, lb)) = stack.last() {
+            let (fa, la) = (freqs[freqs.len() - 1], values[values.len() - 1]);
+            let budget = freqs.len() + stack.len() < MAX_SAMPLES;
+            if budget && fb / fa > 1.0 + 1e-9 && turns(la, lb) > MAX_STEP_RAD {
+                let mid = (fa * fb).sqrt();
+                stack.push((mid, eval(mid)?));
+            } else {
+                stack.pop();
+                freqs.push(fb);
+                values.push(lb);
+            }
+        }
+    }
+    Ok((freqs, values))
+}
+
+/// Applies the Nyquist criterion to L(j·2πf) given by `eval`, with the
+/// open-loop poles `open_poles` (eigenvalues of the open-loop state
+/// matrix) and, when known, the closed-loop right-half-plane pole count.
+/// The grid covers `band` (Hz) and extends to `DECADES_BEYOND` decades
+/// past the poles. Returns the count and the margins consistent with it.
+pub fn nyquist(
+    eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
+    band: (f64, f64),
+    open_poles: &[c64],
+    closed_unstable: Option<usize>,
+) -> Result<(Nyquist, Margins), StabilityError> {
+    let largest = open_poles
+        .iter()
+        .map(|p| p.norm())
+        .fold(TAU * band.1, f64::max);
+    let tol = POLE_TOLERANCE * largest;
+    let p = open_poles.iter().filter(|l| l.re > tol).count();
+    let at_origin = open_poles.iter().filter(|l| l.norm() <= tol).count();
+    let slowest = open_poles
+        .iter()
+        .map(|l| l.norm())
+        .filter(|&m| m > tol)
+        .fold(TAU * band.0, f64::min);
+    let beyond = 10f64.powf(DECADES_BEYOND);
+    let mut f_lo = band.0.min(slowest / TAU / beyond);
+    let f_hi = band.1.max(largest / TAU * beyond);
+    // With integrators the contour skirts s = 0 on a small arc; start
+    // where |L| is large, so that the arc is L's own asymptote.
+    if at_origin > 0 {
+        for _ in 0..12 {
+            if eval(f_lo)?.norm() >= 1e3 {
+                break;
+            }
+            f_lo /= 10.0;
+        }
+    }
+    let decades = (f_hi / f_lo).log10();
+    let count = ((decades * PER_DECADE as f64).ceil() as usize).max(2);
+    let grid: Vec<f64> = (0..=count)
+        .map(|k| f_lo * 10f64.powf(decades * k as f64 / count as f64))
+        .collect();
+    let (freqs, values) = refined(eval, &grid)?;
+
+    let one = c64::new(1.0, 0.0);
+    let positive_half: f64 = values
+        .windows(2)
+        .map(|w| ((one + w[1]) / (one + w[0])).arg())
+        .sum();
+    let start = (one + values[0]).arg();
+    let end = (one + values[values.len() - 1]).arg();
+    // From −jε to +jε around the origin on the right: the principal turn
+    // 2·start up to whole turns, the one nearest −m·π (L ≈ K/s^m).
+    let expected = -(at_origin as f64) * PI;
+    let arc_origin = 2.0 * start + TAU * ((expected - 2.0 * start) / TAU).round();
+    // The large arc: L has settled, so the turn nearest zero.
+    let arc_infinity = -2.0 * end + TAU * (end / PI).round();
+    let total = 2.0 * positive_half + arc_origin + arc_infinity;
+    let winding = -total / TAU;
+    let n = winding.round() as i64;
+    let z = n + p as i64;
+
+    let mut found = crossings(eval, &freqs, &values)?;
+    if at_origin == 0 {
+        // L(0) real and negative is a phase crossover at DC.
+        if let Ok(l0) = eval(0.0) {
+            if l0.re < 0.0 && l0.im.abs() <= 1e-9 * l0.norm() {
+                found.phase.push((0.0, l0));
+            }
+        }
+    }
+    let stable = match closed_unstable {
+        Some(count) => count == 0,
+        None => z == 0,
+    };
+    let result = Nyquist {
+        open_loop_unstable_poles: p,
+        open_loop_poles_at_origin: at_origin,
+        encirclements: n,
+        closed_loop_unstable_nyquist: z,
+        closed_loop_unstable_eigen: closed_unstable,
+        stable,
+        consistent: closed_unstable.map(|c| c as i64 == z),
+        count_residual: (winding - n as f64).abs(),
+        frequency_range_hz: [f_lo, f_hi],
+        samples: freqs.len(),
+    };
+    Ok((result, Margins::assemble(&found, Some(stable))))
+}
