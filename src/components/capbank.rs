@@ -410,6 +410,14 @@ impl Device for CapBankDevice {
     fn held_at_operating_point(&self) -> Vec<usize> {
         vec![self.st.at(DV)]
     }
+    /// The derivative filter starts at the bus voltage: from z = 0 the
+    /// virtual-capacitance command would start saturated (charging at full
+    /// rating), which can walk Newton onto a collapsed operating point.
+    fn refine_guess(&self, y: &mut [f64]) {
+        if let Law::Virtual { .. } = self.law {
+            y[self.st.at(Z)] = self.v_bus(y);
+        }
+    }
     fn root_count(&self) -> usize {
         4
     }
