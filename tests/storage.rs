@@ -437,3 +437,4 @@ fn virtual_capacitance_banks_start_from_a_full_load_operating_point() {
         let store = at(&w, &format!("i(rack{k}.store)"), 0.0);
         assert!(store.abs() < 1e-6, "rack{k} store carries {store} A");
     }
+}
