@@ -468,3 +468,81 @@ fn diablo_s4_ac_loss_rides_through_on_the_bbus() {
         "diablo S4: plus hold-up {plus_out:.4} s, minus {minus_out:.4} s, plus BBU {e_plus:.4e} J"
     );
 }
+
+// ---------------------------------------------------------------------------
+// NVL72-class rack (reference 1) with its in-rack store
+
+/// DC operating point of nvl72_rack.ron at `pu`: (bus voltage, feed
+/// current). 18 trays, each a 16:1 Dcx (R_out 2 mΩ, P_nl 100 W) with a
+/// 7.5 kW constant-power load, fed from an ideal 800 V tap through
+/// 1.8 mΩ; the store carries no DC current.
+fn nvl72_operating_point(pu: f64) -> (f64, f64) {
+    let mut i = 0.0;
+    for _ in 0..100 {
+        let v = 800.0 - 1.8e-3 * i;
+        i = 18.0 * dcx_input(v, 16.0, 2e-3, 100.0, pu * 7.5e3);
+    }
+    (800.0 - 1.8e-3 * i, i)
+}
+
+#[test]
+fn nvl72_rack_s1_step() {
+    let w = run("nvl72/s1_step.ron");
+    let (v0, i0) = nvl72_operating_point(0.3);
+    near(
+        values(&w, "bus800")[0],
+        v0,
+        1e-6 * 800.0,
+        "bus800 at 0.3 pu",
+    );
+    near(
+        values(&w, "i(feed)")[0],
+        i0,
+        1e-6 * i0,
+        "feed current at 0.3 pu",
+    );
+    // 40.5 kW + 1.8 kW no-load at 800 V: 53 A.
+    near(i0, 52.97, 0.01, "hand feed current");
+    // The 119 A step ramps in 1 ms, longer than a quarter period of the
+    // feed's 5 µH against 1 mF + 10 mF emulated (680 Hz): the dip is about
+    // L·dI/dt = 5 µH × 119 A/ms = 0.6 V plus the feed's I·R, under 1 V.
+    let (v_min, t_min) = min_at(&w, "bus800");
+    near(v_min, 798.94, 0.02, "bus800 minimum");
+    near(t_min, 5.84e-3, 0.1e-3, "time of the minimum");
+    // Settled at full load: 800 − 1.8 mΩ × 172 A.
+    let (v1, i1) = nvl72_operating_point(1.0);
+    near(at(&w, "bus800", 0.05), v1, 0.01, "bus800 at full load");
+    near(
+        at(&w, "i(feed)", 0.05),
+        i1,
+        0.1,
+        "feed current at full load",
+    );
+    // The store moves ±15 kW for a millisecond (of its 135 kW rating) and
+    // neither empties nor fills.
+    let (p_max, _) = max_at(&w, "p(store)");
+    near(p_max, 13.36e3, 0.2e3, "store peak power");
+    assert!(w.events.is_empty(), "{:?}", w.events);
+}
+
+#[test]
+fn nvl72_rack_s3_checkpoint() {
+    let w = run("nvl72/s3_checkpoint.ron");
+    let (v1, _) = nvl72_operating_point(1.0);
+    near(
+        values(&w, "bus800")[0],
+        v1,
+        1e-6 * 800.0,
+        "bus800 at 1.0 pu",
+    );
+    // The release at 0.1 s rings the feed up past the 800 V tap by 0.65 V
+    // (the mirror of S1's dip, from 0.3 V lower); the return at 3.1 s dips
+    // the bus as S1 does.
+    let (v_max, t_max) = max_at(&w, "bus800");
+    let (v_min, t_min) = min_at(&w, "bus800");
+    near(v_max, 800.65, 0.02, "bus800 maximum");
+    near(t_max, 0.1008, 0.2e-3, "time of the maximum");
+    near(v_min, 798.95, 0.02, "bus800 minimum");
+    near(t_min, 3.101, 0.2e-3, "time of the minimum");
+    assert!(w.events.is_empty(), "{:?}", w.events);
+}
