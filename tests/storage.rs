@@ -245,8 +245,12 @@ fn bank_stops_discharging_at_v_min() {
             CapBank(name: "cbu", bus: "bus", farads: 0.01, v_init: 400.0, v_min: 350.0, v_max: 450.0,
                 rated_watts: 50e3, law: Droop(ohms: 1.0, volts: 810.0), current_loop_hz: 5e3),
         ])"#,
-        r#"Scenario(name: "drain", duration: 0.05, sample: 1e-4, rtol: 1e-10, atol: 1e-10, record: ["bus", "i(cbu)"])"#,
+        r#"Scenario(name: "drain", duration: 0.05, sample: 1e-4, rtol: 1e-10, atol: 1e-10, record: ["bus", "i(cbu)", "soc(cbu)"])"#,
     );
+    // State of charge, the usable energy left: (400² − 350²)/(450² − 350²)
+    // at the start, 0 once the bank sits at v_min.
+    assert!((at(&w, "soc(cbu)", 0.0) - 37500.0 / 80000.0).abs() < 1e-12);
+    assert!(at(&w, "soc(cbu)", 0.05).abs() < 1e-6);
     let v = 8810.0 / 11.0;
     let p = v * (810.0 - v);
     let expected = 0.5 * 0.01 * (400.0f64.powi(2) - 350.0f64.powi(2)) / p;
@@ -430,7 +434,10 @@ fn virtual_capacitance_banks_start_from_a_full_load_operating_point() {
             record: ["bus800", "i(rect)", "i(rack*.store)"])"#,
     );
     let (v, i) = (at(&w, "bus800", 0.0), at(&w, "i(rect)", 0.0));
-    assert!((v - (800.0 - 4.27e-3 * i)).abs() < 1e-6 * 800.0, "bus {v} at {i} A");
+    assert!(
+        (v - (800.0 - 4.27e-3 * i)).abs() < 1e-6 * 800.0,
+        "bus {v} at {i} A"
+    );
     // 8 x 135 kW plus DCX losses, over ~794 V.
     assert!(i > 1.08e6 / 800.0 && i < 1.12e6 / 790.0, "rectifier {i} A");
     for k in 1..=8 {
