@@ -248,9 +248,12 @@ fn bank_stops_discharging_at_v_min() {
         r#"Scenario(name: "drain", duration: 0.05, sample: 1e-4, rtol: 1e-10, atol: 1e-10, record: ["bus", "i(cbu)", "soc(cbu)"])"#,
     );
     // State of charge, the usable energy left: (400² − 350²)/(450² − 350²)
-    // at the start, 0 once the bank sits at v_min.
+    // at the start. At "empty" the command drops to zero but the current
+    // decays through the 5 kHz loop (32 µs), drawing ~p·32 µs ≈ 0.2 J of
+    // the 400 J window more: the bank ends just below v_min.
     assert!((at(&w, "soc(cbu)", 0.0) - 37500.0 / 80000.0).abs() < 1e-12);
-    assert!(at(&w, "soc(cbu)", 0.05).abs() < 1e-6);
+    let end = at(&w, "soc(cbu)", 0.05);
+    assert!(end < 0.0 && end > -1e-3, "soc at the end {end}");
     let v = 8810.0 / 11.0;
     let p = v * (810.0 - v);
     let expected = 0.5 * 0.01 * (400.0f64.powi(2) - 350.0f64.powi(2)) / p;
