@@ -245,8 +245,15 @@ fn bank_stops_discharging_at_v_min() {
             CapBank(name: "cbu", bus: "bus", farads: 0.01, v_init: 400.0, v_min: 350.0, v_max: 450.0,
                 rated_watts: 50e3, law: Droop(ohms: 1.0, volts: 810.0), current_loop_hz: 5e3),
         ])"#,
-        r#"Scenario(name: "drain", duration: 0.05, sample: 1e-4, rtol: 1e-10, atol: 1e-10, record: ["bus", "i(cbu)"])"#,
+        r#"Scenario(name: "drain", duration: 0.05, sample: 1e-4, rtol: 1e-10, atol: 1e-10, record: ["bus", "i(cbu)", "soc(cbu)"])"#,
     );
+    // State of charge, the usable energy left: (400² − 350²)/(450² − 350²)
+    // at the start. At "empty" the command drops to zero but the current
+    // decays through the 5 kHz loop (32 µs), drawing ~p·32 µs ≈ 0.2 J of
+    // the 400 J window more: the bank ends just below v_min.
+    assert!((at(&w, "soc(cbu)", 0.0) - 37500.0 / 80000.0).abs() < 1e-12);
+    let end = at(&w, "soc(cbu)", 0.05);
+    assert!(end < 0.0 && end > -1e-3, "soc at the end {end}");
     let v = 8810.0 / 11.0;
     let p = v * (810.0 - v);
     let expected = 0.5 * 0.01 * (400.0f64.powi(2) - 350.0f64.powi(2)) / p;
@@ -411,4 +418,33 @@ fn soc_probe_follows_the_charge_drawn() {
     assert!((drop - 5e-4).abs() < 1e-9, "soc fell by {drop}");
     let mid = 0.8 - at(&w, "soc(b)", 1.0);
     assert!((mid - 2.5e-4).abs() < 1e-9, "soc fell by {mid} at mid-draw");
+}
+
+#[test]
+fn virtual_capacitance_banks_start_from_a_full_load_operating_point() {
+    // Row-A at full load with a 4.7 kJ virtual-capacitance store in each of
+    // its eight racks. The operating-point guess used to leave each bank's
+    // derivative filter at 0 V against an 800 V bus, so every command began
+    // saturated (charging at full rating) and Newton's fallback walked onto
+    // the collapsed branch ("no DC operating point"). With the filter seeded
+    // at the bus voltage the equilibrium is found: no bank carries DC
+    // current, and the rectifier sits on its droop line.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let circuit = std::fs::read_to_string(root.join("circuits/nvl72_row.ron")).expect("circuit");
+    let w = run(
+        &circuit,
+        r#"Scenario(name: "full load", duration: 1e-3, sample: 1e-4,
+            record: ["bus800", "i(rect)", "i(rack*.store)"])"#,
+    );
+    let (v, i) = (at(&w, "bus800", 0.0), at(&w, "i(rect)", 0.0));
+    assert!(
+        (v - (800.0 - 4.27e-3 * i)).abs() < 1e-6 * 800.0,
+        "bus {v} at {i} A"
+    );
+    // 8 x 135 kW plus DCX losses, over ~794 V.
+    assert!(i > 1.08e6 / 800.0 && i < 1.12e6 / 790.0, "rectifier {i} A");
+    for k in 1..=8 {
+        let store = at(&w, &format!("i(rack{k}.store)"), 0.0);
+        assert!(store.abs() < 1e-6, "rack{k} store carries {store} A");
+    }
 }

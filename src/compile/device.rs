@@ -129,6 +129,11 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn held_at_operating_point(&self) -> Vec<usize> {
         Vec::new()
     }
+    /// Refines the operating-point guess `y`, whose node voltages already
+    /// hold the declared bus nominals: a device sets its own unknowns to
+    /// values consistent with them (a filter state to the voltage it
+    /// filters), so that Newton does not start from a saturated controller.
+    fn refine_guess(&self, _y: &mut [f64]) {}
     /// Rejects an operating point that is mathematically an equilibrium but
     /// physically a collapse (a constant-power load below its `min_volts`).
     fn check_operating_point(&self, _ctx: &Ctx, _y: &[f64]) -> Result<(), String> {

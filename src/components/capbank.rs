@@ -17,7 +17,9 @@
 //! (v floored at 1 V)
 //! and by the voltage window: no discharge once v_c has fallen to v_min, no
 //! charge once it has risen to v_max (state events "empty"/"full", cleared
-//! with a hysteresis of 1 % of the window). The unknown is v_c − v_init, held
+//! with a hysteresis of 1 % of the window). `soc(name)` records the share
+//! of the usable energy left, (v_c² − v_min²)/(v_max² − v_min²). The
+//! unknown is v_c − v_init, held
 //! at zero by the DC operating point, so a run starts with the bank at
 //! v_init. Must not know about the bus around it.
 
@@ -393,15 +395,25 @@ impl Device for CapBankDevice {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![
+            SignalKind::Current,
+            SignalKind::Power,
+            SignalKind::StateOfCharge,
+        ]
     }
-    /// Current and power delivered to the bus (negative while charging).
+    /// Current and power delivered to the bus (negative while charging),
+    /// and the state of charge: the share of the usable energy left,
+    /// (v_c² − v_min²)/(v_max² − v_min²), 0 empty and 1 full.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.st.y(y, CUR);
-        if index == 0 {
-            i
-        } else {
-            i * self.v_bus(y)
+        match index {
+            0 => i,
+            1 => i * self.v_bus(y),
+            _ => {
+                let (lo, hi) = self.window;
+                let vc = self.v_bank(y);
+                (vc * vc - lo * lo) / (hi * hi - lo * lo)
+            }
         }
     }
     fn control_loops(&self) -> Vec<usize> {
@@ -409,6 +421,14 @@ impl Device for CapBankDevice {
     }
     fn held_at_operating_point(&self) -> Vec<usize> {
         vec![self.st.at(DV)]
+    }
+    /// The derivative filter starts at the bus voltage: from z = 0 the
+    /// virtual-capacitance command would start saturated (charging at full
+    /// rating), which can walk Newton onto a collapsed operating point.
+    fn refine_guess(&self, y: &mut [f64]) {
+        if let Law::Virtual { .. } = self.law {
+            y[self.st.at(Z)] = self.v_bus(y);
+        }
     }
     fn root_count(&self) -> usize {
         4

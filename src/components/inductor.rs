@@ -121,6 +121,22 @@ impl Device for SeriesRl {
             kind: BranchKind::FixedCurrent,
         }]
     }
+    /// A series R–L drops only I·R at DC: an end left at the 0 V default
+    /// guess (no declared nominal) takes the other end's guess, so that a
+    /// node fed through a link starts near its source's voltage (the minus
+    /// pole of a bipolar feed would otherwise start at 0 V, where a Dcx's
+    /// no-load loss behaves as a near short and Newton can settle there).
+    fn refine_guess(&self, y: &mut [f64]) {
+        use crate::compile::GROUND;
+        if self.a == GROUND || self.b == GROUND {
+            return;
+        }
+        if y[self.a] == 0.0 {
+            y[self.a] = y[self.b];
+        } else if y[self.b] == 0.0 {
+            y[self.b] = y[self.a];
+        }
+    }
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]
     }

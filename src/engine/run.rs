@@ -322,7 +322,7 @@ fn zero_derivative(size: usize) -> Vec<f64> {
 }
 
 /// Initial guess for the operating point: declared bus nominals on their
-/// nodes, zero elsewhere.
+/// nodes, zero elsewhere, then each device's own refinement.
 pub(crate) fn nominal_guess(model: &Model) -> Vec<f64> {
     let mut y = vec![0.0; model.n() + 1];
     for (name, &i) in &model.node_index {
@@ -330,8 +330,15 @@ pub(crate) fn nominal_guess(model: &Model) -> Vec<f64> {
             y[i] = v;
         }
     }
+    for d in &model.devices {
+        d.refine_guess(&mut y);
+    }
+    y[GROUND_INDEX] = 0.0;
     y
 }
+
+/// Ground's slot in extended vectors, which a refinement must not move.
+const GROUND_INDEX: usize = 0;
 
 pub(crate) fn initial_state(
     model: &Model,

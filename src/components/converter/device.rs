@@ -314,6 +314,21 @@ impl Device for RegulatedDevice {
     fn control_loops(&self) -> Vec<usize> {
         vec![self.st.at(CMD)]
     }
+    /// An output with no declared nominal on either terminal (both guessed
+    /// at 0 V) starts at the set-point: the terminal that is not ground
+    /// takes +V_ref, or −V_ref when it is the return (the minus pole of a
+    /// bipolar system), instead of leaving Newton to find the sign.
+    fn refine_guess(&self, y: &mut [f64]) {
+        let (out, ret) = (self.st.at(OUT), self.st.at(ORET));
+        if y[out] != 0.0 || y[ret] != 0.0 {
+            return;
+        }
+        if out != GROUND {
+            y[out] = self.pi.v_ref;
+        } else if ret != GROUND {
+            y[ret] = -self.pi.v_ref;
+        }
+    }
     fn root_count(&self) -> usize {
         match (self.holdup_joules() > 0.0, self.drop().is_some()) {
             (true, true) => 4,
