@@ -38,6 +38,21 @@ pub struct Column {
     /// Nominal voltage of the bus, for voltages on a declared bus.
     pub nominal: Option<f64>,
     pub values: Vec<f64>,
+    /// The extremes the solution reached, including between grid samples
+    /// (at every solver step end, event instant and the dense output in
+    /// between); `None` when only the samples are known.
+    #[serde(skip)]
+    pub extremes: Option<Extremes>,
+}
+
+/// The smallest and largest value of a quantity over a run and when each
+/// was first reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extremes {
+    pub min: f64,
+    pub t_min: f64,
+    pub max: f64,
+    pub t_max: f64,
 }
 
 /// An event that happened during the run.

@@ -22,6 +22,7 @@ fn column(name: &str, quantity: Quantity, nominal: Option<f64>, values: Vec<f64>
         quantity,
         nominal,
         values,
+        extremes: None,
     }
 }
 

@@ -32,6 +32,7 @@ fn rack_transient() -> Waveforms {
         quantity: Quantity::Voltage,
         nominal: Some(800.0),
         values: bus800.clone(),
+        extremes: None,
     }];
     for k in 1..=18 {
         columns.push(Column {
@@ -39,6 +40,7 @@ fn rack_transient() -> Waveforms {
             target: format!("tray{k}.bus50"),
             quantity: Quantity::Voltage,
             nominal: Some(50.0),
+            extremes: None,
             values: bus800
                 .iter()
                 .map(|v| v / 16.0 - 0.005 * f64::from(k))
@@ -50,6 +52,7 @@ fn rack_transient() -> Waveforms {
         target: "lfeed".into(),
         quantity: Quantity::Current,
         nominal: None,
+        extremes: None,
         values: time
             .iter()
             .map(|&t| {
@@ -66,6 +69,7 @@ fn rack_transient() -> Waveforms {
         target: "tray1.gpu".into(),
         quantity: Quantity::Power,
         nominal: None,
+        extremes: None,
         values: time
             .iter()
             .map(|&t| if t < 0.01 { 2.25e3 } else { 7.5e3 })

@@ -266,6 +266,7 @@ mod tests {
                 quantity: Quantity::Voltage,
                 nominal: Some(800.0),
                 values,
+                extremes: None,
             }],
             events: vec![],
             stats: SolverStats::default(),

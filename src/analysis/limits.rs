@@ -284,6 +284,28 @@ fn upper(at: At, target: String, limit: f64, unit: &'static str, detail: &str) -
     }
 }
 
+/// The column's true extreme seen by the solver between samples, when it
+/// is beyond the grid's: a limit without `longer_than` must not miss a
+/// dip that falls between two output samples.
+fn solver_extreme(w: &Waveforms, name: &str, below: bool, grid: At) -> At {
+    let Some(e) = w.column(name).and_then(|c| c.extremes) else {
+        return grid;
+    };
+    if below && e.min < grid.value {
+        At {
+            value: e.min,
+            time: e.t_min,
+        }
+    } else if !below && e.max > grid.value {
+        At {
+            value: e.max,
+            time: e.t_max,
+        }
+    } else {
+        grid
+    }
+}
+
 /// MinVoltage (`below`) or MaxVoltage: the level held beyond the threshold
 /// for `duration`, and the longest time spent beyond it.
 fn level(
@@ -296,9 +318,12 @@ fn level(
     let sign = if below { 1.0 } else { -1.0 };
     let mut worst: Option<(f64, At, String)> = None;
     for (name, s, _) in columns(w, node, Quantity::Voltage)? {
-        let Some(held) = sustained_level(&s, duration, below) else {
+        let Some(mut held) = sustained_level(&s, duration, below) else {
             continue;
         };
+        if duration <= 0.0 {
+            held = solver_extreme(w, &name, below, held);
+        }
         let margin = sign * (held.value - volts);
         if worst.as_ref().is_none_or(|x| margin < x.0) {
             worst = Some((margin, held, name));

@@ -237,6 +237,12 @@ impl Rodas4 {
         }
     }
 
+    /// The two dense-output coefficients of unknown `i` for the last step,
+    /// for callers that analyse the interpolating cubic itself.
+    pub fn dense_coefficients(&self, i: usize) -> (f64, f64) {
+        (self.cont2[i], self.cont3[i])
+    }
+
     /// Dense output of unknown `i` alone at t + θ·h.
     pub fn interpolate_one(&self, y0: &[f64], theta: f64, i: usize) -> f64 {
         let s1 = 1.0 - theta;

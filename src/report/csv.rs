@@ -80,6 +80,7 @@ mod tests {
             quantity: Quantity::Voltage,
             nominal: None,
             values,
+            extremes: None,
         };
         Waveforms {
             time: vec![0.0, 1e-5, 2e-5],

@@ -287,6 +287,7 @@ mod tests {
             quantity,
             nominal,
             values: vec![],
+            extremes: None,
         }
     }
 

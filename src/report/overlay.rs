@@ -293,6 +293,7 @@ mod tests {
                 quantity: Quantity::Voltage,
                 nominal: Some(800.0),
                 values: v,
+                extremes: None,
             }],
             time,
             events: Vec::new(),

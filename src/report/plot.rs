@@ -254,6 +254,7 @@ mod tests {
             quantity: Quantity::Voltage,
             nominal: Some(800.0),
             values: bus.clone(),
+            extremes: None,
         }];
         for k in 1..=18 {
             columns.push(Column {
@@ -262,6 +263,7 @@ mod tests {
                 quantity: Quantity::Voltage,
                 nominal: Some(50.0),
                 values: bus.iter().map(|v| v / 16.0 - 0.01 * f64::from(k)).collect(),
+                extremes: None,
             });
         }
         Waveforms {

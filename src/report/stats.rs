@@ -17,6 +17,10 @@ pub struct AtTime {
 
 /// Descriptive statistics of one column over the recorded samples.
 ///
+/// The extremes also include the column's solver-side extremes when the
+/// engine recorded them (`Column::extremes`), so they are true extremes
+/// of the solution, not of the grid.
+///
 /// Only samples that have a time stamp count: a column longer than
 /// `Waveforms::time` is truncated, a shorter one simply has fewer samples.
 /// Extremes skip NaN values so one bad sample does not hide the rest;
@@ -49,6 +53,22 @@ impl ColumnStats {
             }
             if max.is_none_or(|m| v > m.value) {
                 max = Some(AtTime { value: v, time: t });
+            }
+        }
+        // The solver saw the solution between samples too: a dip narrower
+        // than the output interval is an extreme all the same.
+        if let Some(e) = column.extremes {
+            if min.is_none_or(|m| e.min < m.value) {
+                min = Some(AtTime {
+                    value: e.min,
+                    time: e.t_min,
+                });
+            }
+            if max.is_none_or(|m| e.max > m.value) {
+                max = Some(AtTime {
+                    value: e.max,
+                    time: e.t_max,
+                });
             }
         }
         ColumnStats {
@@ -86,6 +106,7 @@ mod tests {
             quantity: Quantity::Voltage,
             nominal: Some(800.0),
             values,
+            extremes: None,
         }
     }
 

@@ -145,6 +145,7 @@ mod tests {
                     quantity: Quantity::Voltage,
                     nominal: Some(800.0),
                     values: vec![800.0, 760.0, 808.0],
+                    extremes: None,
                 },
                 Column {
                     name: "p(load)".into(),
@@ -152,6 +153,7 @@ mod tests {
                     quantity: Quantity::Power,
                     nominal: None,
                     values: vec![f64::NAN, 1.0, 2.0],
+                    extremes: None,
                 },
                 Column {
                     name: "i(none)".into(),
@@ -159,6 +161,7 @@ mod tests {
                     quantity: Quantity::Current,
                     nominal: None,
                     values: vec![],
+                    extremes: None,
                 },
             ],
             events: vec![EventRecord {

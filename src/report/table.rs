@@ -280,6 +280,7 @@ mod tests {
             quantity,
             nominal,
             values,
+            extremes: None,
         }
     }
 
