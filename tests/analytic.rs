@@ -1,6 +1,7 @@
 //! Closed-form checks of the engine on circuits written in RON: RC charge,
 //! underdamped RLC step, the LC + constant-power-load stability boundary,
-//! capacitance reflected through a Dcx, and the UVLO trip time.
+//! capacitance reflected through a Dcx, the UVLO trip time, and a dip
+//! between output samples found by the recorded extremes.
 //!
 //! Tolerances are those of DESIGN §7: waveforms within 1e-6 relative where
 //! a closed form exists.
@@ -200,4 +201,74 @@ fn uvlo_trips_after_its_delay() {
     let last = *v.last().unwrap();
     let at_trip = v0 - i * (expected - 1e-3) / 10e-3;
     assert!((last - at_trip).abs() < 1e-6 * 50.0, "{last} vs {at_trip}");
+}
+
+/// The ring-down of a series RLC charged from zero to −800 V dips to its
+/// first minimum, −800·(1 + e^(−απ/ωd)) ≈ −966.3 V at π/ωd ≈ 0.785 ms,
+/// between the samples of a 1 ms grid. The summary minimum and a
+/// MinVoltage limit without `longer_than` must find that dip from the
+/// solver's steps; the grid alone misses it by tens of volts.
+#[test]
+fn dip_between_samples_is_found() {
+    let (v, r, l, c): (f64, f64, f64, f64) = (-800.0, 0.2, 50e-6, 1e-3);
+    let w = run(
+        r#"Circuit(name: "rlc", components: [
+            VoltageSource(name: "v1", pos: "src", volts: -800.0),
+            Inductor(name: "l1", a: "src", b: "bus", henries: "50u", ohms: 0.2),
+            Capacitor(name: "c1", a: "bus", b: "gnd", farads: "1m"),
+        ])"#,
+        r#"Scenario(name: "dip", duration: 20e-3, sample: 1e-3, start: Zero, rtol: 1e-10, atol: 1e-10, record: ["bus"])"#,
+    );
+    let alpha = r / (2.0 * l);
+    let wd = (1.0 / (l * c) - alpha * alpha).sqrt();
+    let t_exact = std::f64::consts::PI / wd;
+    let v_exact = rlc_step(v, r, l, c, t_exact);
+    assert!((v_exact - v * (1.0 + (-alpha * t_exact).exp())).abs() < 1e-9);
+
+    let grid_min = column(&w, "v(bus)")
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        grid_min - v_exact > 10.0,
+        "grid {grid_min} V, exact {v_exact} V"
+    );
+
+    let summary = busbar::report::Summary::new("rlc", "dip", &w, None);
+    let bus = &summary.columns[0];
+    let (min, t_min) = (bus.min.expect("min"), bus.t_min.expect("t_min"));
+    assert!(
+        (min - v_exact).abs() < 1e-6 * v.abs(),
+        "summary min {min} V, exact {v_exact} V"
+    );
+    assert!(
+        (t_min - t_exact).abs() < 1e-6,
+        "t_min {t_min} s, exact {t_exact} s"
+    );
+
+    let limit = |volts: f64| busbar::scenario::Limit::MinVoltage {
+        node: "bus".into(),
+        volts,
+        longer_than: None,
+    };
+    let run = busbar::analysis::limits::Run {
+        waveforms: &w,
+        events: &[],
+    };
+    // Just above and just below the exact minimum: only the true extreme
+    // separates the two.
+    let verdicts = busbar::analysis::evaluate(
+        &[limit(v_exact + 1e-3), limit(v_exact - 1e-3)],
+        run,
+        &mut busbar::analysis::NoSmallSignal,
+    );
+    assert_eq!(
+        (verdicts[0].status, verdicts[1].status),
+        (
+            busbar::analysis::Status::Fail,
+            busbar::analysis::Status::Pass
+        ),
+        "{verdicts:?}"
+    );
+    assert!((verdicts[1].measured.expect("measured") - v_exact).abs() < 1e-6 * v.abs());
 }
