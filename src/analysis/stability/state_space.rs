@@ -99,28 +99,7 @@ pub fn state_space(
     point: &OperatingPoint,
     with_io: bool,
 ) -> Result<StateSpace, StabilityError> {
-    let n = model.n();
     let j = SparseMatrix::jacobian(model, point);
-    // Position of each unknown (0-based) in x or z.
-    let mut x_of = vec![usize::MAX; n];
-    let mut z_of = vec![usize::MAX; n];
-    let (mut xs, mut zs) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        if model.mass[i + 1] != 0.0 {
-            x_of[i] = xs.len();
-            xs.push(i);
-        } else {
-            z_of[i] = zs.len();
-            zs.push(i);
-        }
-    }
-    let (nx, nz) = (xs.len(), zs.len());
-    if nx > super::DENSE_LIMIT {
-        return Err(StabilityError::TooLarge {
-            states: nx,
-            limit: super::DENSE_LIMIT,
-        });
-    }
     let nodes = model.node_names();
     let node_unknowns: Vec<usize> = nodes.iter().map(|k| model.node_index[k] - 1).collect();
     let load_columns = if with_io {
@@ -128,85 +107,33 @@ pub fn state_space(
     } else {
         Vec::new()
     };
-    let nu = if with_io {
-        load_columns.len() + nodes.len()
+    // Input columns over all unknowns (sparse in practice): the load
+    // channels, then a current injected at every node.
+    let input_entries: Vec<Vec<(usize, f64)>> = if with_io {
+        load_columns
+            .iter()
+            .map(|col| {
+                col.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != 0.0)
+                    .map(|(i, v)| (i, *v))
+                    .collect()
+            })
+            .chain(node_unknowns.iter().map(|&i| vec![(i, 1.0)]))
+            .collect()
     } else {
-        0
+        Vec::new()
     };
-    // Full input matrix over all unknowns, column by column (sparse in practice).
-    let input_entries = |k: usize| -> Vec<(usize, f64)> {
-        if k < load_columns.len() {
-            load_columns[k]
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| **v != 0.0)
-                .map(|(i, v)| (i, *v))
-                .collect()
-        } else {
-            vec![(node_unknowns[k - load_columns.len()], 1.0)]
-        }
-    };
-
-    let mut a = Mat::<f64>::zeros(nx, nx);
-    let mut b = Mat::<f64>::zeros(nx, nu);
-    // Right-hand sides for J_zz⁻¹: [J_zx | B_z].
-    let mut rhs = Mat::<f64>::zeros(nz, nx + nu);
-    let mut zz = Vec::new();
-    let mut xz = Vec::new();
-    for (r, c, v) in j.triplets() {
-        if v == 0.0 {
-            continue;
-        }
-        match (x_of[r] != usize::MAX, x_of[c] != usize::MAX) {
-            (true, true) => a[(x_of[r], x_of[c])] += v,
-            (true, false) => xz.push((x_of[r], z_of[c], v)),
-            (false, true) => rhs[(z_of[r], x_of[c])] += v,
-            (false, false) => zz.push(Triplet::new(z_of[r], z_of[c], v)),
-        }
-    }
-    for k in 0..nu {
-        for (i, v) in input_entries(k) {
-            if x_of[i] != usize::MAX {
-                b[(x_of[i], k)] += v;
-            } else {
-                rhs[(z_of[i], nx + k)] += v;
-            }
-        }
-    }
-    if nz > 0 {
-        let jzz = SparseColMat::<usize, f64>::try_new_from_triplets(nz, nz, &zz)
-            .map_err(|e| StabilityError::Singular(format!("cannot assemble J_zz: {e:?}")))?;
-        let lu: Lu<usize, f64> = jzz.sp_lu().map_err(|e| {
-            StabilityError::Singular(format!(
-                "the algebraic block J_zz is singular at the operating point ({e:?})"
-            ))
-        })?;
-        lu.solve_in_place(rhs.as_mut());
-        let finite = (0..rhs.ncols()).all(|c| (0..nz).all(|r| rhs[(r, c)].is_finite()));
-        if !finite {
-            return Err(StabilityError::Singular(
-                "the algebraic block J_zz is numerically singular at the operating point".into(),
-            ));
-        }
-        // A −= J_xz·(J_zz⁻¹·J_zx), B −= J_xz·(J_zz⁻¹·B_z).
-        for &(r, c, v) in &xz {
-            for k in 0..nx {
-                a[(r, k)] -= v * rhs[(c, k)];
-            }
-            for k in 0..nu {
-                b[(r, k)] -= v * rhs[(c, nx + k)];
-            }
-        }
-    }
-    for (r, &i) in xs.iter().enumerate() {
-        let m = model.mass[i + 1];
-        for k in 0..nx {
-            a[(r, k)] /= m;
-        }
-        for k in 0..nu {
-            b[(r, k)] /= m;
-        }
-    }
+    let nu = input_entries.len();
+    let Reduction {
+        a,
+        b,
+        eliminated: rhs,
+        x_of,
+        z_of,
+        xs,
+    } = reduce(&j, &model.mass[1..], &input_entries)?;
+    let nx = xs.len();
     let (ny, mut c, mut d) = if with_io {
         let ny = nodes.len();
         (ny, Mat::<f64>::zeros(ny, nx), Mat::<f64>::zeros(ny, nu))
@@ -277,27 +204,55 @@ impl StateSpace {
 /// control loop opened (`loops`), whose open-loop poles are its
 /// eigenvalues.
 pub fn state_matrix(j: &SparseMatrix, mass: &[f64]) -> Result<Mat<f64>, StabilityError> {
+    Ok(reduce(j, mass, &[])?.a)
+}
+
+/// The elimination of the algebraic unknowns, shared by `state_space` and
+/// `state_matrix`.
+struct Reduction {
+    a: Mat<f64>,
+    b: Mat<f64>,
+    /// J_zz⁻¹·[J_zx | B_z]: the algebraic unknowns in terms of x and u.
+    eliminated: Mat<f64>,
+    /// Position of each unknown (0-based) in x or z; `usize::MAX` if not.
+    x_of: Vec<usize>,
+    z_of: Vec<usize>,
+    /// The differential unknowns (0-based), in state order.
+    xs: Vec<usize>,
+}
+
+/// A = M_x⁻¹·(J_xx − J_xz·J_zz⁻¹·J_zx) and B = M_x⁻¹·(B_x − J_xz·J_zz⁻¹·B_z)
+/// for the input columns `inputs` (sparse, over all unknowns).
+fn reduce(
+    j: &SparseMatrix,
+    mass: &[f64],
+    inputs: &[Vec<(usize, f64)>],
+) -> Result<Reduction, StabilityError> {
     let n = j.n;
     let mut x_of = vec![usize::MAX; n];
     let mut z_of = vec![usize::MAX; n];
-    let (mut nx, mut nz) = (0, 0);
-    for i in 0..n {
-        if mass[i] != 0.0 {
-            x_of[i] = nx;
-            nx += 1;
+    let (mut xs, mut nz) = (Vec::new(), 0);
+    for (i, &m) in mass.iter().enumerate().take(n) {
+        if m != 0.0 {
+            x_of[i] = xs.len();
+            xs.push(i);
         } else {
             z_of[i] = nz;
             nz += 1;
         }
     }
+    let nx = xs.len();
     if nx > super::DENSE_LIMIT {
         return Err(StabilityError::TooLarge {
             states: nx,
             limit: super::DENSE_LIMIT,
         });
     }
+    let nu = inputs.len();
     let mut a = Mat::<f64>::zeros(nx, nx);
-    let mut rhs = Mat::<f64>::zeros(nz, nx);
+    let mut b = Mat::<f64>::zeros(nx, nu);
+    // Right-hand sides for J_zz⁻¹: [J_zx | B_z].
+    let mut rhs = Mat::<f64>::zeros(nz, nx + nu);
     let (mut zz, mut xz) = (Vec::new(), Vec::new());
     for (r, c, v) in j.triplets() {
         if v == 0.0 {
@@ -310,30 +265,55 @@ pub fn state_matrix(j: &SparseMatrix, mass: &[f64]) -> Result<Mat<f64>, Stabilit
             (false, false) => zz.push(Triplet::new(z_of[r], z_of[c], v)),
         }
     }
+    for (k, column) in inputs.iter().enumerate() {
+        for &(i, v) in column {
+            if x_of[i] != usize::MAX {
+                b[(x_of[i], k)] += v;
+            } else {
+                rhs[(z_of[i], nx + k)] += v;
+            }
+        }
+    }
     if nz > 0 {
         let jzz = SparseColMat::<usize, f64>::try_new_from_triplets(nz, nz, &zz)
             .map_err(|e| StabilityError::Singular(format!("cannot assemble J_zz: {e:?}")))?;
         let lu: Lu<usize, f64> = jzz.sp_lu().map_err(|e| {
-            StabilityError::Singular(format!("the algebraic block J_zz is singular ({e:?})"))
+            StabilityError::Singular(format!(
+                "the algebraic block J_zz is singular at the operating point ({e:?})"
+            ))
         })?;
         lu.solve_in_place(rhs.as_mut());
-        if !(0..nx).all(|c| (0..nz).all(|r| rhs[(r, c)].is_finite())) {
+        let finite = (0..rhs.ncols()).all(|c| (0..nz).all(|r| rhs[(r, c)].is_finite()));
+        if !finite {
             return Err(StabilityError::Singular(
-                "the algebraic block J_zz is numerically singular".into(),
+                "the algebraic block J_zz is numerically singular at the operating point".into(),
             ));
         }
+        // A −= J_xz·(J_zz⁻¹·J_zx), B −= J_xz·(J_zz⁻¹·B_z).
         for &(r, c, v) in &xz {
             for k in 0..nx {
                 a[(r, k)] -= v * rhs[(c, k)];
             }
-        }
-    }
-    for (i, &m) in mass.iter().enumerate() {
-        if x_of[i] != usize::MAX {
-            for k in 0..nx {
-                a[(x_of[i], k)] /= m;
+            for k in 0..nu {
+                b[(r, k)] -= v * rhs[(c, nx + k)];
             }
         }
     }
-    Ok(a)
+    for (r, &i) in xs.iter().enumerate() {
+        let m = mass[i];
+        for k in 0..nx {
+            a[(r, k)] /= m;
+        }
+        for k in 0..nu {
+            b[(r, k)] /= m;
+        }
+    }
+    Ok(Reduction {
+        a,
+        b,
+        eliminated: rhs,
+        x_of,
+        z_of,
+        xs,
+    })
 }
