@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod glob;
 pub mod netlist;
+pub mod prepare;
 pub mod report;
 pub mod results;
 pub mod scenario;

@@ -18,10 +18,10 @@ use std::f64::consts::TAU;
 use std::path::PathBuf;
 
 fn setup(text: &str) -> Setup {
-    Setup::new(CircuitSource::Text {
-        text: text.to_string(),
-        path: PathBuf::from("test-circuit.ron"),
-    })
+    Setup::new(
+        CircuitSource::from_text(text, &PathBuf::from("test-circuit.ron"))
+            .unwrap_or_else(|e| panic!("circuit: {e}")),
+    )
 }
 
 fn rel(a: c64, b: c64) -> f64 {
@@ -580,7 +580,7 @@ fn operating_point_follows_the_scenario_at_time_t() {
 #[test]
 fn shift_invert_finds_the_least_damped_modes_of_the_dense_solver() {
     let circuit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits/busway_row.ron");
-    let bound = Setup::new(CircuitSource::File(circuit))
+    let bound = Setup::new(CircuitSource::read(&circuit).expect("circuit file"))
         .bind()
         .expect("bind");
     let ss = state_space(&bound.model, &bound.point, false).expect("state space");

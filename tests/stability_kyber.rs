@@ -19,7 +19,7 @@ fn circuit() -> PathBuf {
 /// The row at full load (no scenario: every load at 1 pu) with a source
 /// filter of `l_filt` henries and 0.1 mΩ.
 fn row(l_filt: Option<f64>) -> Setup {
-    let mut s = Setup::new(CircuitSource::File(circuit()));
+    let mut s = Setup::new(CircuitSource::read(&circuit()).expect("circuit file"));
     if let Some(l) = l_filt {
         s.overrides.insert("l_filt".into(), l);
         s.overrides.insert("r_filt".into(), 0.1e-3);

@@ -73,7 +73,7 @@ fn too_little_gain_leaves_the_unstable_pole_in_place() {
 #[test]
 fn kyber_sst_loop_is_open_loop_unstable_and_nyquist_stable() {
     let circuit = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("circuits/kyber_row.ron");
-    let bound = Setup::new(CircuitSource::File(circuit))
+    let bound = Setup::new(CircuitSource::read(&circuit).expect("circuit file"))
         .bind()
         .expect("operating point");
     let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, 40);

@@ -11,7 +11,7 @@
 //! - `sustain`, `limits`, `verdict`: limits judged on the waveforms;
 //!   `small_signal` judges the damping, loop and interface limits through
 //!   `stability`;
-//! - `run`: the glue with a prepared study;
+//! - `run`: the glue with a prepared scenario;
 //! - `golden`, `junit`, `diff`, `limit_set`: what `busbar check` and
 //!   `busbar diff` read and write.
 //!
@@ -36,5 +36,5 @@ pub mod verdict;
 
 pub use limits::{evaluate, NoSmallSignal, SmallSignal};
 pub use metrics::{analyse, AnalysisOptions, Metrics};
-pub use run::{analyse_run, prepare_for_limits, Analysis};
+pub use run::{analyse_run, Analysis};
 pub use verdict::{Measure, Status, Verdict};

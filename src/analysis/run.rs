@@ -2,20 +2,19 @@
 //! must be recorded for the limits to be judged, and the metrics and
 //! verdicts of a finished run.
 //!
-//! This is the glue between `study` (a compiled circuit plus its scenario)
-//! and the pure analysers, which only see waveforms and instants.
+//! This is the glue between `prepare` (a compiled circuit plus its
+//! scenario) and the pure analysers, which only see waveforms and instants.
 
 use super::limits::{evaluate, NoSmallSignal, Run, SmallSignal};
 use super::metrics::{analyse, merge_gap, AnalysisOptions, Metrics};
 use super::small_signal::StabilityLimits;
+use super::stability::Setup;
 use super::transient::event_windows;
 use super::verdict::Verdict;
-use crate::engine::Probe;
-use crate::results::{Quantity, Waveforms};
-use crate::scenario::{Limit, Scenario};
-use crate::study::{self, Prepared, StudyError};
+use crate::prepare::Prepared;
+use crate::results::Waveforms;
+use crate::scenario::Limit;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Metrics and verdicts of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,8 +26,7 @@ pub struct Analysis {
 /// Every scheduled instant of the study: the corners of every bound load
 /// profile and every scenario event (with fault clearings).
 pub fn instants(p: &Prepared) -> Vec<f64> {
-    let bindings = p.scenario.bind_loads(&p.model.inputs).unwrap_or_default();
-    p.scenario.breakpoints(&bindings)
+    p.breakpoints.clone()
 }
 
 /// Analysis options for the study: component kinds for labels, and the
@@ -104,45 +102,12 @@ pub fn limit_probes(limits: &[Limit]) -> Vec<String> {
     out
 }
 
-/// Prepares `scenario` with its `record` extended by what its limits need,
-/// so that a glob limit is judged on every node it matches, not only on
-/// the ones the author chose to plot. An empty `record` (every declared
-/// bus) is first expanded into the buses it stands for.
-pub fn prepare_for_limits(
-    circuit: Option<&Path>,
-    mut scenario: Scenario,
-) -> Result<Prepared, StudyError> {
-    let needed = limit_probes(&scenario.limits);
-    if needed.is_empty() {
-        return study::prepare(circuit, scenario);
-    }
-    if scenario.record.is_empty() {
-        let default = study::prepare(circuit, scenario.clone())?;
-        scenario.record = default.spec.probes.iter().map(entry).collect();
-    }
-    for e in needed {
-        if !scenario.record.contains(&e) {
-            scenario.record.push(e);
-        }
-    }
-    study::prepare(circuit, scenario)
-}
-
-/// The `record` entry that reproduces an engine probe.
-fn entry(p: &Probe) -> String {
-    let q = match p.quantity {
-        Quantity::Voltage => "v",
-        Quantity::Current => "i",
-        Quantity::Power => "p",
-        Quantity::StateOfCharge => "soc",
-    };
-    format!("{q}({})", p.target)
-}
-
 /// The small-signal evaluator for a study: the operating points at t = 0
 /// and at the end of every load event, bound only when the scenario has
-/// small-signal limits (each is a compile and a Newton solve).
-pub fn small_signal(p: &Prepared) -> Box<dyn SmallSignal + '_> {
+/// small-signal limits (each is an elaboration from memory, a compile and
+/// a Newton solve). `setup` holds the circuit and the overrides beyond the
+/// scenario's.
+pub fn small_signal<'a>(p: &'a Prepared, setup: &Setup) -> Box<dyn SmallSignal + 'a> {
     let wanted = p.scenario.limits.iter().any(|l| {
         matches!(
             l,
@@ -152,12 +117,16 @@ pub fn small_signal(p: &Prepared) -> Box<dyn SmallSignal + '_> {
                 | Limit::ImpedanceRatio { .. }
         )
     });
-    let Some(file) = p.circuit.file.clone().filter(|_| wanted) else {
+    if !wanted {
         return Box::new(NoSmallSignal);
-    };
+    }
     let gap = merge_gap(p.scenario.sample);
     let events = event_windows(&instants(p), 0.0, p.scenario.duration, gap);
     let mut at = vec![0.0];
     at.extend(events.iter().map(|e| e.last));
-    Box::new(StabilityLimits::new(file, p.scenario.clone(), at))
+    let setup = Setup {
+        scenario: Some(p.scenario.clone()),
+        ..setup.clone()
+    };
+    Box::new(StabilityLimits::new(setup, at))
 }

@@ -9,13 +9,12 @@
 use super::limits::SmallSignal;
 use super::stability::{
     closed_loop_unstable, default_frequencies, loop_gain_known, minor_loop_gain, modes,
-    state_space, Bound, CircuitSource, LoopGain, Setup,
+    state_space, Bound, LoopGain, Setup,
 };
 use super::verdict::Measure;
 use crate::components::ComponentSpec;
 use crate::glob;
-use crate::scenario::{Limit, Scenario};
-use std::path::PathBuf;
+use crate::scenario::Limit;
 
 /// Frequency sweep of loop and interface gains (the `stability` command's
 /// default range and density).
@@ -25,22 +24,22 @@ const PER_DECADE: usize = 40;
 
 /// Judges small-signal limits at the operating points of a scenario.
 pub struct StabilityLimits {
-    circuit: PathBuf,
-    scenario: Scenario,
+    /// The circuit and scenario; `at` is set per operating point.
+    setup: Setup,
     instants: Vec<f64>,
     /// Operating points, bound on first use, one per instant.
     bound: Vec<Option<Result<Bound, String>>>,
 }
 
 impl StabilityLimits {
+    /// `setup`: the circuit with its scenario (its `at` is ignored);
     /// `instants`: where to linearise (t = 0 and the end of each event).
-    pub fn new(circuit: PathBuf, scenario: Scenario, mut instants: Vec<f64>) -> Self {
+    pub fn new(setup: Setup, mut instants: Vec<f64>) -> Self {
         instants.sort_by(f64::total_cmp);
         instants.dedup();
         let bound = instants.iter().map(|_| None).collect();
         StabilityLimits {
-            circuit,
-            scenario,
+            setup,
             instants,
             bound,
         }
@@ -48,13 +47,8 @@ impl StabilityLimits {
 
     fn bound(&mut self, k: usize) -> Result<&Bound, String> {
         if self.bound[k].is_none() {
-            let setup = Setup {
-                circuit: CircuitSource::File(self.circuit.clone()),
-                scenario: Some(self.scenario.clone()),
-                at: self.instants[k],
-                overrides: Default::default(),
-            };
-            self.bound[k] = Some(setup.bind().map_err(|e| e.to_string()));
+            self.setup.at = self.instants[k];
+            self.bound[k] = Some(self.setup.bind().map_err(|e| e.to_string()));
         }
         match &self.bound[k] {
             Some(Ok(b)) => Ok(b),

@@ -1,8 +1,11 @@
-//! Argument definitions, with examples in the help text.
+//! Argument definitions, with examples in the help text, and the value
+//! parsers that turn `--set` and `--boundary` into typed values before any
+//! command runs.
 
 use super::check::CheckArgs;
 use super::diff::DiffArgs;
 use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -42,6 +45,8 @@ pub enum Command {
         /// loop gains, bus and interface impedances), as `stability --plot`.
         #[arg(long)]
         plot: bool,
+        #[command(flatten)]
+        set: Overrides,
     },
     /// Run a study and write one self-contained HTML report: verdicts,
     /// circuit, scenario, metrics, stability, all plots and the inputs.
@@ -61,16 +66,17 @@ pub enum Command {
         figures: Option<PathBuf>,
         /// Stability boundary: least damping against PARAM over [LO, HI],
         /// with the value where it reaches ζ = 0.05 marked.
-        #[arg(long, value_name = "PARAM=LO:HI")]
-        boundary: Option<String>,
+        #[arg(long, value_name = "PARAM=LO:HI", value_parser = parse_boundary)]
+        boundary: Option<Boundary>,
+        #[command(flatten)]
+        set: Overrides,
     },
     /// Parse and compile a circuit; print its size and any lint warnings.
     #[command(after_help = "Example:\n  busbar validate circuits/hall.ron")]
     Validate {
         circuit: PathBuf,
-        /// Parameter or `component.field` overrides, `name=value`.
-        #[arg(long = "set", value_name = "NAME=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        set: Overrides,
     },
     /// Small-signal stability: operating point, modes with participation,
     /// loop gains, bus impedance and interface minor-loop gains.
@@ -102,6 +108,8 @@ pub enum Command {
         /// ngspice relative tolerance.
         #[arg(long, default_value_t = 1e-7)]
         reltol: f64,
+        #[command(flatten)]
+        set: Overrides,
     },
     /// Run scenarios and judge their limits: exit 0 all pass, 1 a limit
     /// failed, 2 an input or numerical error.
@@ -114,4 +122,49 @@ pub enum Command {
         after_help = "Example:\n  busbar diff before/summary.json after/summary.json\n  min bus800: 788.20 V → 781.00 V (-7.200 V)"
     )]
     Diff(DiffArgs),
+}
+
+/// `--set NAME=VALUE`, repeatable: parameter or `component.field`
+/// overrides on top of the scenario's.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Overrides {
+    /// Parameter or `component.field` override, `name=value`, on top of
+    /// the scenario's (repeatable; globs allowed in the component part:
+    /// `--set '*.cbus.farads=2e-3'`).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    pub set: Vec<(String, f64)>,
+}
+
+impl Overrides {
+    pub fn map(&self) -> BTreeMap<String, f64> {
+        self.set.iter().cloned().collect()
+    }
+}
+
+/// A boundary search: the parameter and its range.
+pub type Boundary = (String, f64, f64);
+
+/// Parses `NAME=VALUE` with a finite number.
+pub fn parse_set(s: &str) -> Result<(String, f64), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+    let v: f64 = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: `{v}` is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("`{s}`: the value must be finite"));
+    }
+    Ok((k.trim().to_string(), v))
+}
+
+/// Parses `PARAM=LO:HI`.
+pub fn parse_boundary(s: &str) -> Result<Boundary, String> {
+    let bad = || format!("`{s}`: expected PARAM=LO:HI, e.g. `load.watts=100e3:2e6`");
+    let (key, range) = s.split_once('=').ok_or_else(bad)?;
+    let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
+    let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
+    Ok((key.trim().to_string(), lo, hi))
 }

@@ -1,16 +1,18 @@
-//! The commands: each validates its arguments, calls the library and
-//! prints or writes results.
+//! The commands: each validates its arguments, opens one `Study`, makes one
+//! call into the library, and prints or writes the result.
 
-use super::args::{Cli, Command};
+use super::args::{Cli, Command, Overrides};
 use super::diagnostics;
-use busbar::report;
-use busbar::study::{self, Prepared};
+use busbar::analysis::stability::ReportOptions;
+use busbar::report::{self, review_document, review_figures, stability_figures, Review};
+use busbar::study::{Simulation, Study};
 use miette::{IntoDiagnostic, Report, WrapErr};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+
+pub use super::args::parse_set;
 
 /// Writes to stdout; a closed pipe (`busbar … | head`) ends the process
 /// quietly with success instead of a panic.
@@ -35,31 +37,33 @@ macro_rules! outln {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, Report> {
+    let (quiet, json) = (cli.quiet, cli.json);
     match cli.command {
         Command::Simulate {
             circuit,
             scenario,
             output,
             plot,
-        } => simulate(&circuit, &scenario, &output, plot, cli.quiet, cli.json),
+            set,
+        } => {
+            let study = open(&circuit, Some(&scenario), &set)?;
+            simulate(&study, &output, plot, quiet, json)
+        }
         Command::Report {
             circuit,
             scenario,
             output,
             figures,
             boundary,
-        } => super::report::report(
-            &circuit,
-            &scenario,
-            &output,
-            figures.as_deref(),
-            boundary.as_deref(),
-            cli.quiet,
-        ),
-        Command::Validate { circuit, set } => validate(&circuit, &set, cli.json),
-        Command::Stability(args) => super::stability::stability(&args, cli.quiet, cli.json),
-        Command::Check(args) => super::check::run(args, cli.quiet, cli.json),
-        Command::Diff(args) => super::diff::run(args, cli.quiet, cli.json),
+            set,
+        } => {
+            let study = open(&circuit, Some(&scenario), &set)?;
+            review(&study, &output, figures.as_deref(), boundary, quiet)
+        }
+        Command::Validate { circuit, set } => validate(&open(&circuit, None, &set)?, json),
+        Command::Stability(args) => super::stability::stability(&args, quiet, json),
+        Command::Check(args) => super::check::run(args, quiet, json),
+        Command::Diff(args) => super::diff::run(args, quiet, json),
         Command::Export {
             circuit,
             scenario,
@@ -68,16 +72,29 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             at,
             spice_output,
             reltol,
+            set,
         } => {
+            let study = open(&circuit, scenario.as_deref(), &set)?;
             if let Some(file) = &state_space {
-                super::stability::export_state_space(&circuit, scenario.as_deref(), at, file)?;
+                super::stability::export_state_space(&study, at, file)?;
             }
             match spice {
-                Some(spice) => export(&circuit, scenario.as_deref(), &spice, &spice_output, reltol),
+                Some(spice) => export(&study, &spice, &spice_output, reltol),
                 None => Ok(ExitCode::SUCCESS),
             }
         }
     }
+}
+
+/// Reads the circuit and the scenario once, with the `--set` overrides.
+pub(super) fn open(
+    circuit: &Path,
+    scenario: Option<&Path>,
+    set: &Overrides,
+) -> Result<Study, Report> {
+    Ok(Study::open(Some(circuit), scenario)
+        .map_err(diagnostics::study)?
+        .with_overrides(&set.map()))
 }
 
 /// Progress bar on stderr, only when stderr is a terminal.
@@ -89,19 +106,8 @@ impl busbar::engine::Observer for Progress {
     }
 }
 
-fn simulate(
-    circuit: &Path,
-    scenario: &Path,
-    output: &Path,
-    plot: bool,
-    quiet: bool,
-    json: bool,
-) -> Result<ExitCode, Report> {
-    let started = Instant::now();
-    let scenario = busbar::scenario::load(scenario).map_err(diagnostics::scenario)?;
-    let mut prepared: Prepared =
-        study::prepare(Some(circuit), scenario.clone()).map_err(diagnostics::study)?;
-    let mut progress = (!quiet && std::io::stderr().is_terminal()).then(|| {
+fn progress_bar(quiet: bool) -> Option<Progress> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(1000);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -110,55 +116,56 @@ fn simulate(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Progress(bar)
-    });
+    })
+}
+
+/// Runs the transient with a progress bar on a terminal.
+fn run_transient(study: &Study, quiet: bool) -> Result<Simulation, Report> {
+    let mut progress = progress_bar(quiet);
     let observer = progress
         .as_mut()
         .map(|p| p as &mut dyn busbar::engine::Observer);
-    let waveforms = prepared.run(observer).map_err(diagnostics::study)?;
+    let run = study.simulate(observer).map_err(diagnostics::study)?;
     if let Some(p) = progress {
         p.0.finish_and_clear();
     }
-    let wall = started.elapsed().as_secs_f64();
+    Ok(run)
+}
+
+fn simulate(
+    study: &Study,
+    output: &Path,
+    plot: bool,
+    quiet: bool,
+    json: bool,
+) -> Result<ExitCode, Report> {
+    let run = run_transient(study, quiet)?;
+    let (prepared, waveforms) = (&run.prepared, &run.waveforms);
     std::fs::create_dir_all(output)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot create output folder {}", output.display()))?;
     report::write_atomic(
         &output.join("waveforms.csv"),
-        &report::waveforms_csv(&waveforms),
+        &report::waveforms_csv(waveforms),
     )
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
-    let mut small = busbar::analysis::run::small_signal(&prepared);
-    let analysis = busbar::analysis::analyse_run(&prepared, &waveforms, small.as_mut());
+    let analysis = study.judge(&run);
     let summary = report::Summary::new(
         &prepared.circuit.name,
         &prepared.scenario.name,
-        &waveforms,
-        Some(wall),
+        waveforms,
+        Some(run.wall_seconds),
     )
     .with_analysis(&analysis);
+    // Through a JSON value, whose keys are sorted: the file's stable layout.
     let summary = serde_json::to_value(summary).into_diagnostic()?;
     let summary_text = serde_json::to_string_pretty(&summary).into_diagnostic()?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
     if plot {
-        let mut figures = report::study_figures(&waveforms, &prepared.scenario);
-        // The transient's results stand without the stability figures, so
-        // a failed analysis is a warning here, not an error.
-        let setup = super::report::end_of_scenario(circuit, &scenario);
-        match super::figures::stability_figures(&setup, &Default::default()) {
-            Ok(drawn) => {
-                figures.extend(drawn.figures);
-                for note in &drawn.notes {
-                    eprintln!("warning: {note}");
-                }
-            }
-            Err(e) => eprintln!("warning: no stability figures: {e}"),
-        }
-        report::write_figures(output, &figures)
-            .into_diagnostic()
-            .wrap_err("cannot write plots")?;
+        plot_run(study, &run, output)?;
     }
     if json {
         outln!("{summary_text}");
@@ -168,9 +175,9 @@ fn simulate(
             prepared.circuit.name,
             prepared.scenario.name,
             prepared.model.n(),
-            wall
+            run.wall_seconds
         );
-        out!("{}", report::summary_table(&waveforms));
+        out!("{}", report::summary_table(waveforms));
         out!("\n{}", report::metrics_table(&analysis.metrics));
         out!("\n{}", report::verdict_lines(&analysis.verdicts));
         outln!("outputs in {}", output.display());
@@ -178,25 +185,68 @@ fn simulate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_overrides(set: &[String]) -> Result<BTreeMap<String, f64>, Report> {
-    let mut out = BTreeMap::new();
-    for s in set {
-        let (k, v) = s
-            .split_once('=')
-            .ok_or_else(|| miette::miette!("`--set {s}`: expected NAME=VALUE"))?;
-        let v: f64 = v
-            .trim()
-            .parse()
-            .map_err(|_| miette::miette!("`--set {s}`: `{v}` is not a number"))?;
-        out.insert(k.trim().to_string(), v);
+/// The waveform figures of the run and the stability figures at its final
+/// load. The transient's results stand without the stability figures, so
+/// a failed analysis is a warning here, not an error.
+fn plot_run(study: &Study, run: &Simulation, output: &Path) -> Result<(), Report> {
+    let mut figures = report::try_study_figures(&run.waveforms, &run.prepared.scenario)
+        .map_err(|e| miette::miette!("cannot draw the waveforms: {e}"))?;
+    let setup = study.setup(study.final_time());
+    match stability_figures(&setup, &ReportOptions::default()) {
+        Ok(drawn) => {
+            figures.extend(drawn.figures);
+            for note in &drawn.notes {
+                eprintln!("warning: {note}");
+            }
+        }
+        Err(e) => eprintln!("warning: no stability figures: {e}"),
     }
-    Ok(out)
+    report::write_figures(output, &figures)
+        .into_diagnostic()
+        .wrap_err("cannot write plots")?;
+    Ok(())
 }
 
-fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Report> {
-    let overrides = parse_overrides(set)?;
-    let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
-    let model = busbar::compile::compile(&flat).map_err(diagnostics::compile)?;
+/// `busbar report`: the design-review HTML, and the figures on request.
+fn review(
+    study: &Study,
+    output: &Path,
+    figures_dir: Option<&Path>,
+    boundary: Option<(String, f64, f64)>,
+    quiet: bool,
+) -> Result<ExitCode, Report> {
+    let run = run_transient(study, quiet)?;
+    let judged = study.judge(&run);
+    let options = ReportOptions {
+        boundary,
+        ..ReportOptions::default()
+    };
+    let doc = review_document(Review {
+        circuit_file: study.circuit().path(),
+        circuit_text: study.circuit().text(),
+        prepared: &run.prepared,
+        waveforms: &run.waveforms,
+        judged: &judged,
+        stability: stability_figures(&study.setup(study.final_time()), &options),
+    })
+    .map_err(|e| miette::miette!("cannot draw the report's figures: {e}"))?;
+    report::write_atomic(output, report::render_html(&doc).as_bytes())
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", output.display()))?;
+    let figures: Vec<_> = review_figures(&doc).into_iter().cloned().collect();
+    if let Some(dir) = figures_dir {
+        report::write_figures(dir, &figures)
+            .into_diagnostic()
+            .wrap_err("cannot write the figures")?;
+    }
+    if !quiet {
+        println!("{} ({} figures)", output.display(), figures.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(study: &Study, json: bool) -> Result<ExitCode, Report> {
+    let (flat, model) = study.compile().map_err(diagnostics::study)?;
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &flat.components {
         *kinds.entry(c.kind()).or_default() += 1;
@@ -236,23 +286,15 @@ fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Repo
 }
 
 fn export(
-    circuit: &Path,
-    scenario: Option<&Path>,
+    study: &Study,
     spice: &Path,
     spice_output: &Path,
     reltol: f64,
 ) -> Result<ExitCode, Report> {
-    let scenario = scenario
-        .map(|s| busbar::scenario::load(s).map_err(diagnostics::scenario))
-        .transpose()?;
-    let overrides = scenario
-        .as_ref()
-        .map(|s| s.overrides.clone())
-        .unwrap_or_default();
-    let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
-    let options =
-        busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario.as_ref());
-    let deck = busbar::export::spice::spice_deck(&flat, scenario.as_ref(), &options)
+    let flat = study.elaborate().map_err(diagnostics::study)?;
+    let scenario = study.scenario();
+    let options = busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario);
+    let deck = busbar::export::spice::spice_deck(&flat, scenario, &options)
         .map_err(|e| miette::miette!("cannot export to SPICE: {e}"))?;
     report::write_atomic(spice, deck.as_bytes())
         .into_diagnostic()

@@ -6,6 +6,7 @@ use busbar::compile::CompileError;
 use busbar::engine::EngineError;
 use busbar::error::SourceLocation;
 use busbar::netlist::NetlistError;
+use busbar::prepare::PrepareError;
 use busbar::scenario::ScenarioError;
 use busbar::study::StudyError;
 use miette::{Diagnostic, NamedSource, Report, SourceSpan};
@@ -145,6 +146,8 @@ pub fn study(e: StudyError) -> Report {
         StudyError::Scenario(e) => scenario(e),
         StudyError::Compile(e) => compile(e),
         StudyError::Engine(e) => engine(e),
+        StudyError::Prepare(PrepareError::Scenario(e)) => scenario(e),
+        StudyError::Prepare(PrepareError::Compile(e)) => compile(e),
         other => plain(other.to_string(), None),
     }
 }

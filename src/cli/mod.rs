@@ -8,9 +8,6 @@ mod check;
 mod commands;
 mod diagnostics;
 mod diff;
-mod figures;
-mod report;
-mod report_tables;
 mod stability;
 
 use clap::Parser;

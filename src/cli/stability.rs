@@ -5,13 +5,12 @@
 //! Exit code of `stability`: 0 when every mode is stable, 1 when a mode has
 //! σ > 0, 2 on an input or numerical error.
 
+use super::args::{parse_boundary, Boundary, Overrides};
 use super::diagnostics;
-use busbar::analysis::stability::{
-    self as stab, stability_report, CircuitSource, ReportOptions, Setup, StabilityError,
-};
+use busbar::analysis::stability::{self as stab, ReportOptions, StabilityError};
 use busbar::report;
+use busbar::study::{Study, StudyError};
 use miette::{IntoDiagnostic, Report, WrapErr};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,9 +26,8 @@ pub struct StabilityArgs {
     /// Time at which the scenario's load profiles set the operating point, s.
     #[arg(long, default_value_t = 0.0, value_name = "T")]
     pub at: f64,
-    /// Parameter or `component.field` overrides, `name=value`.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    pub set: Vec<String>,
+    #[command(flatten)]
+    pub set: Overrides,
     /// Damping ratio below which a mode is flagged as poorly damped.
     #[arg(long, default_value_t = 0.05, value_name = "ZETA")]
     pub damping: f64,
@@ -60,8 +58,8 @@ pub struct StabilityArgs {
     pub sensitivities: Vec<String>,
     /// Stability boundary: bisection on PARAM in [LO, HI] for the value where
     /// the least-damped mode reaches --damping.
-    #[arg(long, value_name = "PARAM=LO:HI")]
-    pub boundary: Option<String>,
+    #[arg(long, value_name = "PARAM=LO:HI", value_parser = parse_boundary)]
+    pub boundary: Option<Boundary>,
     /// Write the figures (PNG and SVG) into --output: pole map, loop-gain
     /// Bode plots, bus and interface impedances, and with --boundary the
     /// least damping against the parameter.
@@ -72,37 +70,12 @@ pub struct StabilityArgs {
     pub output: PathBuf,
 }
 
-fn parse_overrides(set: &[String]) -> Result<BTreeMap<String, f64>, Report> {
-    let mut out = BTreeMap::new();
-    for s in set {
-        let (k, v) = s
-            .split_once('=')
-            .ok_or_else(|| miette::miette!("`--set {s}`: expected NAME=VALUE"))?;
-        let v: f64 = v
-            .trim()
-            .parse()
-            .map_err(|_| miette::miette!("`--set {s}`: `{v}` is not a number"))?;
-        out.insert(k.trim().to_string(), v);
-    }
-    Ok(out)
-}
-
-pub(super) fn parse_boundary(s: &str) -> Result<(String, f64, f64), Report> {
-    let bad =
-        || miette::miette!("`--boundary {s}`: expected PARAM=LO:HI, e.g. `load.watts=100e3:2e6`");
-    let (key, range) = s.split_once('=').ok_or_else(bad)?;
-    let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
-    let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
-    let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
-    Ok((key.trim().to_string(), lo, hi))
-}
-
 /// Library errors as diagnostics, reusing the located renderings.
 fn diagnostic(e: StabilityError) -> Report {
     match e {
         StabilityError::Netlist(e) => diagnostics::netlist(e),
         StabilityError::Compile(e) => diagnostics::compile(e),
-        StabilityError::Study(e) => diagnostics::study(e),
+        StabilityError::Prepare(e) => diagnostics::study(StudyError::Prepare(e)),
         StabilityError::NoEquilibrium { message, help } => {
             miette::miette!(help = help, "no DC operating point: {message}")
         }
@@ -110,26 +83,19 @@ fn diagnostic(e: StabilityError) -> Report {
     }
 }
 
-fn setup(
+/// Checks `--at` and opens the study.
+fn open(
     circuit: &Path,
     scenario: Option<&Path>,
     at: f64,
-    set: &[String],
-) -> Result<Setup, Report> {
+    set: &Overrides,
+) -> Result<Study, Report> {
     if !at.is_finite() || at < 0.0 {
         return Err(miette::miette!(
             "`--at {at}`: expected a time ≥ 0 in seconds"
         ));
     }
-    let scenario = scenario
-        .map(|s| busbar::scenario::load(s).map_err(diagnostics::scenario))
-        .transpose()?;
-    Ok(Setup {
-        circuit: CircuitSource::File(circuit.to_path_buf()),
-        scenario,
-        at,
-        overrides: parse_overrides(set)?,
-    })
+    super::commands::open(circuit, scenario, set)
 }
 
 fn print(text: &str) {
@@ -150,7 +116,8 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
             "the sweep needs 0 < --f-min < --f-max and --per-decade ≥ 1"
         ));
     }
-    let setup = setup(&args.circuit, args.scenario.as_deref(), args.at, &args.set)?;
+    let study = open(&args.circuit, args.scenario.as_deref(), args.at, &args.set)?;
+    let setup = study.setup(args.at);
     let options = ReportOptions {
         damping_threshold: args.damping,
         f_min: args.f_min,
@@ -160,11 +127,11 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
         interfaces: args.interfaces.clone(),
         auto_interfaces: !args.no_auto_interfaces,
         sensitivities: args.sensitivities.clone(),
-        boundary: args.boundary.as_deref().map(parse_boundary).transpose()?,
+        boundary: args.boundary.clone(),
         ..ReportOptions::default()
     };
     let result = if args.plot {
-        let drawn = super::figures::stability_figures(&setup, &options).map_err(diagnostic)?;
+        let drawn = report::stability_figures(&setup, &options).map_err(diagnostic)?;
         for note in &drawn.notes {
             eprintln!("warning: {note}");
         }
@@ -181,7 +148,7 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
         }
         result
     } else {
-        stability_report(&setup, &options).map_err(diagnostic)?
+        stab::stability_report(&setup, &options).map_err(diagnostic)?
     };
     if json {
         let text = serde_json::to_string_pretty(&result).into_diagnostic()?;
@@ -197,14 +164,13 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
 }
 
 /// `busbar export --state-space FILE`: A, B, C, D with names, as JSON.
-pub fn export_state_space(
-    circuit: &Path,
-    scenario: Option<&Path>,
-    at: f64,
-    file: &Path,
-) -> Result<(), Report> {
-    let setup = setup(circuit, scenario, at, &[])?;
-    let bound = setup.bind().map_err(diagnostic)?;
+pub fn export_state_space(study: &Study, at: f64, file: &Path) -> Result<(), Report> {
+    if !at.is_finite() || at < 0.0 {
+        return Err(miette::miette!(
+            "`--at {at}`: expected a time ≥ 0 in seconds"
+        ));
+    }
+    let bound = study.setup(at).bind().map_err(diagnostic)?;
     let ss = stab::state_space(&bound.model, &bound.point, true).map_err(diagnostic)?;
     let text = serde_json::to_string(&ss.to_json(&bound.circuit.name, at)).into_diagnostic()?;
     report::write_atomic(file, text.as_bytes())

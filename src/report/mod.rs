@@ -6,8 +6,10 @@
 //! (`plot`, `overlay`, `bands`), and figures of analysis results built from
 //! plain data structs that the analysis fills: Bode (`bode`), impedance
 //! (`impedance`), pole map (`polemap`), ripple spectrum (`spectrum`),
-//! sweep and boundary (`sweep_plot`). The HTML report (`html`,
-//! `html_sections`) inlines them as SVG.
+//! sweep and boundary (`sweep_plot`); `figures` turns a stability analysis
+//! into the set of them that every command draws. The design-review
+//! document (`review`, `review_tables`, `html`, `html_sections`) inlines
+//! them as SVG; `check` lays out the outcome of `busbar check`.
 //!
 //! Every function here is a pure rendering into bytes or text, except
 //! `write_atomic` and `write_figures`, which are the only places that touch
@@ -21,8 +23,10 @@ mod atomic;
 mod bands;
 mod bode;
 mod canvas;
+mod check;
 mod csv;
 mod draw;
+mod figures;
 mod groups;
 mod html;
 mod html_sections;
@@ -31,6 +35,8 @@ mod overlay;
 mod plot;
 mod png;
 mod polemap;
+mod review;
+mod review_tables;
 mod scale;
 mod series;
 mod spectrum;
@@ -42,7 +48,9 @@ pub mod units;
 
 pub use atomic::write_atomic;
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
+pub use check::{check_json, check_junit, Outcome, Tally};
 pub use csv::waveforms_csv;
+pub use figures::{stability_figures, StabilityFigures};
 pub use html::{escape, render_html, Cell, HtmlReport, InputFile, Section, Status, Table};
 pub use html_sections::{
     circuit_section, limit_text, scenario_section, time_domain_section, unevaluated_verdicts,
@@ -51,10 +59,10 @@ pub use html_sections::{
 pub use impedance::{impedance_figure, ImpedanceData, MagnitudeCurve};
 pub use overlay::{disturbances, limit_bands, zoom_windows, Disturbance, LimitBand};
 pub use plot::{
-    study_figures, try_study_figures, try_waveform_figures, waveform_figures, write_figures,
-    Figure, PlotError,
+    try_study_figures, try_waveform_figures, waveform_figures, write_figures, Figure, PlotError,
 };
 pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
+pub use review::{review_document, review_figures, Review};
 pub use spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
 pub use summary::{summary_json, ColumnSummary, Summary};
 pub use sweep_plot::{sweep_figure, SweepBoundary, SweepData, SweepSeries};

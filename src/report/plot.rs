@@ -92,13 +92,8 @@ pub fn try_waveform_figures(w: &Waveforms) -> Result<Vec<Figure>, PlotError> {
 /// The waveform figures of a study: those of [`waveform_figures`] with the
 /// scenario's limit bands (samples outside a band highlighted) and markers
 /// at the load changes, then the same figures zoomed around each
-/// disturbance, named `<name>_zoom<k>`.
-pub fn study_figures(w: &Waveforms, scenario: &Scenario) -> Vec<Figure> {
-    try_study_figures(w, scenario).unwrap_or_default()
-}
-
-/// Like [`study_figures`], but reports the first figure that could not be
-/// rendered instead of returning none.
+/// disturbance, named `<name>_zoom<k>`; the first figure that cannot be
+/// rendered is the error.
 pub fn try_study_figures(w: &Waveforms, scenario: &Scenario) -> Result<Vec<Figure>, PlotError> {
     ensure_font()?;
     let limits = limit_bands(scenario, w);

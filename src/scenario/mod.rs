@@ -99,6 +99,11 @@ impl Scenario {
         &self.path
     }
 
+    /// The file's text as read (empty if built in code).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// The `circuit` field resolved against the scenario file's folder.
     pub fn circuit_path(&self) -> Option<PathBuf> {
         self.circuit.as_ref().map(|c| self.resolve(c))

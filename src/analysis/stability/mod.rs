@@ -46,7 +46,7 @@ pub use sweep::{
 
 use crate::compile::CompileError;
 use crate::netlist::NetlistError;
-use crate::study::StudyError;
+use crate::prepare::PrepareError;
 
 /// Largest reduced model (differential states) given to the dense
 /// eigen-solver; above it `partial_modes` finds the least-damped modes.
@@ -61,7 +61,7 @@ pub enum StabilityError {
     #[error(transparent)]
     Compile(#[from] CompileError),
     #[error(transparent)]
-    Study(#[from] StudyError),
+    Prepare(#[from] PrepareError),
     /// No DC operating point (Newton and continuation failed, or a load
     /// below its regulation floor).
     #[error("no DC operating point: {message}")]

@@ -11,11 +11,12 @@ use crate::engine::newton::Newton;
 use crate::engine::run::nominal_guess;
 use crate::engine::{InputTable, ScheduledAction};
 use crate::netlist::params::{self, Scope};
-use crate::netlist::{self, FlatCircuit};
+use crate::netlist::{self, Circuit, FlatCircuit, NetlistError};
+use crate::prepare;
 use crate::scenario::Scenario;
-use crate::study;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Residual tolerance of the operating point (amperes on KCL rows, volts on
 /// constraints): the engine's own value, so both see the same point.
@@ -91,37 +92,72 @@ pub fn operating_point(
     Ok(point)
 }
 
-/// Where the circuit text comes from.
+/// A circuit file held in memory: its path (for messages), its text (for
+/// located errors) and its parsed, not yet elaborated form. Every binding,
+/// override and boundary point elaborates from here; nothing is read from
+/// disk twice.
 #[derive(Debug, Clone)]
-pub enum CircuitSource {
-    File(PathBuf),
-    /// Text in memory; `path` names it in messages.
-    Text {
-        text: String,
-        path: PathBuf,
-    },
+pub struct CircuitSource {
+    path: PathBuf,
+    text: Arc<str>,
+    parsed: Arc<Circuit>,
 }
 
 impl CircuitSource {
-    fn load(&self, overrides: &BTreeMap<String, f64>) -> Result<FlatCircuit, StabilityError> {
-        Ok(match self {
-            CircuitSource::File(p) => netlist::load(p, overrides)?,
-            CircuitSource::Text { text, path } => netlist::parse_str(text, path, overrides)?,
+    /// Reads and parses a circuit file (the only read of it).
+    pub fn read(path: &Path) -> Result<Self, NetlistError> {
+        let text = std::fs::read_to_string(path).map_err(|source| NetlistError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_text(&text, path)
+    }
+
+    /// Parses circuit text; `path` names it in messages.
+    pub fn from_text(text: &str, path: &Path) -> Result<Self, NetlistError> {
+        let parsed = netlist::parse_circuit(text, path)?;
+        Ok(CircuitSource {
+            path: path.to_path_buf(),
+            text: Arc::from(text),
+            parsed: Arc::new(parsed),
         })
     }
 
-    fn text(&self) -> Result<(String, &Path), StabilityError> {
-        match self {
-            CircuitSource::File(p) => std::fs::read_to_string(p)
-                .map(|t| (t, p.as_path()))
-                .map_err(|source| {
-                    StabilityError::Netlist(netlist::NetlistError::Io {
-                        path: p.clone(),
-                        source,
-                    })
-                }),
-            CircuitSource::Text { text, path } => Ok((text.clone(), path.as_path())),
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The circuit's display name: its `name`, else the file's stem.
+    pub fn name(&self) -> String {
+        match self.parsed.name.as_str() {
+            "" => self.path.file_stem().map_or_else(
+                || "circuit".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            ),
+            name => name.to_string(),
         }
+    }
+
+    /// The parsed file, before elaboration.
+    pub fn parsed(&self) -> &Circuit {
+        &self.parsed
+    }
+
+    /// Elaborates the circuit with `overrides`, from memory.
+    pub fn elaborate(
+        &self,
+        overrides: &BTreeMap<String, f64>,
+    ) -> Result<FlatCircuit, NetlistError> {
+        netlist::elaborate(
+            (*self.parsed).clone(),
+            overrides,
+            Some(&self.path),
+            Some(&self.text),
+        )
     }
 }
 
@@ -175,13 +211,13 @@ impl Setup {
     /// Same as [`Setup::bind`] with extra overrides on top.
     pub fn bind_with(&self, extra: &[(String, f64)]) -> Result<Bound, StabilityError> {
         let overrides = self.merged(extra);
-        let circuit = self.circuit.load(&overrides)?;
+        let circuit = self.circuit.elaborate(&overrides)?;
         match &self.scenario {
             Some(scenario) => {
                 let mut scenario = scenario.clone();
                 // The circuit is already elaborated with every override.
                 scenario.overrides.clear();
-                let prepared = study::prepare_flat(circuit, scenario)?;
+                let prepared = prepare::prepare_flat(circuit, scenario)?;
                 let (circuit, mut model, mut spec) =
                     (prepared.circuit, prepared.model, prepared.spec);
                 let point = operating_point(&mut model, &mut spec.inputs, &spec.actions, self.at)?;
@@ -213,8 +249,7 @@ impl Setup {
             return Ok(*v);
         }
         if !key.contains('.') {
-            let (text, path) = self.circuit.text()?;
-            let circuit = netlist::parse_circuit(&text, path)?;
+            let circuit = self.circuit.parsed();
             let fixed: BTreeMap<String, f64> = overrides
                 .iter()
                 .filter(|(k, _)| !k.contains('.') && circuit.params.contains_key(*k))
@@ -230,7 +265,7 @@ impl Setup {
                 ))
             });
         }
-        let mut flat = self.circuit.load(&overrides)?;
+        let mut flat = self.circuit.elaborate(&overrides)?;
         let mut found: Vec<f64> = Vec::new();
         let splits: Vec<usize> = key.match_indices('.').map(|(i, _)| i).rev().collect();
         for dot in splits {

@@ -6,19 +6,18 @@
 //! and, when a boundary search was asked for, least damping against the
 //! searched parameter with the boundary marked.
 //!
-//! The adapter from analysis results to the plain plot data of
-//! `busbar::report`. Must not compute analysis results of its own nor draw.
-// Stability errors carry the input file text for located diagnostics (as in
-// the library); they travel only on the cold error path.
-#![allow(clippy::result_large_err)]
+//! The adapter from analysis results to the plain plot data of the
+//! figure modules. Must not compute analysis results of its own nor draw.
 
-use busbar::analysis::stability::{
+use super::units::eng;
+use super::{
+    bode_figure, impedance_figure, pole_map_figure, sweep_figure, BodeAnnotations, BodeData,
+    Figure, ImpedanceData, MagnitudeCurve, ModePoint, PlotError, PoleMapData, SweepBoundary,
+    SweepData, SweepSeries,
+};
+use crate::analysis::stability::{
     self as stab, stability_report, Boundary, LoopBreak, MinorLoop, ReportOptions, Setup,
     StabilityError, StabilityReport,
-};
-use busbar::report::{
-    self, bode_figure, pole_map_figure, BodeAnnotations, BodeData, Figure, ImpedanceData,
-    MagnitudeCurve, ModePoint, PoleMapData, SweepBoundary, SweepData, SweepSeries,
 };
 
 /// Loop gains drawn as Bode plots.
@@ -63,7 +62,7 @@ pub fn stability_figures(
     };
     let mut figures = Vec::new();
     let mut notes = Vec::new();
-    let mut keep = |what: &str, drawn: Result<Figure, report::PlotError>| match drawn {
+    let mut keep = |what: &str, drawn: Result<Figure, PlotError>| match drawn {
         Ok(f) => figures.push(f),
         Err(e) => notes.push(format!("{what} could not be drawn: {e}")),
     };
@@ -74,13 +73,13 @@ pub fn stability_figures(
         keep(&b.title, bode_figure(b));
     }
     for z in impedance_data(&r) {
-        keep(&z.title, report::impedance_figure(&z));
+        keep(&z.title, impedance_figure(&z));
     }
     for z in interface_data(&r) {
-        keep(&z.title, report::impedance_figure(&z));
+        keep(&z.title, impedance_figure(&z));
     }
     if let Some(s) = &sweep {
-        keep(&s.title, report::sweep_figure(s));
+        keep(&s.title, sweep_figure(s));
     }
     Ok(StabilityFigures {
         report: r,
@@ -193,7 +192,7 @@ fn impedance_data(r: &StabilityReport) -> Vec<ImpedanceData> {
                 .map(|i| {
                     vec![format!(
                         "target: 3 % of nominal over a {} step",
-                        report::eng(i, "A")
+                        eng(i, "A")
                     )]
                 })
                 .unwrap_or_default(),
@@ -307,8 +306,8 @@ fn sweep_data(setup: &Setup, b: &Boundary, lo: f64, hi: f64) -> Result<SweepData
     let missing = points.iter().filter(|(_, z)| z.is_none()).count();
     let mut notes = vec![format!(
         "{SWEEP_POINTS} operating points from {} to {}; boundary by bisection ({} evaluations)",
-        report::eng(lo, unit),
-        report::eng(hi, unit),
+        eng(lo, unit),
+        eng(hi, unit),
         b.evaluations
     )];
     if missing > 0 {
@@ -331,11 +330,7 @@ fn sweep_data(setup: &Setup, b: &Boundary, lo: f64, hi: f64) -> Result<SweepData
         threshold: Some(b.threshold),
         boundary: Some(SweepBoundary {
             at: b.value,
-            label: format!(
-                "boundary: ζ = {} at {}",
-                b.threshold,
-                report::eng(b.value, unit)
-            ),
+            label: format!("boundary: ζ = {} at {}", b.threshold, eng(b.value, unit)),
             unstable_below: bad < good,
         }),
         notes,

@@ -6,11 +6,17 @@
 //! Owns the columns and flags of those tables. Must not compute anything
 //! the analysis has not already reported.
 
-use super::report::pass_cell;
-use busbar::analysis::stability::StabilityReport;
-use busbar::analysis::verdict::value;
-use busbar::analysis::{Metrics, Status as VerdictStatus, Verdict};
-use busbar::report::{eng, eng_time, Cell, Section, Status, Table, VERDICT_TABLE_ID};
+use super::html::{Cell, Section, Status, Table};
+use super::html_sections::VERDICT_TABLE_ID;
+use super::units::{eng, eng_time};
+use crate::analysis::stability::StabilityReport;
+use crate::analysis::verdict::value;
+use crate::analysis::{Metrics, Status as VerdictStatus, Verdict};
+
+/// A verdict cell from a pass flag.
+fn pass_cell(ok: bool) -> Cell {
+    Cell::status(if ok { Status::Pass } else { Status::Fail })
+}
 
 /// The stability tables, modes limited to `max_modes` rows.
 pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {

@@ -1,0 +1,361 @@
+//! A scenario bound to an elaborated circuit: the compiled model and the
+//! engine's run specification. Owns the glue between `netlist`, `scenario`,
+//! `compile` and `engine`: faults become devices, load profiles become
+//! input channels, scenario events become scheduled actions, and `record`
+//! globs (plus what the caller asks for on top) become probes.
+//!
+//! Must not read files (the `study` does, once), integrate, or judge.
+
+use crate::compile::{
+    compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind,
+};
+use crate::components::switch::SwitchDevice;
+use crate::engine::{
+    self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
+    ScheduledAction,
+};
+use crate::netlist::FlatCircuit;
+use crate::results::{Quantity, Waveforms};
+use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
+use std::collections::BTreeSet;
+
+/// Default tolerances: tight enough for 1e-4 of nominal on the reference
+/// circuits (checked against ngspice in the test suite).
+pub const DEFAULT_RTOL: f64 = 1e-5;
+pub const DEFAULT_ATOL: f64 = 1e-6;
+
+/// Why a scenario cannot be bound to a circuit.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    /// An event names a component that does not exist.
+    #[error("no component matches `{pattern}`")]
+    NoComponent { pattern: String },
+    /// A `record` entry (or one a limit needs) matches no node or component.
+    #[error("record entry `{entry}` matches nothing in the compiled circuit")]
+    NoRecordMatch { entry: String },
+}
+
+/// A compiled circuit with its scenario, ready to run.
+#[derive(Debug)]
+pub struct Prepared {
+    pub circuit: FlatCircuit,
+    pub scenario: Scenario,
+    pub model: Model,
+    pub spec: RunSpec,
+    /// Every scheduled instant: the corners of every bound load profile and
+    /// every event (with fault clearings), sorted.
+    pub breakpoints: Vec<f64>,
+}
+
+impl Prepared {
+    /// Runs the transient.
+    pub fn run(
+        &mut self,
+        observer: Option<&mut dyn engine::Observer>,
+    ) -> Result<Waveforms, EngineError> {
+        engine::simulate(&mut self.model, &mut self.spec, observer)
+    }
+}
+
+/// Binds `scenario` to an elaborated circuit (its overrides already
+/// applied), recording what the scenario's `record` asks for.
+pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared, PrepareError> {
+    prepare_recording(circuit, scenario, &[])
+}
+
+/// Same as [`prepare_flat`], recording the `extra` entries as well (what
+/// limits need), after the scenario's own. An empty `record` stands for
+/// every declared bus, so the extras come after those.
+pub fn prepare_recording(
+    circuit: FlatCircuit,
+    scenario: Scenario,
+    extra: &[String],
+) -> Result<Prepared, PrepareError> {
+    let (devices, fault_actions) = fault_switches(&scenario);
+    let model = compile_with(&circuit, devices)?;
+    // Targets are checked against the compiled model, so internal nodes
+    // (cable sections) can be recorded too.
+    let component_names: Vec<String> = circuit
+        .components
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let node_names: Vec<String> = model.node_index.keys().cloned().collect();
+    scenario.check_targets(&component_names, &node_names)?;
+
+    let bindings = scenario.bind_loads(&model.inputs)?;
+    let breakpoints = scenario.breakpoints(&bindings);
+    let mut signals: Vec<Option<Box<dyn InputSignal>>> =
+        (0..model.inputs.len()).map(|_| None).collect();
+    for b in bindings {
+        signals[b.load] = Some(Box::new(ProfileSignal(b.profile)));
+    }
+    let mut actions = scheduled_actions(&model, &scenario)?;
+    for (time, name, action) in fault_actions {
+        let device = model.device_index[&name];
+        actions.push(ScheduledAction {
+            time,
+            device,
+            action,
+        });
+    }
+    let probes = probes(&model, &scenario, extra)?;
+    let spec = RunSpec {
+        duration: scenario.duration,
+        sample: scenario.sample,
+        start: match scenario.start {
+            scenario::Start::OperatingPoint => engine::Start::OperatingPoint,
+            scenario::Start::Zero => engine::Start::Zero,
+        },
+        rtol: scenario.rtol.unwrap_or(DEFAULT_RTOL),
+        atol: scenario.atol.unwrap_or(DEFAULT_ATOL),
+        method: Method::Rodas4,
+        max_step: None,
+        inputs: InputTable::new(signals),
+        actions,
+        probes,
+    };
+    Ok(Prepared {
+        circuit,
+        scenario,
+        model,
+        spec,
+        breakpoints,
+    })
+}
+
+/// A fault's switch to ground, open until the fault starts, with the
+/// actions that close (and clear) it.
+type FaultActions = Vec<(f64, String, Action)>;
+
+fn fault_switches(scenario: &Scenario) -> (Vec<ExtraDevice>, FaultActions) {
+    let mut extra: Vec<ExtraDevice> = Vec::new();
+    let mut actions = Vec::new();
+    for (k, e) in scenario.events.iter().enumerate() {
+        let Event::Fault {
+            at,
+            node,
+            ohms,
+            clear_after,
+        } = e
+        else {
+            continue;
+        };
+        let name = format!("fault{}@{node}", k + 1);
+        let (node, ohms, n2) = (node.clone(), *ohms, name.clone());
+        extra.push(Box::new(move |b: &mut Builder| {
+            let n = b.node(&node);
+            Box::new(SwitchDevice::new(b, &n2, n, 0, false, 1.0 / ohms, 0.0)) as Box<dyn Device>
+        }));
+        actions.push((*at, name.clone(), Action::Close));
+        if let Some(c) = clear_after {
+            actions.push((at + c, name, Action::Open));
+        }
+    }
+    (extra, actions)
+}
+
+/// The scenario's trips, switch operations and field changes, one per
+/// matching device.
+fn scheduled_actions(
+    model: &Model,
+    scenario: &Scenario,
+) -> Result<Vec<ScheduledAction>, PrepareError> {
+    let mut actions = Vec::new();
+    for e in &scenario.events {
+        let (at, component, action) = match e {
+            Event::Trip { at, component } => (*at, component, Action::Trip),
+            Event::Open { at, component } => (*at, component, Action::Open),
+            Event::Close { at, component } => (*at, component, Action::Close),
+            Event::Set {
+                at,
+                component,
+                field,
+                value,
+            } => (
+                *at,
+                component,
+                Action::Set {
+                    field: field.clone(),
+                    value: *value,
+                },
+            ),
+            Event::Fault { .. } => continue,
+        };
+        for device in matching_devices(model, component)? {
+            actions.push(ScheduledAction {
+                time: at,
+                device,
+                action: action.clone(),
+            });
+        }
+    }
+    Ok(actions)
+}
+
+#[derive(Debug)]
+struct ProfileSignal(LoadProfile);
+
+impl InputSignal for ProfileSignal {
+    fn value(&self, t: f64) -> f64 {
+        self.0.value(t)
+    }
+    fn slope(&self, t: f64) -> f64 {
+        self.0.slope(t)
+    }
+    fn breakpoints(&self, t_end: f64) -> Vec<f64> {
+        self.0.breakpoints(t_end)
+    }
+}
+
+fn matching_devices(model: &Model, pattern: &str) -> Result<Vec<usize>, PrepareError> {
+    let found: Vec<usize> = (0..model.devices.len())
+        .filter(|&i| crate::glob::matches(pattern, model.devices[i].name()))
+        .collect();
+    if found.is_empty() {
+        return Err(PrepareError::NoComponent {
+            pattern: pattern.to_string(),
+        });
+    }
+    Ok(found)
+}
+
+/// Expands `record` (or, when empty, every declared bus) and then the
+/// `extra` entries into probes, each quantity of each target once.
+fn probes(
+    model: &Model,
+    scenario: &Scenario,
+    extra: &[String],
+) -> Result<Vec<Probe>, PrepareError> {
+    let mut nodes: Vec<(&String, &usize)> = model.node_index.iter().collect();
+    nodes.sort_by_cached_key(|(n, _)| natural_key(n));
+    let mut devices: Vec<(usize, &str)> = model
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i, d.name()))
+        .collect();
+    devices.sort_by_cached_key(|(_, n)| natural_key(n));
+    let mut probes = Probes {
+        model,
+        out: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    let mut entries = scenario.probes();
+    if entries.is_empty() {
+        let declared = nodes.iter().filter(|(n, _)| model.nominal(n).is_some());
+        let any = declared.clone().next().is_some();
+        for (name, &i) in nodes
+            .iter()
+            .filter(|(n, _)| !any || model.nominal(n).is_some())
+        {
+            probes.node(name, i);
+        }
+        if extra.is_empty() {
+            return Ok(probes.out);
+        }
+    }
+    entries.extend(extra.iter().filter_map(|e| scenario::Probe::parse(e).ok()));
+    for p in entries {
+        let matched = match p.kind {
+            ProbeKind::Voltage => {
+                let hits: Vec<_> = nodes
+                    .iter()
+                    .filter(|(n, _)| crate::glob::matches(&p.target, n))
+                    .collect();
+                for (name, &i) in &hits {
+                    probes.node(name, i);
+                }
+                !hits.is_empty()
+            }
+            kind => probes.signals(&devices, &p.target, kind),
+        };
+        if !matched {
+            return Err(PrepareError::NoRecordMatch { entry: p.target });
+        }
+    }
+    Ok(probes.out)
+}
+
+/// Probes collected so far, with the quantities already taken.
+struct Probes<'a> {
+    model: &'a Model,
+    out: Vec<Probe>,
+    seen: BTreeSet<String>,
+}
+
+impl Probes<'_> {
+    fn node(&mut self, name: &str, index: usize) {
+        if !self.seen.insert(format!("v:{name}")) {
+            return;
+        }
+        let nominal = self.model.nominal(name);
+        self.out.push(Probe {
+            name: if nominal.is_some() {
+                name.to_string()
+            } else {
+                format!("v({name})")
+            },
+            target: name.to_string(),
+            quantity: Quantity::Voltage,
+            nominal,
+            source: ProbeSource::Unknown(index),
+        });
+    }
+
+    /// Current, power or state of charge of every device matching
+    /// `pattern` that has it; false when none does.
+    fn signals(&mut self, devices: &[(usize, &str)], pattern: &str, kind: ProbeKind) -> bool {
+        let (signal, prefix, quantity) = match kind {
+            ProbeKind::Current => (SignalKind::Current, "i", Quantity::Current),
+            ProbeKind::Power => (SignalKind::Power, "p", Quantity::Power),
+            _ => (SignalKind::StateOfCharge, "soc", Quantity::StateOfCharge),
+        };
+        let mut matched = false;
+        for &(d, name) in devices
+            .iter()
+            .filter(|(_, n)| crate::glob::matches(pattern, n))
+        {
+            let signals = self.model.devices[d].signals();
+            let Some(index) = signals.iter().position(|k| *k == signal) else {
+                continue;
+            };
+            matched = true;
+            if self.seen.insert(format!("{prefix}:{name}")) {
+                self.out.push(Probe {
+                    name: format!("{prefix}({name})"),
+                    target: name.to_string(),
+                    quantity,
+                    nominal: None,
+                    source: ProbeSource::Signal { device: d, index },
+                });
+            }
+        }
+        matched
+    }
+}
+
+/// Orders names so that `tray2` comes before `tray10`.
+fn natural_key(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(d) = c.to_digit(10) {
+            let mut num = u64::from(d);
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                num = num.saturating_mul(10).saturating_add(u64::from(d));
+                chars.next();
+            }
+            out.push((std::mem::take(&mut text), num));
+        } else {
+            text.push(c);
+        }
+    }
+    out.push((text, u64::MAX));
+    out
+}

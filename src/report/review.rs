@@ -1,0 +1,192 @@
+//! The design-review document of a study (what `busbar report` writes):
+//! verdicts, circuit, scenario, transient metrics, waveforms, the ripple
+//! spectrum, the small-signal section with its figures, and the input
+//! files, assembled from results already computed.
+//!
+//! Owns the choice of what the document shows and in which order. Must not
+//! run or judge anything: the study hands in the run, its judgement and
+//! the stability figures.
+
+use super::figures::StabilityFigures;
+use super::html::{HtmlReport, InputFile, Section};
+use super::html_sections::{circuit_section, scenario_section, time_domain_section};
+use super::overlay::disturbances;
+use super::plot::{try_study_figures, Figure, PlotError};
+use super::review_tables::{metrics_table, stability_tables, verdict_section};
+use super::spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
+use super::units::eng_time;
+use crate::analysis::stability::StabilityError;
+use crate::analysis::Analysis;
+use crate::prepare::Prepared;
+use crate::results::{Quantity, Waveforms};
+use crate::scenario::{Limit, Scenario};
+use std::path::Path;
+
+/// Modes listed in the table (least damped first).
+const MAX_MODE_ROWS: usize = 20;
+
+/// Everything the document is made of.
+pub struct Review<'a> {
+    /// The circuit file as named on the command line, and its text.
+    pub circuit_file: &'a Path,
+    pub circuit_text: &'a str,
+    pub prepared: &'a Prepared,
+    pub waveforms: &'a Waveforms,
+    pub judged: &'a Analysis,
+    /// The stability analysis at the final load with its figures.
+    pub stability: Result<StabilityFigures, StabilityError>,
+}
+
+/// Assembles the document; fails only when a figure cannot be drawn.
+pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
+    let (p, w, s) = (r.prepared, r.waveforms, &r.prepared.scenario);
+    let mut sections = vec![verdict_section(&r.judged.verdicts)];
+    sections.push(circuit_section(&p.circuit, &p.model));
+    sections.push(scenario_section(s));
+    let mut time_domain = time_domain_section(w, &p.circuit.name, &s.name);
+    time_domain
+        .tables
+        .insert(1, metrics_table(&r.judged.metrics));
+    sections.push(time_domain);
+    sections.push(Section {
+        id: "waveforms".into(),
+        title: "Waveforms".into(),
+        paragraphs: vec![
+            "Limit bands of the scenario are shaded; samples outside a band are drawn in red. \
+             Zoomed figures follow each load change or event."
+                .into(),
+        ],
+        figures: try_study_figures(w, s)?,
+        ..Section::default()
+    });
+    sections.push(spectrum_section(w, s)?);
+    sections.push(stability_section(r.stability));
+    let inputs = vec![
+        InputFile {
+            name: r.circuit_file.display().to_string(),
+            text: r.circuit_text.to_string(),
+        },
+        InputFile {
+            name: s.path().display().to_string(),
+            text: s.text().to_string(),
+        },
+    ];
+    let version = env!("CARGO_PKG_VERSION").to_string();
+    Ok(HtmlReport {
+        title: format!("busbar report: {}", s.name),
+        subtitle: vec![
+            format!("Circuit {} ({})", p.circuit.name, r.circuit_file.display()),
+            format!("Scenario {}", s.path().display()),
+            format!("busbar {version}"),
+        ],
+        sections,
+        inputs,
+        version,
+    })
+}
+
+/// Every figure of the document, in order.
+pub fn review_figures(doc: &HtmlReport) -> Vec<&Figure> {
+    doc.sections.iter().flat_map(|s| &s.figures).collect()
+}
+
+/// The ripple spectrum of each node with a `Ripple` limit (over its
+/// window), else of the first recorded bus after the last disturbance.
+fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
+    let (t0, t1) = (
+        w.time.first().copied().unwrap_or(0.0),
+        w.time.last().copied().unwrap_or(0.0),
+    );
+    let mut wanted: Vec<(String, (f64, f64))> = s
+        .limits
+        .iter()
+        .filter_map(|l| match l {
+            Limit::Ripple { node, window, .. } => Some((node.clone(), window.unwrap_or((t0, t1)))),
+            _ => None,
+        })
+        .collect();
+    if wanted.is_empty() {
+        let last = disturbances(s)
+            .iter()
+            .map(|d| d.time)
+            .filter(|t| *t < t0 + 0.8 * (t1 - t0))
+            .fold(t0, f64::max);
+        if let Some(c) = w.columns.iter().find(|c| c.quantity == Quantity::Voltage) {
+            wanted.push((c.name.clone(), (last, t1)));
+        }
+    }
+    let mut figures = Vec::new();
+    let mut notes = Vec::new();
+    for (node, window) in wanted {
+        let Some(c) = w
+            .columns
+            .iter()
+            .find(|c| c.quantity == Quantity::Voltage && crate::glob::matches(&node, &c.name))
+        else {
+            continue;
+        };
+        let Some((freq, amp)) = amplitude_spectrum(&w.time, &c.values, window) else {
+            notes.push(format!("{}: too few samples for a spectrum", c.name));
+            continue;
+        };
+        let title = format!(
+            "Ripple spectrum: {}, {} to {}",
+            c.name,
+            eng_time(window.0),
+            eng_time(window.1)
+        );
+        let data = SpectrumData {
+            name: format!("spectrum_{}", c.name),
+            title,
+            signal: c.name.clone(),
+            unit: "V".into(),
+            freq_hz: freq,
+            amplitude: amp,
+            notes: vec!["Hann window, linear trend removed".into()],
+        };
+        figures.push(spectrum_figure(&data)?);
+    }
+    Ok(Section {
+        id: "spectrum".into(),
+        title: "Ripple spectrum".into(),
+        figures,
+        notes,
+        ..Section::default()
+    })
+}
+
+/// Modes, loop margins, bus impedances and interfaces at the operating
+/// point with the loads as they stand at the end of the scenario.
+fn stability_section(stability: Result<StabilityFigures, StabilityError>) -> Section {
+    let mut section = Section {
+        id: "stability".into(),
+        title: "Small-signal stability".into(),
+        ..Section::default()
+    };
+    let drawn = match stability {
+        Ok(x) => x,
+        Err(e) => {
+            section
+                .notes
+                .push(format!("The stability analysis failed: {e}"));
+            return section;
+        }
+    };
+    let r = &drawn.report;
+    section.paragraphs.push(format!(
+        "Linearised at t = {} with the scenario's loads and events up to then: {} unknowns, {} states. {}",
+        eng_time(r.at),
+        r.unknowns,
+        r.states,
+        match r.stable {
+            Some(true) => "Every mode is stable.",
+            Some(false) => "UNSTABLE: at least one mode has σ > 0.",
+            None => "Modes were not computed.",
+        }
+    ));
+    section.tables.extend(stability_tables(r, MAX_MODE_ROWS));
+    section.notes.extend(r.notes.iter().cloned());
+    section.notes.extend(drawn.notes);
+    section.figures = drawn.figures;
+    section
+}

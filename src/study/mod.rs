@@ -1,0 +1,221 @@
+//! A study: one circuit, and usually one scenario, read from disk once and
+//! held in memory for the whole of their use. Every command runs through
+//! the same methods here, so `simulate`, `check` and `report` prepare,
+//! record, judge and linearise a circuit the same way:
+//! - [`Study::prepare`] binds the scenario, always recording what its
+//!   limits need on top of its `record`;
+//! - [`Study::simulate`] runs the transient with an optional progress
+//!   observer;
+//! - [`Study::judge`] measures the run and judges every limit, the
+//!   small-signal ones at the scenario's operating points;
+//! - [`Study::check`] adds the golden-waveform comparison: one outcome;
+//! - [`Study::setup`] / [`Study::stability`] give the operating point and
+//!   the stability analysis at any time of the scenario.
+//!
+//! Overrides (`--set`, a sweep's point) re-elaborate from the parsed
+//! circuit in memory, never from disk.
+//!
+//! Owns the order of the pipeline and the reading of the input files. Must
+//! not compute numbers (`engine`, `analysis`) or lay out output (`report`).
+
+mod check;
+
+pub use check::{golden_verdict, Checked, GoldenCheck};
+
+use crate::analysis::stability::{
+    stability_report, CircuitSource, ReportOptions, Setup, StabilityError, StabilityReport,
+};
+use crate::analysis::{self, Analysis};
+use crate::compile::{CompileError, Model};
+use crate::engine::{EngineError, Observer};
+use crate::netlist::{FlatCircuit, NetlistError};
+use crate::prepare::{prepare_recording, PrepareError, Prepared};
+use crate::results::Waveforms;
+use crate::scenario::{self, Scenario, ScenarioError};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+pub use crate::prepare::{prepare_flat, DEFAULT_ATOL, DEFAULT_RTOL};
+
+/// Anything that stops a study, from reading files to integrating.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    #[error(transparent)]
+    Netlist(#[from] NetlistError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Stability(#[from] StabilityError),
+    #[error("the scenario names no circuit; give one on the command line")]
+    NoCircuit,
+    #[error("this needs a scenario file")]
+    NoScenario,
+}
+
+/// A circuit and an optional scenario, in memory, with overrides.
+#[derive(Debug, Clone)]
+pub struct Study {
+    circuit: CircuitSource,
+    scenario: Option<Scenario>,
+    /// Overrides on top of the scenario's (`--set`, a sweep's point).
+    overrides: BTreeMap<String, f64>,
+}
+
+/// A finished transient with what it ran on.
+#[derive(Debug)]
+pub struct Simulation {
+    pub prepared: Prepared,
+    pub waveforms: Waveforms,
+    /// Wall time of preparation and integration, seconds.
+    pub wall_seconds: f64,
+}
+
+impl Study {
+    /// Reads the scenario (if any) and the circuit (the explicit path, else
+    /// the one the scenario names), each exactly once.
+    pub fn open(circuit: Option<&Path>, scenario: Option<&Path>) -> Result<Study, StudyError> {
+        match scenario.map(scenario::load).transpose()? {
+            Some(s) => Study::with_scenario(circuit, s),
+            None => {
+                let path = circuit.ok_or(StudyError::NoCircuit)?;
+                Ok(Study::new(CircuitSource::read(path)?, None))
+            }
+        }
+    }
+
+    /// A study of a scenario already read: reads the circuit (the explicit
+    /// path, else the one the scenario names) once.
+    pub fn with_scenario(circuit: Option<&Path>, scenario: Scenario) -> Result<Study, StudyError> {
+        let path = match circuit {
+            Some(p) => p.to_path_buf(),
+            None => scenario.circuit_path().ok_or(StudyError::NoCircuit)?,
+        };
+        Ok(Study::new(CircuitSource::read(&path)?, Some(scenario)))
+    }
+
+    /// A study of a circuit already in memory.
+    pub fn new(circuit: CircuitSource, scenario: Option<Scenario>) -> Study {
+        Study {
+            circuit,
+            scenario,
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// The same study with `overrides` on top of the present ones.
+    pub fn with_overrides(mut self, overrides: &BTreeMap<String, f64>) -> Study {
+        self.overrides
+            .extend(overrides.iter().map(|(k, v)| (k.clone(), *v)));
+        self
+    }
+
+    pub fn circuit(&self) -> &CircuitSource {
+        &self.circuit
+    }
+
+    pub fn scenario(&self) -> Option<&Scenario> {
+        self.scenario.as_ref()
+    }
+
+    fn scenario_or_err(&self) -> Result<&Scenario, StudyError> {
+        self.scenario.as_ref().ok_or(StudyError::NoScenario)
+    }
+
+    /// The scenario's overrides with this study's on top.
+    pub fn overrides(&self) -> BTreeMap<String, f64> {
+        let mut all = self
+            .scenario
+            .as_ref()
+            .map(|s| s.overrides.clone())
+            .unwrap_or_default();
+        all.extend(self.overrides.iter().map(|(k, v)| (k.clone(), *v)));
+        all
+    }
+
+    /// The circuit elaborated with every override.
+    pub fn elaborate(&self) -> Result<FlatCircuit, StudyError> {
+        Ok(self.circuit.elaborate(&self.overrides())?)
+    }
+
+    /// The circuit elaborated and compiled, without a scenario.
+    pub fn compile(&self) -> Result<(FlatCircuit, Model), StudyError> {
+        let flat = self.elaborate()?;
+        let model = crate::compile::compile(&flat)?;
+        Ok((flat, model))
+    }
+
+    /// Binds the scenario to the compiled circuit, recording its `record`
+    /// entries and what its limits need.
+    pub fn prepare(&self) -> Result<Prepared, StudyError> {
+        let scenario = self.scenario_or_err()?.clone();
+        let needed = analysis::run::limit_probes(&scenario.limits);
+        Ok(prepare_recording(self.elaborate()?, scenario, &needed)?)
+    }
+
+    /// Prepares and runs the transient.
+    pub fn simulate(&self, observer: Option<&mut dyn Observer>) -> Result<Simulation, StudyError> {
+        let started = Instant::now();
+        let mut prepared = self.prepare()?;
+        let waveforms = prepared.run(observer)?;
+        Ok(Simulation {
+            prepared,
+            waveforms,
+            wall_seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Metrics of the run and a verdict per limit; small-signal limits are
+    /// judged at t = 0 and at the end of every load event.
+    pub fn judge(&self, run: &Simulation) -> Analysis {
+        let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
+        analysis::analyse_run(&run.prepared, &run.waveforms, small.as_mut())
+    }
+
+    /// The operating-point setup at time `at` of the scenario (its loads,
+    /// and its actions up to then), with every override.
+    pub fn setup(&self, at: f64) -> Setup {
+        Setup {
+            circuit: self.circuit.clone(),
+            scenario: self.scenario.clone(),
+            at,
+            overrides: self.overrides.clone(),
+        }
+    }
+
+    /// The time the figures and the report linearise at: the end of the
+    /// scenario (its final load), or 0 without one.
+    pub fn final_time(&self) -> f64 {
+        self.scenario.as_ref().map_or(0.0, |s| s.duration)
+    }
+
+    /// The stability analysis at time `at`.
+    pub fn stability(
+        &self,
+        at: f64,
+        options: &ReportOptions,
+    ) -> Result<StabilityReport, StudyError> {
+        Ok(stability_report(&self.setup(at), options)?)
+    }
+}
+
+/// Binds a scenario already read to its circuit (the explicit path, else
+/// the one it names), recording what its limits need.
+pub fn prepare(circuit: Option<&Path>, scenario: Scenario) -> Result<Prepared, StudyError> {
+    Study::with_scenario(circuit, scenario)?.prepare()
+}
+
+/// Reads a scenario and its circuit and runs it end to end.
+pub fn run_files(
+    circuit: Option<&Path>,
+    scenario: &Path,
+) -> Result<(Prepared, Waveforms), StudyError> {
+    let run = Study::open(circuit, Some(scenario))?.simulate(None)?;
+    Ok((run.prepared, run.waveforms))
+}
