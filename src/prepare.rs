@@ -49,6 +49,9 @@ pub struct Prepared {
     /// Every scheduled instant: the corners of every bound load profile and
     /// every event (with fault clearings), sorted.
     pub breakpoints: Vec<f64>,
+    /// How many of the probes (the first ones) the scenario's `record`
+    /// asked for; the rest are recorded for its limits only.
+    pub requested_probes: usize,
 }
 
 impl Prepared {
@@ -103,6 +106,7 @@ pub fn prepare_recording(
             action,
         });
     }
+    let requested_probes = probes(&model, &scenario, &[])?.len();
     let probes = probes(&model, &scenario, extra)?;
     let spec = RunSpec {
         duration: scenario.duration,
@@ -125,6 +129,7 @@ pub fn prepare_recording(
         model,
         spec,
         breakpoints,
+        requested_probes,
     })
 }
 

@@ -9,28 +9,12 @@
 //! Runs the binary built with the tests (release under `cargo test
 //! --release`), one process per scenario, and prints each one's time.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
-
-fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            if p.file_name().is_some_and(|n| n == "limits") && dir.ends_with("scenarios") {
-                continue;
-            }
-            scenario_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "ron") {
-            out.push(p);
-        }
-    }
-}
 
 /// The names (`kind target threshold`) of the failed limits of one checked scenario.
 fn failed(report: &Value) -> BTreeSet<String> {
@@ -62,8 +46,7 @@ fn expected_kyber_failures() -> BTreeSet<String> {
 #[test]
 fn every_bundled_scenario_passes_or_is_marked_marginal() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    scenario_files(&root.join("scenarios"), &mut files);
+    let files = common::bundled_scenarios();
     assert!(files.len() >= 3, "bundled scenarios: {files:?}");
     let mut problems = Vec::new();
     let mut marginal = BTreeSet::new();

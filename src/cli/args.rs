@@ -50,6 +50,7 @@ pub enum Command {
     },
     /// Run a study and write one self-contained HTML report: verdicts,
     /// circuit, scenario, metrics, stability, all plots and the inputs.
+    /// With --json, also print the run's summary as `simulate` writes it.
     #[command(
         after_help = "Example:\n  busbar report circuits/nvl72_rack.ron scenarios/step_30_100.ron -o report.html --figures figures"
     )]

@@ -4,6 +4,7 @@
 use super::args::{Cli, Command, Overrides};
 use super::diagnostics;
 use busbar::analysis::stability::ReportOptions;
+use busbar::analysis::Analysis;
 use busbar::report::{self, review_document, review_figures, stability_figures, Review};
 use busbar::study::{Simulation, Study};
 use miette::{IntoDiagnostic, Report, WrapErr};
@@ -58,7 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             set,
         } => {
             let study = open(&circuit, Some(&scenario), &set)?;
-            review(&study, &output, figures.as_deref(), boundary, quiet)
+            review(&study, &output, figures.as_deref(), boundary, quiet, json)
         }
         Command::Validate { circuit, set } => validate(&open(&circuit, None, &set)?, json),
         Command::Stability(args) => super::stability::stability(&args, quiet, json),
@@ -139,7 +140,20 @@ fn simulate(
     quiet: bool,
     json: bool,
 ) -> Result<ExitCode, Report> {
-    let run = run_transient(study, quiet)?;
+    let mut run = run_transient(study, quiet)?;
+    let mut analysis = study.judge(&run);
+    // The outputs hold what the scenario records; what its limits needed
+    // beyond that was recorded for the verdicts only.
+    run.waveforms
+        .columns
+        .truncate(run.prepared.requested_probes);
+    let shown: Vec<&str> = run
+        .waveforms
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    analysis.metrics.retain_columns(&shown);
     let (prepared, waveforms) = (&run.prepared, &run.waveforms);
     std::fs::create_dir_all(output)
         .into_diagnostic()
@@ -151,16 +165,7 @@ fn simulate(
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
     let analysis = study.judge(&run);
-    let summary = report::Summary::new(
-        &prepared.circuit.name,
-        &prepared.scenario.name,
-        waveforms,
-        Some(run.wall_seconds),
-    )
-    .with_analysis(&analysis);
-    // Through a JSON value, whose keys are sorted: the file's stable layout.
-    let summary = serde_json::to_value(summary).into_diagnostic()?;
-    let summary_text = serde_json::to_string_pretty(&summary).into_diagnostic()?;
+    let summary_text = summary_json(&run, &analysis)?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
@@ -185,6 +190,20 @@ fn simulate(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `summary.json` of a judged run.
+fn summary_json(run: &Simulation, analysis: &Analysis) -> Result<String, Report> {
+    let summary = report::Summary::new(
+        &run.prepared.circuit.name,
+        &run.prepared.scenario.name,
+        &run.waveforms,
+        Some(run.wall_seconds),
+    )
+    .with_analysis(analysis);
+    // Through a JSON value, whose keys are sorted: the file's stable layout.
+    let summary = serde_json::to_value(summary).into_diagnostic()?;
+    serde_json::to_string_pretty(&summary).into_diagnostic()
+}
+
 /// The waveform figures of the run and the stability figures at its final
 /// load. The transient's results stand without the stability figures, so
 /// a failed analysis is a warning here, not an error.
@@ -207,13 +226,15 @@ fn plot_run(study: &Study, run: &Simulation, output: &Path) -> Result<(), Report
     Ok(())
 }
 
-/// `busbar report`: the design-review HTML, and the figures on request.
+/// `busbar report`: the design-review HTML, and the figures on request;
+/// with `--json`, the run's summary (as `simulate` writes it) on stdout.
 fn review(
     study: &Study,
     output: &Path,
     figures_dir: Option<&Path>,
     boundary: Option<(String, f64, f64)>,
     quiet: bool,
+    json: bool,
 ) -> Result<ExitCode, Report> {
     let run = run_transient(study, quiet)?;
     let judged = study.judge(&run);
@@ -239,8 +260,10 @@ fn review(
             .into_diagnostic()
             .wrap_err("cannot write the figures")?;
     }
-    if !quiet {
-        println!("{} ({} figures)", output.display(), figures.len());
+    if json {
+        outln!("{}", summary_json(&run, &judged)?);
+    } else if !quiet {
+        outln!("{} ({} figures)", output.display(), figures.len());
     }
     Ok(ExitCode::SUCCESS)
 }

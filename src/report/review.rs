@@ -12,8 +12,9 @@ use super::html::{HtmlReport, InputFile, Section};
 use super::html_sections::{circuit_section, scenario_section, time_domain_section};
 use super::overlay::disturbances;
 use super::plot::{try_study_figures, Figure, PlotError};
-use super::review_tables::{metrics_table, stability_tables, verdict_section};
+use super::review_tables::{stability_tables, verdict_section};
 use super::spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
+use super::table::metrics_tables;
 use super::units::eng_time;
 use crate::analysis::stability::StabilityError;
 use crate::analysis::Analysis;
@@ -44,9 +45,8 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
     sections.push(circuit_section(&p.circuit, &p.model));
     sections.push(scenario_section(s));
     let mut time_domain = time_domain_section(w, &p.circuit.name, &s.name);
-    time_domain
-        .tables
-        .insert(1, metrics_table(&r.judged.metrics));
+    let metrics = metrics_tables(&r.judged.metrics);
+    time_domain.tables.splice(1..1, metrics);
     sections.push(time_domain);
     sections.push(Section {
         id: "waveforms".into(),

@@ -1,7 +1,6 @@
-//! Tables of the report built from analysis results: the verdicts, the
-//! transient metrics per node, and the stability section (least-damped
-//! modes with participation, loop margins, bus impedance peaks against
-//! target, interface minor-loop margins).
+//! Tables of the report built from analysis results: the verdicts and the
+//! stability section (least-damped modes with participation, loop margins,
+//! bus impedance peaks against target, interface minor-loop margins).
 //!
 //! Owns the columns and flags of those tables. Must not compute anything
 //! the analysis has not already reported.
@@ -11,7 +10,7 @@ use super::html_sections::VERDICT_TABLE_ID;
 use super::units::{eng, eng_time};
 use crate::analysis::stability::StabilityReport;
 use crate::analysis::verdict::value;
-use crate::analysis::{Metrics, Status as VerdictStatus, Verdict};
+use crate::analysis::{Status as VerdictStatus, Verdict};
 
 /// A verdict cell from a pass flag.
 fn pass_cell(ok: bool) -> Cell {
@@ -264,63 +263,5 @@ pub fn verdict_section(verdicts: &[Verdict]) -> Section {
             rows,
         }],
         ..Section::default()
-    }
-}
-
-/// Per-node transient metrics: worst deviation, under/overshoot, settling,
-/// recovery, static droop and ripple.
-pub fn metrics_table(m: &Metrics) -> Table {
-    let time = |t: Option<f64>| t.map(eng_time).unwrap_or_else(|| "—".into());
-    Table {
-        caption: format!(
-            "Transient metrics per node (settling band ±{} %)",
-            m.settle_band_pct
-        ),
-        headers: [
-            "node",
-            "worst deviation",
-            "undershoot",
-            "overshoot",
-            "settling time",
-            "recovery time",
-            "static droop",
-            "ripple p-p",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: m
-            .nodes
-            .iter()
-            .map(|n| {
-                let w = &n.worst;
-                let deviation = match (&w.deviation, w.deviation_pct) {
-                    (Some(d), Some(p)) => {
-                        format!("{} ({p:+.2} %) at {}", eng(d.value, "V"), eng_time(d.time))
-                    }
-                    (Some(d), None) => format!("{} at {}", eng(d.value, "V"), eng_time(d.time)),
-                    _ => "—".into(),
-                };
-                vec![
-                    Cell::text(&n.name),
-                    Cell::number(deviation),
-                    Cell::number(eng(w.undershoot, "V")),
-                    Cell::number(eng(w.overshoot, "V")),
-                    Cell::number(time(w.settling_time)),
-                    Cell::number(time(w.recovery_time)),
-                    Cell::number(
-                        n.static_droop_pct
-                            .map(|p| format!("{p:+.2} %"))
-                            .unwrap_or_default(),
-                    ),
-                    Cell::number(
-                        n.ripple
-                            .as_ref()
-                            .map(|r| eng(r.peak_to_peak, "V"))
-                            .unwrap_or_default(),
-                    ),
-                ]
-            })
-            .collect(),
-        ..Table::default()
     }
 }

@@ -1,10 +1,13 @@
 //! The human-readable run summary printed on the terminal: one aligned row
 //! per recorded column, the events, and one line of solver statistics;
-//! then the analysis metrics and one line per limit verdict.
+//! then the analysis metrics and one line per limit verdict. The metrics
+//! are one table model (`metrics_tables`) that the HTML report renders
+//! too, so the terminal and the report cannot drift apart.
 //!
-//! Owns the text layout of that table. Must not print (the caller decides
+//! Owns the text layout of those tables. Must not print (the caller decides
 //! where the text goes), colour the output, or judge limits.
 
+use super::html::{Cell, Table};
 use super::stats::{AtTime, ColumnStats};
 use super::units::{eng, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
 use crate::analysis::signal::At;
@@ -29,9 +32,9 @@ const HEADER: [&str; 8] = [
 /// Renders the summary table. Cells with no data (empty or all-NaN
 /// columns) show `-`; the text ends with a newline.
 pub fn summary_table(w: &Waveforms) -> String {
-    let mut rows: Vec<[String; 8]> = Vec::with_capacity(w.columns.len() + 1);
-    rows.push(HEADER.map(str::to_string));
-    rows.extend(w.columns.iter().map(|c| column_row(&w.time, c)));
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(w.columns.len() + 1);
+    rows.push(HEADER.map(str::to_string).to_vec());
+    rows.extend(w.columns.iter().map(|c| column_row(&w.time, c).to_vec()));
 
     let mut out = String::new();
     if w.columns.is_empty() {
@@ -85,8 +88,8 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
 
 /// Left-aligns the first column and right-aligns the numbers, padding by
 /// characters (not bytes) so `µs` lines up.
-fn push_aligned<const N: usize>(out: &mut String, rows: &[[String; N]]) {
-    let mut widths = [0usize; N];
+fn push_aligned(out: &mut String, rows: &[Vec<String>]) {
+    let mut widths = vec![0usize; rows.first().map_or(0, Vec::len)];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -106,31 +109,92 @@ fn push_aligned<const N: usize>(out: &mut String, rows: &[[String; N]]) {
     }
 }
 
-/// Renders the analysis metrics: one row per node (worst response over
-/// the load events, static droop, ripple), per power and per current
-/// channel. Empty sections are left out; the text ends with a newline.
+/// Renders the analysis metrics as aligned text: the tables of
+/// [`metrics_tables`], blank-line separated; the text ends with a newline.
 pub fn metrics_table(m: &Metrics) -> String {
     let mut out = String::new();
-    let opt = |x: Option<f64>, unit: &str| x.map_or_else(|| "-".to_string(), |x| eng(x, unit));
-    let time = |x: Option<f64>| x.map_or_else(|| "-".to_string(), eng_time);
+    for (k, t) in metrics_tables(m).iter().enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        let mut rows: Vec<Vec<String>> = vec![t.headers.clone()];
+        rows.extend(
+            t.rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.text.clone()).collect()),
+        );
+        push_aligned(&mut out, &rows);
+    }
+    out
+}
+
+/// The analysis metrics, one table model for the terminal and the HTML
+/// report: one row per node (worst response over the load events, static
+/// droop, ripple), per power and per current channel. Empty tables are
+/// left out.
+pub fn metrics_tables(m: &Metrics) -> Vec<Table> {
+    let mut tables = Vec::new();
     if !m.nodes.is_empty() {
-        let band = format!("settle ±{}%", m.settle_band_pct);
-        let mut rows = vec![[
-            "node",
-            "pre-event",
-            "deviation",
-            "at",
-            "undershoot",
-            "overshoot",
-            &band,
-            "recovery",
-            "droop",
-            "ripple p-p",
-            "ripple rms",
-            "line",
-        ]
-        .map(str::to_string)];
-        for n in &m.nodes {
+        tables.push(node_table(m));
+    }
+    if !m.powers.is_empty() {
+        tables.push(power_table(m));
+    }
+    if !m.currents.is_empty() {
+        let rows = m
+            .currents
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::text(&c.name),
+                    Cell::number(opt(c.peak.map(|a| a.value), "A")),
+                    Cell::number(time(c.peak.map(|a| a.time))),
+                    Cell::number(eng(c.rms, "A")),
+                ]
+            })
+            .collect();
+        tables.push(table("Currents", &["current", "peak", "at", "rms"], rows));
+    }
+    tables
+}
+
+fn opt(x: Option<f64>, unit: &str) -> String {
+    x.map_or_else(|| "-".to_string(), |x| eng(x, unit))
+}
+
+fn time(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), eng_time)
+}
+
+fn table(caption: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> Table {
+    Table {
+        caption: caption.to_string(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+        ..Table::default()
+    }
+}
+
+fn node_table(m: &Metrics) -> Table {
+    let band = format!("settle ±{}%", m.settle_band_pct);
+    let headers = [
+        "node",
+        "pre-event",
+        "deviation",
+        "at",
+        "undershoot",
+        "overshoot",
+        &band,
+        "recovery",
+        "droop",
+        "ripple p-p",
+        "ripple rms",
+        "line",
+    ];
+    let rows = m
+        .nodes
+        .iter()
+        .map(|n| {
             let worst = n
                 .responses
                 .iter()
@@ -140,78 +204,78 @@ pub fn metrics_table(m: &Metrics) -> String {
                 (_, k) if k > 0 => "not settled".to_string(),
                 (t, _) => time(t),
             };
-            rows.push([
-                n.name.clone(),
-                opt(worst.map(|r| r.pre), "V"),
-                n.worst.deviation_pct.map_or_else(
-                    || "-".into(),
-                    |p| {
-                        let sign = n.worst.deviation.map_or(1.0, |d| d.value.signum());
-                        format!("{:+.2} %", sign * p)
-                    },
-                ),
-                time(n.worst.deviation.map(|d| d.time)),
-                eng(n.worst.undershoot, "V"),
-                eng(n.worst.overshoot, "V"),
-                settling,
-                time(n.worst.recovery_time),
-                n.static_droop_pct
-                    .map_or_else(|| "-".into(), |p| format!("{p:+.2} %")),
-                opt(ripple.map(|r| r.peak_to_peak), "V"),
-                opt(ripple.map(|r| r.rms_ac), "V"),
-                opt(
-                    ripple.and_then(|r| r.lines.first()).map(|l| l.frequency_hz),
-                    "Hz",
-                ),
-            ]);
-        }
-        push_aligned(&mut out, &rows);
-    }
-    if !m.powers.is_empty() {
-        let mut rows = vec![[
-            "power",
-            "peak",
-            "at",
-            "max |dP/dt|",
-            "at",
-            "delivered",
-            "absorbed",
-            "max discharge",
-            "0.1–20 Hz",
-        ]
-        .map(str::to_string)];
-        let value = |a: Option<At>, unit: &str| opt(a.map(|a| a.value), unit);
-        for p in &m.powers {
-            rows.push([
-                p.name.clone(),
-                value(p.peak, "W"),
-                time(p.peak.map(|a| a.time)),
-                value(p.ramp_rate, "W/s"),
-                time(p.ramp_rate.map(|a| a.time)),
-                eng(p.energy_delivered, "J"),
-                eng(p.energy_absorbed, "J"),
-                eng(p.max_discharge.value, "J"),
-                p.band_share
-                    .map_or_else(|| "-".into(), |s| format!("{:.1} %", 100.0 * s)),
-            ]);
-        }
-        out.push('\n');
-        push_aligned(&mut out, &rows);
-    }
-    if !m.currents.is_empty() {
-        let mut rows = vec![["current", "peak", "at", "rms"].map(str::to_string)];
-        for c in &m.currents {
-            rows.push([
-                c.name.clone(),
-                opt(c.peak.map(|a| a.value), "A"),
-                time(c.peak.map(|a| a.time)),
-                eng(c.rms, "A"),
-            ]);
-        }
-        out.push('\n');
-        push_aligned(&mut out, &rows);
-    }
-    out
+            let deviation = n.worst.deviation_pct.map_or_else(
+                || "-".into(),
+                |p| {
+                    let sign = n.worst.deviation.map_or(1.0, |d| d.value.signum());
+                    format!("{:+.2} %", sign * p)
+                },
+            );
+            let line = ripple.and_then(|r| r.lines.first()).map(|l| l.frequency_hz);
+            let mut row = vec![Cell::text(&n.name)];
+            row.extend(
+                [
+                    opt(worst.map(|r| r.pre), "V"),
+                    deviation,
+                    time(n.worst.deviation.map(|d| d.time)),
+                    eng(n.worst.undershoot, "V"),
+                    eng(n.worst.overshoot, "V"),
+                    settling,
+                    time(n.worst.recovery_time),
+                    n.static_droop_pct
+                        .map_or_else(|| "-".into(), |p| format!("{p:+.2} %")),
+                    opt(ripple.map(|r| r.peak_to_peak), "V"),
+                    opt(ripple.map(|r| r.rms_ac), "V"),
+                    opt(line, "Hz"),
+                ]
+                .map(Cell::number),
+            );
+            row
+        })
+        .collect();
+    let caption = format!(
+        "Transient metrics per node, worst over the load events (settling band ±{} %)",
+        m.settle_band_pct
+    );
+    table(&caption, &headers, rows)
+}
+
+fn power_table(m: &Metrics) -> Table {
+    let value = |a: Option<At>, unit: &str| opt(a.map(|a| a.value), unit);
+    let rows = m
+        .powers
+        .iter()
+        .map(|p| {
+            let mut row = vec![Cell::text(&p.name)];
+            row.extend(
+                [
+                    value(p.peak, "W"),
+                    time(p.peak.map(|a| a.time)),
+                    value(p.ramp_rate, "W/s"),
+                    time(p.ramp_rate.map(|a| a.time)),
+                    eng(p.energy_delivered, "J"),
+                    eng(p.energy_absorbed, "J"),
+                    eng(p.max_discharge.value, "J"),
+                    p.band_share
+                        .map_or_else(|| "-".into(), |s| format!("{:.1} %", 100.0 * s)),
+                ]
+                .map(Cell::number),
+            );
+            row
+        })
+        .collect();
+    let headers = [
+        "power",
+        "peak",
+        "at",
+        "max |dP/dt|",
+        "at",
+        "delivered",
+        "absorbed",
+        "max discharge",
+        "0.1–20 Hz",
+    ];
+    table("Powers", &headers, rows)
 }
 
 /// One line per verdict, test-runner style, under a heading.

@@ -128,3 +128,31 @@ fn expm_of_a_rotation() {
     assert!((e[0][0] - 10f64.cos()).abs() < 1e-13);
     assert!((e[1][0] - 10f64.sin()).abs() < 1e-13);
 }
+
+/// Every bundled scenario file under `scenarios/` (recursively, except the
+/// limit sets in `scenarios/limits/`), sorted.
+pub fn bundled_scenarios() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+            .map(|e| e.expect("directory entry").path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n == "limits") && dir.ends_with("scenarios") {
+                    continue;
+                }
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "ron") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        &mut out,
+    );
+    out
+}
