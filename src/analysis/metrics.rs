@@ -122,15 +122,6 @@ pub struct PowerMetrics {
     pub band_share: Option<f64>,
 }
 
-impl Metrics {
-    /// Keeps the metrics of the columns named in `names` only.
-    pub fn retain_columns(&mut self, names: &[&str]) {
-        self.nodes.retain(|m| names.contains(&m.name.as_str()));
-        self.currents.retain(|m| names.contains(&m.name.as_str()));
-        self.powers.retain(|m| names.contains(&m.name.as_str()));
-    }
-}
-
 /// Measures `w`. `instants` are the scheduled instants (profile corners
 /// and scenario events) that delimit load events.
 pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Metrics {

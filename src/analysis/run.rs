@@ -61,12 +61,22 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
 /// Metrics of a finished run of `p`, and the verdicts on its limits;
 /// `small` evaluates the small-signal limits (see [`small_signal`]).
 pub fn analyse_run(p: &Prepared, w: &Waveforms, small: &mut dyn SmallSignal) -> Analysis {
-    let options = options(p);
-    let metrics = analyse(w, &instants(p), &options);
+    analyse_split(p, w, w, small)
+}
+
+/// Metrics of `shown` (the columns to report) and verdicts on `all` (every
+/// column the limits need) of the same run.
+pub fn analyse_split(
+    p: &Prepared,
+    shown: &Waveforms,
+    all: &Waveforms,
+    small: &mut dyn SmallSignal,
+) -> Analysis {
+    let metrics = analyse(shown, &instants(p), &options(p));
     let verdicts = evaluate(
         &p.scenario.limits,
         Run {
-            waveforms: w,
+            waveforms: all,
             events: &metrics.events,
         },
         small,

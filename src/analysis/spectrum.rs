@@ -11,6 +11,7 @@ use super::signal::Uniform;
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// One spectral line: a sinusoid's frequency and peak amplitude.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -18,6 +19,13 @@ pub struct Line {
     pub frequency_hz: f64,
     /// Peak (not RMS) amplitude, in the signal's unit.
     pub amplitude: f64,
+}
+
+thread_local! {
+    /// One planner per thread: it caches each length's plan, and every
+    /// column of a run has the same length. Building a plan is most of the
+    /// cost of a short transform (prime lengths need Rader's twiddles).
+    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
 }
 
 /// One-sided Hann-windowed spectrum of a uniform signal minus its mean.
@@ -34,8 +42,7 @@ fn windowed(u: &Uniform) -> Option<Windowed> {
         return None;
     }
     let mean = u.values.iter().sum::<f64>() / n as f64;
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fft = planner.plan_fft_forward(n);
+    let fft = PLANNER.with(|p| p.borrow_mut().plan_fft_forward(n));
     let mut input: Vec<f64> = u
         .values
         .iter()

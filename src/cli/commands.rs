@@ -141,19 +141,10 @@ fn simulate(
     json: bool,
 ) -> Result<ExitCode, Report> {
     let mut run = run_transient(study, quiet)?;
-    let mut analysis = study.judge(&run);
     // The outputs hold what the scenario records; what its limits needed
     // beyond that was recorded for the verdicts only.
-    run.waveforms
-        .columns
-        .truncate(run.prepared.requested_probes);
-    let shown: Vec<&str> = run
-        .waveforms
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    analysis.metrics.retain_columns(&shown);
+    let (analysis, requested) = study.judge_requested(&run);
+    run.waveforms = requested;
     let (prepared, waveforms) = (&run.prepared, &run.waveforms);
     std::fs::create_dir_all(output)
         .into_diagnostic()

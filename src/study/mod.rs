@@ -23,7 +23,8 @@ mod check;
 pub use check::{golden_verdict, Checked, GoldenCheck};
 
 use crate::analysis::stability::{
-    stability_report, CircuitSource, ReportOptions, Setup, StabilityError, StabilityReport,
+    merged_overrides, stability_report, CircuitSource, ReportOptions, Setup, StabilityError,
+    StabilityReport,
 };
 use crate::analysis::{self, Analysis};
 use crate::compile::{CompileError, Model};
@@ -130,13 +131,7 @@ impl Study {
 
     /// The scenario's overrides with this study's on top.
     pub fn overrides(&self) -> BTreeMap<String, f64> {
-        let mut all = self
-            .scenario
-            .as_ref()
-            .map(|s| s.overrides.clone())
-            .unwrap_or_default();
-        all.extend(self.overrides.iter().map(|(k, v)| (k.clone(), *v)));
-        all
+        merged_overrides(self.scenario.as_ref(), &self.overrides)
     }
 
     /// The circuit elaborated with every override.
@@ -176,6 +171,21 @@ impl Study {
     pub fn judge(&self, run: &Simulation) -> Analysis {
         let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
         analysis::analyse_run(&run.prepared, &run.waveforms, small.as_mut())
+    }
+
+    /// Like [`Study::judge`], with the metrics of the columns the
+    /// scenario's `record` asked for only; returns those columns too.
+    pub fn judge_requested(&self, run: &Simulation) -> (Analysis, Waveforms) {
+        let w = &run.waveforms;
+        let requested = Waveforms {
+            time: w.time.clone(),
+            columns: w.columns[..run.prepared.requested_probes].to_vec(),
+            events: w.events.clone(),
+            stats: w.stats.clone(),
+        };
+        let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
+        let judged = analysis::run::analyse_split(&run.prepared, &requested, w, small.as_mut());
+        (judged, requested)
     }
 
     /// The operating-point setup at time `at` of the scenario (its loads,

@@ -161,6 +161,16 @@ impl CircuitSource {
     }
 }
 
+/// The scenario's overrides with `overrides` on top.
+pub fn merged_overrides(
+    scenario: Option<&Scenario>,
+    overrides: &BTreeMap<String, f64>,
+) -> BTreeMap<String, f64> {
+    let mut all = scenario.map(|s| s.overrides.clone()).unwrap_or_default();
+    all.extend(overrides.iter().map(|(k, v)| (k.clone(), *v)));
+    all
+}
+
 /// A circuit with what decides its operating point: scenario (loads at
 /// time `at`, actions before it, overrides) and extra overrides.
 #[derive(Debug, Clone)]
@@ -193,12 +203,7 @@ impl Setup {
     }
 
     fn merged(&self, extra: &[(String, f64)]) -> BTreeMap<String, f64> {
-        let mut all = self
-            .scenario
-            .as_ref()
-            .map(|s| s.overrides.clone())
-            .unwrap_or_default();
-        all.extend(self.overrides.iter().map(|(k, v)| (k.clone(), *v)));
+        let mut all = merged_overrides(self.scenario.as_ref(), &self.overrides);
         all.extend(extra.iter().cloned());
         all
     }
