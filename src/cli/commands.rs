@@ -155,7 +155,6 @@ fn simulate(
     )
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
-    let analysis = study.judge(&run);
     let summary_text = summary_json(&run, &analysis)?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
