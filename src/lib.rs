@@ -16,6 +16,7 @@
 pub mod analysis;
 pub mod compile;
 pub mod components;
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod export;

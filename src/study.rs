@@ -6,15 +6,15 @@
 //!
 //! Must not contain numerics or file output.
 
-use crate::compile::{
-    compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind,
-};
+use crate::compile::{compile_with, CompileError, ExtraDevice, Model};
 use crate::components::switch::SwitchDevice;
+use crate::components::{self, FlatCircuit};
+use crate::device::{Action, Builder, Device, SignalKind};
 use crate::engine::{
     self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
     ScheduledAction,
 };
-use crate::netlist::{self, FlatCircuit, NetlistError};
+use crate::netlist::{Library, NetlistError};
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
 use std::collections::BTreeMap;
@@ -58,7 +58,7 @@ pub fn prepare(circuit_path: Option<&Path>, scenario: Scenario) -> Result<Prepar
         Some(p) => p.to_path_buf(),
         None => scenario.circuit_path().ok_or(StudyError::NoCircuit)?,
     };
-    let circuit = netlist::load(&path, &scenario.overrides)?;
+    let circuit = components::load(&path, &scenario.overrides)?;
     prepare_flat(circuit, scenario)
 }
 

@@ -5,7 +5,8 @@ use busbar::components::{
     capacitor::Capacitor, resistor::Resistor, sources::VoltageSource, ComponentSpec,
 };
 use busbar::engine::{simulate, InputTable, Method, Probe, ProbeSource, RunSpec, Start};
-use busbar::netlist::{FlatCircuit, Num};
+use busbar::components::FlatCircuit;
+use busbar::device::Num;
 use busbar::results::Quantity;
 
 fn rc(esr: f64) -> FlatCircuit {

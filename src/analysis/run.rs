@@ -11,6 +11,7 @@ use super::small_signal::StabilityLimits;
 use super::transient::event_windows;
 use super::verdict::Verdict;
 use crate::engine::Probe;
+use crate::netlist::Library;
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{Limit, Scenario};
 use crate::study::{self, Prepared, StudyError};

@@ -3,6 +3,7 @@
 
 use super::args::{Cli, Command};
 use super::diagnostics;
+use busbar::netlist::Library;
 use busbar::report;
 use busbar::study::{self, Prepared};
 use miette::{IntoDiagnostic, Report, WrapErr};
@@ -195,7 +196,7 @@ fn parse_overrides(set: &[String]) -> Result<BTreeMap<String, f64>, Report> {
 
 fn validate(circuit: &Path, set: &[String], json: bool) -> Result<ExitCode, Report> {
     let overrides = parse_overrides(set)?;
-    let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
+    let flat = busbar::components::load(circuit, &overrides).map_err(diagnostics::netlist)?;
     let model = busbar::compile::compile(&flat).map_err(diagnostics::compile)?;
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &flat.components {
@@ -249,7 +250,7 @@ fn export(
         .as_ref()
         .map(|s| s.overrides.clone())
         .unwrap_or_default();
-    let flat = busbar::netlist::load(circuit, &overrides).map_err(diagnostics::netlist)?;
+    let flat = busbar::components::load(circuit, &overrides).map_err(diagnostics::netlist)?;
     let options =
         busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario.as_ref());
     let deck = busbar::export::spice::spice_deck(&flat, scenario.as_ref(), &options)

@@ -6,12 +6,14 @@
 //! anything but F(y) = 0 (the Newton iteration itself lives in `engine`).
 
 use super::StabilityError;
-use crate::compile::{compile, Ctx, InputValue, Model};
+use crate::compile::{compile, Model};
+use crate::components::{self, ComponentSpec, FlatCircuit};
+use crate::device::{Ctx, InputValue};
 use crate::engine::newton::Newton;
 use crate::engine::run::nominal_guess;
 use crate::engine::{InputTable, ScheduledAction};
 use crate::netlist::params::{self, Scope};
-use crate::netlist::{self, FlatCircuit};
+use crate::netlist::{self, Library};
 use crate::scenario::Scenario;
 use crate::study;
 use std::collections::BTreeMap;
@@ -105,8 +107,8 @@ pub enum CircuitSource {
 impl CircuitSource {
     fn load(&self, overrides: &BTreeMap<String, f64>) -> Result<FlatCircuit, StabilityError> {
         Ok(match self {
-            CircuitSource::File(p) => netlist::load(p, overrides)?,
-            CircuitSource::Text { text, path } => netlist::parse_str(text, path, overrides)?,
+            CircuitSource::File(p) => components::load(p, overrides)?,
+            CircuitSource::Text { text, path } => components::parse_str(text, path, overrides)?,
         })
     }
 
@@ -214,7 +216,7 @@ impl Setup {
         }
         if !key.contains('.') {
             let (text, path) = self.circuit.text()?;
-            let circuit = netlist::parse_circuit(&text, path)?;
+            let circuit = netlist::parse_circuit::<ComponentSpec>(&text, path)?;
             let fixed: BTreeMap<String, f64> = overrides
                 .iter()
                 .filter(|(k, _)| !k.contains('.') && circuit.params.contains_key(*k))
@@ -236,9 +238,7 @@ impl Setup {
         for dot in splits {
             let (pattern, field) = (&key[..dot], &key[dot + 1..]);
             for spec in flat.components.iter_mut() {
-                let Some(p) = spec.primitive_mut() else {
-                    continue;
-                };
+                let p = spec.primitive_mut();
                 if !crate::glob::matches(pattern, p.name()) {
                     continue;
                 }

@@ -7,8 +7,8 @@
 
 use super::super::expr::{self, Expr};
 use super::super::params::Scope;
-use super::super::{NetlistError, Num, Resolver};
-use crate::components::Primitive;
+use super::super::{NetlistError, Resolver};
+use crate::device::{Num, Primitive};
 use std::collections::BTreeMap;
 
 /// Where a component list is being expanded.
@@ -154,5 +154,5 @@ pub(super) fn resolve_primitive(
     for (_, node) in prim.nodes_mut() {
         r.node(node)?;
     }
-    prim.validate()
+    Ok(prim.validate()?)
 }

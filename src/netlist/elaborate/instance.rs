@@ -6,14 +6,15 @@
 
 use super::frame::{check_name, Frame};
 use super::{with_expression, Elab, MAX_NESTING};
+use crate::device::Num;
 use crate::netlist::expr;
 use crate::netlist::params::{self, Scope};
 use crate::netlist::schema::{BusDecl, Subcircuit};
 use crate::netlist::structure::Instance;
-use crate::netlist::{BusSpec, NetlistError, Num};
+use crate::netlist::{BusSpec, Library, NetlistError};
 use std::collections::BTreeMap;
 
-impl<'c> Elab<'c> {
+impl<'c, P: Library> Elab<'c, P> {
     pub(super) fn instance(
         &mut self,
         frame: &Frame,
@@ -108,7 +109,7 @@ impl<'c> Elab<'c> {
         &self,
         frame: &Frame,
         inst: &Instance,
-        sub: &Subcircuit,
+        sub: &Subcircuit<P>,
         full: &str,
         anchor: Option<usize>,
     ) -> Result<BTreeMap<String, String>, NetlistError> {
@@ -176,7 +177,7 @@ impl<'c> Elab<'c> {
         &self,
         frame: &Frame,
         inst: &Instance,
-        sub: &Subcircuit,
+        sub: &Subcircuit<P>,
         full: &str,
         anchor: Option<usize>,
     ) -> Result<BTreeMap<String, f64>, NetlistError> {
