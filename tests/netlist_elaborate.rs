@@ -600,7 +600,8 @@ fn nesting_limits_hold_on_a_small_stack() {
 #[test]
 fn elaboration_without_text_has_no_locations() {
     let text = r#"Circuit(components: [Capacitor(name: "c", a: "a", b: "0", farads: -1)])"#;
-    let circuit = busbar::netlist::parse_circuit::<ComponentSpec>(text, Path::new("x.ron")).expect("parses");
+    let circuit =
+        busbar::netlist::parse_circuit::<ComponentSpec>(text, Path::new("x.ron")).expect("parses");
     let e = busbar::netlist::elaborate(circuit, &no_overrides(), None, None).expect_err("negative");
     assert!(
         matches!(

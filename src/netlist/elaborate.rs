@@ -14,7 +14,7 @@ use super::params::{self, Scope};
 use super::schema::Circuit;
 use super::structure::{Item, Library, Repeat};
 use super::{overrides, BusSpec, FlatCircuit, NetlistError};
-use crate::device::Num;
+use crate::device::{ComponentError, Num};
 use frame::{resolve_primitive, FieldResolver, Frame};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -194,7 +194,7 @@ impl<'c, P: Library> Elab<'c, P> {
         message: String,
         anchor: Option<usize>,
     ) -> NetlistError {
-        self.located(NetlistError::component(component, message), anchor)
+        self.located(ComponentError::new(component, message).into(), anchor)
     }
 
     fn list(
@@ -249,7 +249,10 @@ impl<'c, P: Library> Elab<'c, P> {
             } else {
                 "rename one of them"
             };
-            return Err(self.located(NetlistError::component_help(&name, message, help), anchor));
+            return Err(self.located(
+                ComponentError::with_help(&name, message, help).into(),
+                anchor,
+            ));
         }
         self.names.insert(name, self.out.len());
         self.out.push(spec);

@@ -112,35 +112,6 @@ impl From<ComponentError> for NetlistError {
     }
 }
 
-impl NetlistError {
-    /// A component-level error without a location yet; the elaborator adds
-    /// the location of the component's name in the file.
-    pub fn component(component: &str, message: impl Into<String>) -> Self {
-        NetlistError::Component {
-            component: component.to_string(),
-            message: message.into(),
-            help: None,
-            location: None,
-            text: None,
-        }
-    }
-
-    /// Same as [`NetlistError::component`] with a suggested fix.
-    pub fn component_help(
-        component: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        NetlistError::Component {
-            component: component.to_string(),
-            message: message.into(),
-            help: Some(help.into()),
-            location: None,
-            text: None,
-        }
-    }
-}
-
 /// A bus declared in the circuit: a node-name glob and its nominal voltage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusSpec {

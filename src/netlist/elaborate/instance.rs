@@ -6,7 +6,7 @@
 
 use super::frame::{check_name, Frame};
 use super::{with_expression, Elab, MAX_NESTING};
-use crate::device::Num;
+use crate::device::{ComponentError, Num};
 use crate::netlist::expr;
 use crate::netlist::params::{self, Scope};
 use crate::netlist::schema::{BusDecl, Subcircuit};
@@ -45,11 +45,9 @@ impl<'c, P: Library> Elab<'c, P> {
                     expr::nearest_first(&inst.of, &known, 12)
                 )
             };
-            let err = NetlistError::component_help(
-                &full,
-                format!("unknown subcircuit `{}`", inst.of),
-                help,
-            );
+            let err =
+                ComponentError::with_help(&full, format!("unknown subcircuit `{}`", inst.of), help)
+                    .into();
             return Err(self.located(err, anchor));
         };
         if self.stack.contains(&inst.of) {
@@ -150,11 +148,12 @@ impl<'c, P: Library> Elab<'c, P> {
         for p in &sub.ports {
             let Some(node) = inst.ports.get(p) else {
                 return Err(self.located(
-                    NetlistError::component_help(
+                    ComponentError::with_help(
                         full,
                         format!("port `{p}` of subcircuit `{}` is not connected", inst.of),
                         format!("bind it in `ports`, e.g. ports: {{ \"{p}\": \"some_node\" }}"),
-                    ),
+                    )
+                    .into(),
                     anchor,
                 ));
             };
