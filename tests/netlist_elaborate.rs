@@ -250,6 +250,20 @@ fn syntax_error_has_line_and_column() {
 }
 
 #[test]
+fn unknown_kind_lists_every_kind_in_order() {
+    let text = "Circuit(components: [\n    Resistr(name: \"r\", a: \"a\", b: \"0\", ohms: 1),\n])";
+    let e = parse_err(text);
+    assert_eq!(
+        e.to_string(),
+        "test.ron:2:5: Unexpected variant named `Resistr` in enum `ComponentSpec`, expected one of \
+         `Resistor`, `Inductor`, `Capacitor`, `Cable`, `Switch`, `VoltageSource`, `CurrentSource`, \
+         `Dcx`, `Load`, `Converter`, `Rectifier`, `Battery`, `Bbu`, `CapBank`, `Instance`, or \
+         `Repeat` instead"
+    );
+    assert_eq!(underlined(&e), "Resistr");
+}
+
+#[test]
 fn unknown_field_lists_the_expected_fields() {
     let text = "Circuit(\n  components: [\n    Capacitor(name: \"c\", a: \"a\", b: \"gnd\", farad: 1e-3),\n  ],\n)";
     let e = parse_err(text);

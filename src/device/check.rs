@@ -34,40 +34,38 @@ impl ComponentError {
     }
 }
 
-pub fn positive(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
-    let x = v.value();
-    if x.is_finite() && x > 0.0 {
+/// `Ok` if `ok`, else an error naming `component` with the message.
+fn require(
+    ok: bool,
+    component: &str,
+    message: impl FnOnce() -> String,
+) -> Result<(), ComponentError> {
+    if ok {
         Ok(())
     } else {
-        Err(ComponentError::new(
-            component,
-            format!("`{field}` must be a positive finite number, got {x}"),
-        ))
+        Err(ComponentError::new(component, message()))
     }
+}
+
+pub fn positive(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
+    let x = v.value();
+    require(x.is_finite() && x > 0.0, component, || {
+        format!("`{field}` must be a positive finite number, got {x}")
+    })
 }
 
 pub fn non_negative(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
     let x = v.value();
-    if x.is_finite() && x >= 0.0 {
-        Ok(())
-    } else {
-        Err(ComponentError::new(
-            component,
-            format!("`{field}` must be zero or positive and finite, got {x}"),
-        ))
-    }
+    require(x.is_finite() && x >= 0.0, component, || {
+        format!("`{field}` must be zero or positive and finite, got {x}")
+    })
 }
 
 pub fn finite(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
     let x = v.value();
-    if x.is_finite() {
-        Ok(())
-    } else {
-        Err(ComponentError::new(
-            component,
-            format!("`{field}` must be a finite number, got {x}"),
-        ))
-    }
+    require(x.is_finite(), component, || {
+        format!("`{field}` must be a finite number, got {x}")
+    })
 }
 
 pub fn distinct(component: &str, a: &str, b: &str) -> Result<(), ComponentError> {
