@@ -8,7 +8,8 @@
 //!
 //! `cargo bench --bench engine -- --quick` for a short run.
 
-use busbar::compile::{compile, Ctx, InputValue, Model};
+use busbar::compile::{compile, Model};
+use busbar::device::{Ctx, InputValue};
 use busbar::engine::linear::SparseLu;
 use busbar::engine::newton::Newton;
 use busbar::engine::InputTable;
@@ -25,9 +26,9 @@ use std::path::Path;
 /// Rodas4 solves six stages per factorisation.
 const SOLVES_PER_STEP: usize = 6;
 
-fn hall(rows: f64) -> busbar::netlist::FlatCircuit {
+fn hall(rows: f64) -> busbar::components::FlatCircuit {
     let overrides = BTreeMap::from([("n_rows".to_string(), rows)]);
-    busbar::netlist::load(Path::new("circuits/hall.ron"), &overrides).expect("hall circuit")
+    busbar::components::load(Path::new("circuits/hall.ron"), &overrides).expect("hall circuit")
 }
 
 /// Bus nominals on their nodes, zero elsewhere: the operating point's

@@ -8,6 +8,16 @@
 //! `Waveforms`) → `analysis` (metrics) → `report` (CSV, JSON, tables, plots).
 //! `scenario` describes what to simulate: load profiles, events, recording.
 //! `components` holds one file per component: its schema and its equations.
+//!
+//! The modules are layered; each may use only its own layer and those
+//! below it (`tests/module_graph.rs` enforces this):
+//! 0. `error`, `glob`, `results` and `device`: the contract a component
+//!    implements (`Primitive`, `Device`, `Builder`, `Num`, its validation
+//!    error), so the code that implements it never reaches upwards;
+//! 1. `netlist` (generic over the component library) and `scenario`;
+//! 2. `components`, whose `ComponentSpec` is the registry of primitives;
+//! 3. `compile`; 4. `engine`; 5. `analysis`, `export`;
+//! 6. `report`, `study`; the command line (`src/cli`) sits on top.
 #![deny(unsafe_code)]
 // Input errors carry the file text and location so the CLI can underline
 // the offending span; they are built once, on the cold path.
@@ -16,6 +26,7 @@
 pub mod analysis;
 pub mod compile;
 pub mod components;
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod export;

@@ -6,15 +6,15 @@
 //!
 //! Must not read files (the `study` does, once), integrate, or judge.
 
-use crate::compile::{
-    compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind,
-};
+use crate::compile::{compile_with, CompileError, ExtraDevice, Model};
 use crate::components::switch::SwitchDevice;
+use crate::components::FlatCircuit;
+use crate::device::{Action, Builder, Device, SignalKind};
+use crate::netlist::Library;
 use crate::engine::{
     self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
     ScheduledAction,
 };
-use crate::netlist::FlatCircuit;
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
 use std::collections::BTreeSet;

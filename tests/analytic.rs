@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn run(circuit: &str, scenario: &str) -> Waveforms {
-    let flat = busbar::netlist::parse_str(circuit, Path::new("test-circuit.ron"), &BTreeMap::new())
-        .unwrap_or_else(|e| panic!("circuit: {e}"));
+    let flat =
+        busbar::components::parse_str(circuit, Path::new("test-circuit.ron"), &BTreeMap::new())
+            .unwrap_or_else(|e| panic!("circuit: {e}"));
     let sc = busbar::scenario::parse_str(scenario, Path::new("test-scenario.ron"))
         .unwrap_or_else(|e| panic!("scenario: {e}"));
     let mut p = study::prepare_flat(flat, sc).unwrap_or_else(|e| panic!("prepare: {e}"));

@@ -1,11 +1,12 @@
 //! Engine checks on circuits built in code (no parser involved).
 
 use busbar::compile::compile;
+use busbar::components::FlatCircuit;
 use busbar::components::{
     capacitor::Capacitor, resistor::Resistor, sources::VoltageSource, ComponentSpec,
 };
+use busbar::device::Num;
 use busbar::engine::{simulate, InputTable, Method, Probe, ProbeSource, RunSpec, Start};
-use busbar::netlist::{FlatCircuit, Num};
 use busbar::results::Quantity;
 
 fn rc(esr: f64) -> FlatCircuit {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn run(circuit: &str, scenario: &str) -> Waveforms {
-    let flat =
-        busbar::netlist::parse_str(circuit, Path::new("c.ron"), &BTreeMap::new()).expect("circuit");
+    let flat = busbar::components::parse_str(circuit, Path::new("c.ron"), &BTreeMap::new())
+        .expect("circuit");
     let sc = busbar::scenario::parse_str(scenario, Path::new("s.ron")).expect("scenario");
     let mut p = busbar::study::prepare_flat(flat, sc).expect("prepare");
     p.run(None).expect("run")

@@ -2,8 +2,8 @@
 // Errors carry the file text for underlining, as in the library.
 #![allow(clippy::result_large_err)]
 
-use busbar::components::ComponentSpec;
-use busbar::netlist::{load, parse_str, FlatCircuit, NetlistError};
+use busbar::components::{load, parse_str, ComponentSpec, FlatCircuit};
+use busbar::netlist::{Library, NetlistError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +41,7 @@ fn find<'a>(c: &'a FlatCircuit, name: &str) -> &'a ComponentSpec {
 
 fn number(c: &FlatCircuit, name: &str, field: &str) -> f64 {
     let mut spec = find(c, name).clone();
-    let prim = spec.primitive_mut().expect("a primitive");
+    let prim = spec.primitive_mut();
     let value = prim
         .numbers_mut()
         .into_iter()
@@ -53,7 +53,6 @@ fn number(c: &FlatCircuit, name: &str, field: &str) -> f64 {
 fn nodes(c: &FlatCircuit, name: &str) -> Vec<String> {
     let spec = find(c, name);
     spec.primitive()
-        .expect("a primitive")
         .nodes()
         .iter()
         .map(|s| s.to_string())
@@ -248,6 +247,20 @@ fn syntax_error_has_line_and_column() {
         e.to_string().starts_with("test.ron:4:46: expected `,`"),
         "{e}"
     );
+}
+
+#[test]
+fn unknown_kind_lists_every_kind_in_order() {
+    let text = "Circuit(components: [\n    Resistr(name: \"r\", a: \"a\", b: \"0\", ohms: 1),\n])";
+    let e = parse_err(text);
+    assert_eq!(
+        e.to_string(),
+        "test.ron:2:5: Unexpected variant named `Resistr` in enum `ComponentSpec`, expected one of \
+         `Resistor`, `Inductor`, `Capacitor`, `Cable`, `Switch`, `VoltageSource`, `CurrentSource`, \
+         `Dcx`, `Load`, `Converter`, `Rectifier`, `Battery`, `Bbu`, `CapBank`, `Instance`, or \
+         `Repeat` instead"
+    );
+    assert_eq!(underlined(&e), "Resistr");
 }
 
 #[test]
@@ -601,7 +614,8 @@ fn nesting_limits_hold_on_a_small_stack() {
 #[test]
 fn elaboration_without_text_has_no_locations() {
     let text = r#"Circuit(components: [Capacitor(name: "c", a: "a", b: "0", farads: -1)])"#;
-    let circuit = busbar::netlist::parse_circuit(text, Path::new("x.ron")).expect("parses");
+    let circuit =
+        busbar::netlist::parse_circuit::<ComponentSpec>(text, Path::new("x.ron")).expect("parses");
     let e = busbar::netlist::elaborate(circuit, &no_overrides(), None, None).expect_err("negative");
     assert!(
         matches!(

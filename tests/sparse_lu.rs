@@ -4,7 +4,8 @@
 //! then refactorised on the same pivot sequence. Each solve must leave a
 //! backward error at rounding level: ‖A·x − b‖∞ ≤ 1e-12·(‖A‖∞·‖x‖∞ + ‖b‖∞).
 
-use busbar::compile::{compile, Ctx, InputValue, Model};
+use busbar::compile::{compile, Model};
+use busbar::device::{Ctx, InputValue};
 use busbar::engine::linear::SparseLu;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::path::Path;
 fn hall_model(rows: f64) -> Model {
     let overrides = BTreeMap::from([("n_rows".to_string(), rows)]);
     let flat =
-        busbar::netlist::load(Path::new("circuits/hall.ron"), &overrides).expect("hall circuit");
+        busbar::components::load(Path::new("circuits/hall.ron"), &overrides).expect("hall circuit");
     compile(&flat).expect("compiles")
 }
 

@@ -11,7 +11,8 @@ use busbar::analysis::stability::{
     boundary_search, impedance_at, loop_gain, modes, stability_report, state_space, CircuitSource,
     LoopBreak, ReportOptions, Setup,
 };
-use busbar::compile::{compile_with, Branch, BranchKind, Builder, Ctx, Device, ExtraDevice, Slot};
+use busbar::compile::{compile_with, ExtraDevice};
+use busbar::device::{Branch, BranchKind, Builder, Ctx, Device, Slot};
 use faer::c64;
 use std::collections::BTreeMap;
 use std::f64::consts::TAU;
@@ -306,7 +307,7 @@ fn loop_gain_matches_pi_transfer_function() {
             Resistor(name: "rl", a: "out", b: "gnd", ohms: {rl}),
         ])"#
     );
-    let flat = busbar::netlist::parse_str(&text, &PathBuf::from("reg.ron"), &BTreeMap::new())
+    let flat = busbar::components::parse_str(&text, &PathBuf::from("reg.ron"), &BTreeMap::new())
         .expect("circuit");
     let extra: Vec<ExtraDevice> = vec![Box::new(move |b: &mut Builder| {
         Box::new(Regulator::build(b, vref, kp, ki, wi, tau)) as Box<dyn Device>

@@ -343,7 +343,7 @@ fn impossible_storage_parameters_are_rejected_with_the_field() {
         let text = format!(
             r#"Circuit(name: "bad", components: [{component}, Resistor(name: "r", a: "b", b: "gnd", ohms: 1.0)])"#
         );
-        busbar::netlist::parse_str(&text, std::path::Path::new("bad.ron"), &Default::default())
+        busbar::components::parse_str(&text, std::path::Path::new("bad.ron"), &Default::default())
             .expect_err("must be rejected")
             .to_string()
     };

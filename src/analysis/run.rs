@@ -11,6 +11,7 @@ use super::small_signal::StabilityLimits;
 use super::stability::Setup;
 use super::transient::event_windows;
 use super::verdict::Verdict;
+use crate::netlist::Library;
 use crate::prepare::Prepared;
 use crate::results::Waveforms;
 use crate::scenario::Limit;

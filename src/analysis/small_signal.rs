@@ -12,8 +12,9 @@ use super::stability::{
     state_space, Bound, LoopGain, Setup,
 };
 use super::verdict::Measure;
-use crate::components::ComponentSpec;
+use crate::device::TerminalRole;
 use crate::glob;
+use crate::netlist::Library;
 use crate::scenario::Limit;
 
 /// Frequency sweep of loop and interface gains (the `stability` command's
@@ -154,19 +155,18 @@ fn gain_margin_of(l: &LoopGain) -> (f64, Option<f64>) {
     }
 }
 
-/// Components with an `input` terminal: the interfaces a minor-loop gain
-/// splits the network at.
+/// Components with a power-input terminal: the interfaces a minor-loop
+/// gain splits the network at.
 fn interfaces(b: &Bound) -> Vec<String> {
     b.circuit
         .components
         .iter()
-        .filter_map(|c| {
-            let mut c: ComponentSpec = c.clone();
-            let has_input = c
-                .primitive_mut()
-                .is_some_and(|p| p.nodes_mut().iter().any(|(f, _)| *f == "input"));
-            has_input.then(|| c.name().to_string())
+        .filter(|c| {
+            c.primitive()
+                .terminal_with(TerminalRole::PowerInput)
+                .is_some()
         })
+        .map(|c| c.name().to_string())
         .collect()
 }
 

@@ -5,6 +5,7 @@ use super::args::{Cli, Command, Overrides};
 use super::diagnostics;
 use busbar::analysis::stability::ReportOptions;
 use busbar::analysis::Analysis;
+use busbar::netlist::Library;
 use busbar::report::{self, review_document, review_figures, stability_figures, Review};
 use busbar::study::{Simulation, Study};
 use miette::{IntoDiagnostic, Report, WrapErr};

@@ -3,10 +3,10 @@
 //!
 //! Owns only the warnings; never rejects a circuit.
 
-use super::{Model, UnknownKind};
+use super::Model;
 use crate::components::load::LoadModel;
-use crate::components::ComponentSpec;
-use crate::netlist::FlatCircuit;
+use crate::components::{ComponentSpec, FlatCircuit};
+use crate::device::UnknownKind;
 
 /// Human-readable warnings, deterministic order.
 pub fn lints(circuit: &FlatCircuit, model: &Model) -> Vec<String> {

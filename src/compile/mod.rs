@@ -5,17 +5,14 @@
 //! Must not integrate in time or pick solvers (`engine`), nor parse text
 //! (`netlist`).
 
-mod builder;
-mod device;
 mod lints;
 mod topology;
 
-pub use builder::{Builder, UnknownKind, GROUND, TRASH};
-pub use device::{Action, Branch, BranchKind, Ctx, Device, InputValue, Reaction, SignalKind, Slot};
 pub use lints::lints;
 
-use crate::components::ComponentSpec;
-use crate::netlist::FlatCircuit;
+use crate::components::FlatCircuit;
+use crate::device::{Builder, Ctx, Device, Slot, UnknownKind};
+use crate::netlist::Library;
 use std::collections::{BTreeMap, HashMap};
 
 /// Why a circuit cannot be compiled.
@@ -42,8 +39,6 @@ pub enum CompileError {
     },
     #[error("the circuit has no components")]
     Empty,
-    #[error("`{0}` is not a primitive; elaborate the circuit before compiling")]
-    NotElaborated(String),
 }
 
 /// Compressed-column pattern of the n×n iteration matrix over unknowns
@@ -149,15 +144,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
     let mut b = Builder::new();
     let mut devices: Vec<Box<dyn Device>> = Vec::with_capacity(circuit.components.len());
     for c in &circuit.components {
-        let p = match c {
-            ComponentSpec::Instance(_) | ComponentSpec::Repeat(_) => {
-                return Err(CompileError::NotElaborated(c.name().to_string()))
-            }
-            other => other
-                .primitive()
-                .ok_or_else(|| CompileError::NotElaborated(c.name().into()))?,
-        };
-        devices.push(p.build(&mut b));
+        devices.push(c.primitive().build(&mut b));
     }
     for make in extra {
         devices.push(make(&mut b));

@@ -5,8 +5,10 @@
 //!
 //! Owns only diagnosis; must not change the model.
 
-use super::{Branch, BranchKind, Builder, CompileError, Device, Pattern, UnknownKind, GROUND};
+use super::{CompileError, Pattern};
 use crate::components::ComponentSpec;
+use crate::device::{Branch, BranchKind, Builder, Device, UnknownKind, GROUND};
+use crate::netlist::Library;
 use std::collections::BTreeMap;
 
 /// A node that exactly one terminal touches is almost always a typo.
@@ -14,19 +16,15 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
     let mut uses: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
     let mut all = Vec::new();
     for c in components {
-        if let Some(p) = c.primitive() {
-            let mut clone = c.clone();
-            if let Some(pm) = clone.primitive_mut() {
-                for (terminal, node) in pm.nodes_mut() {
-                    if node != "gnd" && node != "0" {
-                        uses.entry(node.clone())
-                            .or_default()
-                            .push((p.name().to_string(), terminal));
-                    }
-                }
+        let mut clone = c.clone();
+        for (terminal, node) in clone.primitive_mut().nodes_mut() {
+            if node != "gnd" && node != "0" {
+                uses.entry(node.clone())
+                    .or_default()
+                    .push((c.name().to_string(), terminal));
             }
-            all.push(p.name().to_string());
         }
+        all.push(c.name().to_string());
     }
     for (node, users) in &uses {
         if users.len() == 1 {

@@ -12,9 +12,11 @@
 //! converter in front of it.
 
 use super::control::Stamp;
-use super::{check, gnd, Primitive};
-use crate::compile::{Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind};
-use crate::netlist::{NetlistError, Num};
+use super::gnd;
+use crate::device::{
+    check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, Reaction,
+    SignalKind,
+};
 use serde::Deserialize;
 
 /// Most points an OCV table may have (each gets a field name for
@@ -83,7 +85,7 @@ pub(crate) fn validate_cell(
     prefix: &str,
     ocv: &[(Num, Num)],
     scalars: [&Num; 5],
-) -> Result<(), NetlistError> {
+) -> Result<(), ComponentError> {
     let field = |f: &str| format!("{prefix}{f}");
     let [r0, r1, c1, ah, soc] = scalars;
     check::non_negative(name, &field("r0"), r0)?;
@@ -92,13 +94,13 @@ pub(crate) fn validate_cell(
     check::positive(name, &field("capacity_ah"), ah)?;
     let s = soc.value();
     if !(0.0..=1.0).contains(&s) {
-        return Err(NetlistError::component(
+        return Err(ComponentError::new(
             name,
             format!("`{}` must be between 0 and 1, got {s}", field("soc")),
         ));
     }
     if ocv.len() < 2 || ocv.len() > MAX_OCV_POINTS {
-        return Err(NetlistError::component_help(
+        return Err(ComponentError::with_help(
             name,
             format!(
                 "`{}` has {} points; it needs 2 to {MAX_OCV_POINTS}",
@@ -112,7 +114,7 @@ pub(crate) fn validate_cell(
         check::finite(name, &field(&format!("ocv.{k}.soc")), s)?;
         check::positive(name, &field(&format!("ocv.{k}.volts")), v)?;
         if k > 0 && s.value() <= ocv[k - 1].0.value() {
-            return Err(NetlistError::component_help(
+            return Err(ComponentError::with_help(
                 name,
                 format!(
                     "`{}` is not increasing in soc: point {k} has soc {} after {}",
@@ -216,7 +218,7 @@ impl Primitive for Battery {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.pos, &self.neg]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         validate_cell(&self.name, "", &self.ocv, self.scalars())?;
         check::distinct(&self.name, &self.pos, &self.neg)
     }

@@ -27,9 +27,8 @@ mod device;
 use super::battery::{cell_numbers, validate_cell, Cell, CellModel, BBU_OCV_NAMES};
 use super::control::VoltageLoop;
 use super::converter::{one, pi_loop, validate_regulation};
-use super::{check, gnd, Primitive};
-use crate::compile::{Builder, Device};
-use crate::netlist::{NetlistError, Num};
+use super::gnd;
+use crate::device::{check, Builder, ComponentError, Device, Num, Primitive};
 use device::{BbuDevice, Settings};
 use serde::Deserialize;
 
@@ -124,7 +123,7 @@ impl Primitive for Bbu {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.bus, &self.ret]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         let n = &self.name;
         validate_cell(n, "battery.", &self.battery.ocv, self.cell_scalars())?;
         validate_regulation(
@@ -146,7 +145,7 @@ impl Primitive for Bbu {
         check::positive(n, "recharge_delay_seconds", &self.recharge_delay_seconds)?;
         check::non_negative(n, "charge_watts", &self.charge_watts)?;
         if self.release_volts.value() < self.trigger_volts.value() {
-            return Err(NetlistError::component_help(
+            return Err(ComponentError::with_help(
                 n,
                 format!(
                     "`release_volts` ({}) is below `trigger_volts` ({}): the unit could release into a bus that triggers it again",

@@ -5,9 +5,9 @@
 use super::capacitor::build_capacitor;
 use super::inductor::{zero, SeriesRl};
 use super::resistor::Conductance;
-use super::{check, Primitive};
-use crate::compile::{Branch, Builder, Ctx, Device, SignalKind};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{
+    check, Branch, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,20 +49,20 @@ impl Primitive for Cable {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.a, &self.b]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::non_negative(&self.name, "ohms", &self.ohms)?;
         check::non_negative(&self.name, "henries", &self.henries)?;
         check::non_negative(&self.name, "farads", &self.farads)?;
         check::distinct(&self.name, &self.a, &self.b)?;
         let n = self.sections.value();
         if !(n >= 1.0 && n.fract() == 0.0 && n <= 10_000.0) {
-            return Err(NetlistError::component(
+            return Err(ComponentError::new(
                 &self.name,
                 format!("`sections` must be a whole number from 1 to 10000, got {n}"),
             ));
         }
         if self.ohms.value() == 0.0 && self.henries.value() == 0.0 {
-            return Err(NetlistError::component_help(
+            return Err(ComponentError::with_help(
                 &self.name,
                 "a cable needs resistance or inductance (both are zero)",
                 "give `ohms` or `henries` a positive value, or join the nodes directly",

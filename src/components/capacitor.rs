@@ -7,9 +7,10 @@
 //! - ideal and floating: a state v_c and an algebraic current i.
 
 use super::inductor::zero;
-use super::{check, Primitive};
-use crate::compile::{Branch, BranchKind, Builder, Ctx, Device, SignalKind, Slot, GROUND};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{
+    check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
+    Slot, GROUND,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,7 +40,7 @@ impl Primitive for Capacitor {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.a, &self.b]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::positive(&self.name, "farads", &self.farads)?;
         check::non_negative(&self.name, "esr", &self.esr)?;
         check::distinct(&self.name, &self.a, &self.b)

@@ -25,12 +25,12 @@
 
 use super::control::{self, Stamp};
 use super::converter::one;
+use super::gnd;
 use super::inductor::zero;
-use super::{check, gnd, Primitive};
-use crate::compile::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, GROUND,
+use crate::device::{
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
+    Reaction, SignalKind, GROUND,
 };
-use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,7 +113,7 @@ impl Primitive for CapBank {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.bus, &self.ret]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         let n = &self.name;
         check::positive(n, "farads", &self.farads)?;
         check::non_negative(n, "esr", &self.esr)?;
@@ -139,7 +139,7 @@ impl Primitive for CapBank {
         }
         let (lo, init, hi) = (self.v_min.value(), self.v_init.value(), self.v_max.value());
         if !(lo < init && init < hi) || self.efficiency.value() > 1.0 {
-            return Err(NetlistError::component_help(
+            return Err(ComponentError::with_help(
                 n,
                 format!("need v_min < v_init < v_max and efficiency ≤ 1, got v_min {lo}, v_init {init}, v_max {hi}, efficiency {}", self.efficiency.value()),
                 "the bank starts at v_init inside its usable window",

@@ -6,9 +6,7 @@
 //! Owns the control equations only. Must not allocate a device's unknowns,
 //! decide its modes or apply scenario actions: each component does that.
 
-use super::check;
-use crate::compile::{Builder, Slot};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{check, Builder, ComponentError, Num, Slot};
 use serde::Deserialize;
 use std::f64::consts::TAU;
 
@@ -35,13 +33,13 @@ impl VoltageLoop {
         }
     }
 
-    pub(crate) fn validate(&self, name: &str) -> Result<(), NetlistError> {
+    pub(crate) fn validate(&self, name: &str) -> Result<(), ComponentError> {
         match self {
             VoltageLoop::Pi { kp, ki } => {
                 check::non_negative(name, "voltage_loop.kp", kp)?;
                 check::non_negative(name, "voltage_loop.ki", ki)?;
                 if kp.value() == 0.0 && ki.value() == 0.0 {
-                    return Err(NetlistError::component_help(
+                    return Err(ComponentError::with_help(
                         name,
                         "`voltage_loop` has kp = ki = 0: the converter would never regulate",
                         "give a positive kp or ki, or use Bandwidth(hz, capacitance)",

@@ -16,10 +16,12 @@
 mod device;
 
 use super::control::{self, PiLoop, Saturation, VoltageLoop};
+use super::gnd;
 use super::inductor::zero;
-use super::{check, gnd, Primitive};
-use crate::compile::{Builder, Device};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{
+    check, Builder, ComponentError, Device, Num, Primitive,
+    TerminalRole::{self, PowerInput, PowerOutput},
+};
 use serde::Deserialize;
 
 pub(crate) use device::{HoldupDrop, RegulatedDevice, Supply};
@@ -65,14 +67,14 @@ pub(crate) fn validate_regulation(
     droop_ohms: &Num,
     current_limit_pu: &Num,
     efficiency: &Num,
-) -> Result<(), NetlistError> {
+) -> Result<(), ComponentError> {
     check::positive(name, "volts", volts)?;
     check::positive(name, "rated_watts", rated_watts)?;
     check::non_negative(name, "droop_ohms", droop_ohms)?;
     check::positive(name, "current_limit_pu", current_limit_pu)?;
     check::positive(name, "efficiency", efficiency)?;
     if efficiency.value() > 1.0 {
-        return Err(NetlistError::component(
+        return Err(ComponentError::new(
             name,
             format!("`efficiency` must be at most 1, got {}", efficiency.value()),
         ));
@@ -139,7 +141,10 @@ impl Primitive for Converter {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.input, &self.output, &self.input_ret, &self.output_ret]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn terminal_roles(&self) -> Vec<(&'static str, TerminalRole)> {
+        vec![("input", PowerInput), ("output", PowerOutput)]
+    }
+    fn validate(&self) -> Result<(), ComponentError> {
         let n = &self.name;
         validate_regulation(
             n,

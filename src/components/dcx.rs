@@ -6,12 +6,13 @@
 //! (algebraic when L_out = 0); input current i/N + P_nl/v_in. A tripped Dcx
 //! carries no current.
 
+use super::gnd;
 use super::inductor::zero;
-use super::{check, gnd, Primitive};
-use crate::compile::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+use crate::device::{
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
+    Reaction, SignalKind, Slot,
+    TerminalRole::{self, PowerInput, PowerOutput},
 };
-use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,7 +59,10 @@ impl Primitive for Dcx {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.input, &self.output, &self.input_ret, &self.output_ret]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn terminal_roles(&self) -> Vec<(&'static str, TerminalRole)> {
+        vec![("input", PowerInput), ("output", PowerOutput)]
+    }
+    fn validate(&self) -> Result<(), ComponentError> {
         check::positive(&self.name, "ratio", &self.ratio)?;
         check::non_negative(&self.name, "ohms", &self.ohms)?;
         check::non_negative(&self.name, "henries", &self.henries)?;

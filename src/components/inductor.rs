@@ -1,8 +1,9 @@
 //! `Inductor(name, a, b, henries, ohms = 0)`: L·i' = v_a − v_b − R·i.
 
-use super::{check, Primitive};
-use crate::compile::{Branch, BranchKind, Builder, Ctx, Device, SignalKind, Slot};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{
+    check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
+    Slot,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,7 +37,7 @@ impl Primitive for Inductor {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.a, &self.b]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::positive(&self.name, "henries", &self.henries)?;
         check::non_negative(&self.name, "ohms", &self.ohms)?;
         check::distinct(&self.name, &self.a, &self.b)
@@ -127,7 +128,7 @@ impl Device for SeriesRl {
     /// pole of a bipolar feed would otherwise start at 0 V, where a Dcx's
     /// no-load loss behaves as a near short and Newton can settle there).
     fn refine_guess(&self, y: &mut [f64]) {
-        use crate::compile::GROUND;
+        use crate::device::GROUND;
         if self.a == GROUND || self.b == GROUND {
             return;
         }

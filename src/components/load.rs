@@ -8,12 +8,12 @@
 //! for `seconds` (a state event). `smoothing` puts GPU power smoothing
 //! (`smoothing.rs`) between the profile and the demand: P_d = watts·s.
 
+use super::gnd;
 use super::smoothing::{self, Smoother, Smoothing};
-use super::{check, gnd, Primitive};
-use crate::compile::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+use crate::device::{
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
+    Reaction, SignalKind, Slot,
 };
-use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 use std::f64::consts::TAU;
 
@@ -112,7 +112,7 @@ impl Primitive for Load {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.node, &self.ret]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         let n = &self.name;
         check::non_negative(n, "watts", &self.watts)?;
         check::distinct(n, &self.node, &self.ret)?;
@@ -137,7 +137,7 @@ impl Primitive for Load {
                 check::positive(n, "model.min_volts", min_volts)?;
                 let sum = p.value() + i.value() + z.value();
                 if (sum - 1.0).abs() > 1e-9 {
-                    return Err(NetlistError::component(
+                    return Err(ComponentError::new(
                         n,
                         format!("ZIP fractions p + i + z must sum to 1, got {sum}"),
                     ));

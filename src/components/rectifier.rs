@@ -22,10 +22,9 @@ use super::control::VoltageLoop;
 use super::converter::{
     default_limit, one, pi_loop, validate_regulation, HoldupDrop, RegulatedDevice, Supply,
 };
+use super::gnd;
 use super::inductor::zero;
-use super::{check, gnd, Primitive};
-use crate::compile::{Builder, Device, GROUND};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{check, Builder, ComponentError, Device, Num, Primitive, GROUND};
 use serde::Deserialize;
 use std::f64::consts::TAU;
 
@@ -114,7 +113,7 @@ impl Primitive for Rectifier {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.output, &self.output_ret]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         let n = &self.name;
         validate_regulation(
             n,
@@ -131,7 +130,7 @@ impl Primitive for Rectifier {
             check::positive(n, "ac_ripple.hz", &r.hz)?;
             check::non_negative(n, "ac_ripple.amplitude_pu", &r.amplitude_pu)?;
             if r.amplitude_pu.value() >= 1.0 {
-                return Err(NetlistError::component(
+                return Err(ComponentError::new(
                     n,
                     "`ac_ripple.amplitude_pu` must be below 1: the delivered current would reverse",
                 ));
@@ -139,7 +138,7 @@ impl Primitive for Rectifier {
         }
         if let Some(d) = &self.holdup_drop {
             if self.holdup_joules.value() <= 0.0 {
-                return Err(NetlistError::component(
+                return Err(ComponentError::new(
                     n,
                     "`holdup_drop` needs a positive `holdup_joules`: without a hold-up store there is nothing to drop during",
                 ));
@@ -148,7 +147,7 @@ impl Primitive for Rectifier {
             check::positive(n, "holdup_drop.fall_seconds", &d.fall_seconds)?;
             let f = d.after_fraction.value();
             if !(f > 0.0 && f < 1.0) {
-                return Err(NetlistError::component(
+                return Err(ComponentError::new(
                     n,
                     format!(
                         "`holdup_drop.after_fraction` must be between 0 and 1 (exclusive), got {f}"

@@ -1,8 +1,9 @@
 //! `Resistor(name, a, b, ohms)`: i = (v_a − v_b)/R.
 
-use super::{check, Primitive};
-use crate::compile::{Branch, BranchKind, Builder, Ctx, Device, SignalKind, Slot};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{
+    check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
+    Slot,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,7 +31,7 @@ impl Primitive for Resistor {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.a, &self.b]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::positive(&self.name, "ohms", &self.ohms)?;
         check::distinct(&self.name, &self.a, &self.b)
     }

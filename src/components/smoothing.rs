@@ -13,9 +13,7 @@
 //!
 //! Owns only the smoothing law; `load` owns the state and stamps it.
 
-use super::check;
-use crate::compile::{InputValue, Reaction};
-use crate::netlist::{NetlistError, Num};
+use crate::device::{check, ComponentError, InputValue, Num, Reaction};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,7 +43,7 @@ impl Smoothing {
         ]
     }
 
-    pub(crate) fn validate(&self, name: &str) -> Result<(), NetlistError> {
+    pub(crate) fn validate(&self, name: &str) -> Result<(), ComponentError> {
         check::non_negative(name, "smoothing.floor_pu", &self.floor_pu)?;
         check::non_negative(name, "smoothing.ramp_up_pu_per_s", &self.ramp_up_pu_per_s)?;
         check::non_negative(

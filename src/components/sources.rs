@@ -6,11 +6,11 @@
 //! so a voltage source that delivers power has a negative `i(...)` and
 //! `p(...)`, as in SPICE.
 
-use super::{check, gnd, Primitive};
-use crate::compile::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+use super::gnd;
+use crate::device::{
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
+    Reaction, SignalKind, Slot,
 };
-use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,7 +39,7 @@ impl Primitive for VoltageSource {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.pos, &self.neg]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::finite(&self.name, "volts", &self.volts)?;
         check::distinct(&self.name, &self.pos, &self.neg)
     }
@@ -150,7 +150,7 @@ impl Primitive for CurrentSource {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.from, &self.to]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::finite(&self.name, "amps", &self.amps)?;
         check::distinct(&self.name, &self.from, &self.to)
     }

@@ -1,11 +1,10 @@
 //! `Switch(name, a, b, closed = true, on_ohms = 1e-4, off_ohms = 1e6)`: a
 //! resistor whose value changes at `Open`/`Close` events.
 
-use super::{check, Primitive};
-use crate::compile::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, Slot,
+use crate::device::{
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
+    Reaction, SignalKind, Slot,
 };
-use crate::netlist::{NetlistError, Num};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,7 +50,7 @@ impl Primitive for Switch {
     fn nodes(&self) -> Vec<&str> {
         vec![&self.a, &self.b]
     }
-    fn validate(&self) -> Result<(), NetlistError> {
+    fn validate(&self) -> Result<(), ComponentError> {
         check::positive(&self.name, "on_ohms", &self.on_ohms)?;
         check::positive(&self.name, "off_ohms", &self.off_ohms)?;
         check::distinct(&self.name, &self.a, &self.b)

@@ -3,7 +3,7 @@
 //!
 //! Owns only the evaluation buffer; profile shapes live in `scenario`.
 
-use crate::compile::InputValue;
+use crate::device::InputValue;
 
 /// A per-unit signal driving one input channel.
 pub trait InputSignal: Send + Sync + std::fmt::Debug {

@@ -18,7 +18,7 @@ pub mod run;
 pub use inputs::{InputSignal, InputTable};
 pub use run::{simulate, Observer};
 
-use crate::compile::Action;
+use crate::device::Action;
 use crate::results::Quantity;
 
 /// How the run starts.

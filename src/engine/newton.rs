@@ -6,7 +6,8 @@
 
 use super::inputs::InputTable;
 use super::linear::{LinearError, SparseLu};
-use crate::compile::{Ctx, Model};
+use crate::compile::Model;
+use crate::device::Ctx;
 
 /// Why a nonlinear solve did not converge.
 #[derive(Debug, Clone)]

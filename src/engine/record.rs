@@ -16,7 +16,8 @@
 
 use super::rodas::Rodas4;
 use super::{ProbeSource, RunSpec};
-use crate::compile::{Ctx, Model};
+use crate::compile::Model;
+use crate::device::Ctx;
 use crate::results::{Column, EventRecord, Extremes, SolverStats, Waveforms};
 
 /// Collects samples on the uniform grid and at event instants.

@@ -13,7 +13,8 @@
 
 use super::inputs::InputTable;
 use super::linear::{LinearError, SparseLu};
-use crate::compile::{Ctx, Model};
+use crate::compile::Model;
+use crate::device::Ctx;
 
 const GAMMA: f64 = 0.25;
 const ALPHA: [f64; 6] = [0.0, 0.386, 0.21, 0.63, 1.0, 1.0];

@@ -10,7 +10,8 @@ use super::newton::Newton;
 use super::record::Recorder;
 use super::rodas::Rodas4;
 use super::{EngineError, Method, RunSpec, Start};
-use crate::compile::{Ctx, Model, Reaction, UnknownKind};
+use crate::compile::Model;
+use crate::device::{Ctx, Reaction, UnknownKind};
 use crate::results::{EventRecord, SolverStats, Waveforms};
 
 /// Progress reports from the loop (progress bars, logging).

@@ -26,10 +26,6 @@ pub enum ExportError {
         feature: String,
         format: &'static str,
     },
-    /// A subcircuit instance or `Repeat` block left in a circuit that was
-    /// supposed to be elaborated.
-    #[error("`{0}` is not a primitive component; elaborate the circuit before exporting")]
-    NotElaborated(String),
     /// A component value is impossible (unresolved expression, negative
     /// capacitance, …).
     #[error(transparent)]

@@ -12,9 +12,9 @@ use super::expr;
 use super::locate::{Locator, TemplateKey};
 use super::params::{self, Scope};
 use super::schema::Circuit;
-use super::structure::Repeat;
-use super::{overrides, BusSpec, FlatCircuit, NetlistError, Num};
-use crate::components::ComponentSpec;
+use super::structure::{Item, Library, Repeat};
+use super::{overrides, BusSpec, FlatCircuit, NetlistError};
+use crate::device::{ComponentError, Num};
 use frame::{resolve_primitive, FieldResolver, Frame};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -30,12 +30,12 @@ pub const MAX_NESTING: usize = 64;
 /// Expands `circuit` into primitives. `file` and `text` (the file's
 /// contents) let errors point at the offending component; without them
 /// errors carry no location.
-pub fn elaborate(
-    circuit: Circuit,
+pub fn elaborate<P: Library>(
+    circuit: Circuit<P>,
     overrides: &BTreeMap<String, f64>,
     file: Option<&Path>,
     text: Option<&str>,
-) -> Result<FlatCircuit, NetlistError> {
+) -> Result<FlatCircuit<P>, NetlistError> {
     let locator = text.map(|t| Locator::new(file.unwrap_or(Path::new("<circuit>")), t, &circuit));
     let mut elab = Elab {
         circuit: &circuit,
@@ -83,25 +83,11 @@ pub fn elaborate(
     for (key, value) in field_overrides {
         let changed = overrides::apply(&mut elab.out, key, value)?;
         for i in changed {
-            let result = elab.out[i].primitive().map_or(Ok(()), |p| p.validate());
-            if let Err(e) = result {
-                let e = match e {
-                    NetlistError::Component {
-                        component,
-                        message,
-                        help: None,
-                        location,
-                        text,
-                    } => NetlistError::Component {
-                        component,
-                        message,
-                        help: Some(format!("the value comes from override `{key}` = {value}")),
-                        location,
-                        text,
-                    },
-                    other => other,
-                };
-                return Err(elab.located(e, elab.anchors[i]));
+            if let Err(mut e) = elab.out[i].primitive().validate() {
+                e.help.get_or_insert_with(|| {
+                    format!("the value comes from override `{key}` = {value}")
+                });
+                return Err(elab.located(e.into(), elab.anchors[i]));
             }
         }
     }
@@ -141,10 +127,10 @@ fn with_expression(message: String, expression: &str) -> String {
 mod frame;
 mod instance;
 
-struct Elab<'c> {
-    circuit: &'c Circuit,
+struct Elab<'c, P> {
+    circuit: &'c Circuit<P>,
     loc: Option<&'c Locator>,
-    out: Vec<ComponentSpec>,
+    out: Vec<P>,
     /// Per output component: the locator anchor of its template.
     anchors: Vec<Option<usize>>,
     /// Full name → index in `out`, for duplicate detection.
@@ -156,7 +142,7 @@ struct Elab<'c> {
     stack: Vec<String>,
 }
 
-impl<'c> Elab<'c> {
+impl<'c, P: Library> Elab<'c, P> {
     fn text(&self) -> Option<String> {
         self.loc.map(|l| l.text().to_string())
     }
@@ -208,22 +194,22 @@ impl<'c> Elab<'c> {
         message: String,
         anchor: Option<usize>,
     ) -> NetlistError {
-        self.located(NetlistError::component(component, message), anchor)
+        self.located(ComponentError::new(component, message).into(), anchor)
     }
 
     fn list(
         &mut self,
         frame: &Frame,
-        items: &'c [ComponentSpec],
+        items: &'c [Item<P>],
         path: &mut Vec<usize>,
     ) -> Result<(), NetlistError> {
         for (i, item) in items.iter().enumerate() {
             path.push(i);
             let anchor = self.anchor(frame.sub, path);
             match item {
-                ComponentSpec::Repeat(r) => self.repeat(frame, r, path, anchor)?,
-                ComponentSpec::Instance(inst) => self.instance(frame, inst, anchor)?,
-                primitive => self.primitive(frame, primitive, anchor)?,
+                Item::Repeat(r) => self.repeat(frame, r, path, anchor)?,
+                Item::Instance(inst) => self.instance(frame, inst, anchor)?,
+                Item::Primitive(p) => self.primitive(frame, p, anchor)?,
             }
             path.pop();
         }
@@ -233,7 +219,7 @@ impl<'c> Elab<'c> {
     fn primitive(
         &mut self,
         frame: &Frame,
-        template: &ComponentSpec,
+        template: &P,
         anchor: Option<usize>,
     ) -> Result<(), NetlistError> {
         if self.out.len() >= MAX_COMPONENTS {
@@ -244,9 +230,7 @@ impl<'c> Elab<'c> {
             ));
         }
         let mut spec = template.clone();
-        let Some(prim) = spec.primitive_mut() else {
-            return Ok(());
-        };
+        let prim = spec.primitive_mut();
         let mut r = FieldResolver {
             frame,
             component: prim.name().to_string(),
@@ -265,7 +249,10 @@ impl<'c> Elab<'c> {
             } else {
                 "rename one of them"
             };
-            return Err(self.located(NetlistError::component_help(&name, message, help), anchor));
+            return Err(self.located(
+                ComponentError::with_help(&name, message, help).into(),
+                anchor,
+            ));
         }
         self.names.insert(name, self.out.len());
         self.out.push(spec);
@@ -276,7 +263,7 @@ impl<'c> Elab<'c> {
     fn repeat(
         &mut self,
         frame: &Frame,
-        r: &'c Repeat,
+        r: &'c Repeat<P>,
         path: &mut Vec<usize>,
         anchor: Option<usize>,
     ) -> Result<(), NetlistError> {

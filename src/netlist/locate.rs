@@ -9,7 +9,7 @@
 //! never fails: a place it cannot find is simply left without a location.
 
 use super::schema::Circuit;
-use crate::components::ComponentSpec;
+use super::structure::{Item, Library};
 use crate::error::SourceLocation;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub struct Locator {
 }
 
 impl Locator {
-    pub fn new(file: &Path, text: &str, circuit: &Circuit) -> Locator {
+    pub fn new<P: Library>(file: &Path, text: &str, circuit: &Circuit<P>) -> Locator {
         let mut loc = Locator {
             file: file.to_path_buf(),
             text: text.to_string(),
@@ -79,24 +79,25 @@ impl Locator {
 
     /// Records each named item of `list` by searching forward from `cursor`
     /// in the order the items were written.
-    fn walk(
+    fn walk<P: Library>(
         &mut self,
         scope: &Option<String>,
-        list: &[ComponentSpec],
+        list: &[Item<P>],
         path: &mut Vec<usize>,
         cursor: &mut usize,
     ) {
         for (i, item) in list.iter().enumerate() {
             path.push(i);
             let found = match item {
-                ComponentSpec::Repeat(_) => self.find_keyword(*cursor, "Repeat"),
-                other => self.find_name(*cursor, other.name()),
+                Item::Repeat(_) => self.find_keyword(*cursor, "Repeat"),
+                Item::Instance(inst) => self.find_name(*cursor, &inst.name),
+                Item::Primitive(p) => self.find_name(*cursor, p.name()),
             };
             if let Some(at) = found {
                 self.anchors.insert((scope.clone(), path.clone()), at);
                 *cursor = at + 1;
             }
-            if let ComponentSpec::Repeat(r) = item {
+            if let Item::Repeat(r) = item {
                 self.walk(scope, &r.components, path, cursor);
             }
             path.pop();

@@ -3,8 +3,9 @@
 //! hierarchical names.
 //!
 //! Owns everything between the text of `circuit.ron` and a `FlatCircuit`.
-//! Must not know component equations (`components`) or unknown numbering
-//! (`compile`).
+//! Generic over the component library `P` (see [`Library`]): it reaches
+//! components only through the `device::Primitive` trait, and must not
+//! import `components` (which builds on it) or `compile`.
 
 pub mod elaborate;
 pub mod expr;
@@ -14,9 +15,8 @@ pub mod params;
 pub mod resolve;
 pub mod schema;
 pub mod structure;
-pub mod value;
 
-use crate::components::ComponentSpec;
+use crate::device::ComponentError;
 use crate::error::SourceLocation;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,12 +24,15 @@ use std::path::{Path, PathBuf};
 pub use elaborate::elaborate;
 pub use resolve::Resolver;
 pub use schema::{parse_circuit, Circuit, Subcircuit};
-pub use value::Num;
+pub use structure::{Item, Library};
 
 /// Reads, parses and elaborates a circuit file. `overrides` maps parameter
 /// names (`"p_rack"`) or component fields (`"cbus.farads"`, globs allowed
 /// in the component part: `"*.c50.farads"`) to values.
-pub fn load(path: &Path, overrides: &BTreeMap<String, f64>) -> Result<FlatCircuit, NetlistError> {
+pub fn load<P: Library>(
+    path: &Path,
+    overrides: &BTreeMap<String, f64>,
+) -> Result<FlatCircuit<P>, NetlistError> {
     let text = std::fs::read_to_string(path).map_err(|source| NetlistError::Io {
         path: path.to_path_buf(),
         source,
@@ -38,11 +41,11 @@ pub fn load(path: &Path, overrides: &BTreeMap<String, f64>) -> Result<FlatCircui
 }
 
 /// Parses and elaborates circuit text; `path` names the file in messages.
-pub fn parse_str(
+pub fn parse_str<P: Library>(
     text: &str,
     path: &Path,
     overrides: &BTreeMap<String, f64>,
-) -> Result<FlatCircuit, NetlistError> {
+) -> Result<FlatCircuit<P>, NetlistError> {
     let circuit = parse_circuit(text, path)?;
     elaborate(circuit, overrides, Some(path), Some(text))
 }
@@ -97,29 +100,12 @@ pub enum NetlistError {
     Override { key: String, message: String },
 }
 
-impl NetlistError {
-    /// A component-level error without a location yet; the elaborator adds
-    /// the location of the component's name in the file.
-    pub fn component(component: &str, message: impl Into<String>) -> Self {
+impl From<ComponentError> for NetlistError {
+    fn from(e: ComponentError) -> Self {
         NetlistError::Component {
-            component: component.to_string(),
-            message: message.into(),
-            help: None,
-            location: None,
-            text: None,
-        }
-    }
-
-    /// Same as [`NetlistError::component`] with a suggested fix.
-    pub fn component_help(
-        component: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        NetlistError::Component {
-            component: component.to_string(),
-            message: message.into(),
-            help: Some(help.into()),
+            component: e.component,
+            message: e.message,
+            help: e.help,
             location: None,
             text: None,
         }
@@ -136,15 +122,15 @@ pub struct BusSpec {
 /// The elaborated circuit: primitive components with hierarchical names and
 /// every numeric field resolved.
 #[derive(Debug, Clone)]
-pub struct FlatCircuit {
+pub struct FlatCircuit<P> {
     pub name: String,
-    pub components: Vec<ComponentSpec>,
+    pub components: Vec<P>,
     pub buses: Vec<BusSpec>,
     /// Path of the circuit file, if it came from one.
     pub file: Option<PathBuf>,
 }
 
-impl FlatCircuit {
+impl<P> FlatCircuit<P> {
     /// Nominal voltage of `node` from the first matching bus glob.
     pub fn nominal(&self, node: &str) -> Option<f64> {
         self.buses

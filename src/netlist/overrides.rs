@@ -6,8 +6,8 @@
 //! stay with `elaborate`; must not evaluate expressions.
 
 use super::expr::nearest_first;
-use super::{NetlistError, Num};
-use crate::components::ComponentSpec;
+use super::{Library, NetlistError};
+use crate::device::Num;
 use crate::glob;
 use std::collections::BTreeMap;
 
@@ -56,8 +56,8 @@ pub(super) fn split<'a>(
 /// indices of the changed components. The component part may be a glob and
 /// may contain dots itself, so every split of the key at a dot is tried,
 /// longest component part first.
-pub(super) fn apply(
-    components: &mut [ComponentSpec],
+pub(super) fn apply<P: Library>(
+    components: &mut [P],
     key: &str,
     value: f64,
 ) -> Result<Vec<usize>, NetlistError> {
@@ -68,9 +68,7 @@ pub(super) fn apply(
     for &dot in &splits {
         let (pattern, field) = (&key[..dot], &key[dot + 1..]);
         for (i, spec) in components.iter_mut().enumerate() {
-            let Some(prim) = spec.primitive_mut() else {
-                continue;
-            };
+            let prim = spec.primitive_mut();
             if !glob::matches(pattern, prim.name()) {
                 continue;
             }
@@ -95,13 +93,10 @@ pub(super) fn apply(
         let name = components[i].name().to_string();
         let known: Vec<String> = components[i]
             .primitive_mut()
-            .map(|p| {
-                p.numbers_mut()
-                    .into_iter()
-                    .map(|(f, _)| f.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+            .numbers_mut()
+            .into_iter()
+            .map(|(f, _)| f.to_string())
+            .collect();
         return Err(NetlistError::Override {
             key: key.to_string(),
             message: format!(

@@ -7,7 +7,7 @@
 //! errors are located belongs to `elaborate`.
 
 use super::expr::{self, Expr, Lookup};
-use super::Num;
+use crate::device::Num;
 use std::collections::BTreeMap;
 
 /// One layer of names over an optional outer scope.

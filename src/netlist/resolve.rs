@@ -5,8 +5,8 @@
 //! over each component's `numbers_mut` and `nodes_mut`. This file owns only
 //! the contract, so that adding a component never touches the elaborator.
 
-use super::value::Num;
 use super::NetlistError;
+use crate::device::Num;
 
 /// Resolves the fields of one component in the scope of its instance.
 pub trait Resolver {

@@ -2,12 +2,14 @@
 //! typed structs, with syntax errors turned into located messages.
 //!
 //! Owns the top-level and subcircuit structure only. Component schemas
-//! belong to `components`, `Instance`/`Repeat` to `structure`; expanding
-//! anything belongs to `elaborate`.
+//! belong to the component library (the type parameter `P`),
+//! `Instance`/`Repeat` to `structure`; expanding anything belongs to
+//! `elaborate`.
 
 use super::locate::{location_at, syntax_span};
-use super::{NetlistError, Num};
-use crate::components::ComponentSpec;
+use super::structure::{Item, Library};
+use super::NetlistError;
+use crate::device::Num;
 use ron::extensions::Extensions;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -16,10 +18,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
 
-/// A whole circuit file.
+/// A whole circuit file, its components from the library `P`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Circuit {
+#[serde(deny_unknown_fields, bound(deserialize = "P: Library"))]
+pub struct Circuit<P> {
     /// Display name; defaults to the file name.
     #[serde(default)]
     pub name: String,
@@ -30,8 +32,8 @@ pub struct Circuit {
     #[serde(default, deserialize_with = "unique_keys")]
     pub buses: BTreeMap<String, BusDecl>,
     #[serde(default, deserialize_with = "unique_keys")]
-    pub subcircuits: BTreeMap<String, Subcircuit>,
-    pub components: Vec<ComponentSpec>,
+    pub subcircuits: BTreeMap<String, Subcircuit<P>>,
+    pub components: Vec<Item<P>>,
 }
 
 /// `(nominal: 800.0)`: a bus's nominal voltage.
@@ -43,8 +45,8 @@ pub struct BusDecl {
 
 /// `Subcircuit(ports: ["in"], params: {...}, components: [...], buses: {...})`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Subcircuit {
+#[serde(deny_unknown_fields, bound(deserialize = "P: Library"))]
+pub struct Subcircuit<P> {
     /// Node names bound to the instantiating circuit's nodes.
     #[serde(default)]
     pub ports: Vec<String>,
@@ -54,7 +56,7 @@ pub struct Subcircuit {
     /// Bus globs relative to each instance (`bus50` → `tray3.bus50`).
     #[serde(default, deserialize_with = "unique_keys")]
     pub buses: BTreeMap<String, BusDecl>,
-    pub components: Vec<ComponentSpec>,
+    pub components: Vec<Item<P>>,
 }
 
 /// A map in which a repeated key is an error: the second definition of a
@@ -95,8 +97,8 @@ pub fn ron_options() -> ron::Options {
 }
 
 /// Parses a circuit file's text. `path` is only used in messages.
-pub fn parse_circuit(text: &str, path: &Path) -> Result<Circuit, NetlistError> {
-    ron_options().from_str::<Circuit>(text).map_err(|e| {
+pub fn parse_circuit<P: Library>(text: &str, path: &Path) -> Result<Circuit<P>, NetlistError> {
+    ron_options().from_str::<Circuit<P>>(text).map_err(|e| {
         let span = syntax_span(text, &e.span);
         NetlistError::Syntax {
             message: syntax_message(&e.code),

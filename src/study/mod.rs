@@ -29,7 +29,8 @@ use crate::analysis::stability::{
 use crate::analysis::{self, Analysis};
 use crate::compile::{CompileError, Model};
 use crate::engine::{EngineError, Observer};
-use crate::netlist::{FlatCircuit, NetlistError};
+use crate::components::FlatCircuit;
+use crate::netlist::NetlistError;
 use crate::prepare::{prepare_recording, PrepareError, Prepared};
 use crate::results::Waveforms;
 use crate::scenario::{self, Scenario, ScenarioError};

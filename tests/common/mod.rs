@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub fn run(circuit: &str, scenario: &str) -> Waveforms {
-    let flat = busbar::netlist::parse_str(circuit, Path::new("c.ron"), &BTreeMap::new())
+    let flat = busbar::components::parse_str(circuit, Path::new("c.ron"), &BTreeMap::new())
         .unwrap_or_else(|e| panic!("circuit: {e}"));
     let sc = busbar::scenario::parse_str(scenario, Path::new("s.ron"))
         .unwrap_or_else(|e| panic!("scenario: {e}"));

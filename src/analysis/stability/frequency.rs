@@ -11,7 +11,9 @@ use super::pencil::{Pencil, SparseMatrix};
 use super::setup::OperatingPoint;
 use super::StabilityError;
 use crate::compile::Model;
-use crate::netlist::FlatCircuit;
+use crate::components::FlatCircuit;
+use crate::device::TerminalRole;
+use crate::netlist::Library;
 use faer::{c64, Mat};
 use serde::Serialize;
 use std::f64::consts::TAU;
@@ -259,20 +261,18 @@ pub fn minor_loop_gain(
         .find(|c| c.name() == component)
         .cloned()
         .ok_or_else(|| StabilityError::Invalid(format!("no component `{component}`")))?;
+    let power_input = spec.primitive().terminal_with(TerminalRole::PowerInput);
     let terminals: Vec<(String, String)> = spec
         .primitive_mut()
-        .map(|p| {
-            p.nodes_mut()
-                .into_iter()
-                .map(|(f, n)| (f.to_string(), n.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+        .nodes_mut()
+        .into_iter()
+        .map(|(f, n)| (f.to_string(), n.clone()))
+        .collect();
     let chosen = match terminal {
         Some(t) => terminals.iter().find(|(f, _)| f == t),
         None => terminals
             .iter()
-            .find(|(f, _)| f == "input")
+            .find(|(f, _)| Some(f.as_str()) == power_input)
             .or_else(|| terminals.iter().find(|(f, _)| f == "node"))
             .or_else(|| terminals.first()),
     }

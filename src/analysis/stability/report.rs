@@ -17,6 +17,8 @@ use super::state_space::state_space;
 use super::sweep::{boundary_search, sensitivity, Boundary, Sensitivity};
 use super::StabilityError;
 use crate::components::ComponentSpec;
+use crate::device::TerminalRole;
+use crate::netlist::Library;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -247,13 +249,12 @@ pub fn stability_report(
         let auto: Vec<String> = circuit
             .components
             .iter()
-            .filter_map(|c| {
-                let mut c = c.clone();
-                let has_input = c
-                    .primitive_mut()
-                    .is_some_and(|p| p.nodes_mut().iter().any(|(f, _)| *f == "input"));
-                has_input.then(|| c.name().to_string())
+            .filter(|c| {
+                c.primitive()
+                    .terminal_with(TerminalRole::PowerInput)
+                    .is_some()
             })
+            .map(|c| c.name().to_string())
             .collect();
         if auto.len() > MAX_AUTO_INTERFACES {
             notes.push(format!(

@@ -6,12 +6,15 @@
 //! anything but F(y) = 0 (the Newton iteration itself lives in `engine`).
 
 use super::StabilityError;
-use crate::compile::{compile, Ctx, InputValue, Model};
+use crate::compile::{compile, Model};
+use crate::components::FlatCircuit;
+use crate::device::{Ctx, InputValue};
 use crate::engine::newton::Newton;
 use crate::engine::run::nominal_guess;
 use crate::engine::{InputTable, ScheduledAction};
 use crate::netlist::params::{self, Scope};
-use crate::netlist::{self, Circuit, FlatCircuit, NetlistError};
+use crate::components::Circuit;
+use crate::netlist::{self, Library, NetlistError};
 use crate::prepare;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -276,9 +279,7 @@ impl Setup {
         for dot in splits {
             let (pattern, field) = (&key[..dot], &key[dot + 1..]);
             for spec in flat.components.iter_mut() {
-                let Some(p) = spec.primitive_mut() else {
-                    continue;
-                };
+                let p = spec.primitive_mut();
                 if !crate::glob::matches(pattern, p.name()) {
                     continue;
                 }

@@ -10,7 +10,8 @@
 use super::pencil::SparseMatrix;
 use super::setup::OperatingPoint;
 use super::StabilityError;
-use crate::compile::{BranchKind, Ctx, InputValue, Model, UnknownKind};
+use crate::compile::Model;
+use crate::device::{BranchKind, Ctx, InputValue, UnknownKind};
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::solvers::Lu;
 use faer::sparse::SparseColMat;

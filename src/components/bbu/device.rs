@@ -4,7 +4,7 @@
 
 use super::super::battery::CellModel;
 use super::super::control::{self, PiLoop, Saturation, Stamp};
-use crate::compile::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind};
+use crate::device::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind};
 
 /// Timing, thresholds and ratings of the mode machine.
 pub(super) struct Settings {

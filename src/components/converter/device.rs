@@ -4,7 +4,7 @@
 //! `rectifier.rs`.
 
 use super::super::control::{self, PiLoop, Saturation, Stamp};
-use crate::compile::{
+use crate::device::{
     Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, GROUND,
 };
 

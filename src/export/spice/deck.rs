@@ -8,7 +8,7 @@
 use super::names::{num, Names};
 use super::record::Recorded;
 use super::{SpiceOptions, JUMP_FRACTION};
-use crate::netlist::FlatCircuit;
+use crate::components::FlatCircuit;
 use crate::scenario::{ProbeKind, Scenario, Start};
 use std::collections::BTreeMap;
 

@@ -7,8 +7,8 @@
 
 use super::names::Names;
 use super::{ExportError, FORMAT};
-use crate::components::ComponentSpec;
-use crate::netlist::FlatCircuit;
+use crate::components::{ComponentSpec, FlatCircuit};
+use crate::netlist::Library;
 use crate::scenario::{Event, LoadProfile, Scenario};
 use std::collections::HashMap;
 

@@ -31,8 +31,8 @@ mod switch;
 mod tests;
 
 use super::ExportError;
-use crate::components::ComponentSpec;
-use crate::netlist::FlatCircuit;
+use crate::components::{ComponentSpec, FlatCircuit};
+use crate::netlist::{Library, NetlistError};
 use crate::scenario::Scenario;
 use deck::Deck;
 use events::{load_profiles, EventPlan};
@@ -159,23 +159,16 @@ pub fn spice_deck(
             !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
         })
         .ok_or_else(|| ExportError::OutputPath(options.output.display().to_string()))?;
-    let mut primitives = Vec::with_capacity(circuit.components.len());
     for c in &circuit.components {
-        let p = c
-            .primitive()
-            .ok_or_else(|| ExportError::NotElaborated(c.name().to_string()))?;
-        p.validate()?;
-        primitives.push(c);
+        c.primitive().validate().map_err(NetlistError::from)?;
     }
 
     let mut deck = Deck::new(scenario, options);
     // Every busbar node first, so that their natural names win over the
     // private nodes invented below.
-    for c in &primitives {
-        if let Some(p) = c.primitive() {
-            for n in p.nodes() {
-                deck.names.node(n);
-            }
+    for c in &circuit.components {
+        for n in c.primitive().nodes() {
+            deck.names.node(n);
         }
         if let ComponentSpec::Cable(cable) = c {
             for k in 1..cable.sections.value() as usize {
@@ -187,7 +180,7 @@ pub fn spice_deck(
     let profiles = load_profiles(circuit, scenario)?;
 
     let mut load_index = 0usize;
-    for c in &primitives {
+    for c in &circuit.components {
         match c {
             ComponentSpec::Resistor(r) => {
                 let (a, b) = (deck.names.node(&r.a), deck.names.node(&r.b));
@@ -215,9 +208,6 @@ pub fn spice_deck(
                     feature: format!("a `{}` (limits and modes are state events)", c.kind()),
                     format: FORMAT,
                 })
-            }
-            ComponentSpec::Instance(_) | ComponentSpec::Repeat(_) => {
-                return Err(ExportError::NotElaborated(c.name().to_string()))
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use super::names::Names;
 use super::ExportError;
-use crate::netlist::FlatCircuit;
+use crate::components::FlatCircuit;
 use crate::scenario::{ProbeKind, Scenario};
 use std::collections::HashSet;
 

@@ -12,7 +12,8 @@ use crate::components::load::{Load, LoadModel};
 use crate::components::resistor::Resistor;
 use crate::components::sources::VoltageSource;
 use crate::components::switch::Switch;
-use crate::netlist::{BusSpec, Num};
+use crate::device::Num;
+use crate::netlist::BusSpec;
 use std::f64::consts::TAU;
 use std::path::Path;
 

@@ -7,8 +7,8 @@
 
 use super::super::expr::{self, Expr};
 use super::super::params::Scope;
-use super::super::{NetlistError, Num, Resolver};
-use crate::components::Primitive;
+use super::super::{NetlistError, Resolver};
+use crate::device::{ComponentError, Num, Primitive};
 use std::collections::BTreeMap;
 
 /// Where a component list is being expanded.
@@ -115,10 +115,11 @@ impl Resolver for FieldResolver<'_> {
             }
         };
         if !value.is_finite() {
-            return Err(NetlistError::component(
+            return Err(ComponentError::new(
                 &self.component,
                 format!("`{field}` must be a finite number, got {value}"),
-            ));
+            )
+            .into());
         }
         *num = Num::Value(value);
         Ok(())
@@ -128,7 +129,7 @@ impl Resolver for FieldResolver<'_> {
         *node = self
             .frame
             .node(node)
-            .map_err(|m| NetlistError::component(&self.component, m))?;
+            .map_err(|m| ComponentError::new(&self.component, m))?;
         Ok(())
     }
 
@@ -136,7 +137,7 @@ impl Resolver for FieldResolver<'_> {
         *name = self
             .frame
             .name(name)
-            .map_err(|m| NetlistError::component(&self.component, m))?;
+            .map_err(|m| ComponentError::new(&self.component, m))?;
         Ok(())
     }
 }
@@ -154,5 +155,5 @@ pub(super) fn resolve_primitive(
     for (_, node) in prim.nodes_mut() {
         r.node(node)?;
     }
-    prim.validate()
+    Ok(prim.validate()?)
 }

@@ -6,14 +6,15 @@
 
 use super::frame::{check_name, Frame};
 use super::{with_expression, Elab, MAX_NESTING};
+use crate::device::{ComponentError, Num};
 use crate::netlist::expr;
 use crate::netlist::params::{self, Scope};
 use crate::netlist::schema::{BusDecl, Subcircuit};
 use crate::netlist::structure::Instance;
-use crate::netlist::{BusSpec, NetlistError, Num};
+use crate::netlist::{BusSpec, Library, NetlistError};
 use std::collections::BTreeMap;
 
-impl<'c> Elab<'c> {
+impl<'c, P: Library> Elab<'c, P> {
     pub(super) fn instance(
         &mut self,
         frame: &Frame,
@@ -44,11 +45,9 @@ impl<'c> Elab<'c> {
                     expr::nearest_first(&inst.of, &known, 12)
                 )
             };
-            let err = NetlistError::component_help(
-                &full,
-                format!("unknown subcircuit `{}`", inst.of),
-                help,
-            );
+            let err =
+                ComponentError::with_help(&full, format!("unknown subcircuit `{}`", inst.of), help)
+                    .into();
             return Err(self.located(err, anchor));
         };
         if self.stack.contains(&inst.of) {
@@ -108,7 +107,7 @@ impl<'c> Elab<'c> {
         &self,
         frame: &Frame,
         inst: &Instance,
-        sub: &Subcircuit,
+        sub: &Subcircuit<P>,
         full: &str,
         anchor: Option<usize>,
     ) -> Result<BTreeMap<String, String>, NetlistError> {
@@ -149,11 +148,12 @@ impl<'c> Elab<'c> {
         for p in &sub.ports {
             let Some(node) = inst.ports.get(p) else {
                 return Err(self.located(
-                    NetlistError::component_help(
+                    ComponentError::with_help(
                         full,
                         format!("port `{p}` of subcircuit `{}` is not connected", inst.of),
                         format!("bind it in `ports`, e.g. ports: {{ \"{p}\": \"some_node\" }}"),
-                    ),
+                    )
+                    .into(),
                     anchor,
                 ));
             };
@@ -176,7 +176,7 @@ impl<'c> Elab<'c> {
         &self,
         frame: &Frame,
         inst: &Instance,
-        sub: &Subcircuit,
+        sub: &Subcircuit<P>,
         full: &str,
         anchor: Option<usize>,
     ) -> Result<BTreeMap<String, f64>, NetlistError> {

@@ -4,7 +4,7 @@
 //! Owns the numbering: node voltages first as they are met, then each
 //! device's own unknowns. Must not evaluate equations.
 
-use super::device::Slot;
+use super::contract::Slot;
 use std::collections::{BTreeMap, HashMap};
 
 /// Ground's index in extended vectors.
