@@ -10,11 +10,11 @@ use crate::compile::{compile_with, CompileError, ExtraDevice, Model};
 use crate::components::switch::SwitchDevice;
 use crate::components::FlatCircuit;
 use crate::device::{Action, Builder, Device, SignalKind};
-use crate::netlist::Library;
 use crate::engine::{
     self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
     ScheduledAction,
 };
+use crate::netlist::Library;
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
 use std::collections::BTreeSet;

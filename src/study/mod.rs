@@ -28,8 +28,8 @@ use crate::analysis::stability::{
 };
 use crate::analysis::{self, Analysis};
 use crate::compile::{CompileError, Model};
-use crate::engine::{EngineError, Observer};
 use crate::components::FlatCircuit;
+use crate::engine::{EngineError, Observer};
 use crate::netlist::NetlistError;
 use crate::prepare::{prepare_recording, PrepareError, Prepared};
 use crate::results::Waveforms;

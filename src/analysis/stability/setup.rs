@@ -7,13 +7,13 @@
 
 use super::StabilityError;
 use crate::compile::{compile, Model};
+use crate::components::Circuit;
 use crate::components::FlatCircuit;
 use crate::device::{Ctx, InputValue};
 use crate::engine::newton::Newton;
 use crate::engine::run::nominal_guess;
 use crate::engine::{InputTable, ScheduledAction};
 use crate::netlist::params::{self, Scope};
-use crate::components::Circuit;
 use crate::netlist::{self, Library, NetlistError};
 use crate::prepare;
 use crate::scenario::Scenario;
