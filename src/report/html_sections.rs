@@ -6,7 +6,7 @@
 //! (the analysis does) or render HTML (see `html`).
 
 use super::html::{Cell, Section, Status, Table};
-use super::summary::Summary;
+use super::table::signals_table;
 use super::units::{eng, eng_time};
 use crate::compile::Model;
 use crate::components::FlatCircuit;
@@ -380,37 +380,8 @@ pub fn unevaluated_verdicts(s: &Scenario, why: &str) -> Section {
 
 /// Initial, extreme and final values of every recorded signal, the events
 /// and the solver's work.
-pub fn time_domain_section(w: &Waveforms, circuit: &str, scenario: &str) -> Section {
-    let summary = Summary::new(circuit, scenario, w, None);
-    let value = |v: Option<f64>, unit: &str| v.map_or("—".to_string(), |v| eng(v, unit));
-    let at = |t: Option<f64>| t.map_or(String::new(), |t| format!(" at {}", eng_time(t)));
-    let rows = summary
-        .columns
-        .iter()
-        .map(|c| {
-            let unit = c.quantity.unit();
-            let deviation = match (c.min_deviation_pct, c.max_deviation_pct) {
-                (Some(a), Some(b)) => format!("{a:+.2} % … {b:+.2} %"),
-                _ => String::new(),
-            };
-            vec![
-                Cell::text(c.name),
-                Cell::number(value(c.initial, unit)),
-                Cell::number(format!("{}{}", value(c.min, unit), at(c.t_min))),
-                Cell::number(format!("{}{}", value(c.max, unit), at(c.t_max))),
-                Cell::number(value(c.last, unit)),
-                Cell::number(deviation),
-            ]
-        })
-        .collect();
-    let mut tables = vec![Table {
-        caption: "Recorded signals".into(),
-        headers: ["signal", "initial", "min", "max", "final", "vs nominal"]
-            .map(String::from)
-            .to_vec(),
-        rows,
-        ..Table::default()
-    }];
+pub fn time_domain_section(w: &Waveforms) -> Section {
+    let mut tables = vec![signals_table(w)];
     if !w.events.is_empty() {
         tables.push(Table {
             caption: "Events during the run".into(),
@@ -436,7 +407,7 @@ pub fn time_domain_section(w: &Waveforms, circuit: &str, scenario: &str) -> Sect
         tables,
         notes: vec![format!(
             "Solver: {}, {} unknowns, {} steps ({} rejected), {} function evaluations, {} factorisations, {} samples.",
-            st.method, st.unknowns, st.steps, st.rejected_steps, st.function_evaluations, st.factorizations, summary.samples
+            st.method, st.unknowns, st.steps, st.rejected_steps, st.function_evaluations, st.factorizations, w.time.len()
         )],
         ..Section::default()
     }

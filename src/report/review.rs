@@ -44,7 +44,7 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
     let mut sections = vec![verdict_section(&r.judged.verdicts)];
     sections.push(circuit_section(&p.circuit, &p.model));
     sections.push(scenario_section(s));
-    let mut time_domain = time_domain_section(w, &p.circuit.name, &s.name);
+    let mut time_domain = time_domain_section(w);
     let metrics = metrics_tables(&r.judged.metrics);
     time_domain.tables.splice(1..1, metrics);
     sections.push(time_domain);

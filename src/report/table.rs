@@ -32,20 +32,32 @@ const HEADER: [&str; 8] = [
 /// Renders the summary table. Cells with no data (empty or all-NaN
 /// columns) show `-`; the text ends with a newline.
 pub fn summary_table(w: &Waveforms) -> String {
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(w.columns.len() + 1);
-    rows.push(HEADER.map(str::to_string).to_vec());
-    rows.extend(w.columns.iter().map(|c| column_row(&w.time, c).to_vec()));
-
     let mut out = String::new();
     if w.columns.is_empty() {
         out.push_str("no recorded signals\n");
     } else {
-        push_aligned(&mut out, &rows);
+        push_table(&mut out, &signals_table(w));
     }
     push_events(&mut out, w);
     out.push_str(&solver_line(&w.stats));
     out.push('\n');
     out
+}
+
+/// Initial, extreme and final value of every recorded signal, one table
+/// model for the terminal and the HTML report.
+pub fn signals_table(w: &Waveforms) -> Table {
+    let rows = w
+        .columns
+        .iter()
+        .map(|c| {
+            let [name, rest @ ..] = column_row(&w.time, c);
+            let mut row = vec![Cell::text(name)];
+            row.extend(rest.map(Cell::number));
+            row
+        })
+        .collect();
+    table("Recorded signals", &HEADER, rows)
 }
 
 fn column_row(time: &[f64], column: &Column) -> [String; 8] {
@@ -117,15 +129,20 @@ pub fn metrics_table(m: &Metrics) -> String {
         if k > 0 {
             out.push('\n');
         }
-        let mut rows: Vec<Vec<String>> = vec![t.headers.clone()];
-        rows.extend(
-            t.rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.text.clone()).collect()),
-        );
-        push_aligned(&mut out, &rows);
+        push_table(&mut out, t);
     }
     out
+}
+
+/// A table model as aligned text, headers first.
+fn push_table(out: &mut String, t: &Table) {
+    let mut rows: Vec<Vec<String>> = vec![t.headers.clone()];
+    rows.extend(
+        t.rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.clone()).collect()),
+    );
+    push_aligned(out, &rows);
 }
 
 /// The analysis metrics, one table model for the terminal and the HTML
