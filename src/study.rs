@@ -6,6 +6,7 @@
 //!
 //! Must not contain numerics or file output.
 
+use crate::analysis::Scenario;
 use crate::compile::{
     compile_with, Action, Builder, CompileError, Device, ExtraDevice, Model, SignalKind,
 };
@@ -16,7 +17,7 @@ use crate::engine::{
 };
 use crate::netlist::{self, FlatCircuit, NetlistError};
 use crate::results::{Quantity, Waveforms};
-use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
+use crate::scenario::{self, Event, LoadProfile, ProbeKind, ScenarioError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -13,7 +13,7 @@
 //! The limits are the scenario's own `Limit` type, so a set reads exactly
 //! like a scenario's `limits` list and can be pasted into one.
 
-use crate::scenario::Limit;
+use super::limits::Limit;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -61,45 +61,25 @@ pub fn parse(text: &str) -> Result<LimitSet, String> {
 }
 
 /// The numbers of a limit, for the finiteness check; the full range rules
-/// apply again when the limits join a scenario's and are evaluated.
+/// apply again when the limits join a scenario's and are evaluated. Read
+/// back from the limit's own RON form, so that every kind's numbers are
+/// found without each kind listing them.
 fn numbers(limit: &Limit) -> Vec<f64> {
-    match limit {
-        Limit::MinVoltage {
-            volts, longer_than, ..
+    fn walk(v: &ron::Value, out: &mut Vec<f64>) {
+        match v {
+            ron::Value::Number(n) => out.push(n.into_f64()),
+            ron::Value::Seq(items) => items.iter().for_each(|i| walk(i, out)),
+            ron::Value::Map(map) => map.values().for_each(|i| walk(i, out)),
+            ron::Value::Option(Some(inner)) => walk(inner, out),
+            _ => {}
         }
-        | Limit::MaxVoltage {
-            volts, longer_than, ..
-        } => vec![*volts, longer_than.unwrap_or(0.0)],
-        Limit::Deviation { max_percent, .. } => vec![*max_percent],
-        Limit::Settling {
-            band_percent,
-            within,
-            ..
-        } => vec![*band_percent, *within],
-        Limit::Ripple {
-            max_pp_volts,
-            window,
-            ..
-        } => {
-            let (a, b) = window.unwrap_or((0.0, 0.0));
-            vec![*max_pp_volts, a, b]
-        }
-        Limit::MinDamping { ratio } => vec![*ratio],
-        Limit::PhaseMargin { min_degrees, .. } => vec![*min_degrees],
-        Limit::GainMargin { min_db, .. } => vec![*min_db],
-        Limit::ImpedanceRatio {
-            min_gm_db,
-            min_pm_degrees,
-            ..
-        } => vec![*min_gm_db, *min_pm_degrees],
-        Limit::MaxCurrent { amps, .. } => vec![*amps],
-        Limit::RampRate {
-            max_watts_per_second,
-            ..
-        } => vec![*max_watts_per_second],
-        Limit::MaxEnergy { joules, .. } => vec![*joules],
-        Limit::NoEvent { .. } => Vec::new(),
     }
+    let mut out = Vec::new();
+    let text = ron::to_string(limit).unwrap_or_default();
+    if let Ok(value) = ron::from_str::<ron::Value>(&text) {
+        walk(&value, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -119,5 +99,12 @@ mod tests {
         assert!(parse(r#"LimitSet(name: "x", limits: [])"#).is_err());
         let typo = parse(r#"LimitSet(name: "x", limitz: [])"#).unwrap_err();
         assert!(typo.starts_with("1:"), "{typo}");
+        let nan = parse(
+            r#"LimitSet(name: "x", limits: [Ripple(node: "b", max_pp_volts: 1, window: (0, inf))])"#,
+        );
+        assert_eq!(
+            nan.unwrap_err(),
+            " limit 1 (`Ripple`): inf is not a finite number"
+        );
     }
 }

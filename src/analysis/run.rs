@@ -5,14 +5,13 @@
 //! This is the glue between `study` (a compiled circuit plus its scenario)
 //! and the pure analysers, which only see waveforms and instants.
 
-use super::limits::{evaluate, NoSmallSignal, Run, SmallSignal};
+use super::limits::{evaluate, limit_probes, NoSmallSignal, Run, Scenario, SmallSignal};
 use super::metrics::{analyse, merge_gap, AnalysisOptions, Metrics};
 use super::small_signal::StabilityLimits;
 use super::transient::event_windows;
 use super::verdict::Verdict;
 use crate::engine::Probe;
 use crate::results::{Quantity, Waveforms};
-use crate::scenario::{Limit, Scenario};
 use crate::study::{self, Prepared, StudyError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -44,12 +43,8 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
         .scenario
         .limits
         .iter()
-        .filter_map(|l| match l {
-            Limit::Ripple {
-                node,
-                window: Some(w),
-                ..
-            } => Some((node.clone(), *w)),
+        .filter_map(|l| match l.spec().ripple_window() {
+            Some((node, Some(w))) => Some((node.to_string(), w)),
             _ => None,
         })
         .collect();
@@ -74,34 +69,6 @@ pub fn analyse_run(p: &Prepared, w: &Waveforms, small: &mut dyn SmallSignal) -> 
         small,
     );
     Analysis { metrics, verdicts }
-}
-
-/// `record` entries that the limits need: the node of every voltage limit,
-/// `i(x)` for current limits, `p(x)` for power and energy limits.
-pub fn limit_probes(limits: &[Limit]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for l in limits {
-        let entry = match l {
-            Limit::MinVoltage { node, .. }
-            | Limit::MaxVoltage { node, .. }
-            | Limit::Deviation { node, .. }
-            | Limit::Settling { node, .. }
-            | Limit::Ripple { node, .. } => format!("v({node})"),
-            Limit::MaxCurrent { component, .. } => format!("i({component})"),
-            Limit::RampRate { component, .. } | Limit::MaxEnergy { component, .. } => {
-                format!("p({component})")
-            }
-            Limit::MinDamping { .. }
-            | Limit::PhaseMargin { .. }
-            | Limit::GainMargin { .. }
-            | Limit::ImpedanceRatio { .. }
-            | Limit::NoEvent { .. } => continue,
-        };
-        if !out.contains(&entry) {
-            out.push(entry);
-        }
-    }
-    out
 }
 
 /// Prepares `scenario` with its `record` extended by what its limits need,
@@ -143,15 +110,7 @@ fn entry(p: &Probe) -> String {
 /// and at the end of every load event, bound only when the scenario has
 /// small-signal limits (each is a compile and a Newton solve).
 pub fn small_signal(p: &Prepared) -> Box<dyn SmallSignal + '_> {
-    let wanted = p.scenario.limits.iter().any(|l| {
-        matches!(
-            l,
-            Limit::MinDamping { .. }
-                | Limit::PhaseMargin { .. }
-                | Limit::GainMargin { .. }
-                | Limit::ImpedanceRatio { .. }
-        )
-    });
+    let wanted = p.scenario.limits.iter().any(|l| l.spec().small_signal());
     let Some(file) = p.circuit.file.clone().filter(|_| wanted) else {
         return Box::new(NoSmallSignal);
     };

@@ -138,7 +138,7 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
 fn check_one(
     path: &Path,
     args: &CheckArgs,
-    extra: &[busbar::scenario::Limit],
+    extra: &[busbar::analysis::Limit],
     envelope: &Envelope,
     text_out: bool,
 ) -> Outcome {

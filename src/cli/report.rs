@@ -13,11 +13,11 @@ use super::figures::stability_figures;
 use super::{diagnostics, report_tables};
 use busbar::analysis;
 use busbar::analysis::stability::{CircuitSource, ReportOptions, Setup};
+use busbar::analysis::Scenario;
 use busbar::report::{
     self, amplitude_spectrum, Cell, Figure, HtmlReport, InputFile, Section, SpectrumData, Status,
 };
 use busbar::results::{Quantity, Waveforms};
-use busbar::scenario::{Limit, Scenario};
 use miette::{IntoDiagnostic, Report, WrapErr};
 use std::path::Path;
 use std::process::ExitCode;
@@ -118,10 +118,8 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, Report> {
     let mut wanted: Vec<(String, (f64, f64))> = s
         .limits
         .iter()
-        .filter_map(|l| match l {
-            Limit::Ripple { node, window, .. } => Some((node.clone(), window.unwrap_or((t0, t1)))),
-            _ => None,
-        })
+        .filter_map(|l| l.spec().ripple_window())
+        .map(|(node, window)| (node.to_string(), window.unwrap_or((t0, t1))))
         .collect();
     if wanted.is_empty() {
         let last = report::disturbances(s)

@@ -6,13 +6,13 @@
 //! anything but F(y) = 0 (the Newton iteration itself lives in `engine`).
 
 use super::StabilityError;
+use crate::analysis::Scenario;
 use crate::compile::{compile, Ctx, InputValue, Model};
 use crate::engine::newton::Newton;
 use crate::engine::run::nominal_guess;
 use crate::engine::{InputTable, ScheduledAction};
 use crate::netlist::params::{self, Scope};
 use crate::netlist::{self, FlatCircuit};
-use crate::scenario::Scenario;
 use crate::study;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
