@@ -5,8 +5,9 @@
 //! [`Scenario`] with its traces in memory, plus the per-unit profile
 //! arithmetic the engine calls on its hot path and the binding of targets
 //! to a circuit's names. Must not know component equations, the solver, or
-//! how limits and sweeps are evaluated: those only read the typed values
-//! defined here.
+//! how limits and sweeps are evaluated. The limit type is a parameter: the
+//! analysis defines the kinds, and this module sees them only through
+//! [`ScenarioLimit`].
 
 mod bind;
 mod locate;
