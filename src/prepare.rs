@@ -16,7 +16,9 @@ use crate::engine::{
 };
 use crate::netlist::Library;
 use crate::results::{Quantity, Waveforms};
-use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
+use crate::scenario::{
+    self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError, ScenarioLimit,
+};
 use std::collections::BTreeSet;
 
 /// Default tolerances: tight enough for 1e-4 of nominal on the reference
@@ -39,11 +41,12 @@ pub enum PrepareError {
     NoRecordMatch { entry: String },
 }
 
-/// A compiled circuit with its scenario, ready to run.
+/// A compiled circuit with its scenario, ready to run; generic over the
+/// scenario's limit type, which this layer never looks into.
 #[derive(Debug)]
-pub struct Prepared {
+pub struct Prepared<L> {
     pub circuit: FlatCircuit,
-    pub scenario: Scenario,
+    pub scenario: Scenario<L>,
     pub model: Model,
     pub spec: RunSpec,
     /// Every scheduled instant: the corners of every bound load profile and
@@ -54,7 +57,7 @@ pub struct Prepared {
     pub requested_probes: usize,
 }
 
-impl Prepared {
+impl<L> Prepared<L> {
     /// Runs the transient.
     pub fn run(
         &mut self,
@@ -66,18 +69,21 @@ impl Prepared {
 
 /// Binds `scenario` to an elaborated circuit (its overrides already
 /// applied), recording what the scenario's `record` asks for.
-pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared, PrepareError> {
+pub fn prepare_flat<L: ScenarioLimit>(
+    circuit: FlatCircuit,
+    scenario: Scenario<L>,
+) -> Result<Prepared<L>, PrepareError> {
     prepare_recording(circuit, scenario, &[])
 }
 
 /// Same as [`prepare_flat`], recording the `extra` entries as well (what
 /// limits need), after the scenario's own. An empty `record` stands for
 /// every declared bus, so the extras come after those.
-pub fn prepare_recording(
+pub fn prepare_recording<L: ScenarioLimit>(
     circuit: FlatCircuit,
-    scenario: Scenario,
+    scenario: Scenario<L>,
     extra: &[String],
-) -> Result<Prepared, PrepareError> {
+) -> Result<Prepared<L>, PrepareError> {
     let (devices, fault_actions) = fault_switches(&scenario);
     let model = compile_with(&circuit, devices)?;
     // Targets are checked against the compiled model, so internal nodes
@@ -137,7 +143,7 @@ pub fn prepare_recording(
 /// actions that close (and clear) it.
 type FaultActions = Vec<(f64, String, Action)>;
 
-fn fault_switches(scenario: &Scenario) -> (Vec<ExtraDevice>, FaultActions) {
+fn fault_switches<L>(scenario: &Scenario<L>) -> (Vec<ExtraDevice>, FaultActions) {
     let mut extra: Vec<ExtraDevice> = Vec::new();
     let mut actions = Vec::new();
     for (k, e) in scenario.events.iter().enumerate() {
@@ -166,9 +172,9 @@ fn fault_switches(scenario: &Scenario) -> (Vec<ExtraDevice>, FaultActions) {
 
 /// The scenario's trips, switch operations and field changes, one per
 /// matching device.
-fn scheduled_actions(
+fn scheduled_actions<L>(
     model: &Model,
-    scenario: &Scenario,
+    scenario: &Scenario<L>,
 ) -> Result<Vec<ScheduledAction>, PrepareError> {
     let mut actions = Vec::new();
     for e in &scenario.events {
@@ -231,9 +237,9 @@ fn matching_devices(model: &Model, pattern: &str) -> Result<Vec<usize>, PrepareE
 
 /// Expands `record` (or, when empty, every declared bus) and then the
 /// `extra` entries into probes, each quantity of each target once.
-fn probes(
+fn probes<L>(
     model: &Model,
-    scenario: &Scenario,
+    scenario: &Scenario<L>,
     extra: &[String],
 ) -> Result<Vec<Probe>, PrepareError> {
     let mut nodes: Vec<(&String, &usize)> = model.node_index.iter().collect();

@@ -5,10 +5,13 @@
 //! BBU trigger) and fired events.
 
 use busbar::analysis::limits::{evaluate, measure, Run};
+use busbar::analysis::limits::{
+    Deviation, Limit, MaxCurrent, MaxEnergy, MaxVoltage, MinDamping, MinVoltage, NoEvent, RampRate,
+    Ripple, Settling,
+};
 use busbar::analysis::metrics::{analyse, AnalysisOptions, Metrics};
 use busbar::analysis::{NoSmallSignal, Status};
 use busbar::results::{Column, EventRecord, Quantity, SolverStats, Waveforms};
-use busbar::scenario::Limit;
 use std::f64::consts::PI;
 
 fn column(name: &str, quantity: Quantity, nominal: Option<f64>, values: Vec<f64>) -> Column {
@@ -128,16 +131,16 @@ fn step_response_overshoot_and_settling() {
         waveforms: &w,
         events: &m.events,
     };
-    let tight = Limit::Settling {
+    let tight = Limit::Settling(Settling {
         node: "out".into(),
         band_percent: 2.0,
         within: exact - 1e-4,
-    };
-    let loose = Limit::Settling {
+    });
+    let loose = Limit::Settling(Settling {
         node: "out".into(),
         band_percent: 2.0,
         within: exact + 1e-4,
-    };
+    });
     let v = evaluate(&[tight, loose], run, &mut NoSmallSignal);
     assert_eq!((v[0].status, v[1].status), (Status::Fail, Status::Pass));
     assert!((v[1].measured.unwrap_or(0.0) - exact).abs() < dt);
@@ -163,11 +166,11 @@ fn unsettled_response_fails_settling() {
         vec![column("bus800", Quantity::Voltage, Some(800.0), values)],
     );
     let m = metrics(&w, &[0.01], 1.0);
-    let limit = Limit::Settling {
+    let limit = Limit::Settling(Settling {
         node: "bus800".into(),
         band_percent: 1.0,
         within: 0.02,
-    };
+    });
     let run = Run {
         waveforms: &w,
         events: &m.events,
@@ -207,10 +210,12 @@ fn sine_ripple_amplitude_and_frequency() {
     // up to 2A/(2π·f·T) = 2.6e-4 V.
     assert!((ripple.mean - 48.0).abs() < 2.6e-4);
 
-    let limit = |pp: f64| Limit::Ripple {
-        node: "bus50".into(),
-        max_pp_volts: pp,
-        window: Some((0.02, 0.08)),
+    let limit = |pp: f64| {
+        Limit::Ripple(Ripple {
+            node: "bus50".into(),
+            max_pp_volts: pp,
+            window: Some((0.02, 0.08)),
+        })
     };
     let run = Run {
         waveforms: &w,
@@ -238,9 +243,11 @@ fn ramp_rate_of_a_power_ramp() {
     assert!((ramp.value - slope).abs() < 1e-6 * slope, "{ramp:?}");
     assert!((0.03..=0.05).contains(&ramp.time));
 
-    let limit = |max: f64| Limit::RampRate {
-        component: "grid".into(),
-        max_watts_per_second: max,
+    let limit = |max: f64| {
+        Limit::RampRate(RampRate {
+            component: "grid".into(),
+            max_watts_per_second: max,
+        })
     };
     let run = Run {
         waveforms: &w,
@@ -283,9 +290,11 @@ fn energy_of_a_power_pulse() {
     assert!((p.max_discharge.time - 0.02).abs() < 2.0 * dt);
     assert_eq!(p.peak.map(|a| a.value), Some(-100e3));
 
-    let limit = |joules: f64| Limit::MaxEnergy {
-        component: "cbu".into(),
-        joules,
+    let limit = |joules: f64| {
+        Limit::MaxEnergy(MaxEnergy {
+            component: "cbu".into(),
+            joules,
+        })
     };
     let run = Run {
         waveforms: &w,
@@ -330,11 +339,11 @@ fn bbu_trigger_is_judged_on_the_time_below() {
             time.clone(),
             vec![column("bus50", Quantity::Voltage, Some(50.0), values(len))],
         );
-        let limit = Limit::MinVoltage {
+        let limit = Limit::MinVoltage(MinVoltage {
             node: "bus*".into(),
             volts: 48.5,
             longer_than: Some(2e-3),
-        };
+        });
         let m = measure(
             &limit,
             Run {
@@ -353,11 +362,11 @@ fn bbu_trigger_is_judged_on_the_time_below() {
         time.clone(),
         vec![column("bus50", Quantity::Voltage, Some(50.0), values(1e-4))],
     );
-    let limit = Limit::MinVoltage {
+    let limit = Limit::MinVoltage(MinVoltage {
         node: "bus50".into(),
         volts: 48.5,
         longer_than: None,
-    };
+    });
     let m = measure(
         &limit,
         Run {
@@ -393,24 +402,24 @@ fn deviation_and_max_voltage() {
         events: &m.events,
     };
     let limits = [
-        Limit::Deviation {
+        Limit::Deviation(Deviation {
             node: "bus800".into(),
             max_percent: 3.0,
-        },
-        Limit::Deviation {
+        }),
+        Limit::Deviation(Deviation {
             node: "bus800".into(),
             max_percent: 2.0,
-        },
-        Limit::MaxVoltage {
+        }),
+        Limit::MaxVoltage(MaxVoltage {
             node: "bus800".into(),
             volts: 810.0,
             longer_than: Some(1e-3),
-        },
-        Limit::MaxVoltage {
+        }),
+        Limit::MaxVoltage(MaxVoltage {
             node: "bus800".into(),
             volts: 810.0,
             longer_than: Some(3e-3),
-        },
+        }),
     ];
     let v = evaluate(&limits, run, &mut NoSmallSignal);
     let status: Vec<Status> = v.iter().map(|v| v.status).collect();
@@ -430,9 +439,11 @@ fn no_event_matches_target_and_what() {
         target: "rack3.bbu".into(),
         what: "triggered".into(),
     });
-    let limit = |target: &str, what: Option<&str>| Limit::NoEvent {
-        target: target.into(),
-        what: what.map(str::to_string),
+    let limit = |target: &str, what: Option<&str>| {
+        Limit::NoEvent(NoEvent {
+            target: target.into(),
+            what: what.map(str::to_string),
+        })
     };
     let run = Run {
         waveforms: &w,
@@ -464,11 +475,11 @@ fn unrecorded_targets_and_small_signal_limits_are_errors() {
     };
     let v = evaluate(
         &[
-            Limit::MaxCurrent {
+            Limit::MaxCurrent(MaxCurrent {
                 component: "grid".into(),
                 amps: 10.0,
-            },
-            Limit::MinDamping { ratio: 0.05 },
+            }),
+            Limit::MinDamping(MinDamping { ratio: 0.05 }),
         ],
         run,
         &mut NoSmallSignal,

@@ -247,10 +247,12 @@ fn dip_between_samples_is_found() {
         "t_min {t_min} s, exact {t_exact} s"
     );
 
-    let limit = |volts: f64| busbar::scenario::Limit::MinVoltage {
-        node: "bus".into(),
-        volts,
-        longer_than: None,
+    let limit = |volts: f64| {
+        busbar::analysis::Limit::MinVoltage(busbar::analysis::limits::MinVoltage {
+            node: "bus".into(),
+            volts,
+            longer_than: None,
+        })
     };
     let run = busbar::analysis::limits::Run {
         waveforms: &w,

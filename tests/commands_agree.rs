@@ -32,7 +32,8 @@ fn json(text: &str, what: &str) -> Value {
 /// verdicts agreed.
 fn compare(path: &Path, dir: &Path) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenario = busbar::scenario::load(path).expect("bundled scenario loads");
+    let scenario: busbar::analysis::Scenario =
+        busbar::scenario::load(path).expect("bundled scenario loads");
     let circuit = scenario
         .circuit_path()
         .expect("bundled scenario names its circuit");

@@ -76,7 +76,8 @@ fn opens(args: &[&str], watch: &[&Path], scratch: &Path) -> Vec<usize> {
 fn scenario_per_circuit() -> BTreeMap<PathBuf, PathBuf> {
     let mut out = BTreeMap::new();
     for path in common::bundled_scenarios() {
-        let s = busbar::scenario::load(&path).expect("bundled scenario loads");
+        let s: busbar::analysis::Scenario =
+            busbar::scenario::load(&path).expect("bundled scenario loads");
         let circuit = s.circuit_path().expect("names its circuit");
         let circuit = circuit.canonicalize().expect("circuit exists");
         let is_big_hall = path.ends_with("hall_step.ron") || path.ends_with("hall_step_100.ron");

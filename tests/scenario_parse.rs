@@ -1,9 +1,8 @@
 //! Scenario files: parsing every section, and every kind of error with its
 //! location.
 
-use busbar::scenario::{
-    self, Distribution, Event, Limit, Profile, ScenarioError, Stagger, Start, Sweep,
-};
+use busbar::analysis::limits::{Limit, Ripple, Scenario};
+use busbar::scenario::{self, Distribution, Event, Profile, ScenarioError, Stagger, Start, Sweep};
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
@@ -13,7 +12,7 @@ fn data(name: &str) -> PathBuf {
 }
 
 /// Parses `text` as if it were `tests/data/scenario/inline.ron`.
-fn parse(text: &str) -> Result<scenario::Scenario, ScenarioError> {
+fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     scenario::parse_str(text, &data("inline.ron"))
 }
 
@@ -61,7 +60,7 @@ fn parses_the_full_example() {
     assert_eq!(s.record.len(), 4);
     assert_eq!(s.limits.len(), 10);
     assert!(
-        matches!(s.limits[3], Limit::Ripple { window: Some((a, b)), .. } if a == 0.03 && b == 0.05)
+        matches!(s.limits[3], Limit::Ripple(Ripple { window: Some((a, b)), .. }) if a == 0.03 && b == 0.05)
     );
     match &s.sweep {
         Some(Sweep::MonteCarlo(mc)) => {
@@ -95,7 +94,7 @@ fn defaults_and_grid_sweep() {
 
 #[test]
 fn missing_file_is_an_io_error() {
-    let err = scenario::load(&data("no_such_file.ron")).expect_err("missing");
+    let err = scenario::load::<Limit>(&data("no_such_file.ron")).expect_err("missing");
     assert!(matches!(&err, ScenarioError::Io { path, .. } if path.ends_with("no_such_file.ron")));
     assert!(err.to_string().contains("no_such_file.ron"));
 }

@@ -1,6 +1,7 @@
 //! Load profiles against hand-computed values, stagger, and binding of a
 //! scenario to a circuit's names.
 
+use busbar::analysis::Scenario;
 use busbar::scenario::{self, LoadProfile, Profile, Pulse, ScenarioError, Step};
 use std::path::{Path, PathBuf};
 
@@ -137,7 +138,7 @@ fn pwl_interpolates_and_holds_its_ends() {
     assert_eq!(p.breakpoints(0.03), vec![0.01, 0.02]);
 }
 
-fn scenario_with_loads(loads: &str) -> scenario::Scenario {
+fn scenario_with_loads(loads: &str) -> Scenario {
     let text = format!("Scenario(name: \"t\", duration: 0.05, sample: 1e-5, loads: [{loads}])");
     scenario::parse_str(&text, &data("inline.ron")).expect("valid scenario")
 }
@@ -277,7 +278,7 @@ fn a_target_that_matches_nothing_is_an_error() {
 
 #[test]
 fn check_targets_names_the_entry_and_the_expected_kind() {
-    let s = scenario::load(&data("full.ron")).expect("full.ron parses");
+    let s: Scenario = scenario::load(&data("full.ron")).expect("full.ron parses");
     let components = names(&[
         "grid",
         "tray1.gpu",
@@ -334,7 +335,7 @@ fn check_targets_names_the_entry_and_the_expected_kind() {
 
 #[test]
 fn scenario_breakpoints_merge_events_and_profiles() {
-    let s = scenario::load(&data("full.ron")).expect("full.ron parses");
+    let s: Scenario = scenario::load(&data("full.ron")).expect("full.ron parses");
     let loads = names(&["tray1.gpu", "tray2.gpu", "tray3.gpu"]);
     let bound = s.bind_loads(&loads).expect("binds");
     let bp = s.breakpoints(&bound);

@@ -164,7 +164,9 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot;&#10;"
         );
         let v = Verdict::error(
-            &crate::scenario::Limit::MinDamping { ratio: 0.05 },
+            &crate::analysis::Limit::MinDamping(crate::analysis::limits::MinDamping {
+                ratio: 0.05,
+            }),
             "not evaluated",
         );
         let xml = junit_xml(&[Suite {

@@ -13,9 +13,9 @@
 //! The limits are the scenario's own `Limit` type, so a set reads exactly
 //! like a scenario's `limits` list and can be pasted into one.
 
-use crate::scenario::Limit;
+use super::limits::Limit;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A named list of limits with where its numbers come from.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -28,78 +28,98 @@ pub struct LimitSet {
     pub limits: Vec<Limit>,
 }
 
+/// A limit-set file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitSetError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{problem}", path.display())]
+    Invalid { path: PathBuf, problem: SetProblem },
+}
+
+/// What is wrong with the text of a limit-set file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SetProblem {
+    /// Not valid RON for the schema; 1-based line and column.
+    #[error("{line}:{column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(" the set has no limits")]
+    Empty,
+    /// The `index`-th limit (1-based) holds an infinity or NaN.
+    #[error(" limit {index} (`{kind}`): {value} is not a finite number")]
+    NotFinite {
+        index: usize,
+        kind: &'static str,
+        value: f64,
+    },
+}
+
 /// Reads and checks a limit-set file. Errors name the file, and the line
 /// and column for syntax errors.
-pub fn load(path: &Path) -> Result<LimitSet, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("{}:{e}", path.display()))
+pub fn load(path: &Path) -> Result<LimitSet, LimitSetError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LimitSetError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|problem| LimitSetError::Invalid {
+        path: path.to_path_buf(),
+        problem,
+    })
 }
 
 /// Parses the text of a limit-set file.
-pub fn parse(text: &str) -> Result<LimitSet, String> {
+pub fn parse(text: &str) -> Result<LimitSet, SetProblem> {
     let options = ron::Options::default().with_default_extension(
         ron::extensions::Extensions::IMPLICIT_SOME
             | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
     );
-    let set: LimitSet = options
-        .from_str(text)
-        .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))?;
+    let set: LimitSet = options.from_str(text).map_err(|e| SetProblem::Syntax {
+        line: e.span.start.line,
+        column: e.span.start.col,
+        message: e.code.to_string(),
+    })?;
     if set.limits.is_empty() {
-        return Err(" the set has no limits".into());
+        return Err(SetProblem::Empty);
     }
     for (i, limit) in set.limits.iter().enumerate() {
-        if let Some(bad) = numbers(limit).into_iter().find(|x| !x.is_finite()) {
-            return Err(format!(
-                " limit {} (`{}`): {bad} is not a finite number",
-                i + 1,
-                limit.kind()
-            ));
+        if let Some(value) = numbers(limit).into_iter().find(|x| !x.is_finite()) {
+            return Err(SetProblem::NotFinite {
+                index: i + 1,
+                kind: limit.kind(),
+                value,
+            });
         }
     }
     Ok(set)
 }
 
 /// The numbers of a limit, for the finiteness check; the full range rules
-/// apply again when the limits join a scenario's and are evaluated.
+/// apply again when the limits join a scenario's and are evaluated. Read
+/// back from the limit's own RON form, so that every kind's numbers are
+/// found without each kind listing them.
 fn numbers(limit: &Limit) -> Vec<f64> {
-    match limit {
-        Limit::MinVoltage {
-            volts, longer_than, ..
+    fn walk(v: &ron::Value, out: &mut Vec<f64>) {
+        match v {
+            ron::Value::Number(n) => out.push(n.into_f64()),
+            ron::Value::Seq(items) => items.iter().for_each(|i| walk(i, out)),
+            ron::Value::Map(map) => map.values().for_each(|i| walk(i, out)),
+            ron::Value::Option(Some(inner)) => walk(inner, out),
+            _ => {}
         }
-        | Limit::MaxVoltage {
-            volts, longer_than, ..
-        } => vec![*volts, longer_than.unwrap_or(0.0)],
-        Limit::Deviation { max_percent, .. } => vec![*max_percent],
-        Limit::Settling {
-            band_percent,
-            within,
-            ..
-        } => vec![*band_percent, *within],
-        Limit::Ripple {
-            max_pp_volts,
-            window,
-            ..
-        } => {
-            let (a, b) = window.unwrap_or((0.0, 0.0));
-            vec![*max_pp_volts, a, b]
-        }
-        Limit::MinDamping { ratio } => vec![*ratio],
-        Limit::PhaseMargin { min_degrees, .. } => vec![*min_degrees],
-        Limit::GainMargin { min_db, .. } => vec![*min_db],
-        Limit::ImpedanceRatio {
-            min_gm_db,
-            min_pm_degrees,
-            ..
-        } => vec![*min_gm_db, *min_pm_degrees],
-        Limit::MaxCurrent { amps, .. } => vec![*amps],
-        Limit::RampRate {
-            max_watts_per_second,
-            ..
-        } => vec![*max_watts_per_second],
-        Limit::MaxEnergy { joules, .. } => vec![*joules],
-        Limit::NoEvent { .. } => Vec::new(),
     }
+    let mut out = Vec::new();
+    let text = ron::to_string(limit).unwrap_or_default();
+    if let Ok(value) = ron::from_str::<ron::Value>(&text) {
+        walk(&value, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -117,7 +137,16 @@ mod tests {
         .expect("parses");
         assert_eq!(set.limits.len(), 2);
         assert!(parse(r#"LimitSet(name: "x", limits: [])"#).is_err());
-        let typo = parse(r#"LimitSet(name: "x", limitz: [])"#).unwrap_err();
+        let typo = parse(r#"LimitSet(name: "x", limitz: [])"#)
+            .unwrap_err()
+            .to_string();
         assert!(typo.starts_with("1:"), "{typo}");
+        let nan = parse(
+            r#"LimitSet(name: "x", limits: [Ripple(node: "b", max_pp_volts: 1, window: (0, inf))])"#,
+        );
+        assert_eq!(
+            nan.unwrap_err().to_string(),
+            " limit 1 (`Ripple`): inf is not a finite number"
+        );
     }
 }

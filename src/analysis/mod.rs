@@ -8,9 +8,9 @@
 //! - `transient`: load events and each node's response to them;
 //! - `ripple`, `spectrum`: ripple in a window and FFT lines, band shares;
 //! - `metrics`: everything measured on a run, for `summary.json`;
-//! - `sustain`, `limits`, `verdict`: limits judged on the waveforms;
-//!   `small_signal` judges the damping, loop and interface limits through
-//!   `stability`;
+//! - `sustain`, `limits`, `verdict`: limits judged on the waveforms, one
+//!   kind per file under `limits`; `small_signal` binds the operating
+//!   points the damping, loop and interface limits are judged at;
 //! - `run`: the glue with a prepared scenario;
 //! - `golden`, `junit`, `diff`, `limit_set`: what `busbar check` and
 //!   `busbar diff` read and write.
@@ -34,7 +34,7 @@ pub mod sustain;
 pub mod transient;
 pub mod verdict;
 
-pub use limits::{evaluate, NoSmallSignal, SmallSignal};
+pub use limits::{evaluate, Limit, LimitKind, NoSmallSignal, Prepared, Scenario, SmallSignal};
 pub use metrics::{analyse, AnalysisOptions, Metrics};
 pub use run::{analyse_run, Analysis};
 pub use verdict::{Measure, Status, Verdict};

@@ -5,16 +5,14 @@
 //! This is the glue between `prepare` (a compiled circuit plus its
 //! scenario) and the pure analysers, which only see waveforms and instants.
 
-use super::limits::{evaluate, NoSmallSignal, Run, SmallSignal};
+use super::limits::{evaluate, NoSmallSignal, Prepared, Run, SmallSignal};
 use super::metrics::{analyse, merge_gap, AnalysisOptions, Metrics};
 use super::small_signal::StabilityLimits;
 use super::stability::Setup;
 use super::transient::event_windows;
 use super::verdict::Verdict;
 use crate::netlist::Library;
-use crate::prepare::Prepared;
 use crate::results::Waveforms;
-use crate::scenario::Limit;
 use serde::{Deserialize, Serialize};
 
 /// Metrics and verdicts of one run.
@@ -43,12 +41,8 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
         .scenario
         .limits
         .iter()
-        .filter_map(|l| match l {
-            Limit::Ripple {
-                node,
-                window: Some(w),
-                ..
-            } => Some((node.clone(), *w)),
+        .filter_map(|l| match l.spec().ripple_window() {
+            Some((node, Some(w))) => Some((node.to_string(), w)),
             _ => None,
         })
         .collect();
@@ -85,49 +79,13 @@ pub fn analyse_split(
     Analysis { metrics, verdicts }
 }
 
-/// `record` entries that the limits need: the node of every voltage limit,
-/// `i(x)` for current limits, `p(x)` for power and energy limits.
-pub fn limit_probes(limits: &[Limit]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for l in limits {
-        let entry = match l {
-            Limit::MinVoltage { node, .. }
-            | Limit::MaxVoltage { node, .. }
-            | Limit::Deviation { node, .. }
-            | Limit::Settling { node, .. }
-            | Limit::Ripple { node, .. } => format!("v({node})"),
-            Limit::MaxCurrent { component, .. } => format!("i({component})"),
-            Limit::RampRate { component, .. } | Limit::MaxEnergy { component, .. } => {
-                format!("p({component})")
-            }
-            Limit::MinDamping { .. }
-            | Limit::PhaseMargin { .. }
-            | Limit::GainMargin { .. }
-            | Limit::ImpedanceRatio { .. }
-            | Limit::NoEvent { .. } => continue,
-        };
-        if !out.contains(&entry) {
-            out.push(entry);
-        }
-    }
-    out
-}
-
 /// The small-signal evaluator for a study: the operating points at t = 0
 /// and at the end of every load event, bound only when the scenario has
 /// small-signal limits (each is an elaboration from memory, a compile and
 /// a Newton solve). `setup` holds the circuit and the overrides beyond the
 /// scenario's.
 pub fn small_signal<'a>(p: &'a Prepared, setup: &Setup) -> Box<dyn SmallSignal + 'a> {
-    let wanted = p.scenario.limits.iter().any(|l| {
-        matches!(
-            l,
-            Limit::MinDamping { .. }
-                | Limit::PhaseMargin { .. }
-                | Limit::GainMargin { .. }
-                | Limit::ImpedanceRatio { .. }
-        )
-    });
+    let wanted = p.scenario.limits.iter().any(|l| l.spec().small_signal());
     if !wanted {
         return Box::new(NoSmallSignal);
     }

@@ -6,9 +6,9 @@
 //! by this much", whatever the direction of the limit; a reviewer can
 //! compare margins across runs without knowing each limit's sense.
 
+use crate::analysis::limits::Limit;
 use crate::report::eng_time;
 use crate::report::units::eng;
-use crate::scenario::Limit;
 use serde::{Deserialize, Serialize};
 
 /// Pass, fail, or could not be evaluated.
@@ -179,119 +179,20 @@ fn trim_zeros(text: &str) -> String {
 
 /// The limit as a reader would say it.
 pub fn limit_name(limit: &Limit) -> String {
-    let over = |l: &Option<f64>| {
-        l.filter(|d| *d > 0.0)
-            .map(|d| format!(" for > {}", threshold(d, "s")))
-            .unwrap_or_default()
-    };
-    match limit {
-        Limit::MinVoltage {
-            node,
-            volts,
-            longer_than,
-        } => format!(
-            "MinVoltage {node} ≥ {}{}",
-            threshold(*volts, "V"),
-            over(longer_than)
-        ),
-        Limit::MaxVoltage {
-            node,
-            volts,
-            longer_than,
-        } => format!(
-            "MaxVoltage {node} ≤ {}{}",
-            threshold(*volts, "V"),
-            over(longer_than)
-        ),
-        Limit::Deviation { node, max_percent } => {
-            format!("Deviation {node} ≤ ±{}", threshold(*max_percent, "%"))
-        }
-        Limit::Settling {
-            node,
-            band_percent,
-            within,
-        } => format!(
-            "Settling {node} to ±{} within {}",
-            threshold(*band_percent, "%"),
-            threshold(*within, "s")
-        ),
-        Limit::Ripple {
-            node,
-            max_pp_volts,
-            window,
-        } => {
-            let w = window
-                .map(|(a, b)| format!(" in {}–{}", threshold(a, "s"), threshold(b, "s")))
-                .unwrap_or_default();
-            format!("Ripple {node} ≤ {} p-p{w}", threshold(*max_pp_volts, "V"))
-        }
-        Limit::MinDamping { ratio } => format!("MinDamping ζ ≥ {}", threshold(*ratio, "")),
-        Limit::PhaseMargin {
-            component,
-            min_degrees,
-        } => format!("PhaseMargin {component} ≥ {}", threshold(*min_degrees, "°")),
-        Limit::GainMargin { component, min_db } => {
-            format!("GainMargin {component} ≥ {}", threshold(*min_db, "dB"))
-        }
-        Limit::ImpedanceRatio {
-            node,
-            min_gm_db,
-            min_pm_degrees,
-        } => format!(
-            "ImpedanceRatio {node} GM ≥ {}, PM ≥ {}",
-            threshold(*min_gm_db, "dB"),
-            threshold(*min_pm_degrees, "°")
-        ),
-        Limit::MaxCurrent { component, amps } => {
-            format!("MaxCurrent {component} ≤ {}", threshold(*amps, "A"))
-        }
-        Limit::RampRate {
-            component,
-            max_watts_per_second,
-        } => format!(
-            "RampRate {component} ≤ {}",
-            threshold(*max_watts_per_second, "W/s")
-        ),
-        Limit::MaxEnergy { component, joules } => {
-            format!("MaxEnergy {component} ≤ {}", threshold(*joules, "J"))
-        }
-        Limit::NoEvent { target, what } => match what {
-            Some(w) => format!("NoEvent {target} `{w}`"),
-            None => format!("NoEvent {target}"),
-        },
-    }
+    limit.spec().name()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_read_like_the_spec() {
-        let l = Limit::MinVoltage {
-            node: "tray*.bus50".into(),
-            volts: 48.5,
-            longer_than: Some(2e-3),
-        };
-        assert_eq!(limit_name(&l), "MinVoltage tray*.bus50 ≥ 48.5 V for > 2 ms");
-        let d = Limit::Deviation {
-            node: "bus800".into(),
-            max_percent: 3.0,
-        };
-        assert_eq!(limit_name(&d), "Deviation bus800 ≤ ±3 %");
-        let r = Limit::RampRate {
-            component: "grid".into(),
-            max_watts_per_second: 2e6,
-        };
-        assert_eq!(limit_name(&r), "RampRate grid ≤ 2 MW/s");
-    }
+    use crate::analysis::limits::Deviation;
 
     #[test]
     fn lines() {
-        let d = Limit::Deviation {
+        let d = Limit::Deviation(Deviation {
             node: "bus800".into(),
             max_percent: 3.0,
-        };
+        });
         let v = Verdict::judged(
             &d,
             Measure {

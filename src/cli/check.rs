@@ -108,7 +108,7 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
 /// What every scenario of one `check` shares.
 struct Run<'a> {
     args: &'a CheckArgs,
-    extra: &'a [busbar::scenario::Limit],
+    extra: &'a [busbar::analysis::Limit],
     golden: Option<&'a GoldenCheck>,
     overrides: &'a BTreeMap<String, f64>,
     text_out: bool,

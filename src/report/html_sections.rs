@@ -8,11 +8,12 @@
 use super::html::{Cell, Section, Status, Table};
 use super::table::signals_table;
 use super::units::{eng, eng_time};
+use crate::analysis::limits::{Limit, Scenario};
 use crate::compile::Model;
 use crate::components::FlatCircuit;
 use crate::netlist::Library;
 use crate::results::Waveforms;
-use crate::scenario::{Event, Limit, Profile, Scenario, Stagger, Start};
+use crate::scenario::{Event, Profile, Stagger, Start};
 use std::collections::BTreeMap;
 
 /// Id of the verdict table, which tests and readers look for.
@@ -244,103 +245,7 @@ fn event_row(e: &Event) -> Vec<Cell> {
 
 /// What a limit asks, as (applies to, requirement).
 pub fn limit_text(limit: &Limit) -> (String, String) {
-    match limit {
-        Limit::MinVoltage {
-            node,
-            volts,
-            longer_than,
-        } => (
-            node.clone(),
-            match longer_than {
-                Some(d) => format!(
-                    "not below {} for longer than {}",
-                    eng(*volts, "V"),
-                    eng_time(*d)
-                ),
-                None => format!("never below {}", eng(*volts, "V")),
-            },
-        ),
-        Limit::Deviation { node, max_percent } => (
-            node.clone(),
-            format!("within ±{max_percent} % of nominal around the pre-event value"),
-        ),
-        Limit::Settling {
-            node,
-            band_percent,
-            within,
-        } => (
-            node.clone(),
-            format!("settled to ±{band_percent} % within {}", eng_time(*within)),
-        ),
-        Limit::Ripple {
-            node,
-            max_pp_volts,
-            window,
-        } => (
-            node.clone(),
-            match window {
-                Some((a, b)) => format!(
-                    "ripple ≤ {} peak-to-peak from {} to {}",
-                    eng(*max_pp_volts, "V"),
-                    eng_time(*a),
-                    eng_time(*b)
-                ),
-                None => format!("ripple ≤ {} peak-to-peak", eng(*max_pp_volts, "V")),
-            },
-        ),
-        Limit::MinDamping { ratio } => ("every mode".into(), format!("damping ratio ζ ≥ {ratio}")),
-        Limit::PhaseMargin {
-            component,
-            min_degrees,
-        } => (component.clone(), format!("phase margin ≥ {min_degrees}°")),
-        Limit::GainMargin { component, min_db } => {
-            (component.clone(), format!("gain margin ≥ {min_db} dB"))
-        }
-        Limit::ImpedanceRatio {
-            node,
-            min_gm_db,
-            min_pm_degrees,
-        } => (
-            node.clone(),
-            format!("minor-loop gain margin ≥ {min_gm_db} dB and phase margin ≥ {min_pm_degrees}°"),
-        ),
-        Limit::MaxCurrent { component, amps } => {
-            (component.clone(), format!("|i| ≤ {}", eng(*amps, "A")))
-        }
-        Limit::RampRate {
-            component,
-            max_watts_per_second,
-        } => (
-            component.clone(),
-            format!("dP/dt ≤ {}", eng(*max_watts_per_second, "W/s")),
-        ),
-        Limit::MaxVoltage {
-            node,
-            volts,
-            longer_than,
-        } => (
-            node.clone(),
-            match longer_than {
-                Some(d) => format!(
-                    "not above {} for longer than {}",
-                    eng(*volts, "V"),
-                    eng_time(*d)
-                ),
-                None => format!("never above {}", eng(*volts, "V")),
-            },
-        ),
-        Limit::MaxEnergy { component, joules } => (
-            component.clone(),
-            format!("net energy delivered ≤ {}", eng(*joules, "J")),
-        ),
-        Limit::NoEvent { target, what } => (
-            target.clone(),
-            match what {
-                Some(w) => format!("no event `{w}`"),
-                None => "no event".to_string(),
-            },
-        ),
-    }
+    limit.spec().requirement()
 }
 
 /// The verdict section listing the scenario's limits without verdicts, for

@@ -7,11 +7,10 @@
 //! highlight of samples outside a band is a visual aid only: verdicts come
 //! from the analysis. Must not draw or write files.
 
+use crate::analysis::limits::{BandShape, Scenario};
 use crate::glob;
 use crate::results::{Column, EventRecord, Quantity, Waveforms};
-use crate::scenario::{Limit, Profile, Scenario};
-
-use super::units::{eng, eng_time};
+use crate::scenario::Profile;
 
 /// Zoomed figures beyond this many only repeat themselves.
 const MAX_ZOOMS: usize = 4;
@@ -62,84 +61,34 @@ pub fn limit_bands(scenario: &Scenario, w: &Waveforms) -> Vec<LimitBand> {
         .or_else(|| w.events.iter().map(|e| e.time).find(|t| t.is_finite()))
         .unwrap_or(t0);
     let mut out = Vec::new();
-    for limit in &scenario.limits {
-        match limit {
-            Limit::MinVoltage {
-                node,
-                volts,
-                longer_than,
-            } => {
-                let label = match longer_than {
-                    Some(d) => format!("MinVoltage {} (> {})", eng(*volts, "V"), eng_time(*d)),
-                    None => format!("MinVoltage {}", eng(*volts, "V")),
-                };
-                for c in columns_of(w, node, Quantity::Voltage) {
-                    let mut b = band(&label, c, Some(*volts), None, (t0, t1));
-                    b.tolerated = longer_than.unwrap_or(0.0);
-                    out.push(b);
-                }
-            }
-            Limit::MaxVoltage {
-                node,
-                volts,
-                longer_than,
-            } => {
-                let label = match longer_than {
-                    Some(d) => format!("MaxVoltage {} (> {})", eng(*volts, "V"), eng_time(*d)),
-                    None => format!("MaxVoltage {}", eng(*volts, "V")),
-                };
-                for c in columns_of(w, node, Quantity::Voltage) {
-                    let mut b = band(&label, c, None, Some(*volts), (t0, t1));
-                    b.tolerated = longer_than.unwrap_or(0.0);
-                    out.push(b);
-                }
-            }
-            Limit::Deviation { node, max_percent } => {
-                let label = format!("Deviation ±{max_percent} %");
-                for c in columns_of(w, node, Quantity::Voltage) {
+    for spec in scenario.limits.iter().filter_map(|l| l.spec().band()) {
+        for c in columns_of(w, &spec.pattern, spec.quantity) {
+            let (lower, upper, span, tolerated) = match spec.shape {
+                BandShape::Fixed {
+                    lower,
+                    upper,
+                    tolerated,
+                } => (lower, upper, (t0, t1), tolerated),
+                BandShape::AroundFirst { percent } => {
                     let Some(pre) = value_at(&w.time, &c.values, first) else {
                         continue;
                     };
-                    let half = max_percent / 100.0 * c.nominal.unwrap_or(pre).abs();
-                    out.push(band(
-                        &label,
-                        c,
-                        Some(pre - half),
-                        Some(pre + half),
-                        (t0, t1),
-                    ));
+                    let half = percent / 100.0 * c.nominal.unwrap_or(pre).abs();
+                    (Some(pre - half), Some(pre + half), (t0, t1), 0.0)
                 }
-            }
-            Limit::Settling {
-                node,
-                band_percent,
-                within,
-            } => {
-                let label = format!("Settling ±{band_percent} % after {}", eng_time(*within));
-                let from = first + within;
-                for c in columns_of(w, node, Quantity::Voltage) {
-                    let Some(last) = c.values.iter().rev().copied().find(|v| v.is_finite()) else {
+                BandShape::AroundLast { percent, after } => {
+                    let from = first + after;
+                    let last = c.values.iter().rev().copied().find(|v| v.is_finite());
+                    let Some(last) = last.filter(|_| from < t1) else {
                         continue;
                     };
-                    let half = band_percent / 100.0 * c.nominal.unwrap_or(last).abs();
-                    if from < t1 {
-                        out.push(band(
-                            &label,
-                            c,
-                            Some(last - half),
-                            Some(last + half),
-                            (from, t1),
-                        ));
-                    }
+                    let half = percent / 100.0 * c.nominal.unwrap_or(last).abs();
+                    (Some(last - half), Some(last + half), (from, t1), 0.0)
                 }
-            }
-            Limit::MaxCurrent { component, amps } => {
-                let label = format!("MaxCurrent {}", eng(*amps, "A"));
-                for c in columns_of(w, component, Quantity::Current) {
-                    out.push(band(&label, c, Some(-amps), Some(*amps), (t0, t1)));
-                }
-            }
-            _ => {}
+            };
+            let mut b = band(&spec.label, c, lower, upper, span);
+            b.tolerated = tolerated;
+            out.push(b);
         }
     }
     out

@@ -17,10 +17,9 @@ use super::spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
 use super::table::metrics_tables;
 use super::units::eng_time;
 use crate::analysis::stability::StabilityError;
-use crate::analysis::Analysis;
-use crate::prepare::Prepared;
+use crate::analysis::Scenario;
+use crate::analysis::{Analysis, Prepared};
 use crate::results::{Quantity, Waveforms};
-use crate::scenario::{Limit, Scenario};
 use std::path::Path;
 
 /// Modes listed in the table (least damped first).
@@ -100,10 +99,8 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
     let mut wanted: Vec<(String, (f64, f64))> = s
         .limits
         .iter()
-        .filter_map(|l| match l {
-            Limit::Ripple { node, window, .. } => Some((node.clone(), window.unwrap_or((t0, t1)))),
-            _ => None,
-        })
+        .filter_map(|l| l.spec().ripple_window())
+        .map(|(node, window)| (node.to_string(), window.unwrap_or((t0, t1))))
         .collect();
     if wanted.is_empty() {
         let last = disturbances(s)

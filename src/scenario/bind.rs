@@ -9,8 +9,9 @@
 use super::locate::Seg::{self, Index, Key};
 use super::profile::LoadProfile;
 use super::record::Probe;
-use super::schema::{Event, Limit, Profile, Scenario, Stagger};
+use super::schema::{Event, Profile, Scenario, Stagger};
 use super::ScenarioError;
+use super::ScenarioLimit;
 use crate::glob;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub struct LoadBinding {
     pub profile: LoadProfile,
 }
 
-impl Scenario {
+impl<L: ScenarioLimit> Scenario<L> {
     /// Resolves every `loads` entry against `load_names`. Loads no entry
     /// targets are absent from the result (they run at 1 pu); where two
     /// entries match one load, the later entry wins. The result is sorted by
@@ -104,10 +105,11 @@ impl Scenario {
             }
         }
         for (i, limit) in self.limits.iter().enumerate() {
-            let Some((key, name, on_node)) = limit_target(limit) else {
+            let Some(target) = limit.target() else {
                 continue;
             };
-            if let Err(why) = lookup.check(name, on_node) {
+            let key = target.field;
+            if let Err(why) = lookup.check(target.pattern, target.on_node) {
                 let message = format!("limit {} (`{}`): {key} {why}", i + 1, limit.kind());
                 return Err(self.invalid(message, &[Key("limits"), Index(i), Key(key)]));
             }
@@ -117,24 +119,6 @@ impl Scenario {
 
     pub(crate) fn invalid(&self, message: String, path: &[Seg]) -> ScenarioError {
         super::invalid_at(&self.path, &self.text, message, path)
-    }
-}
-
-fn limit_target(limit: &Limit) -> Option<(&'static str, &str, bool)> {
-    match limit {
-        Limit::MinVoltage { node, .. }
-        | Limit::MaxVoltage { node, .. }
-        | Limit::Deviation { node, .. }
-        | Limit::Settling { node, .. }
-        | Limit::Ripple { node, .. }
-        | Limit::ImpedanceRatio { node, .. } => Some(("node", node, true)),
-        Limit::PhaseMargin { component, .. }
-        | Limit::GainMargin { component, .. }
-        | Limit::MaxCurrent { component, .. }
-        | Limit::RampRate { component, .. }
-        | Limit::MaxEnergy { component, .. } => Some(("component", component, false)),
-        Limit::NoEvent { target, .. } => Some(("target", target, false)),
-        Limit::MinDamping { .. } => None,
     }
 }
 

@@ -5,8 +5,9 @@
 //! [`Scenario`] with its traces in memory, plus the per-unit profile
 //! arithmetic the engine calls on its hot path and the binding of targets
 //! to a circuit's names. Must not know component equations, the solver, or
-//! how limits and sweeps are evaluated: those only read the typed values
-//! defined here.
+//! how limits and sweeps are evaluated. The limit type is a parameter: the
+//! analysis defines the kinds, and this module sees them only through
+//! [`ScenarioLimit`].
 
 mod bind;
 mod locate;
@@ -20,9 +21,10 @@ pub use bind::LoadBinding;
 pub use profile::LoadProfile;
 pub use record::{Probe, ProbeKind};
 pub use schema::{
-    Distribution, Event, Limit, LoadSpec, MonteCarlo, Phased, Profile, Pulse, RandomDelay,
-    Scenario, Stagger, Start, Step, Sweep, Trace,
+    Distribution, Event, LoadSpec, MonteCarlo, Phased, Profile, Pulse, RandomDelay, Scenario,
+    Stagger, Start, Step, Sweep, Trace,
 };
+pub use validate::limits::{rules, LimitIssue, LimitTarget, ScenarioLimit};
 
 use crate::error::SourceLocation;
 use locate::Seg;
@@ -66,7 +68,7 @@ pub enum ScenarioError {
 }
 
 /// Reads, parses and validates a scenario file and loads its traces.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+pub fn load<L: ScenarioLimit>(path: &Path) -> Result<Scenario<L>, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
@@ -76,12 +78,12 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Like [`load`] with the text already in memory. `path` names the file in
 /// messages and anchors relative paths (circuit, traces).
-pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+pub fn parse_str<L: ScenarioLimit>(text: &str, path: &Path) -> Result<Scenario<L>, ScenarioError> {
     let options = ron::Options::default().with_default_extension(
         ron::extensions::Extensions::IMPLICIT_SOME
             | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
     );
-    let mut scenario: Scenario = options
+    let mut scenario: Scenario<L> = options
         .from_str(text)
         .map_err(|e| syntax_error(e, text, path))?;
     scenario.path = path.to_path_buf();
@@ -93,7 +95,7 @@ pub fn parse_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     Ok(scenario)
 }
 
-impl Scenario {
+impl<L> Scenario<L> {
     /// The file this scenario was read from (empty if built in code).
     pub fn path(&self) -> &Path {
         &self.path
@@ -149,7 +151,7 @@ impl Scenario {
 
 /// Reads every `Trace` CSV into its profile, once per distinct file and
 /// column pair.
-fn load_traces(scenario: &mut Scenario) -> Result<(), ScenarioError> {
+fn load_traces<L>(scenario: &mut Scenario<L>) -> Result<(), ScenarioError> {
     type Key = (PathBuf, String, String);
     let mut cache: Vec<(Key, trace::Samples)> = Vec::new();
     let resolved: Vec<Option<PathBuf>> = scenario

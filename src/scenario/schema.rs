@@ -14,14 +14,15 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A parsed scenario: what to simulate on a circuit and what to check.
+/// A parsed scenario: what to simulate on a circuit and what to check,
+/// with limits of type `L` (the analysis's registry of limit kinds).
 ///
 /// Built by [`crate::scenario::load`] or [`crate::scenario::parse_str`],
 /// which also validate it and load its traces; a value built any other way
 /// has not been checked.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scenario {
+#[serde(deny_unknown_fields, bound(deserialize = "L: Deserialize<'de>"))]
+pub struct Scenario<L> {
     pub name: String,
     /// Circuit file as written, relative to the scenario file; see
     /// [`Scenario::circuit_path`] for the resolved path.
@@ -48,7 +49,8 @@ pub struct Scenario {
     #[serde(default)]
     pub record: Vec<String>,
     #[serde(default)]
-    pub limits: Vec<Limit>,
+    /// Pass/fail criteria, of a limit type the analysis defines.
+    pub limits: Vec<L>,
     #[serde(default)]
     pub sweep: Option<Sweep>,
     /// The scenario file itself, so that relative paths and later errors
@@ -223,105 +225,6 @@ impl Event {
             Event::Close { .. } => "Close",
             Event::Fault { .. } => "Fault",
             Event::Set { .. } => "Set",
-        }
-    }
-}
-
-/// A pass/fail criterion for `check`. Parsed and validated here; evaluated
-/// by the analysis.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub enum Limit {
-    /// Fails if the node stays below `volts` for longer than `longer_than`
-    /// (any dip at all when `longer_than` is absent).
-    MinVoltage {
-        node: String,
-        volts: f64,
-        #[serde(default)]
-        longer_than: Option<f64>,
-    },
-    /// Band around the pre-event value, in % of nominal.
-    Deviation {
-        node: String,
-        max_percent: f64,
-    },
-    Settling {
-        node: String,
-        band_percent: f64,
-        within: f64,
-    },
-    /// Peak-to-peak ripple in `window` (seconds), the whole run if absent.
-    Ripple {
-        node: String,
-        max_pp_volts: f64,
-        #[serde(default)]
-        window: Option<(f64, f64)>,
-    },
-    MinDamping {
-        ratio: f64,
-    },
-    PhaseMargin {
-        component: String,
-        min_degrees: f64,
-    },
-    GainMargin {
-        component: String,
-        min_db: f64,
-    },
-    ImpedanceRatio {
-        node: String,
-        min_gm_db: f64,
-        min_pm_degrees: f64,
-    },
-    MaxCurrent {
-        component: String,
-        amps: f64,
-    },
-    RampRate {
-        component: String,
-        max_watts_per_second: f64,
-    },
-    /// Fails if the node stays above `volts` for longer than `longer_than`
-    /// (any excursion at all when `longer_than` is absent).
-    MaxVoltage {
-        node: String,
-        volts: f64,
-        #[serde(default)]
-        longer_than: Option<f64>,
-    },
-    /// Largest net energy a component delivers over any interval of the run
-    /// (the depth of discharge a storage element must cover).
-    MaxEnergy {
-        component: String,
-        joules: f64,
-    },
-    /// Fails if an event fires on a component matching `target` whose
-    /// description matches `what` (both globs; any event when `what` is
-    /// absent), e.g. a BBU that must not trigger on load steps.
-    NoEvent {
-        target: String,
-        #[serde(default)]
-        what: Option<String>,
-    },
-}
-
-impl Limit {
-    /// The variant's name as written in the file, for messages.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Limit::MinVoltage { .. } => "MinVoltage",
-            Limit::Deviation { .. } => "Deviation",
-            Limit::Settling { .. } => "Settling",
-            Limit::Ripple { .. } => "Ripple",
-            Limit::MinDamping { .. } => "MinDamping",
-            Limit::PhaseMargin { .. } => "PhaseMargin",
-            Limit::GainMargin { .. } => "GainMargin",
-            Limit::ImpedanceRatio { .. } => "ImpedanceRatio",
-            Limit::MaxCurrent { .. } => "MaxCurrent",
-            Limit::RampRate { .. } => "RampRate",
-            Limit::MaxVoltage { .. } => "MaxVoltage",
-            Limit::MaxEnergy { .. } => "MaxEnergy",
-            Limit::NoEvent { .. } => "NoEvent",
         }
     }
 }

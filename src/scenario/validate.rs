@@ -6,12 +6,12 @@
 //! path of the offending field so that `mod` can point at it. Must not
 //! check names against a circuit (`bind`) or read files (`trace`).
 
-mod limits;
+pub(crate) mod limits;
 
 use super::locate::Seg::{self, Index, Key};
 use super::record::Probe;
 use super::schema::{Event, Profile, Scenario, Stagger};
-use limits::{check_limit, check_sweep};
+use limits::{check_limit, check_sweep, ScenarioLimit};
 
 /// A rule that failed: message and where in the file.
 pub(crate) struct Issue<'a> {
@@ -56,7 +56,7 @@ fn non_negative<'a>(x: f64, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
 }
 
 /// Every rule, section by section; the first failure is reported.
-pub(crate) fn validate(s: &Scenario) -> Check<'_> {
+pub(crate) fn validate<L: ScenarioLimit>(s: &Scenario<L>) -> Check<'_> {
     positive(s.duration, "", vec![Key("duration")])?;
     positive(s.sample, "", vec![Key("sample")])?;
     if s.sample > s.duration {

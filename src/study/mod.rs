@@ -27,18 +27,19 @@ use crate::analysis::stability::{
     StabilityReport,
 };
 use crate::analysis::{self, Analysis};
+use crate::analysis::{Prepared, Scenario};
 use crate::compile::{CompileError, Model};
 use crate::components::FlatCircuit;
 use crate::engine::{EngineError, Observer};
 use crate::netlist::NetlistError;
-use crate::prepare::{prepare_recording, PrepareError, Prepared};
+use crate::prepare::{prepare_recording, PrepareError};
 use crate::results::Waveforms;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, ScenarioError};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-pub use crate::prepare::{prepare_flat, DEFAULT_ATOL, DEFAULT_RTOL};
+pub use crate::prepare::{DEFAULT_ATOL, DEFAULT_RTOL};
 
 /// Anything that stops a study, from reading files to integrating.
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +152,7 @@ impl Study {
     /// entries and what its limits need.
     pub fn prepare(&self) -> Result<Prepared, StudyError> {
         let scenario = self.scenario_or_err()?.clone();
-        let needed = analysis::run::limit_probes(&scenario.limits);
+        let needed = analysis::limits::limit_probes(&scenario.limits);
         Ok(prepare_recording(self.elaborate()?, scenario, &needed)?)
     }
 
@@ -214,6 +215,12 @@ impl Study {
     ) -> Result<StabilityReport, StudyError> {
         Ok(stability_report(&self.setup(at), options)?)
     }
+}
+
+/// Binds a scenario to an elaborated circuit (its overrides applied),
+/// recording what its `record` asks for.
+pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared, PrepareError> {
+    crate::prepare::prepare_flat(circuit, scenario)
 }
 
 /// Binds a scenario already read to its circuit (the explicit path, else

@@ -6,6 +6,7 @@
 //! anything but F(y) = 0 (the Newton iteration itself lives in `engine`).
 
 use super::StabilityError;
+use crate::analysis::Scenario;
 use crate::compile::{compile, Model};
 use crate::components::Circuit;
 use crate::components::FlatCircuit;
@@ -16,7 +17,6 @@ use crate::engine::{InputTable, ScheduledAction};
 use crate::netlist::params::{self, Scope};
 use crate::netlist::{self, Library, NetlistError};
 use crate::prepare;
-use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -8,8 +8,9 @@
 use super::names::{num, Names};
 use super::record::Recorded;
 use super::{SpiceOptions, JUMP_FRACTION};
+use crate::analysis::Scenario;
 use crate::components::FlatCircuit;
-use crate::scenario::{ProbeKind, Scenario, Start};
+use crate::scenario::{ProbeKind, Start};
 use std::collections::BTreeMap;
 
 pub(super) struct Deck {

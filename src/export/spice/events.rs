@@ -7,9 +7,10 @@
 
 use super::names::Names;
 use super::{ExportError, FORMAT};
+use crate::analysis::Scenario;
 use crate::components::{ComponentSpec, FlatCircuit};
 use crate::netlist::Library;
-use crate::scenario::{Event, LoadProfile, Scenario};
+use crate::scenario::{Event, LoadProfile};
 use std::collections::HashMap;
 
 /// Scheduled events sorted per component, in the form the deck needs.

@@ -31,9 +31,9 @@ mod switch;
 mod tests;
 
 use super::ExportError;
+use crate::analysis::Scenario;
 use crate::components::{ComponentSpec, FlatCircuit};
 use crate::netlist::{Library, NetlistError};
-use crate::scenario::Scenario;
 use deck::Deck;
 use events::{load_profiles, EventPlan};
 use names::num;

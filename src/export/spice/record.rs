@@ -5,8 +5,9 @@
 
 use super::names::Names;
 use super::ExportError;
+use crate::analysis::Scenario;
 use crate::components::FlatCircuit;
-use crate::scenario::{ProbeKind, Scenario};
+use crate::scenario::ProbeKind;
 use std::collections::HashSet;
 
 /// A recorded node voltage: the busbar column name and the ngspice node.

@@ -1,117 +1,115 @@
 //! Rules for `limits` and `sweep`: the parts of a scenario that analyses
 //! and the sweep driver read.
 //!
-//! Owns the ranges of their numbers and their messages. Must not evaluate
-//! a limit or run a sweep.
+//! Owns the contract a limit type signs to sit in a scenario
+//! ([`ScenarioLimit`]), the field rules limit kinds check their numbers
+//! with, and the ranges of a sweep's numbers. Must not know any limit kind:
+//! those live with their evaluation and only implement the contract.
 
-use super::{finite, issue, non_negative, positive, require, Check};
+use super::{finite, issue, non_negative, require, Check};
 use crate::scenario::locate::Seg::{Index, Key};
-use crate::scenario::schema::{Distribution, Limit, Sweep};
+use crate::scenario::schema::{Distribution, Sweep};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::Debug;
 
-pub(super) fn check_limit(limit: &Limit, duration: f64, i: usize) -> Check<'_> {
+/// What the scenario reader needs from the limits it holds: a name for
+/// messages, the limit's own rules, and the circuit name it applies to.
+pub trait ScenarioLimit: Debug + Clone + PartialEq + Serialize + DeserializeOwned {
+    /// The kind as written in the file, e.g. `MinVoltage`.
+    fn kind(&self) -> &'static str;
+    /// Checks the limit's own numbers; `duration` is the run's, seconds.
+    fn validate(&self, duration: f64) -> Result<(), LimitIssue>;
+    /// The node or component name (glob) the limit applies to, if any.
+    fn target(&self) -> Option<LimitTarget<'_>>;
+}
+
+/// A limit's target: which field holds it and what it must name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitTarget<'a> {
+    /// The field's name, for messages and for pointing into the file.
+    pub field: &'static str,
+    pub pattern: &'a str,
+    /// Whether it names nodes (else components).
+    pub on_node: bool,
+}
+
+impl<'a> LimitTarget<'a> {
+    /// A `node` field.
+    pub fn node(pattern: &'a str) -> Self {
+        LimitTarget {
+            field: "node",
+            pattern,
+            on_node: true,
+        }
+    }
+
+    /// A `component` field.
+    pub fn component(pattern: &'a str) -> Self {
+        LimitTarget {
+            field: "component",
+            pattern,
+            on_node: false,
+        }
+    }
+}
+
+/// A limit rule that failed: the offending field and the message, which
+/// the validator prefixes with the limit's number and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitIssue {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Field rules for limit kinds, with the messages every scenario rule uses.
+pub mod rules {
+    use super::LimitIssue;
+    use crate::scenario::locate::Seg::Key;
+
+    /// Requires `x` finite and `rule` true, else fails with `what` (a
+    /// phrase such as "must be > 0").
+    pub fn require(field: &'static str, x: f64, rule: bool, what: &str) -> Result<(), LimitIssue> {
+        super::require(x, rule, what, "", vec![Key(field)]).map_err(|i| LimitIssue {
+            field,
+            message: i.message,
+        })
+    }
+
+    pub fn finite(field: &'static str, x: f64) -> Result<(), LimitIssue> {
+        require(field, x, true, "")
+    }
+
+    pub fn positive(field: &'static str, x: f64) -> Result<(), LimitIssue> {
+        require(field, x, x > 0.0, "must be > 0")
+    }
+
+    pub fn non_negative(field: &'static str, x: f64) -> Result<(), LimitIssue> {
+        require(field, x, x >= 0.0, "must be ≥ 0")
+    }
+
+    /// Fails with `message` on `field` when `ok` is false.
+    pub fn ensure(field: &'static str, ok: bool, message: String) -> Result<(), LimitIssue> {
+        if ok {
+            Ok(())
+        } else {
+            Err(LimitIssue { field, message })
+        }
+    }
+}
+
+/// The `i`-th limit's own rules, then a non-empty target.
+pub(super) fn check_limit<L: ScenarioLimit>(limit: &L, duration: f64, i: usize) -> Check<'_> {
     let at = |key: &'static str| vec![Key("limits"), Index(i), Key(key)];
     let ctx = format!("limit {} (`{}`): ", i + 1, limit.kind());
-    let name = match limit {
-        Limit::MinVoltage {
-            node,
-            volts,
-            longer_than,
-        }
-        | Limit::MaxVoltage {
-            node,
-            volts,
-            longer_than,
-        } => {
-            finite(*volts, &ctx, at("volts"))?;
-            if let Some(d) = longer_than {
-                non_negative(*d, &ctx, at("longer_than"))?;
-            }
-            Some(("node", node))
-        }
-        Limit::Deviation { node, max_percent } => {
-            positive(*max_percent, &ctx, at("max_percent"))?;
-            Some(("node", node))
-        }
-        Limit::Settling {
-            node,
-            band_percent,
-            within,
-        } => {
-            positive(*band_percent, &ctx, at("band_percent"))?;
-            positive(*within, &ctx, at("within"))?;
-            Some(("node", node))
-        }
-        Limit::Ripple {
-            node,
-            max_pp_volts,
-            window,
-        } => {
-            positive(*max_pp_volts, &ctx, at("max_pp_volts"))?;
-            if let Some((a, b)) = *window {
-                let ok = a.is_finite() && b.is_finite() && 0.0 <= a && a < b && b <= duration;
-                if !ok {
-                    let msg = format!("{ctx}`window` ({a}, {b}) must satisfy 0 ≤ start < end ≤ duration ({duration})");
-                    return Err(issue(at("window"), msg));
-                }
-            }
-            Some(("node", node))
-        }
-        Limit::MinDamping { ratio } => {
-            require(
-                *ratio,
-                (0.0..1.0).contains(ratio),
-                "must be within [0, 1)",
-                &ctx,
-                at("ratio"),
-            )?;
-            None
-        }
-        Limit::PhaseMargin {
-            component,
-            min_degrees,
-        } => {
-            finite(*min_degrees, &ctx, at("min_degrees"))?;
-            Some(("component", component))
-        }
-        Limit::GainMargin { component, min_db } => {
-            finite(*min_db, &ctx, at("min_db"))?;
-            Some(("component", component))
-        }
-        Limit::ImpedanceRatio {
-            node,
-            min_gm_db,
-            min_pm_degrees,
-        } => {
-            finite(*min_gm_db, &ctx, at("min_gm_db"))?;
-            finite(*min_pm_degrees, &ctx, at("min_pm_degrees"))?;
-            Some(("node", node))
-        }
-        Limit::MaxCurrent { component, amps } => {
-            positive(*amps, &ctx, at("amps"))?;
-            Some(("component", component))
-        }
-        Limit::RampRate {
-            component,
-            max_watts_per_second,
-        } => {
-            positive(*max_watts_per_second, &ctx, at("max_watts_per_second"))?;
-            Some(("component", component))
-        }
-        Limit::MaxEnergy { component, joules } => {
-            positive(*joules, &ctx, at("joules"))?;
-            Some(("component", component))
-        }
-        Limit::NoEvent { target, what } => {
-            if what.as_ref().is_some_and(|w| w.trim().is_empty()) {
-                return Err(issue(at("what"), format!("{ctx}`what` must not be empty")));
-            }
-            Some(("target", target))
-        }
-    };
-    match name {
-        Some((key, n)) if n.trim().is_empty() => {
-            Err(issue(at(key), format!("{ctx}`{key}` must not be empty")))
-        }
+    if let Err(e) = limit.validate(duration) {
+        return Err(issue(at(e.field), format!("{ctx}{}", e.message)));
+    }
+    match limit.target() {
+        Some(t) if t.pattern.trim().is_empty() => Err(issue(
+            at(t.field),
+            format!("{ctx}`{}` must not be empty", t.field),
+        )),
         _ => Ok(()),
     }
 }

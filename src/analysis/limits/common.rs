@@ -1,0 +1,206 @@
+//! Helpers shared by the limit kinds: the recorded columns a glob
+//! matches, the worst of a measure over them, upper-limit measures, the
+//! held-level measure of the two voltage limits, and the worst of a
+//! small-signal measure over the operating points.
+//!
+//! Must not know any one kind's fields.
+
+use super::SmallSignal;
+use crate::analysis::signal::{At, Signal};
+use crate::analysis::stability::Bound;
+use crate::analysis::sustain::{longest_beyond, sustained_level};
+use crate::analysis::verdict::{threshold, Measure};
+use crate::glob;
+use crate::report::units::{eng, eng_time};
+use crate::results::{Quantity, Waveforms};
+
+pub(super) type Matched<'a> = Vec<(String, Signal<'a>, Option<f64>)>;
+
+/// The recorded columns of `quantity` whose target matches `pattern`, with
+/// their nominal voltage.
+pub(super) fn columns<'a>(
+    w: &'a Waveforms,
+    pattern: &str,
+    quantity: Quantity,
+) -> Result<Matched<'a>, String> {
+    let found: Matched = w
+        .columns
+        .iter()
+        .filter(|c| c.quantity == quantity && glob::matches(pattern, &c.target))
+        .map(|c| (c.name.clone(), Signal::new(&w.time, &c.values), c.nominal))
+        .collect();
+    if found.is_empty() {
+        let entry = match quantity {
+            Quantity::Voltage => pattern.to_string(),
+            Quantity::Current => format!("i({pattern})"),
+            Quantity::Power => format!("p({pattern})"),
+            Quantity::StateOfCharge => format!("soc({pattern})"),
+        };
+        return Err(format!(
+            "not evaluated: nothing recorded matches `{pattern}`; add `{entry}` to `record`"
+        ));
+    }
+    Ok(found)
+}
+
+/// The largest of `f` over the matching columns, with its column name.
+pub(super) fn worst_of(
+    w: &Waveforms,
+    pattern: &str,
+    quantity: Quantity,
+    f: impl Fn(&Signal) -> Option<At>,
+) -> Result<(At, String), String> {
+    let mut worst: Option<(At, String)> = None;
+    for (name, s, _) in columns(w, pattern, quantity)? {
+        if let Some(at) = f(&s) {
+            if worst.as_ref().is_none_or(|x| at.value > x.0.value) {
+                worst = Some((at, name));
+            }
+        }
+    }
+    worst.ok_or_else(|| "not evaluated: no finite samples".to_string())
+}
+
+pub(super) fn abs(a: At) -> At {
+    At {
+        value: a.value.abs(),
+        time: a.time,
+    }
+}
+
+/// An upper limit: measured must not exceed `limit`.
+pub(super) fn upper(
+    at: At,
+    target: String,
+    limit: f64,
+    unit: &'static str,
+    detail: &str,
+) -> Measure {
+    Measure {
+        measured: at.value,
+        limit,
+        margin: limit - at.value,
+        unit,
+        target: Some(target),
+        time: Some(at.time),
+        detail: detail.to_string(),
+    }
+}
+
+/// The column's true extreme seen by the solver between samples, when it
+/// is beyond the grid's: a limit without `longer_than` must not miss a
+/// dip that falls between two output samples.
+fn solver_extreme(w: &Waveforms, name: &str, below: bool, grid: At) -> At {
+    let Some(e) = w.column(name).and_then(|c| c.extremes) else {
+        return grid;
+    };
+    if below && e.min < grid.value {
+        At {
+            value: e.min,
+            time: e.t_min,
+        }
+    } else if !below && e.max > grid.value {
+        At {
+            value: e.max,
+            time: e.t_max,
+        }
+    } else {
+        grid
+    }
+}
+
+/// MinVoltage (`below`) or MaxVoltage: the level held beyond the threshold
+/// for `duration`, and the longest time spent beyond it.
+pub(super) fn level(
+    w: &Waveforms,
+    node: &str,
+    volts: f64,
+    duration: f64,
+    below: bool,
+) -> Result<Measure, String> {
+    let sign = if below { 1.0 } else { -1.0 };
+    let mut worst: Option<(f64, At, String)> = None;
+    for (name, s, _) in columns(w, node, Quantity::Voltage)? {
+        let Some(mut held) = sustained_level(&s, duration, below) else {
+            continue;
+        };
+        if duration <= 0.0 {
+            held = solver_extreme(w, &name, below, held);
+        }
+        let margin = sign * (held.value - volts);
+        if worst.as_ref().is_none_or(|x| margin < x.0) {
+            worst = Some((margin, held, name));
+        }
+    }
+    let (margin, held, target) = worst.ok_or("not evaluated: no finite samples")?;
+    let beyond = w
+        .column(&target)
+        .map(|c| longest_beyond(&Signal::new(&w.time, &c.values), volts, below))
+        .unwrap_or(0.0);
+    let side = if below { "below" } else { "above" };
+    let detail = if duration > 0.0 {
+        format!(
+            "level held for {}: {}; longest time {side} {}: {}",
+            threshold(duration, "s"),
+            threshold(held.value, "V"),
+            threshold(volts, "V"),
+            threshold(beyond, "s")
+        )
+    } else {
+        format!("extreme {}", threshold(held.value, "V"))
+    };
+    Ok(Measure {
+        measured: held.value,
+        limit: volts,
+        margin,
+        unit: "V",
+        target: Some(target),
+        time: Some(held.time),
+        detail,
+    })
+}
+
+/// The worst (smallest) `f` over the operating points of `small`, with
+/// its instant.
+pub(super) fn worst_point<T>(
+    small: &mut dyn SmallSignal,
+    mut f: impl FnMut(&Bound) -> Result<(f64, T), String>,
+) -> Result<(f64, T, f64), String> {
+    let mut worst: Option<(f64, T, f64)> = None;
+    small.visit(&mut |t, b| {
+        let (value, what) = f(b)?;
+        if worst.as_ref().is_none_or(|w| value < w.0) {
+            worst = Some((value, what, t));
+        }
+        Ok(())
+    })?;
+    worst.ok_or_else(|| "not evaluated: no operating point".into())
+}
+
+/// "for > 2 ms" after a level limit's name, when it tolerates excursions.
+pub(super) fn held_for(longer_than: Option<f64>) -> String {
+    longer_than
+        .filter(|d| *d > 0.0)
+        .map(|d| format!(" for > {}", threshold(d, "s")))
+        .unwrap_or_default()
+}
+
+/// "not below 48.5 V for longer than 2 ms" or "never below 48.5 V".
+pub(super) fn level_requirement(side: &str, volts: f64, longer_than: Option<f64>) -> String {
+    match longer_than {
+        Some(d) => format!(
+            "not {side} {} for longer than {}",
+            eng(volts, "V"),
+            eng_time(d)
+        ),
+        None => format!("never {side} {}", eng(volts, "V")),
+    }
+}
+
+/// The legend of a level limit's band: `MinVoltage 48.50 V (> 2.000 ms)`.
+pub(super) fn level_label(kind: &str, volts: f64, longer_than: Option<f64>) -> String {
+    match longer_than {
+        Some(d) => format!("{kind} {} (> {})", eng(volts, "V"), eng_time(d)),
+        None => format!("{kind} {}", eng(volts, "V")),
+    }
+}

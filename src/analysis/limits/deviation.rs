@@ -1,0 +1,79 @@
+//! `Deviation`: the largest departure of a node from its pre-event value
+//! after any load event, in % of nominal.
+
+use super::common::columns;
+use super::{Band, BandShape, LimitKind, Run, SmallSignal};
+use crate::analysis::transient::response;
+use crate::analysis::verdict::{threshold, Measure};
+use crate::results::Quantity;
+use crate::scenario::{rules, LimitIssue, LimitTarget};
+use serde::{Deserialize, Serialize};
+
+/// Band around the pre-event value, in % of nominal.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    /// Node name or glob.
+    pub node: String,
+    /// Half-width of the band, % of the node's nominal voltage.
+    pub max_percent: f64,
+}
+
+impl LimitKind for Deviation {
+    fn validate(&self, _duration: f64) -> Result<(), LimitIssue> {
+        rules::positive("max_percent", self.max_percent)
+    }
+
+    fn target(&self) -> Option<LimitTarget<'_>> {
+        Some(LimitTarget::node(&self.node))
+    }
+
+    fn record(&self) -> Option<String> {
+        Some(format!("v({})", self.node))
+    }
+
+    fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
+        let mut worst: Option<(f64, String, f64)> = None;
+        for (name, s, nominal) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
+            for e in run.events {
+                if let Some(r) = response(&s, *e, nominal, 1.0) {
+                    if worst.as_ref().is_none_or(|x| r.deviation_pct > x.0) {
+                        worst = Some((r.deviation_pct, name.clone(), r.deviation.time));
+                    }
+                }
+            }
+        }
+        let (pct, target, time) = worst.ok_or("no samples in any event window")?;
+        Ok(Measure {
+            measured: pct,
+            limit: self.max_percent,
+            margin: self.max_percent - pct,
+            unit: "%",
+            target: Some(target),
+            time: Some(time),
+            detail: "largest departure from the pre-event value, % of nominal".into(),
+        })
+    }
+
+    fn name(&self) -> String {
+        let pct = threshold(self.max_percent, "%");
+        format!("Deviation {} ≤ ±{pct}", self.node)
+    }
+
+    fn requirement(&self) -> (String, String) {
+        let pct = self.max_percent;
+        let text = format!("within ±{pct} % of nominal around the pre-event value");
+        (self.node.clone(), text)
+    }
+
+    fn band(&self) -> Option<Band> {
+        Some(Band {
+            label: format!("Deviation ±{} %", self.max_percent),
+            pattern: self.node.clone(),
+            quantity: Quantity::Voltage,
+            shape: BandShape::AroundFirst {
+                percent: self.max_percent,
+            },
+        })
+    }
+}

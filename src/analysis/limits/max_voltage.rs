@@ -1,0 +1,71 @@
+//! `MaxVoltage`: a node must not stay above a level, optionally for
+//! longer than a tolerated time (an overvoltage trip).
+
+use super::common::{held_for, level, level_label, level_requirement};
+use super::{Band, BandShape, LimitKind, Run, SmallSignal};
+use crate::analysis::verdict::{threshold, Measure};
+use crate::results::Quantity;
+use crate::scenario::{rules, LimitIssue, LimitTarget};
+use serde::{Deserialize, Serialize};
+
+/// Fails if the node stays above `volts` for longer than `longer_than`
+/// (any excursion at all when `longer_than` is absent).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxVoltage {
+    /// Node name or glob.
+    pub node: String,
+    /// Highest allowed voltage, V.
+    pub volts: f64,
+    /// Excursions lasting no longer than this are tolerated, seconds.
+    #[serde(default)]
+    pub longer_than: Option<f64>,
+}
+
+impl LimitKind for MaxVoltage {
+    fn validate(&self, _duration: f64) -> Result<(), LimitIssue> {
+        rules::finite("volts", self.volts)?;
+        self.longer_than
+            .map_or(Ok(()), |d| rules::non_negative("longer_than", d))
+    }
+
+    fn target(&self) -> Option<LimitTarget<'_>> {
+        Some(LimitTarget::node(&self.node))
+    }
+
+    fn record(&self) -> Option<String> {
+        Some(format!("v({})", self.node))
+    }
+
+    fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
+        let held = self.longer_than.unwrap_or(0.0);
+        level(run.waveforms, &self.node, self.volts, held, false)
+    }
+
+    fn name(&self) -> String {
+        format!(
+            "MaxVoltage {} ≤ {}{}",
+            self.node,
+            threshold(self.volts, "V"),
+            held_for(self.longer_than)
+        )
+    }
+
+    fn requirement(&self) -> (String, String) {
+        let text = level_requirement("above", self.volts, self.longer_than);
+        (self.node.clone(), text)
+    }
+
+    fn band(&self) -> Option<Band> {
+        Some(Band {
+            label: level_label("MaxVoltage", self.volts, self.longer_than),
+            pattern: self.node.clone(),
+            quantity: Quantity::Voltage,
+            shape: BandShape::Fixed {
+                lower: None,
+                upper: Some(self.volts),
+                tolerated: self.longer_than.unwrap_or(0.0),
+            },
+        })
+    }
+}

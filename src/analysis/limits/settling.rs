@@ -1,0 +1,100 @@
+//! `Settling`: after every load event a node must be back inside a band
+//! around its final value within a given time.
+
+use super::common::columns;
+use super::{Band, BandShape, LimitKind, Run, SmallSignal};
+use crate::analysis::transient::response;
+use crate::analysis::verdict::{threshold, Measure};
+use crate::report::units::eng_time;
+use crate::results::Quantity;
+use crate::scenario::{rules, LimitIssue, LimitTarget};
+use serde::{Deserialize, Serialize};
+
+/// Fails if the node is still outside ±`band_percent` of nominal around
+/// its settled value `within` seconds after an event.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settling {
+    /// Node name or glob.
+    pub node: String,
+    /// Half-width of the settling band, % of nominal.
+    pub band_percent: f64,
+    /// Longest allowed settling time, seconds.
+    pub within: f64,
+}
+
+impl LimitKind for Settling {
+    fn validate(&self, _duration: f64) -> Result<(), LimitIssue> {
+        rules::positive("band_percent", self.band_percent)?;
+        rules::positive("within", self.within)
+    }
+
+    fn target(&self) -> Option<LimitTarget<'_>> {
+        Some(LimitTarget::node(&self.node))
+    }
+
+    fn record(&self) -> Option<String> {
+        Some(format!("v({})", self.node))
+    }
+
+    fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
+        let mut worst: Option<(f64, String, f64)> = None;
+        for (name, s, nominal) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
+            for e in run.events {
+                if let Some(r) = response(&s, *e, nominal, self.band_percent) {
+                    let t = r.settling_time.unwrap_or(f64::INFINITY);
+                    if worst.as_ref().is_none_or(|x| t > x.0) {
+                        worst = Some((t, name.clone(), e.start));
+                    }
+                }
+            }
+        }
+        let (t, target, start) = worst.ok_or("no samples in any event window")?;
+        let at = threshold(start, "s");
+        let detail = if t.is_finite() {
+            format!("last entry into the band after the event at {at}")
+        } else {
+            format!("still outside the band when the window of the event at {at} ends")
+        };
+        Ok(Measure {
+            measured: t,
+            limit: self.within,
+            margin: self.within - t,
+            unit: "s",
+            target: Some(target),
+            time: Some(start),
+            detail,
+        })
+    }
+
+    fn name(&self) -> String {
+        format!(
+            "Settling {} to ±{} within {}",
+            self.node,
+            threshold(self.band_percent, "%"),
+            threshold(self.within, "s")
+        )
+    }
+
+    fn requirement(&self) -> (String, String) {
+        let within = eng_time(self.within);
+        let text = format!("settled to ±{} % within {within}", self.band_percent);
+        (self.node.clone(), text)
+    }
+
+    fn band(&self) -> Option<Band> {
+        Some(Band {
+            label: format!(
+                "Settling ±{} % after {}",
+                self.band_percent,
+                eng_time(self.within)
+            ),
+            pattern: self.node.clone(),
+            quantity: Quantity::Voltage,
+            shape: BandShape::AroundLast {
+                percent: self.band_percent,
+                after: self.within,
+            },
+        })
+    }
+}
