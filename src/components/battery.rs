@@ -192,12 +192,7 @@ impl Battery {
 }
 
 impl Primitive for Battery {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         cell_numbers(
             &OCV_NAMES,

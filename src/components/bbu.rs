@@ -73,12 +73,7 @@ impl Bbu {
 }
 
 impl Primitive for Bbu {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let c = &mut self.battery;
         let mut v = cell_numbers(

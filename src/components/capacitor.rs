@@ -25,12 +25,7 @@ pub struct Capacitor {
 }
 
 impl Primitive for Capacitor {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("farads", &mut self.farads), ("esr", &mut self.esr)]
     }

@@ -71,12 +71,7 @@ pub enum BankLaw {
 }
 
 impl Primitive for CapBank {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![
             ("farads", &mut self.farads),

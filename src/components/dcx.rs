@@ -34,12 +34,7 @@ pub struct Dcx {
 }
 
 impl Primitive for Dcx {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![
             ("ratio", &mut self.ratio),

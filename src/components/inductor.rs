@@ -22,12 +22,7 @@ pub(crate) fn zero() -> Num {
 }
 
 impl Primitive for Inductor {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("henries", &mut self.henries), ("ohms", &mut self.ohms)]
     }

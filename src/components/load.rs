@@ -67,12 +67,7 @@ pub struct Uvlo {
 }
 
 impl Primitive for Load {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![("watts", &mut self.watts)];
         match &mut self.model {

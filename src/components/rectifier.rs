@@ -76,12 +76,7 @@ pub struct Ripple {
 }
 
 impl Primitive for Rectifier {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![
             ("volts", &mut self.volts),

@@ -16,12 +16,7 @@ pub struct Resistor {
 }
 
 impl Primitive for Resistor {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("ohms", &mut self.ohms)]
     }

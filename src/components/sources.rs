@@ -24,12 +24,7 @@ pub struct VoltageSource {
 }
 
 impl Primitive for VoltageSource {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("volts", &mut self.volts)]
     }
@@ -135,12 +130,7 @@ pub struct CurrentSource {
 }
 
 impl Primitive for CurrentSource {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("amps", &mut self.amps)]
     }

@@ -32,12 +32,7 @@ fn off_default() -> Num {
 }
 
 impl Primitive for Switch {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn name_mut(&mut self) -> &mut String {
-        &mut self.name
-    }
+    crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![
             ("on_ohms", &mut self.on_ohms),

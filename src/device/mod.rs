@@ -31,6 +31,20 @@ pub enum TerminalRole {
     PowerOutput,
 }
 
+/// `name` and `name_mut` of a `Primitive` whose name is its `name` field,
+/// as every component's is: `impl Primitive for X { named!(); … }`.
+#[macro_export]
+macro_rules! named {
+    () => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn name_mut(&mut self) -> &mut String {
+            &mut self.name
+        }
+    };
+}
+
 /// What every primitive component provides.
 pub trait Primitive {
     fn name(&self) -> &str;

@@ -5,10 +5,10 @@
 //! Owns the wording and layout of these sections. Must not evaluate limits
 //! (the analysis does) or render HTML (see `html`).
 
-use super::html::{Cell, Section, Status, Table};
+use super::html::{Cell, Section, Table};
 use super::table::signals_table;
 use super::units::{eng, eng_time};
-use crate::analysis::limits::{Limit, Scenario};
+use crate::analysis::limits::Scenario;
 use crate::compile::Model;
 use crate::components::FlatCircuit;
 use crate::netlist::Library;
@@ -18,13 +18,6 @@ use std::collections::BTreeMap;
 
 /// Id of the verdict table, which tests and readers look for.
 pub const VERDICT_TABLE_ID: &str = "verdict-table";
-
-/// Headers of the verdict table.
-pub fn verdict_headers() -> Vec<String> {
-    ["limit", "applies to", "requirement", "measured", "verdict"]
-        .map(String::from)
-        .to_vec()
-}
 
 /// Components by kind, sizes of the compiled model and declared buses.
 pub fn circuit_section(circuit: &FlatCircuit, model: &Model) -> Section {
@@ -241,46 +234,6 @@ fn event_row(e: &Event) -> Vec<Cell> {
         Cell::text(target),
         Cell::text(details),
     ]
-}
-
-/// What a limit asks, as (applies to, requirement).
-pub fn limit_text(limit: &Limit) -> (String, String) {
-    limit.spec().requirement()
-}
-
-/// The verdict section listing the scenario's limits without verdicts, for
-/// builds or runs where no limit evaluation is available.
-pub fn unevaluated_verdicts(s: &Scenario, why: &str) -> Section {
-    let rows: Vec<Vec<Cell>> = s
-        .limits
-        .iter()
-        .map(|l| {
-            let (target, requirement) = limit_text(l);
-            vec![
-                Cell::text(l.kind()),
-                Cell::text(target),
-                Cell::text(requirement),
-                Cell::text("—"),
-                Cell::status(Status::NotEvaluated),
-            ]
-        })
-        .collect();
-    let mut notes = vec![why.to_string()];
-    if rows.is_empty() {
-        notes.insert(0, "The scenario sets no limits.".into());
-    }
-    Section {
-        id: "verdicts".into(),
-        title: "Verdicts".into(),
-        tables: vec![Table {
-            id: VERDICT_TABLE_ID.into(),
-            caption: String::new(),
-            headers: verdict_headers(),
-            rows,
-        }],
-        notes,
-        ..Section::default()
-    }
 }
 
 /// Initial, extreme and final values of every recorded signal, the events

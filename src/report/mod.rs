@@ -52,10 +52,7 @@ pub use check::{check_json, check_junit, Outcome, Tally};
 pub use csv::waveforms_csv;
 pub use figures::{stability_figures, StabilityFigures};
 pub use html::{escape, render_html, Cell, HtmlReport, InputFile, Section, Status, Table};
-pub use html_sections::{
-    circuit_section, limit_text, scenario_section, time_domain_section, unevaluated_verdicts,
-    verdict_headers, VERDICT_TABLE_ID,
-};
+pub use html_sections::{circuit_section, scenario_section, time_domain_section, VERDICT_TABLE_ID};
 pub use impedance::{impedance_figure, ImpedanceData, MagnitudeCurve};
 pub use overlay::{disturbances, limit_bands, zoom_windows, Disturbance, LimitBand};
 pub use plot::{

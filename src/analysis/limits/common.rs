@@ -185,18 +185,6 @@ pub(super) fn held_for(longer_than: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-/// "not below 48.5 V for longer than 2 ms" or "never below 48.5 V".
-pub(super) fn level_requirement(side: &str, volts: f64, longer_than: Option<f64>) -> String {
-    match longer_than {
-        Some(d) => format!(
-            "not {side} {} for longer than {}",
-            eng(volts, "V"),
-            eng_time(d)
-        ),
-        None => format!("never {side} {}", eng(volts, "V")),
-    }
-}
-
 /// The legend of a level limit's band: `MinVoltage 48.50 V (> 2.000 ms)`.
 pub(super) fn level_label(kind: &str, volts: f64, longer_than: Option<f64>) -> String {
     match longer_than {

@@ -60,12 +60,6 @@ impl LimitKind for Deviation {
         format!("Deviation {} ≤ ±{pct}", self.node)
     }
 
-    fn requirement(&self) -> (String, String) {
-        let pct = self.max_percent;
-        let text = format!("within ±{pct} % of nominal around the pre-event value");
-        (self.node.clone(), text)
-    }
-
     fn band(&self) -> Option<Band> {
         Some(Band {
             label: format!("Deviation ±{} %", self.max_percent),

@@ -52,10 +52,6 @@ impl LimitKind for GainMargin {
         format!("GainMargin {} ≥ {min}", self.component)
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = format!("gain margin ≥ {} dB", self.min_db);
-        (self.component.clone(), text)
-    }
 }
 
 /// Gain margin of one loop for the limit: the smaller of the gain

@@ -55,11 +55,6 @@ impl LimitKind for ImpedanceRatio {
         )
     }
 
-    fn requirement(&self) -> (String, String) {
-        let (gm, pm) = (self.min_gm_db, self.min_pm_degrees);
-        let text = format!("minor-loop gain margin ≥ {gm} dB and phase margin ≥ {pm}°");
-        (self.node.clone(), text)
-    }
 }
 
 /// Components with a power-input terminal: the interfaces a minor-loop

@@ -44,11 +44,6 @@ impl LimitKind for MaxCurrent {
         format!("MaxCurrent {} ≤ {amps}", self.component)
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = format!("|i| ≤ {}", eng(self.amps, "A"));
-        (self.component.clone(), text)
-    }
-
     fn band(&self) -> Option<Band> {
         Some(Band {
             label: format!("MaxCurrent {}", eng(self.amps, "A")),

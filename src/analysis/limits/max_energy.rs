@@ -4,7 +4,6 @@ use super::common::{upper, worst_of};
 use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::metrics::max_discharge;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::report::units::eng;
 use crate::results::Quantity;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
@@ -46,8 +45,4 @@ impl LimitKind for MaxEnergy {
         format!("MaxEnergy {} ≤ {joules}", self.component)
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = format!("net energy delivered ≤ {}", eng(self.joules, "J"));
-        (self.component.clone(), text)
-    }
 }

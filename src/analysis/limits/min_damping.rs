@@ -52,8 +52,4 @@ impl LimitKind for MinDamping {
         format!("MinDamping ζ ≥ {}", threshold(self.ratio, ""))
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = format!("damping ratio ζ ≥ {}", self.ratio);
-        ("every mode".into(), text)
-    }
 }

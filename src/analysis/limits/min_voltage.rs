@@ -1,7 +1,7 @@
 //! `MinVoltage`: a node must not stay below a level, optionally for
 //! longer than a tolerated time (the ORv3 BBU trigger).
 
-use super::common::{held_for, level, level_label, level_requirement};
+use super::common::{held_for, level, level_label};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::verdict::{threshold, Measure};
 use crate::results::Quantity;
@@ -49,11 +49,6 @@ impl LimitKind for MinVoltage {
             threshold(self.volts, "V"),
             held_for(self.longer_than)
         )
-    }
-
-    fn requirement(&self) -> (String, String) {
-        let text = level_requirement("below", self.volts, self.longer_than);
-        (self.node.clone(), text)
     }
 
     fn band(&self) -> Option<Band> {

@@ -45,8 +45,6 @@ pub trait LimitKind {
     fn measure(&self, run: Run, small: &mut dyn SmallSignal) -> Result<Measure, String>;
     /// The limit as a reader would say it: `Deviation bus800 ≤ ±3 %`.
     fn name(&self) -> String;
-    /// What it asks, as (applies to, requirement), for reports.
-    fn requirement(&self) -> (String, String);
     /// How it is drawn on the figures of the columns it applies to.
     fn band(&self) -> Option<Band> {
         None

@@ -65,11 +65,4 @@ impl LimitKind for NoEvent {
         }
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = match &self.what {
-            Some(w) => format!("no event `{w}`"),
-            None => "no event".to_string(),
-        };
-        (self.target.clone(), text)
-    }
 }

@@ -51,10 +51,6 @@ impl LimitKind for PhaseMargin {
         format!("PhaseMargin {} ≥ {min}", self.component)
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = format!("phase margin ≥ {}°", self.min_degrees);
-        (self.component.clone(), text)
-    }
 }
 
 /// Phase margin of one loop for the limit: Nyquist-consistent, negative

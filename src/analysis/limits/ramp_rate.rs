@@ -6,7 +6,6 @@ use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::metrics::max_slope;
 use crate::analysis::ripple::MAX_FFT_POINTS;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::report::units::eng;
 use crate::results::Quantity;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
@@ -49,8 +48,4 @@ impl LimitKind for RampRate {
         format!("RampRate {} ≤ {rate}", self.component)
     }
 
-    fn requirement(&self) -> (String, String) {
-        let text = format!("dP/dt ≤ {}", eng(self.max_watts_per_second, "W/s"));
-        (self.component.clone(), text)
-    }
 }

@@ -4,7 +4,6 @@ use super::common::columns;
 use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::ripple::ripple;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::report::units::{eng, eng_time};
 use crate::results::Quantity;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
@@ -72,19 +71,6 @@ impl LimitKind for Ripple {
             .unwrap_or_default();
         let pp = threshold(self.max_pp_volts, "V");
         format!("Ripple {} ≤ {pp} p-p{w}", self.node)
-    }
-
-    fn requirement(&self) -> (String, String) {
-        let pp = eng(self.max_pp_volts, "V");
-        let text = match self.window {
-            Some((a, b)) => format!(
-                "ripple ≤ {pp} peak-to-peak from {} to {}",
-                eng_time(a),
-                eng_time(b)
-            ),
-            None => format!("ripple ≤ {pp} peak-to-peak"),
-        };
-        (self.node.clone(), text)
     }
 
     fn ripple_window(&self) -> Option<(&str, Option<(f64, f64)>)> {

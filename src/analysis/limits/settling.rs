@@ -76,12 +76,6 @@ impl LimitKind for Settling {
         )
     }
 
-    fn requirement(&self) -> (String, String) {
-        let within = eng_time(self.within);
-        let text = format!("settled to ±{} % within {within}", self.band_percent);
-        (self.node.clone(), text)
-    }
-
     fn band(&self) -> Option<Band> {
         Some(Band {
             label: format!(
