@@ -40,6 +40,7 @@ mod review_tables;
 mod scale;
 mod series;
 mod spectrum;
+mod stability_text;
 mod stats;
 mod summary;
 mod sweep_plot;

@@ -6,7 +6,8 @@
 //! unknowns eliminated (`state_space`). On A: modes, damping and
 //! participation factors (`modes`). Re-binding the circuit with perturbed
 //! overrides gives eigenvalue sensitivities and stability boundaries
-//! (`sweep`). `report` gathers everything into one serialisable result.
+//! (`sweep`). `report` gathers everything into one serialisable result;
+//! its terminal text is rendered by the crate's `report` module.
 //!
 //! Owns the linear analysis only. Must not change component equations,
 //! the compiler or the time-domain engine; the model is read, never
@@ -23,7 +24,6 @@ mod report;
 mod setup;
 mod state_space;
 mod sweep;
-mod text;
 
 pub use frequency::{
     bus_impedance, default_frequencies, impedance_at, minor_loop_gain, BusImpedance,

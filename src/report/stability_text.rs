@@ -3,8 +3,7 @@
 //!
 //! Owns layout and wording only; every number comes from the report.
 
-use super::modes::{Mode, Share};
-use super::report::{si, StabilityReport};
+use crate::analysis::stability::{si, Mode, Share, StabilityReport};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
