@@ -124,7 +124,10 @@ fn references(code: &str, prefix: &str) -> BTreeSet<String> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
                 .collect();
-            out.insert(name);
+            // `crate::name!` is a macro exported at the crate root, not a module.
+            if !rest[name.len()..].starts_with('!') {
+                out.insert(name);
+            }
         }
     }
     out.retain(|m| !m.is_empty() && m != "self");
