@@ -25,3 +25,4 @@ pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod study;
+pub mod units;

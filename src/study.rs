@@ -11,12 +11,12 @@ use crate::compile::{
 };
 use crate::components::switch::SwitchDevice;
 use crate::engine::{
-    self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
-    ScheduledAction,
+    self, EngineError, InputSignal, InputTable, Probe, ProbeSource, RunSpec, ScheduledAction,
 };
 use crate::netlist::{self, FlatCircuit, NetlistError};
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError};
+use crate::units::natural_cmp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -152,7 +152,6 @@ pub fn prepare_flat(circuit: FlatCircuit, scenario: Scenario) -> Result<Prepared
         },
         rtol: scenario.rtol.unwrap_or(DEFAULT_RTOL),
         atol: scenario.atol.unwrap_or(DEFAULT_ATOL),
-        method: Method::Rodas4,
         max_step: None,
         inputs: InputTable::new(signals),
         actions,
@@ -219,27 +218,6 @@ fn matching_devices(model: &Model, pattern: &str) -> Result<Vec<usize>, StudyErr
     Ok(found)
 }
 
-/// Orders names so that `tray2` comes before `tray10`.
-fn natural_key(s: &str) -> Vec<(String, u64)> {
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            let mut num = c.to_digit(10).unwrap_or(0) as u64;
-            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
-                num = num.saturating_mul(10).saturating_add(d as u64);
-                chars.next();
-            }
-            out.push((std::mem::take(&mut text), num));
-        } else {
-            text.push(c);
-        }
-    }
-    out.push((text, u64::MAX));
-    out
-}
-
 /// Expands `record` (or, when empty, every declared bus) into probes.
 fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> {
     let mut out = Vec::new();
@@ -259,7 +237,7 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
         }
     };
     let mut nodes: Vec<(&String, &usize)> = model.node_index.iter().collect();
-    nodes.sort_by_cached_key(|(n, _)| natural_key(n));
+    nodes.sort_by(|(a, _), (b, _)| natural_cmp(a, b));
     let entries = scenario.probes();
     if entries.is_empty() {
         for (name, &i) in &nodes {
@@ -280,7 +258,7 @@ fn probes(model: &Model, scenario: &Scenario) -> Result<Vec<Probe>, StudyError> 
         .enumerate()
         .map(|(i, d)| (i, d.name()))
         .collect();
-    devices.sort_by_cached_key(|(_, n)| natural_key(n));
+    devices.sort_by(|(_, a), (_, b)| natural_cmp(a, b));
     for p in entries {
         let mut matched = false;
         match p.kind {

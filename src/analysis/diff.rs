@@ -7,7 +7,7 @@
 //! Reads `summary.json` from `simulate` and the `--json` output of
 //! `check` (one block per scenario).
 
-use crate::report::units::eng_sig;
+use crate::units::eng_sig;
 use serde_json::Value;
 
 /// What one fact holds: a number with its unit (and, for a limit, its

@@ -6,9 +6,8 @@
 //! by this much", whatever the direction of the limit; a reviewer can
 //! compare margins across runs without knowing each limit's sense.
 
-use crate::report::eng_time;
-use crate::report::units::eng;
 use crate::scenario::Limit;
+use crate::units::{eng, eng_time};
 use serde::{Deserialize, Serialize};
 
 /// Pass, fail, or could not be evaluated.

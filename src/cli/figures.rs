@@ -20,6 +20,7 @@ use busbar::report::{
     self, bode_figure, pole_map_figure, BodeAnnotations, BodeData, Figure, ImpedanceData,
     MagnitudeCurve, ModePoint, PoleMapData, SweepBoundary, SweepData, SweepSeries,
 };
+use busbar::units;
 
 /// Loop gains drawn as Bode plots.
 const MAX_BODE: usize = 6;
@@ -193,7 +194,7 @@ fn impedance_data(r: &StabilityReport) -> Vec<ImpedanceData> {
                 .map(|i| {
                     vec![format!(
                         "target: 3 % of nominal over a {} step",
-                        report::eng(i, "A")
+                        units::eng(i, "A")
                     )]
                 })
                 .unwrap_or_default(),
@@ -307,8 +308,8 @@ fn sweep_data(setup: &Setup, b: &Boundary, lo: f64, hi: f64) -> Result<SweepData
     let missing = points.iter().filter(|(_, z)| z.is_none()).count();
     let mut notes = vec![format!(
         "{SWEEP_POINTS} operating points from {} to {}; boundary by bisection ({} evaluations)",
-        report::eng(lo, unit),
-        report::eng(hi, unit),
+        units::eng(lo, unit),
+        units::eng(hi, unit),
         b.evaluations
     )];
     if missing > 0 {
@@ -334,7 +335,7 @@ fn sweep_data(setup: &Setup, b: &Boundary, lo: f64, hi: f64) -> Result<SweepData
             label: format!(
                 "boundary: ζ = {} at {}",
                 b.threshold,
-                report::eng(b.value, unit)
+                units::eng(b.value, unit)
             ),
             unstable_below: bad < good,
         }),

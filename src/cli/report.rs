@@ -12,12 +12,13 @@
 use super::figures::stability_figures;
 use super::{diagnostics, report_tables};
 use busbar::analysis;
+use busbar::analysis::ripple::ripple_spectrum;
+use busbar::analysis::signal::Signal;
 use busbar::analysis::stability::{CircuitSource, ReportOptions, Setup};
-use busbar::report::{
-    self, amplitude_spectrum, Cell, Figure, HtmlReport, InputFile, Section, SpectrumData, Status,
-};
+use busbar::report::{self, Cell, Figure, HtmlReport, InputFile, Section, SpectrumData, Status};
 use busbar::results::{Quantity, Waveforms};
 use busbar::scenario::{Limit, Scenario};
+use busbar::units;
 use miette::{IntoDiagnostic, Report, WrapErr};
 use std::path::Path;
 use std::process::ExitCode;
@@ -143,15 +144,16 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, Report> {
         else {
             continue;
         };
-        let Some((freq, amp)) = amplitude_spectrum(&w.time, &c.values, window) else {
+        let signal = Signal::new(&w.time, &c.values);
+        let Some((freq, amp)) = ripple_spectrum(&signal, window.0, window.1) else {
             notes.push(format!("{}: too few samples for a spectrum", c.name));
             continue;
         };
         let title = format!(
             "Ripple spectrum: {}, {} to {}",
             c.name,
-            report::eng_time(window.0),
-            report::eng_time(window.1)
+            units::eng_time(window.0),
+            units::eng_time(window.1)
         );
         let data = SpectrumData {
             name: format!("spectrum_{}", c.name),
@@ -160,7 +162,7 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, Report> {
             unit: "V".into(),
             freq_hz: freq,
             amplitude: amp,
-            notes: vec!["Hann window, linear trend removed".into()],
+            notes: vec!["Hann window, mean removed".into()],
         };
         figures.push(
             report::spectrum_figure(&data)
@@ -205,7 +207,7 @@ fn stability_section(
     let r = &drawn.report;
     section.paragraphs.push(format!(
         "Linearised at t = {} with the scenario's loads and events up to then: {} unknowns, {} states. {}",
-        report::eng_time(r.at),
+        units::eng_time(r.at),
         r.unknowns,
         r.states,
         match r.stable {

@@ -10,7 +10,8 @@ use super::report::pass_cell;
 use busbar::analysis::stability::StabilityReport;
 use busbar::analysis::verdict::value;
 use busbar::analysis::{Metrics, Status as VerdictStatus, Verdict};
-use busbar::report::{eng, eng_time, Cell, Section, Status, Table, VERDICT_TABLE_ID};
+use busbar::report::{Cell, Section, Status, Table, VERDICT_TABLE_ID};
+use busbar::units::{eng, eng_time};
 
 /// The stability tables, modes limited to `max_modes` rows.
 pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {

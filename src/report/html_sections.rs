@@ -7,11 +7,11 @@
 
 use super::html::{Cell, Section, Status, Table};
 use super::summary::Summary;
-use super::units::{eng, eng_time};
 use crate::compile::Model;
 use crate::netlist::FlatCircuit;
 use crate::results::Waveforms;
 use crate::scenario::{Event, Limit, Profile, Scenario, Stagger, Start};
+use crate::units::{eng, eng_time};
 use std::collections::BTreeMap;
 
 /// Id of the verdict table, which tests and readers look for.

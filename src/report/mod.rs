@@ -38,7 +38,6 @@ mod stats;
 mod summary;
 mod sweep_plot;
 mod table;
-pub mod units;
 
 pub use atomic::write_atomic;
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
@@ -55,8 +54,7 @@ pub use plot::{
     Figure, PlotError,
 };
 pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
-pub use spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
+pub use spectrum::{spectrum_figure, SpectrumData};
 pub use summary::{summary_json, ColumnSummary, Summary};
 pub use sweep_plot::{sweep_figure, SweepBoundary, SweepData, SweepSeries};
 pub use table::{metrics_table, summary_table, verdict_lines};
-pub use units::{eng, eng_time};

@@ -11,7 +11,7 @@ use crate::glob;
 use crate::results::{Column, EventRecord, Quantity, Waveforms};
 use crate::scenario::{Limit, Profile, Scenario};
 
-use super::units::{eng, eng_time};
+use crate::units::{eng, eng_time};
 
 /// Zoomed figures beyond this many only repeat themselves.
 const MAX_ZOOMS: usize = 4;

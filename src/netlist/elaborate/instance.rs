@@ -41,7 +41,7 @@ impl<'c> Elab<'c> {
             } else {
                 format!(
                     "known subcircuits: {}",
-                    expr::nearest_first(&inst.of, &known, 12)
+                    crate::units::nearest_first(&inst.of, &known, 12)
                 )
             };
             let err = NetlistError::component_help(
@@ -140,7 +140,7 @@ impl<'c> Elab<'c> {
                     format!("subcircuit `{}` has no port `{given}`", inst.of),
                     format!(
                         "its ports are: {}",
-                        expr::nearest_first(given, &sub.ports, 12)
+                        crate::units::nearest_first(given, &sub.ports, 12)
                     ),
                 ));
             }
@@ -190,7 +190,7 @@ impl<'c> Elab<'c> {
                 } else {
                     format!(
                         "its parameters are: {}",
-                        expr::nearest_first(name, &known, 12)
+                        crate::units::nearest_first(name, &known, 12)
                     )
                 };
                 return Err(NetlistError::Component {
