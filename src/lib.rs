@@ -23,6 +23,7 @@ pub mod glob;
 pub mod netlist;
 pub mod report;
 pub mod results;
+mod ron_tokens;
 pub mod scenario;
 pub mod study;
 pub mod units;
