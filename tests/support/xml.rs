@@ -32,7 +32,8 @@ impl Element {
                 .collect(),
             text: node
                 .children()
-                .filter_map(|c| c.is_text().then(|| c.text().unwrap_or("")))
+                .filter(|c| c.is_text())
+                .filter_map(|c| c.text())
                 .collect(),
         }
     }
