@@ -12,13 +12,12 @@
 //!   `small_signal` judges the damping, loop and interface limits through
 //!   `stability`;
 //! - `run`: the glue with a prepared study;
-//! - `golden`, `junit`, `diff`, `limit_set`: what `busbar check` and
-//!   `busbar diff` read and write.
+//! - `golden`, `junit`, `limit_set`: what `busbar check` reads and
+//!   writes.
 //!
 //! Owns post-processing only: must not integrate in time (`engine`) or
 //! render output (`report`).
 
-pub mod diff;
 pub mod golden;
 pub mod junit;
 pub mod limit_set;

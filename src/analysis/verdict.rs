@@ -25,6 +25,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// Limit variant, e.g. `Deviation`.
+    #[serde(default)]
     pub kind: String,
     /// The limit as a reader would say it: `Deviation bus800 ≤ 3 %`.
     pub name: String,
@@ -40,6 +41,7 @@ pub struct Verdict {
     /// When the worst case occurred.
     pub time: Option<f64>,
     /// One sentence with the particulars.
+    #[serde(default)]
     pub detail: String,
 }
 

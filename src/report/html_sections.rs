@@ -393,7 +393,7 @@ pub fn time_domain_section(w: &Waveforms, circuit: &str, scenario: &str) -> Sect
                 _ => String::new(),
             };
             vec![
-                Cell::text(c.name),
+                Cell::text(c.name.as_ref()),
                 Cell::number(value(c.initial, unit)),
                 Cell::number(format!("{}{}", value(c.min, unit), at(c.t_min))),
                 Cell::number(format!("{}{}", value(c.max, unit), at(c.t_max))),

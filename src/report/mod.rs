@@ -1,6 +1,7 @@
 //! Writers of results: CSV waveforms, JSON summaries, terminal tables,
 //! PNG/SVG plots and the self-contained HTML report, plus the atomic file
-//! writing they all share.
+//! writing they all share, and `diff`, which reads summaries back to say
+//! what changed between two runs.
 //!
 //! Plots: waveform figures with the scenario's limit bands and zooms
 //! (`plot`, `overlay`, `bands`), and figures of analysis results built from
@@ -22,6 +23,7 @@ mod bands;
 mod bode;
 mod canvas;
 mod csv;
+pub mod diff;
 mod draw;
 mod groups;
 mod html;
