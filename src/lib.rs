@@ -35,5 +35,7 @@ pub mod netlist;
 pub mod prepare;
 pub mod report;
 pub mod results;
+mod ron_tokens;
 pub mod scenario;
 pub mod study;
+pub mod units;

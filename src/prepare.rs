@@ -11,14 +11,14 @@ use crate::components::switch::SwitchDevice;
 use crate::components::FlatCircuit;
 use crate::device::{Action, Builder, Device, SignalKind};
 use crate::engine::{
-    self, EngineError, InputSignal, InputTable, Method, Probe, ProbeSource, RunSpec,
-    ScheduledAction,
+    self, EngineError, InputSignal, InputTable, Probe, ProbeSource, RunSpec, ScheduledAction,
 };
 use crate::netlist::Library;
 use crate::results::{Quantity, Waveforms};
 use crate::scenario::{
     self, Event, LoadProfile, ProbeKind, Scenario, ScenarioError, ScenarioLimit,
 };
+use crate::units::natural_cmp;
 use std::collections::BTreeSet;
 
 /// Default tolerances: tight enough for 1e-4 of nominal on the reference
@@ -123,7 +123,6 @@ pub fn prepare_recording<L: ScenarioLimit>(
         },
         rtol: scenario.rtol.unwrap_or(DEFAULT_RTOL),
         atol: scenario.atol.unwrap_or(DEFAULT_ATOL),
-        method: Method::Rodas4,
         max_step: None,
         inputs: InputTable::new(signals),
         actions,
@@ -243,14 +242,14 @@ fn probes<L>(
     extra: &[String],
 ) -> Result<Vec<Probe>, PrepareError> {
     let mut nodes: Vec<(&String, &usize)> = model.node_index.iter().collect();
-    nodes.sort_by_cached_key(|(n, _)| natural_key(n));
+    nodes.sort_by(|(a, _), (b, _)| natural_cmp(a, b));
     let mut devices: Vec<(usize, &str)> = model
         .devices
         .iter()
         .enumerate()
         .map(|(i, d)| (i, d.name()))
         .collect();
-    devices.sort_by_cached_key(|(_, n)| natural_key(n));
+    devices.sort_by(|(_, a), (_, b)| natural_cmp(a, b));
     let mut probes = Probes {
         model,
         out: Vec::new(),
@@ -348,25 +347,4 @@ impl Probes<'_> {
         }
         matched
     }
-}
-
-/// Orders names so that `tray2` comes before `tray10`.
-fn natural_key(s: &str) -> Vec<(String, u64)> {
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(d) = c.to_digit(10) {
-            let mut num = u64::from(d);
-            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
-                num = num.saturating_mul(10).saturating_add(u64::from(d));
-                chars.next();
-            }
-            out.push((std::mem::take(&mut text), num));
-        } else {
-            text.push(c);
-        }
-    }
-    out.push((text, u64::MAX));
-    out
 }

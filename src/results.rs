@@ -3,10 +3,10 @@
 //!
 //! Owns only the data layout. Must not compute metrics or write files.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a recorded column measures; decides units in tables and plots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Quantity {
     Voltage,
@@ -56,7 +56,7 @@ pub struct Extremes {
 }
 
 /// An event that happened during the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
     pub time: f64,
     /// Component or node concerned.
@@ -66,7 +66,7 @@ pub struct EventRecord {
 }
 
 /// Counters of the integrator's work, for reports and regression snapshots.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SolverStats {
     pub method: String,
     pub unknowns: usize,

@@ -4,6 +4,7 @@
 //! (dP/dt), a power pulse (energy), a dip held for a known time (the ORv3
 //! BBU trigger) and fired events.
 
+use busbar::analysis::golden::{compare, parse_csv, Envelope};
 use busbar::analysis::limits::{evaluate, measure, Run};
 use busbar::analysis::limits::{
     Deviation, Limit, MaxCurrent, MaxEnergy, MaxVoltage, MinDamping, MinVoltage, NoEvent, RampRate,
@@ -13,6 +14,7 @@ use busbar::analysis::metrics::{analyse, AnalysisOptions, Metrics};
 use busbar::analysis::{NoSmallSignal, Status};
 use busbar::results::{Column, EventRecord, Quantity, SolverStats, Waveforms};
 use std::f64::consts::PI;
+use std::path::Path;
 
 fn column(name: &str, quantity: Quantity, nominal: Option<f64>, values: Vec<f64>) -> Column {
     Column {
@@ -491,4 +493,40 @@ fn unrecorded_targets_and_small_signal_limits_are_errors() {
         v[0].detail
     );
     assert!(v[1].detail.contains("not evaluated"));
+}
+
+/// A step at 50 ms from 780 V to 800 V, shifted and scaled.
+fn golden_run(shift: f64, scale: f64) -> Waveforms {
+    let time = grid(1e-3, 0.1);
+    let values = time
+        .iter()
+        .map(|&t| {
+            if t >= 0.05 + shift {
+                800.0 * scale
+            } else {
+                780.0 * scale
+            }
+        })
+        .collect();
+    waveforms(
+        time,
+        vec![column("bus800", Quantity::Voltage, Some(800.0), values)],
+    )
+}
+
+#[test]
+fn golden_envelope_tolerates_edge_jitter_not_level_errors() {
+    let bytes = busbar::report::waveforms_csv(&golden_run(0.0, 1.0));
+    let golden = parse_csv(&bytes).expect("parses");
+    let env = Envelope::default();
+    let same = compare(Path::new("g.csv"), &golden, &golden_run(0.0, 1.0), &env);
+    assert_eq!(same.worst_ratio(), 0.0);
+    // An edge one sample late passes thanks to τ = one step.
+    let late = compare(Path::new("g.csv"), &golden, &golden_run(1e-3, 1.0), &env);
+    assert!(late.worst_ratio() <= 1.0, "{late:?}");
+    // A level 0.5 % off fails, worst at the highest values.
+    let off = compare(Path::new("g.csv"), &golden, &golden_run(0.0, 1.005), &env);
+    assert!(off.worst_ratio() > 1.0);
+    assert_eq!(off.worst.as_ref().map(|w| w.golden), Some(800.0));
+    assert_eq!(off.verdict().status, Status::Fail);
 }

@@ -5,9 +5,13 @@ use busbar::components::FlatCircuit;
 use busbar::components::{
     capacitor::Capacitor, resistor::Resistor, sources::VoltageSource, ComponentSpec,
 };
+#[path = "support/explicit.rs"]
+mod explicit;
+
 use busbar::device::Num;
-use busbar::engine::{simulate, InputTable, Method, Probe, ProbeSource, RunSpec, Start};
+use busbar::engine::{InputTable, Probe, ProbeSource, RunSpec, Start};
 use busbar::results::Quantity;
+use explicit::{simulate_with, Method};
 
 fn rc(esr: f64) -> FlatCircuit {
     FlatCircuit {
@@ -49,7 +53,6 @@ fn rc_charge_from_zero_matches_closed_form() {
             start: Start::Zero,
             rtol: 1e-10,
             atol: 1e-12,
-            method,
             max_step: None,
             inputs: InputTable::new(vec![]),
             actions: vec![],
@@ -61,7 +64,7 @@ fn rc_charge_from_zero_matches_closed_form() {
                 source: ProbeSource::Unknown(out),
             }],
         };
-        let w = simulate(&mut model, &mut spec, None).unwrap();
+        let w = simulate_with(method, &mut model, &mut spec).unwrap();
         let tau = 1e-3;
         let mut worst: f64 = 0.0;
         for (t, v) in w.time.iter().zip(&w.columns[0].values) {

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("glob", 0),
     ("results", 0),
     ("units", 0),
+    ("ron_tokens", 0),
     // The device contract: `Primitive`, `Device`, `Builder`, `Num`.
     ("device", 0),
     // Inputs: circuit files (generic over the component library) and
@@ -41,10 +42,10 @@ const LAYERS: &[(&str, u32)] = &[
     ("cli", 9),
 ];
 
-/// Known violations of the table, to be removed, not added to: `analysis`
-/// formats numbers with `report::units`, which moves to the ground floor;
-/// when it has, empty this list.
-const KNOWN_VIOLATIONS: &[(&str, &str)] = &[("analysis", "report")];
+/// Known violations of the table, to be removed, not added to. None are
+/// left; the list stays so that a temporary one is written down, not
+/// hidden.
+const KNOWN_VIOLATIONS: &[(&str, &str)] = &[];
 
 fn layer(module: &str) -> u32 {
     LAYERS

@@ -12,9 +12,11 @@
 //!
 //! Set `BUSBAR_FIGURES_DIR` to also write the figures there for viewing.
 
+use busbar::analysis::ripple::ripple_spectrum;
+use busbar::analysis::signal::Signal;
 use busbar::report::{
-    amplitude_spectrum, bode_figure, impedance_figure, pole_map_figure, spectrum_figure,
-    sweep_figure, try_study_figures, write_figures, Figure, SpectrumData,
+    bode_figure, impedance_figure, pole_map_figure, spectrum_figure, sweep_figure,
+    try_study_figures, write_figures, Figure, SpectrumData,
 };
 use busbar::study;
 use figures::assert_labelled;
@@ -39,7 +41,7 @@ fn all_figures() -> Result<Vec<Figure>, Box<dyn Error>> {
     let mut figures = try_study_figures(&w, &prepared.scenario)?;
     let bus = w.column("bus800").ok_or("bus800 not recorded")?;
     let (freq, amp) =
-        amplitude_spectrum(&w.time, &bus.values, (6e-3, 0.03)).ok_or("no spectrum")?;
+        ripple_spectrum(&Signal::new(&w.time, &bus.values), 6e-3, 0.03).ok_or("no spectrum")?;
     figures.push(spectrum_figure(&SpectrumData {
         name: "spectrum_bus800".into(),
         title: "Ripple spectrum: bus800, 6 ms to 30 ms".into(),

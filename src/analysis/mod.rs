@@ -12,13 +12,12 @@
 //!   kind per file under `limits`; `small_signal` binds the operating
 //!   points the damping, loop and interface limits are judged at;
 //! - `run`: the glue with a prepared scenario;
-//! - `golden`, `junit`, `diff`, `limit_set`: what `busbar check` and
-//!   `busbar diff` read and write.
+//! - `golden`, `junit`, `limit_set`: what `busbar check` reads and
+//!   writes.
 //!
 //! Owns post-processing only: must not integrate in time (`engine`) or
 //! render output (`report`).
 
-pub mod diff;
 pub mod golden;
 pub mod junit;
 pub mod limit_set;

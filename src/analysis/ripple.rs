@@ -6,7 +6,7 @@
 //! is resampled at the recording's typical step first.
 
 use super::signal::Signal;
-use super::spectrum::{dominant_lines, Line};
+use super::spectrum::{amplitude_spectrum, dominant_lines, Line};
 use serde::{Deserialize, Serialize};
 
 /// Largest FFT length used for one window; longer records are resampled
@@ -49,6 +49,12 @@ pub fn ripple(s: &Signal, start: f64, end: f64) -> Option<Ripple> {
         rms_ac,
         lines,
     })
+}
+
+/// The amplitude spectrum (frequencies, peak amplitudes) that the lines of
+/// [`ripple`] are read from: the same window, resampling and Hann window.
+pub fn ripple_spectrum(s: &Signal, start: f64, end: f64) -> Option<(Vec<f64>, Vec<f64>)> {
+    amplitude_spectrum(&s.resample(start, end, MAX_FFT_POINTS)?)
 }
 
 /// √(mean of (v − mean)²) over the window, exact for a piecewise linear
@@ -95,5 +101,24 @@ mod tests {
         assert!((r.mean - 5.0).abs() < 1e-12);
         assert!((r.rms_ac - 1.0 / 3f64.sqrt()).abs() < 1e-9);
         assert!((r.lines[0].frequency_hz - 0.25).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_sine_shows_at_its_frequency_and_amplitude() {
+        use std::f64::consts::PI;
+        let time: Vec<f64> = (0..3000).map(|k| f64::from(k) * 1e-5).collect();
+        let values: Vec<f64> = time
+            .iter()
+            .map(|t| 800.0 + 0.5 * (2.0 * PI * 1000.0 * t).sin())
+            .collect();
+        let signal = Signal::new(&time, &values);
+        let (f, a) = ripple_spectrum(&signal, 0.0, 0.0299).unwrap_or_default();
+        let k = (0..a.len())
+            .max_by(|&i, &j| a[i].total_cmp(&a[j]))
+            .unwrap_or(0);
+        assert!((f[k] - 1000.0).abs() < 40.0, "{}", f[k]);
+        // Hann leaks a bin-centred tone into neighbours; the peak keeps most.
+        assert!(a[k] > 0.3 && a[k] < 0.51, "{}", a[k]);
+        assert!(ripple_spectrum(&signal, 0.0, 1e-5).is_none());
     }
 }

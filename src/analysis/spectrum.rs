@@ -112,6 +112,16 @@ pub fn dominant_lines(u: &Uniform, count: usize) -> Vec<Line> {
     lines
 }
 
+/// Peak amplitude of every bin of `u` from the second up (bins 0 and 1
+/// carry the mean and the leak of any trend), with its frequency: the
+/// spectrum [`dominant_lines`] reads, uncorrected between bins.
+pub fn amplitude_spectrum(u: &Uniform) -> Option<(Vec<f64>, Vec<f64>)> {
+    let w = windowed(u)?;
+    let last = w.bins.len().saturating_sub(1);
+    let bin = |k: usize| (k as f64 * w.df, 4.0 * w.bins[k].norm() / w.n as f64);
+    Some((2..last).map(bin).unzip())
+}
+
 /// Share (0–1) of the fluctuation energy of `u` (its windowed spectrum
 /// without the mean) that lies in `[low_hz, high_hz]`; `None` when the
 /// record is too short to resolve the band (bin spacing above `high_hz`)

@@ -7,8 +7,7 @@
 //! compare margins across runs without knowing each limit's sense.
 
 use crate::analysis::limits::Limit;
-use crate::report::eng_time;
-use crate::report::units::eng;
+use crate::units::{eng, eng_time};
 use serde::{Deserialize, Serialize};
 
 /// Pass, fail, or could not be evaluated.
@@ -26,6 +25,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// Limit variant, e.g. `Deviation`.
+    #[serde(default)]
     pub kind: String,
     /// The limit as a reader would say it: `Deviation bus800 ≤ 3 %`.
     pub name: String,
@@ -41,6 +41,7 @@ pub struct Verdict {
     /// When the worst case occurred.
     pub time: Option<f64>,
     /// One sentence with the particulars.
+    #[serde(default)]
     pub detail: String,
 }
 

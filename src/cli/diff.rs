@@ -6,7 +6,7 @@
 //! changed, as `git diff --exit-code` does; unreadable files exit 2.
 
 use super::commands::write_stdout;
-use busbar::analysis::diff::{diff, render, Datum};
+use busbar::report::diff::{diff, facts, render, Datum, Fact};
 use clap::Args;
 use miette::{IntoDiagnostic, Report, WrapErr};
 use std::path::{Path, PathBuf};
@@ -26,13 +26,16 @@ pub struct DiffArgs {
     pub exit_code: bool,
 }
 
-fn read(path: &Path) -> Result<serde_json::Value, Report> {
+fn read(path: &Path) -> Result<Vec<Fact>, Report> {
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
+    let value: serde_json::Value = serde_json::from_str(&text)
         .into_diagnostic()
-        .wrap_err_with(|| format!("{} is not JSON", path.display()))
+        .wrap_err_with(|| format!("{} is not JSON", path.display()))?;
+    facts(&value)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("{} is not a busbar result file", path.display()))
 }
 
 pub fn run(args: DiffArgs, quiet: bool, json: bool) -> Result<ExitCode, Report> {

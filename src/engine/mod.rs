@@ -3,11 +3,9 @@
 //!
 //! `run::simulate` is the executor: it owns the time loop, breakpoints,
 //! state events and output sampling. The numerics sit behind it:
-//! `rodas` (the default stiff Rosenbrock method), `newton` (operating point
-//! and re-initialisation), `linear` (sparse LU) and `explicit` (the
-//! Dormand–Prince cross-check). Must not parse files or write output.
+//! `rodas` (the stiff Rosenbrock method), `newton` (operating point and
+//! re-initialisation) and `linear` (sparse LU). Must not parse files or write output.
 
-pub mod explicit;
 pub mod inputs;
 pub mod linear;
 pub mod newton;
@@ -29,16 +27,6 @@ pub enum Start {
     OperatingPoint,
     /// Every state at zero (algebraic unknowns made consistent).
     Zero,
-}
-
-/// Integration method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Method {
-    /// Rodas4, stiff, for DAEs. The default.
-    #[default]
-    Rodas4,
-    /// Dormand–Prince 5(4), explicit; small non-stiff models and cross-checks.
-    DormandPrince,
 }
 
 /// A discrete action at a fixed time on one device.
@@ -76,7 +64,6 @@ pub struct RunSpec {
     pub start: Start,
     pub rtol: f64,
     pub atol: f64,
-    pub method: Method,
     /// Upper bound on the step; None = the duration.
     pub max_step: Option<f64>,
     pub inputs: InputTable,
@@ -116,6 +103,4 @@ pub enum EngineError {
     TooManySteps { time: f64, limit: u64 },
     #[error("invalid run settings: {0}")]
     Settings(String),
-    #[error("the explicit method failed at t = {time:.6e} s: {message}")]
-    Explicit { time: f64, message: String },
 }

@@ -9,7 +9,7 @@
 use super::newton::Newton;
 use super::record::Recorder;
 use super::rodas::Rodas4;
-use super::{EngineError, Method, RunSpec, Start};
+use super::{EngineError, RunSpec, Start};
 use crate::compile::Model;
 use crate::device::{Ctx, Reaction, UnknownKind};
 use crate::results::{EventRecord, SolverStats, Waveforms};
@@ -32,9 +32,6 @@ pub fn simulate(
     observer: Option<&mut dyn Observer>,
 ) -> Result<Waveforms, EngineError> {
     validate(spec)?;
-    if spec.method == Method::DormandPrince {
-        return super::explicit::simulate(model, spec);
-    }
     let size = model.n() + 1;
     let mut newton = Newton::new(model).map_err(|e| linear_error(model, 0.0, 0, e))?;
     let mut y = initial_state(model, spec, &mut newton)?;

@@ -19,7 +19,6 @@
 mod eval;
 mod lex;
 
-pub use eval::{edit_distance, nearest_first};
 use eval::{eval, eval_int};
 use lex::{lex, Tok};
 use std::fmt;

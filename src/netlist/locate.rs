@@ -11,11 +11,9 @@
 use super::schema::Circuit;
 use super::structure::{Item, Library};
 use crate::error::SourceLocation;
+use crate::ron_tokens::{tokenize, Kind, Token};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use tokens::{tokenize, Kind, Token};
-
-mod tokens;
 
 /// Which written component list an item belongs to: the top level
 /// (`None`) or a subcircuit, then the index path through `Repeat`s.

@@ -5,10 +5,10 @@
 //! Owns the matching of override keys. Re-validation and error locations
 //! stay with `elaborate`; must not evaluate expressions.
 
-use super::expr::nearest_first;
 use super::{Library, NetlistError};
 use crate::device::Num;
 use crate::glob;
+use crate::units::nearest_first;
 use std::collections::BTreeMap;
 
 /// Parameter values, then `component.field` keys with their values.

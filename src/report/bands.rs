@@ -8,7 +8,7 @@
 use super::overlay::LimitBand;
 use super::scale::decimate;
 use super::series::Segment;
-use super::units::eng;
+use crate::units::eng;
 use std::ops::Range;
 
 /// Points per highlighted run kept after thinning.

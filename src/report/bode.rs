@@ -6,12 +6,11 @@
 //! the stability analysis; this file only unwraps the phase for display
 //! and interpolates to place the annotations. Must not compute margins.
 
-use super::canvas::{
-    dashed, frame, label_style, log_axis, render, short_eng, Chart, Legend, Swatch,
-};
+use super::canvas::{dashed, frame, label_style, log_axis, render, Chart, Legend, Swatch};
 use super::draw::{color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, NOTE_COLOR};
 use super::plot::{Figure, PlotError};
 use super::scale::{finite_range, padded, tick_label};
+use crate::units::short_eng;
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;

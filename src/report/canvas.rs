@@ -9,7 +9,6 @@
 use super::draw::{fit, wrap, DrawResult, FONT, LEGEND_LINE, LEGEND_TEXT_X, NOTE_COLOR};
 use super::plot::{ensure_font, Figure, PlotError};
 use super::png::encode_rgb;
-use super::units::eng_sig;
 use plotters::coord::combinators::{IntoLogRange, LogCoord, WithKeyPoints};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -171,23 +170,6 @@ pub(crate) fn label_style(size: u32, color: &RGBColor) -> TextStyle<'static> {
     }
 }
 
-/// A compact engineering label for ticks and annotations: three
-/// significant digits without trailing zeros (`1 kHz`, `2.5 kHz`, `50 mΩ`).
-pub(crate) fn short_eng(value: f64, unit: &str) -> String {
-    let text = eng_sig(value, unit, 3);
-    let (number, rest) = text.split_once(' ').unwrap_or((&text, ""));
-    let number = if number.contains('.') && !number.contains('e') {
-        number.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        number
-    };
-    if rest.is_empty() {
-        number.to_string()
-    } else {
-        format!("{number} {rest}")
-    }
-}
-
 /// Tick positions on a log axis: every decade, with 2 and 5 in between
 /// when the axis spans few decades; the first and last visible ones only.
 pub(crate) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
@@ -261,18 +243,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_labels() {
-        assert_eq!(short_eng(1000.0, "Hz"), "1 kHz");
-        assert_eq!(short_eng(2500.0, "Hz"), "2.5 kHz");
-        assert_eq!(short_eng(0.05, "Ω"), "50 mΩ");
-        assert_eq!(short_eng(100.0, "Hz"), "100 Hz");
-        assert_eq!(short_eng(0.0, "V"), "0 V");
-        assert_eq!(short_eng(-45.0, "°"), "-45 °");
-    }
-
-    #[test]
     fn charts_have_ink_in_the_label_areas() -> Result<(), String> {
-        use crate::report::png::decode::decode_rgb;
+        use crate::report::png::decode_rgb;
         use crate::report::polemap::{pole_map_figure, ModePoint, PoleMapData};
         let modes = vec![ModePoint {
             re: -100.0,

@@ -9,7 +9,6 @@
 //! The adapter from analysis results to the plain plot data of the
 //! figure modules. Must not compute analysis results of its own nor draw.
 
-use super::units::eng;
 use super::{
     bode_figure, impedance_figure, pole_map_figure, sweep_figure, BodeAnnotations, BodeData,
     Figure, ImpedanceData, MagnitudeCurve, ModePoint, PlotError, PoleMapData, SweepBoundary,
@@ -19,6 +18,7 @@ use crate::analysis::stability::{
     self as stab, stability_report, Boundary, LoopBreak, MinorLoop, ReportOptions, Setup,
     StabilityError, StabilityReport,
 };
+use crate::units::eng;
 
 /// Loop gains drawn as Bode plots.
 const MAX_BODE: usize = 6;

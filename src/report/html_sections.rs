@@ -7,13 +7,13 @@
 
 use super::html::{Cell, Section, Table};
 use super::table::signals_table;
-use super::units::{eng, eng_time};
 use crate::analysis::limits::Scenario;
 use crate::compile::Model;
 use crate::components::FlatCircuit;
 use crate::netlist::Library;
 use crate::results::Waveforms;
 use crate::scenario::{Event, Profile, Stagger, Start};
+use crate::units::{eng, eng_time};
 use std::collections::BTreeMap;
 
 /// Id of the verdict table, which tests and readers look for.

@@ -7,14 +7,13 @@
 //! filled by the stability analysis. Must not compute impedances.
 
 use super::bode::padded_with;
-use super::canvas::{
-    dashed, frame, label_style, log_axis, render, short_eng, Chart, Legend, Swatch,
-};
+use super::canvas::{dashed, frame, label_style, log_axis, render, Chart, Legend, Swatch};
 use super::draw::{
     color, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, LIMIT_ALPHA, LIMIT_COLOR, NOTE_COLOR,
 };
 use super::plot::{Figure, PlotError};
 use super::scale::finite_range;
+use crate::units::short_eng;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

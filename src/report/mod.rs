@@ -1,6 +1,7 @@
 //! Writers of results: CSV waveforms, JSON summaries, terminal tables,
 //! PNG/SVG plots and the self-contained HTML report, plus the atomic file
-//! writing they all share.
+//! writing they all share, and `diff`, which reads summaries back to say
+//! what changed between two runs.
 //!
 //! Plots: waveform figures with the scenario's limit bands and zooms
 //! (`plot`, `overlay`, `bands`), and figures of analysis results built from
@@ -25,6 +26,7 @@ mod bode;
 mod canvas;
 mod check;
 mod csv;
+pub mod diff;
 mod draw;
 mod figures;
 mod groups;
@@ -45,7 +47,6 @@ mod stats;
 mod summary;
 mod sweep_plot;
 mod table;
-pub mod units;
 
 pub use atomic::write_atomic;
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
@@ -61,8 +62,7 @@ pub use plot::{
 };
 pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
 pub use review::{review_document, review_figures, Review};
-pub use spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
+pub use spectrum::{spectrum_figure, SpectrumData};
 pub use summary::{summary_json, ColumnSummary, Summary};
 pub use sweep_plot::{sweep_figure, SweepBoundary, SweepData, SweepSeries};
 pub use table::{metrics_table, summary_table, verdict_lines};
-pub use units::{eng, eng_time};

@@ -14,9 +14,9 @@ use super::groups::{plan_figures, unique_stem, FigurePlan};
 use super::overlay::{limit_bands, load_markers, zoom_windows};
 use super::png::encode_rgb;
 use super::series::{figure_data_in, FigureData, View};
-use super::units::eng_time;
 use crate::analysis::Scenario;
 use crate::results::Waveforms;
+use crate::units::eng_time;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use std::collections::HashSet;
@@ -228,7 +228,7 @@ pub(crate) fn waveform_bitmaps(w: &Waveforms) -> Result<Vec<(String, Vec<u8>)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::png::decode::decode_rgb;
+    use crate::report::png::decode_rgb;
     use crate::results::{Column, EventRecord, Quantity, SolverStats};
 
     fn sample() -> Waveforms {

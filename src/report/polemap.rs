@@ -7,11 +7,12 @@
 //! show. Eigenvalues and participation labels are inputs from the
 //! stability analysis. Must not compute modes.
 
-use super::canvas::{frame, label_style, render, short_eng, Chart, Legend, Swatch};
+use super::canvas::{frame, label_style, render, Chart, Legend, Swatch};
 use super::draw::{
     color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, LIMIT_COLOR, VIOLATION_COLOR,
 };
 use super::plot::{Figure, PlotError};
+use crate::units::short_eng;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

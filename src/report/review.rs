@@ -13,13 +13,15 @@ use super::html_sections::{circuit_section, scenario_section, time_domain_sectio
 use super::overlay::disturbances;
 use super::plot::{try_study_figures, Figure, PlotError};
 use super::review_tables::{stability_tables, verdict_section};
-use super::spectrum::{amplitude_spectrum, spectrum_figure, SpectrumData};
+use super::spectrum::{spectrum_figure, SpectrumData};
 use super::table::metrics_tables;
-use super::units::eng_time;
+use crate::analysis::ripple::ripple_spectrum;
+use crate::analysis::signal::Signal;
 use crate::analysis::stability::StabilityError;
 use crate::analysis::Scenario;
 use crate::analysis::{Analysis, Prepared};
 use crate::results::{Quantity, Waveforms};
+use crate::units::eng_time;
 use std::path::Path;
 
 /// Modes listed in the table (least damped first).
@@ -122,7 +124,8 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
         else {
             continue;
         };
-        let Some((freq, amp)) = amplitude_spectrum(&w.time, &c.values, window) else {
+        let signal = Signal::new(&w.time, &c.values);
+        let Some((freq, amp)) = ripple_spectrum(&signal, window.0, window.1) else {
             notes.push(format!("{}: too few samples for a spectrum", c.name));
             continue;
         };
@@ -139,7 +142,7 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
             unit: "V".into(),
             freq_hz: freq,
             amplitude: amp,
-            notes: vec!["Hann window, linear trend removed".into()],
+            notes: vec!["Hann window, mean removed".into()],
         };
         figures.push(spectrum_figure(&data)?);
     }

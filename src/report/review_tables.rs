@@ -7,10 +7,10 @@
 
 use super::html::{Cell, Section, Status, Table};
 use super::html_sections::VERDICT_TABLE_ID;
-use super::units::{eng, eng_time};
 use crate::analysis::stability::StabilityReport;
 use crate::analysis::verdict::value;
 use crate::analysis::{Status as VerdictStatus, Verdict};
+use crate::units::{eng, eng_time};
 
 /// A verdict cell from a pass flag.
 fn pass_cell(ok: bool) -> Cell {

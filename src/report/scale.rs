@@ -4,7 +4,7 @@
 //!
 //! Owns pure numeric helpers. Must not depend on plotters or draw anything.
 
-use super::units::{prefix_exponent, prefix_for};
+use crate::units::{prefix_exponent, prefix_for};
 
 /// A display unit for one axis: plotted value = SI value / `divisor`.
 #[derive(Debug, Clone, PartialEq)]

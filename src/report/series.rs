@@ -9,8 +9,8 @@ use super::bands::{self, LimitDraw};
 use super::groups::{FigurePlan, Trace};
 use super::overlay::LimitBand;
 use super::scale::{decimate, finite_range, finite_segments, padded, time_unit, value_unit};
-use super::units::{eng, eng_time};
 use crate::results::{EventRecord, Quantity, Waveforms};
+use crate::units::{eng, eng_time};
 use std::ops::Range;
 
 /// Points per series kept after thinning: about two per horizontal pixel.

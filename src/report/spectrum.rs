@@ -1,24 +1,20 @@
 //! Ripple spectrum figures: amplitude over frequency of a recorded signal
-//! in a time window, with the dominant component annotated, plus the
-//! amplitude spectrum that feeds them when no analysis result is at hand.
+//! in a time window, with the dominant component annotated.
 //!
-//! Owns the spectrum figure and a display spectrum (uniform resampling,
-//! Hann window, radix-2 FFT, single-sided amplitude). Ripple verdicts and
-//! their metrics belong to the analysis. Must not judge limits.
+//! Owns the drawing only: the spectrum itself comes from the analysis
+//! (`analysis::ripple::ripple_spectrum`), the one the ripple verdict reads,
+//! so figure and verdict cannot disagree. Must not judge limits.
 
 use super::bode::padded_with;
-use super::canvas::{frame, label_style, log_axis, render, short_eng, Chart, Legend, Swatch};
+use super::canvas::{frame, label_style, log_axis, render, Chart, Legend, Swatch};
 use super::draw::{color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, NOTE_COLOR};
 use super::plot::{Figure, PlotError};
 use super::scale::{finite_range, tick_label, value_unit};
+use crate::units::short_eng;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::f64::consts::PI;
 use std::iter::once;
 
-/// Largest transform: 16 k points resolve a 30 ms window to 33 Hz bins up
-/// to 270 kHz, beyond what an averaged model rings at.
-const MAX_POINTS: usize = 1 << 14;
 /// Spectra with fewer bins than this are drawn as stems.
 const MAX_STEMS: usize = 200;
 
@@ -36,111 +32,6 @@ pub struct SpectrumData {
     /// Peak amplitude of each component, in `unit`.
     pub amplitude: Vec<f64>,
     pub notes: Vec<String>,
-}
-
-/// Single-sided amplitude spectrum of `values` sampled at `time`, over
-/// `window` (seconds): resampled to a uniform power-of-two grid (event
-/// instants make the recorded grid uneven), linear trend removed (a slow
-/// recovery would otherwise leak into the low bins), Hann window.
-/// Returns (frequencies, amplitudes) from two periods per window up, or `None` when
-/// the window holds fewer than 8 samples.
-pub fn amplitude_spectrum(
-    time: &[f64],
-    values: &[f64],
-    window: (f64, f64),
-) -> Option<(Vec<f64>, Vec<f64>)> {
-    let n_in = time.len().min(values.len());
-    let (t0, t1) = window;
-    let inside = time[..n_in]
-        .iter()
-        .filter(|t| (t0..=t1).contains(*t))
-        .count();
-    if inside < 8 || t1 <= t0 {
-        return None;
-    }
-    let n = inside.next_power_of_two().min(MAX_POINTS);
-    let dt = (t1 - t0) / n as f64;
-    let mut samples: Vec<f64> = (0..n)
-        .map(|k| interpolate(&time[..n_in], &values[..n_in], t0 + k as f64 * dt))
-        .collect::<Option<_>>()?;
-    let trend = linear_fit(&samples);
-    let hann: Vec<f64> = (0..n)
-        .map(|k| 0.5 - 0.5 * (2.0 * PI * k as f64 / n as f64).cos())
-        .collect();
-    let gain: f64 = hann.iter().sum();
-    for (k, (s, w)) in samples.iter_mut().zip(&hann).enumerate() {
-        *s = (*s - trend.0 - trend.1 * k as f64) * w;
-    }
-    let spectrum = fft(&samples);
-    // Bin 1 is one period per window: a trend, not a ripple, and where
-    // the detrending residue of a slow recovery lands.
-    let freq = (2..n / 2).map(|k| k as f64 / (n as f64 * dt)).collect();
-    let amp = spectrum[2..n / 2]
-        .iter()
-        .map(|(re, im)| 2.0 * re.hypot(*im) / gain)
-        .collect();
-    Some((freq, amp))
-}
-
-/// Least-squares line through `(k, y[k])`: (intercept, slope).
-fn linear_fit(y: &[f64]) -> (f64, f64) {
-    let n = y.len() as f64;
-    let mean_x = (n - 1.0) / 2.0;
-    let mean_y = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (k, v) in y.iter().enumerate() {
-        let dx = k as f64 - mean_x;
-        sxy += dx * (v - mean_y);
-        sxx += dx * dx;
-    }
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    (mean_y - slope * mean_x, slope)
-}
-
-/// Linear interpolation in an ascending series; `None` on a non-finite value.
-fn interpolate(time: &[f64], values: &[f64], t: f64) -> Option<f64> {
-    let k = time.partition_point(|&s| s < t);
-    let v = if k == 0 {
-        values[0]
-    } else if k >= time.len() {
-        values[time.len() - 1]
-    } else {
-        let (a, b) = (time[k - 1], time[k]);
-        let s = if b > a { (t - a) / (b - a) } else { 1.0 };
-        values[k - 1] + s * (values[k] - values[k - 1])
-    };
-    v.is_finite().then_some(v)
-}
-
-/// Iterative radix-2 FFT of a real sequence whose length is a power of two.
-fn fft(input: &[f64]) -> Vec<(f64, f64)> {
-    let n = input.len();
-    let bits = n.trailing_zeros();
-    let mut a: Vec<(f64, f64)> = vec![(0.0, 0.0); n];
-    for (k, &x) in input.iter().enumerate() {
-        let r = if bits == 0 {
-            0
-        } else {
-            k.reverse_bits() >> (usize::BITS - bits)
-        };
-        a[r] = (x, 0.0);
-    }
-    let mut len = 2;
-    while len <= n {
-        let angle = -2.0 * PI / len as f64;
-        for start in (0..n).step_by(len) {
-            for j in 0..len / 2 {
-                let (wr, wi) = ((angle * j as f64).cos(), (angle * j as f64).sin());
-                let (ur, ui) = a[start + j];
-                let (xr, xi) = a[start + j + len / 2];
-                let (vr, vi) = (xr * wr - xi * wi, xr * wi + xi * wr);
-                a[start + j] = (ur + vr, ui + vi);
-                a[start + j + len / 2] = (ur - vr, ui - vi);
-            }
-        }
-        len *= 2;
-    }
-    a
 }
 
 /// Renders a spectrum to PNG and SVG.
@@ -237,36 +128,5 @@ impl Chart for SpectrumPlot<'_> {
             legend.note(n)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_sine_shows_at_its_frequency_and_amplitude() {
-        let time: Vec<f64> = (0..3000).map(|k| f64::from(k) * 1e-5).collect();
-        let values: Vec<f64> = time
-            .iter()
-            .map(|t| 800.0 + 0.5 * (2.0 * PI * 1000.0 * t).sin())
-            .collect();
-        let (f, a) = amplitude_spectrum(&time, &values, (0.0, 0.0299)).unwrap_or_default();
-        let k = (0..a.len())
-            .max_by(|&i, &j| a[i].total_cmp(&a[j]))
-            .unwrap_or(0);
-        assert!((f[k] - 1000.0).abs() < 40.0, "{}", f[k]);
-        // Hann leaks a bin-centred tone into neighbours; the peak keeps most.
-        assert!(a[k] > 0.3 && a[k] < 0.51, "{}", a[k]);
-        assert!(amplitude_spectrum(&time, &values, (0.0, 1e-5)).is_none());
-    }
-
-    #[test]
-    fn fft_of_an_impulse_is_flat() {
-        let mut x = vec![0.0; 8];
-        x[0] = 1.0;
-        assert!(fft(&x)
-            .iter()
-            .all(|(re, im)| (re - 1.0).abs() < 1e-12 && im.abs() < 1e-12));
     }
 }

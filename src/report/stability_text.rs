@@ -3,7 +3,8 @@
 //!
 //! Owns layout and wording only; every number comes from the report.
 
-use crate::analysis::stability::{si, Mode, Share, StabilityReport};
+use crate::analysis::stability::{Mode, Share, StabilityReport};
+use crate::units::eng3;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -55,7 +56,7 @@ fn opt_db(v: Option<f64>) -> String {
 }
 
 fn opt_hz(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| si(x, "Hz"))
+    v.map_or("—".into(), |x| eng3(x, "Hz"))
 }
 
 impl StabilityReport {
@@ -177,14 +178,14 @@ impl StabilityReport {
         let _ = writeln!(
             s,
             "Bus impedance, {} to {}:",
-            si(self.frequency_range_hz[0], "Hz"),
-            si(self.frequency_range_hz[1], "Hz")
+            eng3(self.frequency_range_hz[0], "Hz"),
+            eng3(self.frequency_range_hz[1], "Hz")
         );
         for b in &self.buses {
             let target = match (b.target_ohms, b.peak_over_target) {
                 (Some(t), Some(r)) => format!(
                     "  target {} ({}){}",
-                    si(t, "Ω"),
+                    eng3(t, "Ω"),
                     if r > 1.0 { "FAIL" } else { "ok" },
                     if r > 1.0 {
                         format!(" peak is {r:.2}× target")
@@ -202,8 +203,8 @@ impl StabilityReport {
                 s,
                 "  {:<24} peak {} at {}{}{target}",
                 b.node,
-                si(b.peak_ohms, "Ω"),
-                si(b.peak_hz, "Hz"),
+                eng3(b.peak_ohms, "Ω"),
+                eng3(b.peak_hz, "Hz"),
                 if b.non_passive { ", non-passive" } else { "" }
             );
         }
@@ -238,10 +239,10 @@ impl StabilityReport {
                 let _ = writeln!(
                     s,
                     "  mode {}, ζ {:.3}: ∂ζ/∂p·p = {:+.4}, ∂f/∂p·p = {}",
-                    si(m.frequency_hz, "Hz"),
+                    eng3(m.frequency_hz, "Hz"),
                     m.damping,
                     m.relative_d_damping,
-                    si(m.d_frequency_hz * sens.value, "Hz")
+                    eng3(m.d_frequency_hz * sens.value, "Hz")
                 );
             }
         }

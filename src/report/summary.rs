@@ -8,15 +8,19 @@
 use super::stats::{time_span, ColumnStats};
 use crate::analysis::{Analysis, Metrics, Verdict};
 use crate::results::{EventRecord, Quantity, SolverStats, Waveforms};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The whole summary. Field order here is the key order in the output when
 /// this struct is serialised directly (`serde_json::to_vec_pretty(&summary)`),
-/// which keeps diffs of committed summaries readable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// which keeps diffs of committed summaries readable. It borrows from the
+/// run when written and owns what it read back (`busbar diff`); fields a
+/// file lacks read as empty.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary<'a> {
-    pub circuit: &'a str,
-    pub scenario: &'a str,
+    pub circuit: Cow<'a, str>,
+    pub scenario: Cow<'a, str>,
     /// Wall-clock run time; left out when unknown so tests can compare
     /// summaries byte for byte.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,21 +29,21 @@ pub struct Summary<'a> {
     pub t_start: Option<f64>,
     pub t_end: Option<f64>,
     pub columns: Vec<ColumnSummary<'a>>,
-    pub events: &'a [EventRecord],
-    pub solver: &'a SolverStats,
+    pub events: Cow<'a, [EventRecord]>,
+    pub solver: Cow<'a, SolverStats>,
     /// Time-domain metrics, when the run was analysed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<&'a Metrics>,
+    pub metrics: Option<Cow<'a, Metrics>>,
     /// Verdicts on the scenario's limits, when the run was analysed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verdicts: Option<&'a [Verdict]>,
+    pub verdicts: Option<Cow<'a, [Verdict]>>,
 }
 
 /// Summary of one recorded column. Values are `null` when the column has
 /// no samples (or the value is NaN, which JSON cannot carry).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnSummary<'a> {
-    pub name: &'a str,
+    pub name: Cow<'a, str>,
     pub quantity: Quantity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nominal: Option<f64>,
@@ -68,8 +72,8 @@ impl<'a> Summary<'a> {
     ) -> Self {
         let span = time_span(w);
         Summary {
-            circuit,
-            scenario,
+            circuit: circuit.into(),
+            scenario: scenario.into(),
             wall_seconds,
             samples: w.time.len(),
             t_start: span.map(|s| s.0),
@@ -86,7 +90,7 @@ impl<'a> Summary<'a> {
                     };
                     let (min_dev, max_dev) = deviation.unwrap_or((None, None));
                     ColumnSummary {
-                        name: &c.name,
+                        name: c.name.as_str().into(),
                         quantity: c.quantity,
                         nominal: c.nominal,
                         initial: stats.initial,
@@ -100,8 +104,8 @@ impl<'a> Summary<'a> {
                     }
                 })
                 .collect(),
-            events: &w.events,
-            solver: &w.stats,
+            events: Cow::Borrowed(&w.events),
+            solver: Cow::Borrowed(&w.stats),
             metrics: None,
             verdicts: None,
         }
@@ -109,8 +113,8 @@ impl<'a> Summary<'a> {
 
     /// Adds the metrics and verdicts of an analysis of the same run.
     pub fn with_analysis(mut self, analysis: &'a Analysis) -> Self {
-        self.metrics = Some(&analysis.metrics);
-        self.verdicts = Some(&analysis.verdicts);
+        self.metrics = Some(Cow::Borrowed(&analysis.metrics));
+        self.verdicts = Some(Cow::Borrowed(&analysis.verdicts));
         self
     }
 }

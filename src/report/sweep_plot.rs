@@ -6,12 +6,13 @@
 //! Owns the sweep figure. Points, threshold and boundary are inputs from
 //! the sweep driver or the boundary search. Must not run sweeps.
 
-use super::canvas::{dashed, frame, label_style, render, short_eng, Chart, Legend, Swatch};
+use super::canvas::{dashed, frame, label_style, render, Chart, Legend, Swatch};
 use super::draw::{
     color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, LIMIT_COLOR, VIOLATION_COLOR,
 };
 use super::plot::{Figure, PlotError};
 use super::scale::{finite_range, padded, tick_label, value_unit};
+use crate::units::short_eng;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::iter::once;

@@ -9,10 +9,10 @@
 
 use super::html::{Cell, Table};
 use super::stats::{AtTime, ColumnStats};
-use super::units::{eng, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
 use crate::analysis::signal::At;
 use crate::analysis::{Metrics, Verdict};
 use crate::results::{Column, Quantity, SolverStats, Waveforms};
+use crate::units::{eng, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
 
 /// Voltages get one more digit than other quantities: bus regulation is
 /// judged in tenths of a percent, so `799.84 V` must not round to `799.8 V`.

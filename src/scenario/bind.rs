@@ -13,7 +13,7 @@ use super::schema::{Event, Profile, Scenario, Stagger};
 use super::ScenarioError;
 use super::ScenarioLimit;
 use crate::glob;
-use std::cmp::Ordering;
+use crate::units::{self, natural_cmp};
 use std::sync::Arc;
 
 /// One load driven by the scenario: its index in the circuit's load list
@@ -153,16 +153,11 @@ fn no_match(pattern: &str, what: &str, pool: &[String]) -> String {
     if pool.is_empty() {
         return format!("`{pattern}` matches no {what}: the circuit has no {what}s");
     }
-    let literal: Vec<char> = pattern
+    let literal: String = pattern
         .chars()
         .filter(|c| !matches!(c, '*' | '?'))
         .collect();
-    let mut ranked: Vec<(usize, &String)> = pool
-        .iter()
-        .map(|n| (edit_distance(&literal, n), n))
-        .collect();
-    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| natural_cmp(a.1, b.1)));
-    let shown: Vec<String> = ranked
+    let shown: Vec<String> = units::ranked(&literal, pool)
         .iter()
         .take(5)
         .map(|(_, n)| format!("`{n}`"))
@@ -172,57 +167,6 @@ fn no_match(pattern: &str, what: &str, pool: &[String]) -> String {
         shown.join(", "),
         pool.len()
     )
-}
-
-/// Levenshtein distance, for ranking suggestions.
-fn edit_distance(a: &[char], b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
-}
-
-/// Name order with digit runs compared as numbers: `tray2` < `tray10`.
-/// Ties (such as `a01` and `a1`) fall back to plain string order so the
-/// order is total.
-pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (mut x, mut y) = (a, b);
-    loop {
-        match (x.chars().next(), y.chars().next()) {
-            (None, None) => return a.cmp(b),
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(cx), Some(cy)) if cx.is_ascii_digit() && cy.is_ascii_digit() => {
-                let (dx, rx) = split_digits(x);
-                let (dy, ry) = split_digits(y);
-                let (nx, ny) = (dx.trim_start_matches('0'), dy.trim_start_matches('0'));
-                let order = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
-                if order != Ordering::Equal {
-                    return order;
-                }
-                (x, y) = (rx, ry);
-            }
-            (Some(cx), Some(cy)) => {
-                if cx != cy {
-                    return cx.cmp(&cy);
-                }
-                (x, y) = (&x[cx.len_utf8()..], &y[cy.len_utf8()..]);
-            }
-        }
-    }
-}
-
-fn split_digits(s: &str) -> (&str, &str) {
-    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    s.split_at(end)
 }
 
 /// Stagger delays for the loads of one entry, in their sorted order.
@@ -283,24 +227,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn natural_order() {
-        let mut names = vec!["tray10", "tray2", "tray1", "a", "tray02"];
-        names.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(names, ["a", "tray1", "tray02", "tray2", "tray10"]);
-    }
-
-    #[test]
     fn splitmix_reference_values() {
         // First outputs for seed 0 from the reference implementation.
         let mut r = SplitMix64(0);
         assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
         assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
-    }
-
-    #[test]
-    fn edit_distance_ranks() {
-        let t: Vec<char> = "tray.gpu".chars().collect();
-        assert!(edit_distance(&t, "tray1.gpu") < edit_distance(&t, "grid"));
-        assert_eq!(edit_distance(&[], "abc"), 3);
     }
 }

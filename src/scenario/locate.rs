@@ -1,17 +1,15 @@
 //! Finding places in a scenario's text: ron positions to byte offsets, and
 //! a field path (`loads[2].profile.rise`) to the span that wrote it.
 //!
-//! Owns navigation over the tokens of `tokens`, used only to point
+//! Owns navigation over the tokens of `crate::ron_tokens`, used only to point
 //! semantic errors at their source. It is a best-effort locator for
 //! text that already parsed, never a second parser: when it cannot find a
 //! path it returns `None` and the error simply has no location. Must not
 //! decide what is valid.
 
-mod tokens;
-
 use crate::error::SourceLocation;
+use crate::ron_tokens::{tokenize, Kind, Token};
 use std::path::Path;
-use tokens::{tokenize, Kind, Tok};
 
 /// One step of a path into the file's value tree.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,7 +77,7 @@ pub(crate) fn find(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
     for seg in path {
         let inner = body(current)?;
         let (e, value) = match *seg {
-            Seg::Key(key) => field(text, inner, key)?,
+            Seg::Key(key) => field(inner, key)?,
             Seg::Index(i) => {
                 let element = *split_top(inner).get(i)?;
                 (element, element)
@@ -88,11 +86,11 @@ pub(crate) fn find(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
         entry = e;
         current = value;
     }
-    Some((entry.first()?.start, entry.last()?.end))
+    Some((entry.first()?.span.0, entry.last()?.span.1))
 }
 
 /// Skips `#![enable(...)]` attributes before the top-level value.
-fn skip_attributes(tokens: &[Tok]) -> &[Tok] {
+fn skip_attributes(tokens: &[Token]) -> &[Token] {
     let mut rest = tokens;
     while rest.first().is_some_and(|t| t.kind == Kind::Other) {
         let Some(open) = rest.iter().position(|t| t.kind == Kind::Open) else {
@@ -107,7 +105,7 @@ fn skip_attributes(tokens: &[Tok]) -> &[Tok] {
 }
 
 /// Index of the bracket closing the one at `open`.
-fn matching(tokens: &[Tok], open: usize) -> Option<usize> {
+fn matching(tokens: &[Token], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate().skip(open) {
         match t.kind {
@@ -127,10 +125,11 @@ fn matching(tokens: &[Tok], open: usize) -> Option<usize> {
 /// The contents of a value written as `Name(...)`, `(...)`, `[...]` or
 /// `{...}`. Newtype wrappers (`Some(x)`, `Pwl([...])`, `Grid({...})`) are
 /// looked through, so that a path can ignore them.
-fn body(tokens: &[Tok]) -> Option<&[Tok]> {
+fn body(tokens: &[Token]) -> Option<&[Token]> {
     let last = tokens.len().checked_sub(1)?;
-    let wrapped =
-        tokens.len() >= 2 && tokens[0].kind == Kind::Ident && tokens[1].kind == Kind::Open;
+    let wrapped = tokens.len() >= 2
+        && matches!(tokens[0].kind, Kind::Ident(_))
+        && tokens[1].kind == Kind::Open;
     if wrapped && matching(tokens, 1) == Some(last) {
         let inner = &tokens[2..last];
         let parts = split_top(inner);
@@ -138,7 +137,7 @@ fn body(tokens: &[Tok]) -> Option<&[Tok]> {
             && !depth_zero(inner).any(|t| t.kind == Kind::Colon)
             && inner
                 .first()
-                .is_some_and(|t| matches!(t.kind, Kind::Open | Kind::Ident));
+                .is_some_and(|t| matches!(t.kind, Kind::Open | Kind::Ident(_)));
         return if newtype {
             body(inner).or(Some(inner))
         } else {
@@ -152,7 +151,7 @@ fn body(tokens: &[Tok]) -> Option<&[Tok]> {
 }
 
 /// Tokens at bracket depth 0 of `tokens`.
-fn depth_zero(tokens: &[Tok]) -> impl Iterator<Item = &Tok> {
+fn depth_zero(tokens: &[Token]) -> impl Iterator<Item = &Token> {
     let mut depth = 0usize;
     tokens.iter().filter(move |t| {
         let top = depth == 0 && t.kind != Kind::Open && t.kind != Kind::Close;
@@ -166,7 +165,7 @@ fn depth_zero(tokens: &[Tok]) -> impl Iterator<Item = &Tok> {
 }
 
 /// Splits at depth-0 commas; a trailing comma gives no empty element.
-fn split_top(tokens: &[Tok]) -> Vec<&[Tok]> {
+fn split_top(tokens: &[Token]) -> Vec<&[Token]> {
     let mut parts = Vec::new();
     let (mut depth, mut from) = (0usize, 0usize);
     for (i, t) in tokens.iter().enumerate() {
@@ -188,15 +187,10 @@ fn split_top(tokens: &[Tok]) -> Vec<&[Tok]> {
 
 /// `(entry, value)` of the field or map entry named `key` in a struct or
 /// map body.
-fn field<'t>(text: &str, tokens: &'t [Tok], key: &str) -> Option<(&'t [Tok], &'t [Tok])> {
+fn field<'t>(tokens: &'t [Token], key: &str) -> Option<(&'t [Token], &'t [Token])> {
     split_top(tokens).into_iter().find_map(|part| {
         let (name, colon) = (part.first()?, part.get(1)?);
-        let raw = &text[name.start..name.end];
-        let named = match name.kind {
-            Kind::Ident => raw == key,
-            Kind::Str => raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) == Some(key),
-            _ => false,
-        };
+        let named = matches!(&name.kind, Kind::Ident(w) | Kind::Str(w) if w == key);
         (named && colon.kind == Kind::Colon && part.len() > 2).then(|| (part, &part[2..]))
     })
 }

@@ -1,9 +1,6 @@
-//! A minimal XML reader for the JUnit reports: checks well-formedness
-//! (one root, matched and properly nested tags, quoted and unique
-//! attributes, known entities, no stray `<` or `&`) and builds an element
-//! tree; then checks the JUnit structure that CI systems read.
-//!
-//! Enough for machine-written reports; no DTDs, CDATA or namespaces.
+//! Reads the JUnit reports with `roxmltree` (which checks well-formedness)
+//! into a small element tree, then checks the JUnit structure that CI
+//! systems read.
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Element {
@@ -20,147 +17,32 @@ impl Element {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
-}
 
-struct Reader<'a> {
-    s: &'a str,
-    pos: usize,
-}
-
-impl Reader<'_> {
-    fn rest(&self) -> &str {
-        &self.s[self.pos..]
-    }
-    fn skip_space(&mut self) {
-        let n = self.rest().len() - self.rest().trim_start().len();
-        self.pos += n;
-    }
-    fn eat(&mut self, token: &str) -> bool {
-        if self.rest().starts_with(token) {
-            self.pos += token.len();
-            true
-        } else {
-            false
-        }
-    }
-    fn name(&mut self) -> Result<String, String> {
-        let len = self
-            .rest()
-            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
-            .unwrap_or(self.rest().len());
-        if len == 0 {
-            return Err(format!("expected a name at byte {}", self.pos));
-        }
-        let name = self.rest()[..len].to_string();
-        self.pos += len;
-        Ok(name)
-    }
-    fn text_until(&mut self, end: char) -> Result<String, String> {
-        let len = self
-            .rest()
-            .find(end)
-            .ok_or_else(|| format!("unterminated text at byte {}", self.pos))?;
-        let raw = &self.rest()[..len];
-        if end == '"' && raw.contains('<') {
-            return Err(format!("`<` in an attribute at byte {}", self.pos));
-        }
-        let text = decode(raw).map_err(|e| format!("{e} at byte {}", self.pos))?;
-        self.pos += len;
-        Ok(text)
-    }
-
-    fn element(&mut self) -> Result<Element, String> {
-        if !self.eat("<") {
-            return Err(format!("expected `<` at byte {}", self.pos));
-        }
-        let mut e = Element {
-            name: self.name()?,
-            ..Element::default()
-        };
-        loop {
-            self.skip_space();
-            if self.eat("/>") {
-                return Ok(e);
-            }
-            if self.eat(">") {
-                break;
-            }
-            let key = self.name()?;
-            self.skip_space();
-            if !self.eat("=") {
-                return Err(format!("attribute `{key}` without `=`"));
-            }
-            self.skip_space();
-            if !self.eat("\"") {
-                return Err(format!("attribute `{key}` is not quoted"));
-            }
-            let value = self.text_until('"')?;
-            self.eat("\"");
-            if e.attribute(&key).is_some() {
-                return Err(format!("attribute `{key}` repeated on <{}>", e.name));
-            }
-            e.attributes.push((key, value));
-        }
-        loop {
-            e.text.push_str(&self.text_until('<')?);
-            if self.eat("</") {
-                let close = self.name()?;
-                self.skip_space();
-                if close != e.name || !self.eat(">") {
-                    return Err(format!("<{}> closed by </{close}>", e.name));
-                }
-                return Ok(e);
-            }
-            e.children.push(self.element()?);
+    fn from_node(node: roxmltree::Node) -> Element {
+        Element {
+            name: node.tag_name().name().to_string(),
+            attributes: node
+                .attributes()
+                .map(|a| (a.name().to_string(), a.value().to_string()))
+                .collect(),
+            children: node
+                .children()
+                .filter(|c| c.is_element())
+                .map(Element::from_node)
+                .collect(),
+            text: node
+                .children()
+                .filter(|c| c.is_text())
+                .filter_map(|c| c.text())
+                .collect(),
         }
     }
 }
 
-fn decode(raw: &str) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = raw;
-    while let Some(k) = rest.find('&') {
-        out.push_str(&rest[..k]);
-        let end = rest[k..].find(';').ok_or("`&` without `;`")? + k;
-        let entity = &rest[k + 1..end];
-        let c = match entity {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "quot" => '"',
-            "apos" => '\'',
-            _ => {
-                let code = entity
-                    .strip_prefix('#')
-                    .and_then(|d| d.parse::<u32>().ok())
-                    .and_then(char::from_u32)
-                    .ok_or_else(|| format!("unknown entity `&{entity};`"))?;
-                code
-            }
-        };
-        out.push(c);
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Parses a document: an optional `<?xml …?>` declaration, then exactly
-/// one root element.
+/// Parses a whole document into the tree of its root element.
 pub fn parse(text: &str) -> Result<Element, String> {
-    let mut r = Reader { s: text, pos: 0 };
-    r.skip_space();
-    if r.eat("<?xml") {
-        let end = r.rest().find("?>").ok_or("unterminated declaration")?;
-        r.pos += end + 2;
-    }
-    r.skip_space();
-    let root = r.element()?;
-    r.skip_space();
-    if !r.rest().is_empty() {
-        return Err(format!("content after the root element at byte {}", r.pos));
-    }
-    Ok(root)
+    let doc = roxmltree::Document::parse(text).map_err(|e| e.to_string())?;
+    Ok(Element::from_node(doc.root_element()))
 }
 
 fn count(e: &Element, key: &str) -> Result<usize, String> {

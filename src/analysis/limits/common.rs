@@ -11,8 +11,8 @@ use crate::analysis::stability::Bound;
 use crate::analysis::sustain::{longest_beyond, sustained_level};
 use crate::analysis::verdict::{threshold, Measure};
 use crate::glob;
-use crate::report::units::{eng, eng_time};
 use crate::results::{Quantity, Waveforms};
+use crate::units::{eng, eng_time};
 
 pub(super) type Matched<'a> = Vec<(String, Signal<'a>, Option<f64>)>;
 

@@ -4,7 +4,7 @@ use super::common::{abs, upper, worst_of};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::metrics::peak;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::report::units::eng;
+use crate::units::eng;
 use crate::results::Quantity;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@ use super::common::columns;
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::report::units::eng_time;
+use crate::units::eng_time;
 use crate::results::Quantity;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};

@@ -37,7 +37,7 @@ pub use modes::{eigenvalues, modes, Mode, Modes, Share};
 pub use nyquist::{nyquist, Nyquist};
 pub use partial::partial_modes;
 pub use pencil::{Pencil, SparseMatrix};
-pub use report::{si, stability_report, BusPoint, ReportOptions, StabilityReport, Timings};
+pub use report::{stability_report, BusPoint, ReportOptions, StabilityReport, Timings};
 pub use setup::{merged_overrides, operating_point, Bound, CircuitSource, OperatingPoint, Setup};
 pub use state_space::{state_matrix, state_owners, state_space, StateSpace};
 pub use sweep::{

@@ -59,7 +59,7 @@ impl Mode {
         let head = if self.imag > 0.0 {
             format!(
                 "mode {}, ζ {:.3}",
-                super::report::si(self.frequency_hz, "Hz"),
+                crate::units::eng3(self.frequency_hz, "Hz"),
                 self.damping
             )
         } else {

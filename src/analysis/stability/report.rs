@@ -19,6 +19,7 @@ use super::StabilityError;
 use crate::components::ComponentSpec;
 use crate::device::TerminalRole;
 use crate::netlist::Library;
+use crate::units::natural_cmp;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -119,27 +120,6 @@ pub struct StabilityReport {
     pub notes: Vec<String>,
 }
 
-/// Orders names so that `tap2` comes before `tap10`.
-fn natural_key(s: &str) -> Vec<(String, u64)> {
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(d) = c.to_digit(10) {
-            let mut num = u64::from(d);
-            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
-                num = num.saturating_mul(10).saturating_add(u64::from(d));
-                chars.next();
-            }
-            out.push((std::mem::take(&mut text), num));
-        } else {
-            text.push(c);
-        }
-    }
-    out.push((text, u64::MAX));
-    out
-}
-
 /// Runs every analysis of the report on the bound circuit.
 pub fn stability_report(
     setup: &Setup,
@@ -153,7 +133,7 @@ pub fn stability_report(
     let (circuit, model, point) = (&bound.circuit, &bound.model, &bound.point);
 
     let mut nodes: Vec<String> = model.node_index.keys().cloned().collect();
-    nodes.sort_by_cached_key(|n| natural_key(n));
+    nodes.sort_by(|a, b| natural_cmp(a, b));
     let operating_point: Vec<BusPoint> = nodes
         .iter()
         .filter(|n| model.nominal(n).is_some())
@@ -338,38 +318,4 @@ pub fn stability_report(
         timings,
         notes,
     })
-}
-
-/// `value` with an SI prefix and three significant digits: "142 Hz",
-/// "1.42 kHz", "3.30 mΩ".
-pub fn si(value: f64, unit: &str) -> String {
-    if !value.is_finite() || value == 0.0 {
-        return format!("{value} {unit}");
-    }
-    const PREFIXES: [(f64, &str); 9] = [
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-        (1e-3, "m"),
-        (1e-6, "µ"),
-        (1e-9, "n"),
-        (1e-12, "p"),
-        (1e-15, "f"),
-    ];
-    let a = value.abs();
-    let (scale, prefix) = PREFIXES
-        .iter()
-        .copied()
-        .find(|(s, _)| a >= *s * 0.9995)
-        .unwrap_or((1e-15, "f"));
-    let x = value / scale;
-    let digits = if x.abs() >= 99.95 {
-        0
-    } else if x.abs() >= 9.995 {
-        1
-    } else {
-        2
-    };
-    format!("{x:.digits$} {prefix}{unit}")
 }

@@ -8,6 +8,7 @@ use super::ExportError;
 use crate::analysis::Scenario;
 use crate::components::FlatCircuit;
 use crate::scenario::ProbeKind;
+use crate::units::natural_cmp;
 use std::collections::HashSet;
 
 /// A recorded node voltage: the busbar column name and the ngspice node.
@@ -15,28 +16,6 @@ pub(super) struct Recorded {
     pub(super) column: String,
     pub(super) spice: String,
     pub(super) nominal: Option<f64>,
-}
-
-/// Orders names so that `tray2` comes before `tray10`, as the study orders
-/// its probes.
-pub(super) fn natural_key(s: &str) -> Vec<(String, u64)> {
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(first) = c.to_digit(10) {
-            let mut value = u64::from(first);
-            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
-                value = value.saturating_mul(10).saturating_add(u64::from(d));
-                chars.next();
-            }
-            out.push((std::mem::take(&mut text), value));
-        } else {
-            text.push(c);
-        }
-    }
-    out.push((text, u64::MAX));
-    out
 }
 
 /// The node voltages the study would record, with its column names and in
@@ -48,7 +27,7 @@ pub(super) fn recorded_nodes(
     names: &Names,
 ) -> Result<Vec<Recorded>, ExportError> {
     let mut nodes: Vec<&String> = names.order.iter().collect();
-    nodes.sort_by_cached_key(|n| natural_key(n));
+    nodes.sort_by(|a, b| natural_cmp(a, b));
     let column = |n: &str| match circuit.nominal(n) {
         Some(_) => n.to_string(),
         None => format!("v({n})"),

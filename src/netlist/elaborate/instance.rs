@@ -42,7 +42,7 @@ impl<'c, P: Library> Elab<'c, P> {
             } else {
                 format!(
                     "known subcircuits: {}",
-                    expr::nearest_first(&inst.of, &known, 12)
+                    crate::units::nearest_first(&inst.of, &known, 12)
                 )
             };
             let err =
@@ -139,7 +139,7 @@ impl<'c, P: Library> Elab<'c, P> {
                     format!("subcircuit `{}` has no port `{given}`", inst.of),
                     format!(
                         "its ports are: {}",
-                        expr::nearest_first(given, &sub.ports, 12)
+                        crate::units::nearest_first(given, &sub.ports, 12)
                     ),
                 ));
             }
@@ -190,7 +190,7 @@ impl<'c, P: Library> Elab<'c, P> {
                 } else {
                     format!(
                         "its parameters are: {}",
-                        expr::nearest_first(name, &known, 12)
+                        crate::units::nearest_first(name, &known, 12)
                     )
                 };
                 return Err(NetlistError::Component {

@@ -1,6 +1,6 @@
 //! Evaluation of parsed expressions, in floating point and in the integer
-//! arithmetic of `{i-1}` templates, and the "did you mean" ranking used by
-//! unknown-name messages. Owns no parsing.
+//! arithmetic of `{i-1}` templates. Owns no parsing; "did you mean" ranking
+//! of unknown names lives in `crate::units`.
 
 use super::{ExprError, Func, Lookup, Node};
 use std::f64::consts::PI;
@@ -16,42 +16,14 @@ fn unknown_name(name: &str, at: usize, scope: &dyn Lookup) -> ExprError {
     let listed = if names.is_empty() {
         "no parameters are defined here".to_string()
     } else {
-        format!("parameters in scope: {}", nearest_first(name, &names, 12))
+        format!(
+            "parameters in scope: {}",
+            crate::units::nearest_first(name, &names, 12)
+        )
     };
     ExprError(format!(
         "unknown parameter `{name}` at character {at}; {listed}"
     ))
-}
-
-/// `candidates` joined with commas, closest to `name` first, at most `limit` shown.
-pub fn nearest_first(name: &str, candidates: &[String], limit: usize) -> String {
-    let mut ranked: Vec<(usize, &String)> = candidates
-        .iter()
-        .map(|c| (edit_distance(name, c), c))
-        .collect();
-    ranked.sort();
-    ranked.dedup_by(|a, b| a.1 == b.1);
-    let shown: Vec<&str> = ranked.iter().take(limit).map(|(_, c)| c.as_str()).collect();
-    let mut out = shown.join(", ");
-    if ranked.len() > limit {
-        out.push_str(&format!(" and {} more", ranked.len() - limit));
-    }
-    out
-}
-
-/// Levenshtein distance, for ranking suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn finite(v: f64, what: impl FnOnce() -> String) -> Result<f64, ExprError> {

@@ -174,13 +174,6 @@ fn params_are_collected() {
 }
 
 #[test]
-fn suggestions() {
-    assert_eq!(edit_distance("kitten", "sitting"), 3);
-    let c = vec!["alpha".to_string(), "beta".to_string(), "alpah".to_string()];
-    assert_eq!(nearest_first("alph", &c, 2), "alpah, alpha and 1 more");
-}
-
-#[test]
 fn prefixed_literals_are_correctly_rounded() {
     // 5 × 1e-6 in floating point is 4.9999999999999996e-6; the literal
     // must be the double nearest 5e-6, as if written `5e-6`.

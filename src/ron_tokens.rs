@@ -1,10 +1,14 @@
 //! A forgiving RON tokenizer: just enough (strings with escapes, raw
 //! strings, nested comments, brackets with their depth, identifiers) to
-//! find names and fields again in the text. Never fails: anything unusual
-//! becomes `Other`.
+//! find names and fields again in text that already parsed. Never fails:
+//! anything unusual becomes `Other`.
+//!
+//! Owns only lexing; shared by the netlist and scenario locators, which
+//! point errors at their source. Must not interpret the token stream, nor
+//! import anything from the rest of the crate.
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Open,
     Close,
     Colon,
@@ -15,7 +19,7 @@ pub(super) enum Kind {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Token {
+pub(crate) struct Token {
     pub kind: Kind,
     pub span: (usize, usize),
     /// Bracket nesting level the token sits at (brackets themselves count
@@ -25,7 +29,7 @@ pub(super) struct Token {
 
 /// Splits RON text into the tokens the locator needs. Never fails:
 /// anything unusual becomes `Other`.
-pub(super) fn tokenize(text: &str) -> Vec<Token> {
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     let bytes: Vec<(usize, char)> = text.char_indices().collect();
     let at = |i: usize| bytes.get(i).map(|&(_, c)| c);
     let pos = |i: usize| bytes.get(i).map_or(text.len(), |&(p, _)| p);

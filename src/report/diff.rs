@@ -2,12 +2,14 @@
 //! files, in the words a reviewer reads in a pull request:
 //! `min bus800: 788.20 V → 781.00 V (-7.200 V)`.
 //!
-//! Works on the JSON text, not on typed structs, so that a summary written
-//! by an older busbar (fewer fields) still compares on what both have.
-//! Reads `summary.json` from `simulate` and the `--json` output of
-//! `check` (one block per scenario).
+//! Reads `summary.json` from `simulate` into the [`Summary`] that wrote it,
+//! and the `--json` output of `check` (one block per scenario) into its
+//! verdicts and [`Metrics`], so a renamed field cannot be skipped silently.
 
-use crate::report::units::eng_sig;
+use super::summary::{ColumnSummary, Summary};
+use crate::analysis::{Metrics, Verdict};
+use crate::units::eng_sig;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// What one fact holds: a number with its unit (and, for a limit, its
@@ -37,25 +39,42 @@ pub struct Change {
     pub after: Option<Datum>,
 }
 
-/// Every fact of a result file, in file order.
-pub fn facts(v: &Value) -> Vec<Fact> {
-    let mut out = Vec::new();
-    if let Some(scenarios) = v.get("scenarios").and_then(Value::as_array) {
-        for s in scenarios {
-            let prefix = s
-                .get("file")
-                .and_then(Value::as_str)
-                .map(|f| format!("[{f}] "))
-                .unwrap_or_default();
-            collect(s, &prefix, &mut out);
-        }
-    } else {
-        collect(v, "", &mut out);
-    }
-    out
+/// One scenario of `busbar check --json` (a `check::Outcome`): the parts a
+/// diff compares.
+#[derive(Debug, Deserialize)]
+struct CheckedScenario {
+    file: String,
+    #[serde(default)]
+    verdicts: Vec<Verdict>,
+    metrics: Option<Metrics>,
 }
 
-fn collect(v: &Value, prefix: &str, out: &mut Vec<Fact>) {
+/// Every fact of a result file, in file order; an error when the JSON is
+/// not a run summary nor the output of `check --json`.
+pub fn facts(v: &Value) -> Result<Vec<Fact>, serde_json::Error> {
+    let mut out = Vec::new();
+    if let Some(scenarios) = v.get("scenarios") {
+        let scenarios = Vec::<CheckedScenario>::deserialize(scenarios)?;
+        for s in &scenarios {
+            let prefix = format!("[{}] ", s.file);
+            collect(&[], s.metrics.as_ref(), &s.verdicts, &prefix, &mut out);
+        }
+    } else {
+        let summary = Summary::deserialize(v)?;
+        let verdicts = summary.verdicts.as_deref().unwrap_or_default();
+        let metrics = summary.metrics.as_deref();
+        collect(&summary.columns, metrics, verdicts, "", &mut out);
+    }
+    Ok(out)
+}
+
+fn collect(
+    columns: &[ColumnSummary],
+    metrics: Option<&Metrics>,
+    verdicts: &[Verdict],
+    prefix: &str,
+    out: &mut Vec<Fact>,
+) {
     let mut num = |label: String, x: Option<f64>, unit: &str| {
         if let Some(value) = x.filter(|x| x.is_finite()) {
             out.push(Fact {
@@ -68,186 +87,106 @@ fn collect(v: &Value, prefix: &str, out: &mut Vec<Fact>) {
             });
         }
     };
-    for c in array(v, &["columns"]) {
-        let name = text(c, &["name"]);
-        let unit = match text(c, &["quantity"]).as_str() {
-            "current" => "A",
-            "power" => "W",
-            "state_of_charge" => "",
-            _ => "V",
-        };
-        for key in ["min", "max", "final"] {
-            num(format!("{key} {name}"), number(c, &[key]), unit);
-        }
+    for c in columns {
+        let (name, unit) = (&c.name, c.quantity.unit());
+        num(format!("min {name}"), c.min, unit);
+        num(format!("max {name}"), c.max, unit);
+        num(format!("final {name}"), c.last, unit);
     }
-    for n in array(v, &["metrics", "nodes"]) {
-        let name = text(n, &["name"]);
-        num(
-            format!("deviation {name}"),
-            number(n, &["worst", "deviation_pct"]),
-            "%",
-        );
-        num(
-            format!("undershoot {name}"),
-            number(n, &["worst", "undershoot"]),
-            "V",
-        );
-        num(
-            format!("overshoot {name}"),
-            number(n, &["worst", "overshoot"]),
-            "V",
-        );
-        num(
-            format!("settling {name}"),
-            number(n, &["worst", "settling_time"]),
-            "s",
-        );
-        num(
-            format!("recovery {name}"),
-            number(n, &["worst", "recovery_time"]),
-            "s",
-        );
-        num(
-            format!("static droop {name}"),
-            number(n, &["static_droop_pct"]),
-            "%",
-        );
-        num(
-            format!("ripple p-p {name}"),
-            number(n, &["ripple", "peak_to_peak"]),
-            "V",
-        );
-        num(
-            format!("ripple rms {name}"),
-            number(n, &["ripple", "rms_ac"]),
-            "V",
-        );
-        if let Some(line) = array(n, &["ripple", "lines"]).first() {
-            num(
-                format!("ripple frequency {name}"),
-                number(line, &["frequency_hz"]),
-                "Hz",
-            );
-        }
+    if let Some(m) = metrics {
+        metric_facts(m, &mut num);
     }
-    for c in array(v, &["metrics", "currents"]) {
-        let name = text(c, &["name"]);
-        num(
-            format!("peak {name}"),
-            number(c, &["peak", "value"]).map(f64::abs),
-            "A",
-        );
-    }
-    for p in array(v, &["metrics", "powers"]) {
-        let name = text(p, &["name"]);
-        num(
-            format!("peak {name}"),
-            number(p, &["peak", "value"]).map(f64::abs),
-            "W",
-        );
-        num(
-            format!("ramp rate {name}"),
-            number(p, &["ramp_rate", "value"]),
-            "W/s",
-        );
-        num(
-            format!("energy delivered {name}"),
-            number(p, &["energy_delivered"]),
-            "J",
-        );
-        num(
-            format!("energy absorbed {name}"),
-            number(p, &["energy_absorbed"]),
-            "J",
-        );
-        num(
-            format!("max discharge {name}"),
-            number(p, &["max_discharge", "value"]),
-            "J",
-        );
-        num(
-            format!("0.1–20 Hz share {name}"),
-            number(p, &["band_share"]).map(|x| 100.0 * x),
-            "%",
-        );
-    }
-    for l in array(v, &["stability", "loops"]) {
-        let name = text(l, &["device"]);
-        num(
-            format!("phase margin {name}"),
-            number(l, &["margins", "phase_margin_deg"]),
-            "°",
-        );
-        num(
-            format!("gain margin {name}"),
-            number(l, &["margins", "gain_margin_db"]),
-            "dB",
-        );
-        num(
-            format!("crossover {name}"),
-            number(l, &["margins", "crossover_hz"]),
-            "Hz",
-        );
-    }
-    // Verdicts after the metrics (the closure above holds `out`): the
-    // measured value with its margin, then the word.
-    for verdict in array(v, &["verdicts"]) {
-        let name = text(verdict, &["name"]);
-        if let Some(value) = number(verdict, &["measured"]).filter(|x| x.is_finite()) {
+    // Verdicts after the metrics: the measured value with its margin,
+    // then the word.
+    for verdict in verdicts {
+        let name = &verdict.name;
+        if let Some(value) = verdict.measured.filter(|x| x.is_finite()) {
             out.push(Fact {
                 label: format!("{prefix}{name}"),
                 datum: Datum::Number {
                     value,
-                    unit: text(verdict, &["unit"]),
-                    margin: number(verdict, &["margin"]).filter(|x| x.is_finite()),
+                    unit: verdict.unit.clone(),
+                    margin: verdict.margin.filter(|x| x.is_finite()),
                 },
             });
         }
-        let status = text(verdict, &["status"]);
-        if !status.is_empty() {
-            out.push(Fact {
-                label: format!("{prefix}{}: verdict", text(verdict, &["name"])),
-                datum: Datum::Text(status),
-            });
-        }
+        let status = serde_json::to_value(verdict.status).unwrap_or_default();
+        out.push(Fact {
+            label: format!("{prefix}{name}: verdict"),
+            datum: Datum::Text(status.as_str().unwrap_or_default().to_string()),
+        });
     }
 }
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, key| v.get(key))
-}
-
-fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
-    get(v, path)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
-}
-
-fn number(v: &Value, path: &[&str]) -> Option<f64> {
-    get(v, path).and_then(Value::as_f64)
-}
-
-fn text(v: &Value, path: &[&str]) -> String {
-    get(v, path)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+/// The metrics a diff reports, through `num(label, value, unit)`.
+fn metric_facts(m: &Metrics, num: &mut impl FnMut(String, Option<f64>, &str)) {
+    for n in &m.nodes {
+        let (name, w) = (&n.name, &n.worst);
+        num(format!("deviation {name}"), w.deviation_pct, "%");
+        num(format!("undershoot {name}"), Some(w.undershoot), "V");
+        num(format!("overshoot {name}"), Some(w.overshoot), "V");
+        num(format!("settling {name}"), w.settling_time, "s");
+        num(format!("recovery {name}"), w.recovery_time, "s");
+        num(format!("static droop {name}"), n.static_droop_pct, "%");
+        let ripple = n.ripple.as_ref();
+        num(
+            format!("ripple p-p {name}"),
+            ripple.map(|r| r.peak_to_peak),
+            "V",
+        );
+        num(format!("ripple rms {name}"), ripple.map(|r| r.rms_ac), "V");
+        if let Some(line) = ripple.and_then(|r| r.lines.first()) {
+            num(
+                format!("ripple frequency {name}"),
+                Some(line.frequency_hz),
+                "Hz",
+            );
+        }
+    }
+    for c in &m.currents {
+        let peak = c.peak.map(|p| p.value.abs());
+        num(format!("peak {}", c.name), peak, "A");
+    }
+    for p in &m.powers {
+        let name = &p.name;
+        num(format!("peak {name}"), p.peak.map(|a| a.value.abs()), "W");
+        num(
+            format!("ramp rate {name}"),
+            p.ramp_rate.map(|a| a.value),
+            "W/s",
+        );
+        num(
+            format!("energy delivered {name}"),
+            Some(p.energy_delivered),
+            "J",
+        );
+        num(
+            format!("energy absorbed {name}"),
+            Some(p.energy_absorbed),
+            "J",
+        );
+        num(
+            format!("max discharge {name}"),
+            Some(p.max_discharge.value),
+            "J",
+        );
+        let share = p.band_share.map(|x| 100.0 * x);
+        num(format!("0.1–20 Hz share {name}"), share, "%");
+    }
 }
 
 /// The facts that differ: numbers whose relative change exceeds `rel_tol`
 /// (of the larger magnitude), words that differ, and facts only one file
 /// has. In the order of `b`, then what only `a` has.
-pub fn diff(a: &Value, b: &Value, rel_tol: f64) -> Vec<Change> {
-    let before = facts(a);
-    let after = facts(b);
+pub fn diff(before: &[Fact], after: &[Fact], rel_tol: f64) -> Vec<Change> {
     let find = |list: &[Fact], label: &str| {
         list.iter()
             .find(|f| f.label == label)
             .map(|f| f.datum.clone())
     };
     let mut out = Vec::new();
-    for f in &after {
-        let old = find(&before, &f.label);
+    for f in after {
+        let old = find(before, &f.label);
         let moved = |x: f64, y: f64| {
             // The absolute floor keeps round-off (1e-14 V against 0 V) quiet.
             (x - y).abs() > (rel_tol * x.abs().max(y.abs())).max(1e-12)
@@ -282,8 +221,8 @@ pub fn diff(a: &Value, b: &Value, rel_tol: f64) -> Vec<Change> {
             });
         }
     }
-    for f in &before {
-        if find(&after, &f.label).is_none() {
+    for f in before {
+        if find(after, &f.label).is_none() {
             out.push(Change {
                 label: f.label.clone(),
                 before: Some(f.datum.clone()),
@@ -379,6 +318,7 @@ mod tests {
             "columns": [{"name": "bus800", "quantity": "voltage", "min": 781.0, "max": 800.0, "final": 799.0}],
             "verdicts": [{"name": "Deviation bus800 ≤ ±3 %", "status": "fail", "measured": 3.5, "margin": -0.5, "unit": "%"}],
         });
+        let (a, b) = (facts(&a).expect("a summary"), facts(&b).expect("a summary"));
         let text = render(&diff(&a, &b, 1e-9));
         assert!(
             text.contains("min bus800: 788.20 V → 781.00 V (-7.200 V)"),

@@ -1,8 +1,13 @@
-//! Engineering-notation formatting of values and times for tables, legends
-//! and axis titles (`799.8 V`, `1.234 kA`, `12.50 ms`).
+//! The ground floor's text helpers, shared by every layer: engineering
+//! notation for values and times (`799.8 V`, `1.234 kA`, `12.50 ms`), the
+//! natural order of names (`tray2` before `tray10`) and "did you mean"
+//! ranking of names by edit distance.
 //!
-//! Owns number-to-text conversion with SI prefixes only. Must not know about
-//! waveforms, columns or output files.
+//! Owns number-to-text and name-to-name conversions only. Must not import
+//! anything from the rest of the crate, nor know about waveforms, columns
+//! or output files.
+
+use std::cmp::Ordering;
 
 /// SI prefixes from pico to giga, indexed by `exponent / 3 + 4`.
 const PREFIXES: [&str; 8] = ["p", "n", "µ", "m", "", "k", "M", "G"];
@@ -57,6 +62,32 @@ pub fn eng_time(seconds: f64) -> String {
         return format!("{seconds:.decimals$} s");
     }
     eng(seconds, "s")
+}
+
+/// Three significant digits, as stability tables print them: `142 Hz`,
+/// `1.42 kHz`, `3.30 mΩ`; zero prints as `0 Hz`.
+pub fn eng3(value: f64, unit: &str) -> String {
+    if value == 0.0 {
+        return format!("{value} {unit}");
+    }
+    eng_sig(value, unit, 3)
+}
+
+/// A compact engineering label for ticks and annotations: three
+/// significant digits without trailing zeros (`1 kHz`, `2.5 kHz`, `50 mΩ`).
+pub fn short_eng(value: f64, unit: &str) -> String {
+    let text = eng_sig(value, unit, 3);
+    let (number, rest) = text.split_once(' ').unwrap_or((&text, ""));
+    let number = if number.contains('.') && !number.contains('e') {
+        number.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        number
+    };
+    if rest.is_empty() {
+        number.to_string()
+    } else {
+        format!("{number} {rest}")
+    }
 }
 
 /// The prefix exponent (a multiple of 3) that suits a magnitude, clamped to
@@ -119,6 +150,67 @@ fn join(number: &str, prefix: &str, unit: &str) -> String {
     } else {
         format!("{number} {prefix}{unit}")
     }
+}
+
+/// Name order with digit runs compared as numbers: `tray2` < `tray10`.
+/// Ties (such as `a01` and `a1`) fall back to plain string order so the
+/// order is total.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a, b);
+    loop {
+        match (x.chars().next(), y.chars().next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(cx), Some(cy)) if cx.is_ascii_digit() && cy.is_ascii_digit() => {
+                let (dx, rx) = split_digits(x);
+                let (dy, ry) = split_digits(y);
+                let (nx, ny) = (dx.trim_start_matches('0'), dy.trim_start_matches('0'));
+                let order = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (x, y) = (rx, ry);
+            }
+            (Some(cx), Some(cy)) => {
+                if cx != cy {
+                    return cx.cmp(&cy);
+                }
+                (x, y) = (&x[cx.len_utf8()..], &y[cy.len_utf8()..]);
+            }
+        }
+    }
+}
+
+fn split_digits(s: &str) -> (&str, &str) {
+    s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()))
+}
+
+/// Distinct `candidates` with their Levenshtein distance to `name`,
+/// closest first, ties in natural order.
+pub fn ranked<'a, I>(name: &str, candidates: I) -> Vec<(usize, &'a str)>
+where
+    I: IntoIterator<Item = &'a String>,
+{
+    let mut out: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(name, c), c.as_str()))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| natural_cmp(a.1, b.1)));
+    out.dedup_by(|a, b| a.1 == b.1);
+    out
+}
+
+/// `candidates` joined with commas, closest to `name` first, at most
+/// `limit` shown: `alpah, alpha and 1 more`.
+pub fn nearest_first(name: &str, candidates: &[String], limit: usize) -> String {
+    let ranked = ranked(name, candidates);
+    let shown: Vec<&str> = ranked.iter().take(limit).map(|(_, c)| *c).collect();
+    let mut out = shown.join(", ");
+    if ranked.len() > limit {
+        out.push_str(&format!(" and {} more", ranked.len() - limit));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -184,6 +276,30 @@ mod tests {
         assert_eq!(eng_time(36000.0), "36000 s");
         assert_eq!(eng_time(-0.002), "-2.000 ms");
         assert_eq!(eng_time(f64::NAN), "NaN s");
+    }
+
+    #[test]
+    fn short_labels() {
+        assert_eq!(short_eng(1000.0, "Hz"), "1 kHz");
+        assert_eq!(short_eng(2500.0, "Hz"), "2.5 kHz");
+        assert_eq!(short_eng(0.05, "Ω"), "50 mΩ");
+        assert_eq!(short_eng(100.0, "Hz"), "100 Hz");
+        assert_eq!(short_eng(0.0, "V"), "0 V");
+        assert_eq!(short_eng(-45.0, "°"), "-45 °");
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut names = vec!["tray10", "tray2", "tray1", "a", "tray02"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(names, ["a", "tray1", "tray02", "tray2", "tray10"]);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(strsim::levenshtein("kitten", "sitting"), 3);
+        let c = vec!["alpha".to_string(), "beta".to_string(), "alpah".to_string()];
+        assert_eq!(nearest_first("alph", &c, 2), "alpah, alpha and 1 more");
     }
 
     #[test]
