@@ -28,8 +28,8 @@ use super::converter::one;
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
-    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
-    Reaction, SignalKind, GROUND,
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
+    Primitive, Reaction, SignalKind, GROUND,
 };
 use serde::Deserialize;
 
@@ -459,7 +459,7 @@ impl Device for CapBankDevice {
             _ => Reaction::default(),
         }
     }
-    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match (action, &mut self.law) {
             (Action::Trip, _) => {
                 self.tripped = true;
@@ -473,9 +473,10 @@ impl Device for CapBankDevice {
                 *volts = *value;
                 Ok(self.event(&format!("volts set to {value}")))
             }
-            (other, _) => Err(format!(
-                "CapBank `{}` supports Trip and, with a Droop law, Set(field: \"volts\"), not {other:?}",
-                self.name
+            (other, _) => Err(DeviceError::unsupported(
+                format!("CapBank `{}`", self.name),
+                "Trip and, with a Droop law, Set(field: \"volts\")",
+                other,
             )),
         }
     }

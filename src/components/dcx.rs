@@ -9,8 +9,8 @@
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
-    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
-    Reaction, SignalKind, Slot,
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
+    Primitive, Reaction, SignalKind, Slot,
     TerminalRole::{self, PowerInput, PowerOutput},
 };
 use serde::Deserialize;
@@ -233,7 +233,7 @@ impl Device for DcxDevice {
             i * (y[self.output] - y[self.output_ret])
         }
     }
-    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match action {
             Action::Trip => {
                 self.tripped = true;
@@ -244,7 +244,11 @@ impl Device for DcxDevice {
                     discontinuity: true,
                 })
             }
-            other => Err(format!("Dcx `{}` supports Trip, not {other:?}", self.name)),
+            other => Err(DeviceError::unsupported(
+                format!("Dcx `{}`", self.name),
+                "Trip",
+                other,
+            )),
         }
     }
 }

@@ -11,8 +11,8 @@
 use super::gnd;
 use super::smoothing::{self, Smoother, Smoothing};
 use crate::device::{
-    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
-    Reaction, SignalKind, Slot,
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
+    Primitive, Reaction, SignalKind, Slot,
 };
 use serde::Deserialize;
 use std::f64::consts::TAU;
@@ -406,14 +406,14 @@ impl Device for LoadDevice {
             i * v
         }
     }
-    fn check_operating_point(&self, ctx: &Ctx, y: &[f64]) -> Result<(), String> {
+    fn check_operating_point(&self, ctx: &Ctx, y: &[f64]) -> Result<(), DeviceError> {
         let v = y[self.node] - y[self.ret];
         let demand = self.watts * ctx.inputs[self.input].value;
         if self.law.p > 0.0 && demand > 0.0 && v < self.law.min_volts {
-            return Err(format!(
+            return Err(DeviceError::Collapse(format!(
                 "the only equilibrium has this constant-power load at {v:.4} V, below its min_volts {:.4} V: {:.4e} W cannot be delivered at a regulated voltage",
                 self.law.min_volts, demand
-            ));
+            )));
         }
         Ok(())
     }
@@ -466,7 +466,7 @@ impl Device for LoadDevice {
             discontinuity: true,
         }
     }
-    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match action {
             Action::Trip => {
                 self.tripped = true;
@@ -476,7 +476,11 @@ impl Device for LoadDevice {
                     discontinuity: true,
                 })
             }
-            other => Err(format!("load `{}` supports Trip, not {other:?}", self.name)),
+            other => Err(DeviceError::unsupported(
+                format!("load `{}`", self.name),
+                "Trip",
+                other,
+            )),
         }
     }
 }

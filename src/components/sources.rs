@@ -8,8 +8,8 @@
 
 use super::gnd;
 use crate::device::{
-    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
-    Reaction, SignalKind, Slot,
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
+    Primitive, Reaction, SignalKind, Slot,
 };
 use serde::Deserialize;
 
@@ -102,7 +102,7 @@ impl Device for VoltageSourceDevice {
             i * (y[self.pos] - y[self.neg])
         }
     }
-    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match action {
             Action::Set { field, value } if field == "volts" => {
                 self.volts = *value;
@@ -112,9 +112,10 @@ impl Device for VoltageSourceDevice {
                     discontinuity: true,
                 })
             }
-            other => Err(format!(
-                "voltage source `{}` supports Set(field: \"volts\"), not {other:?}",
-                self.name
+            other => Err(DeviceError::unsupported(
+                format!("voltage source `{}`", self.name),
+                "Set(field: \"volts\")",
+                other,
             )),
         }
     }
@@ -188,7 +189,7 @@ impl Device for CurrentSourceDevice {
             self.amps * (y[self.from] - y[self.to])
         }
     }
-    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match action {
             Action::Set { field, value } if field == "amps" => {
                 self.amps = *value;
@@ -198,9 +199,10 @@ impl Device for CurrentSourceDevice {
                     discontinuity: true,
                 })
             }
-            other => Err(format!(
-                "current source `{}` supports Set(field: \"amps\"), not {other:?}",
-                self.name
+            other => Err(DeviceError::unsupported(
+                format!("current source `{}`", self.name),
+                "Set(field: \"amps\")",
+                other,
             )),
         }
     }

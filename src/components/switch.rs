@@ -2,8 +2,8 @@
 //! resistor whose value changes at `Open`/`Close` events.
 
 use crate::device::{
-    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive,
-    Reaction, SignalKind, Slot,
+    check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
+    Primitive, Reaction, SignalKind, Slot,
 };
 use serde::Deserialize;
 
@@ -147,14 +147,15 @@ impl Device for SwitchDevice {
             i * v
         }
     }
-    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, DeviceError> {
         let closed = match action {
             Action::Open => false,
             Action::Close => true,
             other => {
-                return Err(format!(
-                    "switch `{}` supports Open and Close, not {other:?}",
-                    self.name
+                return Err(DeviceError::unsupported(
+                    format!("switch `{}`", self.name),
+                    "Open and Close",
+                    other,
                 ))
             }
         };

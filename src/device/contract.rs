@@ -59,6 +59,37 @@ pub struct Branch {
     pub kind: BranchKind,
 }
 
+/// Why a device refuses a scenario action, or the operating point it was
+/// solved at.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeviceError {
+    /// The action is not one the device takes; `supported` lists those.
+    #[error("{device} supports {supported}, not {action:?}")]
+    Unsupported {
+        /// The device as a message names it, e.g. "load `gpu`".
+        device: String,
+        supported: String,
+        action: Action,
+    },
+    /// The device takes no scenario action at all.
+    #[error("{device} does not support {action:?}")]
+    NoActions { device: String, action: Action },
+    /// The only equilibrium is physically a collapse (a constant-power
+    /// load below its `min_volts`).
+    #[error("{0}")]
+    Collapse(String),
+}
+
+impl DeviceError {
+    pub fn unsupported(device: String, supported: &str, action: &Action) -> Self {
+        DeviceError::Unsupported {
+            device,
+            supported: supported.to_string(),
+            action: action.clone(),
+        }
+    }
+}
+
 /// A discrete change applied to a device at an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -136,18 +167,26 @@ pub trait Device: Send + Sync + std::fmt::Debug {
     fn refine_guess(&self, _y: &mut [f64]) {}
     /// Rejects an operating point that is mathematically an equilibrium but
     /// physically a collapse (a constant-power load below its `min_volts`).
-    fn check_operating_point(&self, _ctx: &Ctx, _y: &[f64]) -> Result<(), String> {
+    fn check_operating_point(&self, _ctx: &Ctx, _y: &[f64]) -> Result<(), DeviceError> {
         Ok(())
     }
     /// Applies a scenario action. Errors name what is not supported.
-    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, String> {
-        Err(format!("{} does not support {:?}", self.name(), action))
+    fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, DeviceError> {
+        Err(DeviceError::NoActions {
+            device: self.name().to_string(),
+            action: action.clone(),
+        })
     }
     /// Applies a scenario action at time `t`; the engine honours the
     /// reaction's `schedule`. Devices whose response to an action runs on a
     /// timer (a BBU's start delay after an AC_LOSS signal) override this;
     /// the others implement `apply`.
-    fn apply_at(&mut self, action: &Action, _t: f64, y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply_at(
+        &mut self,
+        action: &Action,
+        _t: f64,
+        y: &mut [f64],
+    ) -> Result<Reaction, DeviceError> {
         self.apply(action, y)
     }
 }

@@ -16,7 +16,7 @@ mod num;
 pub use builder::{Builder, UnknownKind, GROUND, TRASH};
 pub use check::ComponentError;
 pub use contract::{
-    Action, Branch, BranchKind, Ctx, Device, InputValue, Reaction, SignalKind, Slot,
+    Action, Branch, BranchKind, Ctx, Device, DeviceError, InputValue, Reaction, SignalKind, Slot,
 };
 pub use num::Num;
 

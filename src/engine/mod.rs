@@ -16,7 +16,7 @@ pub mod run;
 pub use inputs::{InputSignal, InputTable};
 pub use run::{simulate, Observer};
 
-use crate::device::Action;
+use crate::device::{Action, DeviceError};
 use crate::results::Quantity;
 
 /// How the run starts.
@@ -91,11 +91,12 @@ pub enum EngineError {
     },
     #[error("at t = {time:.6e} s the algebraic equations could not be re-solved after an event; worst equation: `{unknown}`")]
     Reinitialisation { time: f64, unknown: String },
-    #[error("at t = {time:.6e} s, event on `{component}`: {message}")]
+    #[error("at t = {time:.6e} s, event on `{component}`: {source}")]
     Action {
         time: f64,
         component: String,
-        message: String,
+        #[source]
+        source: DeviceError,
     },
     #[error(
         "more than {limit} steps before t = {time:.6e} s; loosen rtol/atol or shorten the run"

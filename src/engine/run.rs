@@ -409,10 +409,10 @@ fn apply_due_actions(
         let device = &mut model.devices[a.device];
         let r = device
             .apply_at(&a.action, t, y)
-            .map_err(|message| EngineError::Action {
+            .map_err(|source| EngineError::Action {
                 time: t,
                 component: device.name().to_string(),
-                message,
+                source,
             })?;
         discontinuity |= r.discontinuity;
         handle_reaction(model, a.device, t, r, timers, events);

@@ -4,7 +4,9 @@
 
 use super::super::battery::CellModel;
 use super::super::control::{self, PiLoop, Saturation, Stamp};
-use crate::device::{Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind};
+use crate::device::{
+    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind,
+};
 
 /// Timing, thresholds and ratings of the mode machine.
 pub(super) struct Settings {
@@ -400,7 +402,7 @@ impl Device for BbuDevice {
             _ => Reaction::default(),
         }
     }
-    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match action {
             Action::Set { field, value } if field == "volts" && *value > 0.0 => {
                 self.pi.v_ref = *value;
@@ -409,13 +411,19 @@ impl Device for BbuDevice {
                 }
                 Ok(self.event(&format!("volts set to {value}"), None))
             }
-            other => Err(format!(
-                "BBU `{}` supports Set(field: \"volts\") with a positive value and Set(field: \"ac_ok\") (0 = AC_LOSS signal), not {other:?}",
-                self.name
+            other => Err(DeviceError::unsupported(
+                format!("BBU `{}`", self.name),
+                "Set(field: \"volts\") with a positive value and Set(field: \"ac_ok\") (0 = AC_LOSS signal)",
+                other,
             )),
         }
     }
-    fn apply_at(&mut self, action: &Action, t: f64, y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply_at(
+        &mut self,
+        action: &Action,
+        t: f64,
+        y: &mut [f64],
+    ) -> Result<Reaction, DeviceError> {
         match action {
             // The PSUs' AC_LOSS signal (ORv3 HPR): 0 triggers a unit in
             // standby at once, so that it starts while the PSUs still ride

@@ -5,7 +5,7 @@
 
 use super::super::control::{self, PiLoop, Saturation, Stamp};
 use crate::device::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, Reaction, SignalKind, GROUND,
+    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind, GROUND,
 };
 
 /// Where the input power comes from.
@@ -404,7 +404,7 @@ impl Device for RegulatedDevice {
             discontinuity: false,
         }
     }
-    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, String> {
+    fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {
         match action {
             Action::Trip => {
                 self.tripped = true;
@@ -453,9 +453,10 @@ impl Device for RegulatedDevice {
                 } else {
                     ""
                 };
-                Err(format!(
-                    "`{}` supports Trip, Set(field: \"volts\") with a positive value{grid}, not {other:?}",
-                    self.name
+                Err(DeviceError::unsupported(
+                    format!("`{}`", self.name),
+                    &format!("Trip, Set(field: \"volts\") with a positive value{grid}"),
+                    other,
                 ))
             }
         }
