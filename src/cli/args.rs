@@ -101,13 +101,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         state_space: Option<PathBuf>,
         /// Time at which the scenario's loads set the operating point (state space), s.
-        #[arg(long, default_value_t = 0.0, value_name = "T")]
+        #[arg(long, default_value_t = 0.0, value_name = "T", value_parser = non_negative, allow_hyphen_values = true)]
         at: f64,
         /// File the deck's `wrdata` writes its waveforms to.
         #[arg(long, value_name = "FILE", default_value = "ngspice-out.txt")]
         spice_output: PathBuf,
         /// ngspice relative tolerance.
-        #[arg(long, default_value_t = 1e-7)]
+        #[arg(long, default_value_t = 1e-7, value_parser = positive, allow_hyphen_values = true)]
         reltol: f64,
         #[command(flatten)]
         set: Overrides,
@@ -160,12 +160,51 @@ pub fn parse_set(s: &str) -> Result<(String, f64), String> {
     Ok((k.trim().to_string(), v))
 }
 
-/// Parses `PARAM=LO:HI`.
+/// Parses `PARAM=LO:HI` with finite bounds.
 pub fn parse_boundary(s: &str) -> Result<Boundary, String> {
     let bad = || format!("`{s}`: expected PARAM=LO:HI, e.g. `load.watts=100e3:2e6`");
     let (key, range) = s.split_once('=').ok_or_else(bad)?;
     let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
     let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
     let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
+    if !lo.is_finite() || !hi.is_finite() {
+        return Err(format!("`{s}`: the bounds must be finite numbers"));
+    }
     Ok((key.trim().to_string(), lo, hi))
+}
+
+/// A number that parses and is finite; `what` says what else it must be.
+fn finite_where(s: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && ok(x) => Ok(x),
+        _ => Err(format!("expected {what}, got `{s}`")),
+    }
+}
+
+/// A finite number ≥ 0: a time, a tolerance.
+pub fn non_negative(s: &str) -> Result<f64, String> {
+    finite_where(s, "a finite number ≥ 0", |x| x >= 0.0)
+}
+
+/// A finite number > 0: a frequency, a tolerance.
+pub fn positive(s: &str) -> Result<f64, String> {
+    finite_where(s, "a finite number > 0", |x| x > 0.0)
+}
+
+/// A damping-ratio threshold, 0 to 1.
+pub fn damping_ratio(s: &str) -> Result<f64, String> {
+    finite_where(s, "a damping ratio from 0 to 1", |x| {
+        (0.0..=1.0).contains(&x)
+    })
+}
+
+/// Sweep points per decade: 1 to 10 000 (a denser sweep resolves nothing
+/// more and costs memory in proportion).
+pub fn per_decade(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to 10000, got `{s}`"
+        )),
+    }
 }

@@ -4,6 +4,7 @@
 //! Exit codes: 0 every limit passed, 1 a limit failed, 2 a scenario could
 //! not be read or run, or a limit could not be evaluated.
 
+use super::args::{non_negative, positive};
 use super::commands::{parse_set, write_stdout};
 use super::diagnostics;
 use busbar::analysis::golden::{self, Envelope};
@@ -38,14 +39,14 @@ pub struct CheckArgs {
     #[arg(long, requires = "golden")]
     pub bless: bool,
     /// Golden envelope: tolerance relative to each golden value.
-    #[arg(long, default_value_t = 1e-3, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 1e-3, value_name = "FRACTION", value_parser = non_negative, allow_hyphen_values = true)]
     pub rel_tol: f64,
     /// Golden envelope: absolute tolerance as a fraction of each column's
     /// full scale.
-    #[arg(long, default_value_t = 1e-4, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 1e-4, value_name = "FRACTION", value_parser = non_negative, allow_hyphen_values = true)]
     pub abs_tol: f64,
     /// Golden envelope: time tolerance around edges (default: one sample).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = positive, allow_hyphen_values = true)]
     pub time_tol: Option<f64>,
     /// Parameter or `component.field` override, on top of each scenario's
     /// (repeatable).

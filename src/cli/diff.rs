@@ -19,7 +19,7 @@ pub struct DiffArgs {
     /// The later result file.
     pub after: PathBuf,
     /// Numbers whose relative change is at most this count as unchanged.
-    #[arg(long, default_value_t = 1e-6, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 1e-6, value_name = "FRACTION", value_parser = super::args::non_negative, allow_hyphen_values = true)]
     pub rel_tol: f64,
     /// Exit with 1 when anything changed.
     #[arg(long)]

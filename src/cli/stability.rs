@@ -5,7 +5,9 @@
 //! Exit code of `stability`: 0 when every mode is stable, 1 when a mode has
 //! σ > 0, 2 on an input or numerical error.
 
-use super::args::{parse_boundary, Boundary, Overrides};
+use super::args::{
+    damping_ratio, non_negative, parse_boundary, per_decade, positive, Boundary, Overrides,
+};
 use super::diagnostics;
 use busbar::analysis::stability::{self as stab, ReportOptions, StabilityError};
 use busbar::report;
@@ -24,24 +26,24 @@ pub struct StabilityArgs {
     #[arg(short, long)]
     pub scenario: Option<PathBuf>,
     /// Time at which the scenario's load profiles set the operating point, s.
-    #[arg(long, default_value_t = 0.0, value_name = "T")]
+    #[arg(long, default_value_t = 0.0, value_name = "T", value_parser = non_negative, allow_hyphen_values = true)]
     pub at: f64,
     #[command(flatten)]
     pub set: Overrides,
     /// Damping ratio below which a mode is flagged as poorly damped.
-    #[arg(long, default_value_t = 0.05, value_name = "ZETA")]
+    #[arg(long, default_value_t = 0.05, value_name = "ZETA", value_parser = damping_ratio, allow_hyphen_values = true)]
     pub damping: f64,
     /// Modes listed in the text report (JSON lists all).
     #[arg(long, default_value_t = 12, value_name = "N")]
     pub modes: usize,
     /// Lowest frequency of the sweeps, Hz.
-    #[arg(long, default_value_t = 1.0, value_name = "HZ")]
+    #[arg(long, default_value_t = 1.0, value_name = "HZ", value_parser = positive, allow_hyphen_values = true)]
     pub f_min: f64,
     /// Highest frequency of the sweeps, Hz.
-    #[arg(long, default_value_t = 1e6, value_name = "HZ")]
+    #[arg(long, default_value_t = 1e6, value_name = "HZ", value_parser = positive, allow_hyphen_values = true)]
     pub f_max: f64,
     /// Sweep points per decade.
-    #[arg(long, default_value_t = 40, value_name = "N")]
+    #[arg(long, default_value_t = 40, value_name = "N", value_parser = per_decade)]
     pub per_decade: usize,
     /// Node glob for the bus-impedance table (default: nodes with a nominal).
     #[arg(long, value_name = "GLOB")]
@@ -83,21 +85,6 @@ fn diagnostic(e: StabilityError) -> Report {
     }
 }
 
-/// Checks `--at` and opens the study.
-fn open(
-    circuit: &Path,
-    scenario: Option<&Path>,
-    at: f64,
-    set: &Overrides,
-) -> Result<Study, Report> {
-    if !at.is_finite() || at < 0.0 {
-        return Err(miette::miette!(
-            "`--at {at}`: expected a time ≥ 0 in seconds"
-        ));
-    }
-    super::commands::open(circuit, scenario, set)
-}
-
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -116,7 +103,7 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
             "the sweep needs 0 < --f-min < --f-max and --per-decade ≥ 1"
         ));
     }
-    let study = open(&args.circuit, args.scenario.as_deref(), args.at, &args.set)?;
+    let study = super::commands::open(&args.circuit, args.scenario.as_deref(), &args.set)?;
     let setup = study.setup(args.at);
     let options = ReportOptions {
         damping_threshold: args.damping,
@@ -165,11 +152,6 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
 
 /// `busbar export --state-space FILE`: A, B, C, D with names, as JSON.
 pub fn export_state_space(study: &Study, at: f64, file: &Path) -> Result<(), Report> {
-    if !at.is_finite() || at < 0.0 {
-        return Err(miette::miette!(
-            "`--at {at}`: expected a time ≥ 0 in seconds"
-        ));
-    }
     let bound = study.setup(at).bind().map_err(diagnostic)?;
     let ss = stab::state_space(&bound.model, &bound.point, true).map_err(diagnostic)?;
     let text = serde_json::to_string(&ss.to_json(&bound.circuit.name, at)).into_diagnostic()?;
