@@ -112,8 +112,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
             action,
         });
     }
-    let requested_probes = probes(&model, &scenario, &[])?.len();
-    let probes = probes(&model, &scenario, extra)?;
+    let (probes, requested_probes) = probes(&model, &scenario, extra)?;
     let spec = RunSpec {
         duration: scenario.duration,
         sample: scenario.sample,
@@ -235,12 +234,13 @@ fn matching_devices(model: &Model, pattern: &str) -> Result<Vec<usize>, PrepareE
 }
 
 /// Expands `record` (or, when empty, every declared bus) and then the
-/// `extra` entries into probes, each quantity of each target once.
+/// `extra` entries into probes, each quantity of each target once; also
+/// returns how many came from the scenario's own `record`.
 fn probes<L>(
     model: &Model,
     scenario: &Scenario<L>,
     extra: &[String],
-) -> Result<Vec<Probe>, PrepareError> {
+) -> Result<(Vec<Probe>, usize), PrepareError> {
     let mut nodes: Vec<(&String, &usize)> = model.node_index.iter().collect();
     nodes.sort_by(|(a, _), (b, _)| natural_cmp(a, b));
     let mut devices: Vec<(usize, &str)> = model
@@ -255,40 +255,24 @@ fn probes<L>(
         out: Vec::new(),
         seen: BTreeSet::new(),
     };
-    let mut entries = scenario.probes();
-    if entries.is_empty() {
-        let declared = nodes.iter().filter(|(n, _)| model.nominal(n).is_some());
-        let any = declared.clone().next().is_some();
+    let own = scenario.probes();
+    if own.is_empty() {
+        let any = nodes.iter().any(|(n, _)| model.nominal(n).is_some());
         for (name, &i) in nodes
             .iter()
             .filter(|(n, _)| !any || model.nominal(n).is_some())
         {
             probes.node(name, i);
         }
-        if extra.is_empty() {
-            return Ok(probes.out);
-        }
     }
-    entries.extend(extra.iter().filter_map(|e| scenario::Probe::parse(e).ok()));
-    for p in entries {
-        let matched = match p.kind {
-            ProbeKind::Voltage => {
-                let hits: Vec<_> = nodes
-                    .iter()
-                    .filter(|(n, _)| crate::glob::matches(&p.target, n))
-                    .collect();
-                for (name, &i) in &hits {
-                    probes.node(name, i);
-                }
-                !hits.is_empty()
-            }
-            kind => probes.signals(&devices, &p.target, kind),
-        };
-        if !matched {
-            return Err(PrepareError::NoRecordMatch { entry: p.target });
-        }
+    for p in &own {
+        probes.entry(&nodes, &devices, p)?;
     }
-    Ok(probes.out)
+    let requested = probes.out.len();
+    for p in extra.iter().filter_map(|e| scenario::Probe::parse(e).ok()) {
+        probes.entry(&nodes, &devices, &p)?;
+    }
+    Ok((probes.out, requested))
 }
 
 /// Probes collected so far, with the quantities already taken.
@@ -299,6 +283,36 @@ struct Probes<'a> {
 }
 
 impl Probes<'_> {
+    /// One `record` entry: every node or device it matches.
+    fn entry(
+        &mut self,
+        nodes: &[(&String, &usize)],
+        devices: &[(usize, &str)],
+        p: &scenario::Probe,
+    ) -> Result<(), PrepareError> {
+        let matched = match p.kind {
+            ProbeKind::Voltage => {
+                let mut hit = false;
+                for (name, &i) in nodes
+                    .iter()
+                    .filter(|(n, _)| crate::glob::matches(&p.target, n))
+                {
+                    self.node(name, i);
+                    hit = true;
+                }
+                hit
+            }
+            kind => self.signals(devices, &p.target, kind),
+        };
+        if matched {
+            Ok(())
+        } else {
+            Err(PrepareError::NoRecordMatch {
+                entry: p.target.clone(),
+            })
+        }
+    }
+
     fn node(&mut self, name: &str, index: usize) {
         if !self.seen.insert(format!("v:{name}")) {
             return;

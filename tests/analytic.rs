@@ -3,7 +3,7 @@
 //! capacitance reflected through a Dcx, the UVLO trip time, and a dip
 //! between output samples found by the recorded extremes.
 //!
-//! Tolerances are those of DESIGN §7: waveforms within 1e-6 relative where
+//! Tolerances are the project's accuracy targets: waveforms within 1e-6 relative where
 //! a closed form exists.
 
 use busbar::results::Waveforms;

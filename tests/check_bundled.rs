@@ -1,4 +1,4 @@
-//! `busbar check` over every bundled scenario (DESIGN §4): each file under
+//! `busbar check` over every bundled scenario: each file under
 //! `scenarios/` (recursively, except the limit sets in `scenarios/limits/`)
 //! must pass with exit 0, except the deliberately marginal designs, whose
 //! scenario `name` starts with `MARGINAL`: they must exit 1, with failed

@@ -93,7 +93,7 @@ fn assert_rel(actual: f64, expected: f64, tol: f64, what: &str) {
 }
 
 /// The windows every example must respect: 800 V buses within ±3 % of
-/// nominal throughout, 50 V buses above 46 V (domain.md §6(c), §6(d) S1),
+/// nominal throughout, 50 V buses above 46 V (docs/sources.md §6(c), §6(d) S1),
 /// and every recorded value finite.
 fn assert_windows(scenario: &str, w: &Waveforms) {
     assert!(!w.time.is_empty(), "{scenario}: no samples");
@@ -309,7 +309,7 @@ fn rack_step_matches_hand_computed_drops() {
         "dip with storage {dip:.3} V, without {bare_dip:.3} V"
     );
     assert_rel(last(&bare, "bus800"), full.v800, 1e-4, "bare rack bus800");
-    // The trays stay above the 48.5 V BBU trigger (domain.md §6(c)).
+    // The trays stay above the 48.5 V BBU trigger (docs/sources.md §6(c)).
     assert!(
         min(&w, "tray1.bus50") > 48.5,
         "tray1.bus50 min {}",

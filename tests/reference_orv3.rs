@@ -4,7 +4,7 @@
 //!
 //! Snapshot tolerances follow the solver's accuracy, not the spread a
 //! change of model would cause: voltages to 1e-4 of the 50 V nominal
-//! (5 mV, the accuracy the default tolerances must reach, DESIGN §2), the
+//! (5 mV, the accuracy the default tolerances must reach), the
 //! time of a sampled extreme to one output sample, scheduled and timer
 //! events to 1 ns, root-located events to 1e-6 s, state of charge to 1e-6.
 //! A snapshot that moves by more than that means the physics changed:
@@ -248,9 +248,9 @@ fn s4_hand_over_dip_stays_above_the_uv_floor() {
     // were measured by sampling the same run on a 1 µs grid.
     //
     // UV floor: 46.0 V, the bottom of the ORv3 busbar operating range
-    // (ORv3 base spec §12.1, domain.md §1.4/§4.2) and of the BBU's own
+    // (ORv3 base spec §12.1, docs/sources.md §1.4/§4.2) and of the BBU's own
     // 46.0–49.5 V regulation range; stricter than the 40 V IT-equipment
-    // UV that domain.md §6(d) S4 gives as an example for 48 V systems.
+    // UV that docs/sources.md §6(d) S4 gives as an example for 48 V systems.
     let mut sc = busbar::scenario::load(&scenario("s4_ac_loss.ron")).expect("S4");
     sc.duration = 0.2;
     sc.events.retain(|e| e.at() < 0.2);

@@ -4,7 +4,7 @@
 //! PI-regulated current-fed stage and of a `Converter` against their
 //! transfer functions, the minor-loop gain at a constant-power load, and a
 //! Kyber-class row whose 50 µH source filter makes it unstable when the
-//! source is the ideal EMF behind R_droop of domain.md §6(b) (the full
+//! source is the ideal EMF behind R_droop of docs/sources.md §6(b) (the full
 //! model with the SST's loop is in `stability_kyber.rs`).
 
 use busbar::analysis::stability::{
@@ -458,7 +458,7 @@ fn converter_loop_gain_matches_closed_form() {
     eprintln!("converter loop: crossover {lo} Hz, PM {got} vs {pm}");
 }
 
-/// A Kyber-class row (domain.md §6(b), Row-B): 4 × 660 kW racks on a 15 m
+/// A Kyber-class row (docs/sources.md §6(b), Row-B): 4 × 660 kW racks on a 15 m
 /// busway, source 800 V behind the 1 % droop resistance and `l_src`, 25 mF.
 fn kyber_row(l_src: f64) -> String {
     format!(

@@ -1,6 +1,6 @@
-//! The reference Kyber-class row (`circuits/kyber_row.ron`, domain.md
+//! The reference Kyber-class row (`circuits/kyber_row.ron`, docs/sources.md
 //! §6(b) Row-B) under the full averaged model: the base row is stable and
-//! well damped; the 50 µH source filter of domain.md §6(b), which the
+//! well damped; the 50 µH source filter of docs/sources.md §6(b), which the
 //! simple R·C·V²/L estimate puts beyond the limit, is stable in the full
 //! model (the SST's loop damps the filter mode); the boundary search finds
 //! where the filter mode really loses its damping, and `busbar stability`

@@ -16,11 +16,11 @@ use crate::results::{Column, Quantity, Waveforms};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The utility band for source power fluctuations (domain.md §2.1: a
+/// The utility band for source power fluctuations (docs/sources.md §2.1: a
 /// critical range of 0.1–20 Hz, example limit ≤ 20 % of the energy).
 pub const UTILITY_BAND_HZ: (f64, f64) = (0.1, 20.0);
 
-/// Knobs of [`analyse`]; the defaults follow domain.md §6(d) S1.
+/// Knobs of [`analyse`]; the defaults follow docs/sources.md §6(d) S1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisOptions {
     /// Settling band, % of nominal (S1: ±1 % within 20 ms).

@@ -7,7 +7,7 @@
 //! measured from its first instant up to the next event (or the end of the
 //! run).
 //!
-//! Definitions (DESIGN §5):
+//! Definitions:
 //! - pre-event value v_pre: the value just before the event starts;
 //! - final value v_fin: the mean over the last 5 % of the window, so that
 //!   residual ripple does not move it;

@@ -5,11 +5,9 @@
 use super::common::worst_point;
 use super::loops::{F_MAX, F_MIN, PER_DECADE};
 use super::{LimitKind, Run, SmallSignal};
-use crate::analysis::stability::{default_frequencies, minor_loop_gain, Bound};
+use crate::analysis::stability::{default_frequencies, minor_loop_gain, power_inputs, Bound};
 use crate::analysis::verdict::{threshold, Measure};
-use crate::device::TerminalRole;
 use crate::glob;
-use crate::netlist::Library;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
 
@@ -57,21 +55,6 @@ impl LimitKind for ImpedanceRatio {
 
 }
 
-/// Components with a power-input terminal: the interfaces a minor-loop
-/// gain splits the network at.
-fn interfaces(b: &Bound) -> Vec<String> {
-    b.circuit
-        .components
-        .iter()
-        .filter(|c| {
-            c.primitive()
-                .terminal_with(TerminalRole::PowerInput)
-                .is_some()
-        })
-        .map(|c| c.name().to_string())
-        .collect()
-}
-
 /// The worst interface at `node`: gain and phase margins of the minor-loop
 /// gain T_m = Z_source/Z_load, scored by the smaller of the two margins
 /// relative to its limit. Without a phase crossover the gain margin is at
@@ -85,7 +68,7 @@ fn interface_margins(
 ) -> Result<(f64, Measure), String> {
     let freqs = default_frequencies(F_MIN, F_MAX, PER_DECADE);
     let mut worst: Option<(f64, Measure)> = None;
-    for component in interfaces(b) {
+    for component in power_inputs(&b.circuit) {
         let ml = minor_loop_gain(&b.circuit, &b.model, &b.point, &component, None, &freqs)
             .map_err(|e| e.to_string())?;
         if !glob::matches(node, &ml.node) {

@@ -328,3 +328,18 @@ pub fn minor_loop_gain(
         }),
     })
 }
+
+/// Components with a power-input terminal: the interfaces a minor-loop
+/// gain splits the network at.
+pub fn power_inputs(circuit: &FlatCircuit) -> Vec<String> {
+    circuit
+        .components
+        .iter()
+        .filter(|c| {
+            c.primitive()
+                .terminal_with(TerminalRole::PowerInput)
+                .is_some()
+        })
+        .map(|c| c.name().to_string())
+        .collect()
+}

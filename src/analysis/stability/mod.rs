@@ -26,7 +26,7 @@ mod state_space;
 mod sweep;
 
 pub use frequency::{
-    bus_impedance, default_frequencies, impedance_at, minor_loop_gain, BusImpedance,
+    bus_impedance, default_frequencies, impedance_at, minor_loop_gain, power_inputs, BusImpedance,
     InterfaceSweep, MinorLoop, Sweep,
 };
 pub use loops::{

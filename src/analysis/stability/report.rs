@@ -7,7 +7,7 @@
 //! interfaces, the frequency range). Must not print or write files.
 
 use super::frequency::{
-    bus_impedance, default_frequencies, minor_loop_gain, BusImpedance, MinorLoop,
+    bus_impedance, default_frequencies, minor_loop_gain, power_inputs, BusImpedance, MinorLoop,
 };
 use super::loops::{loop_gains, LoopGain};
 use super::modes::{modes, Modes};
@@ -17,8 +17,6 @@ use super::state_space::state_space;
 use super::sweep::{boundary_search, sensitivity, Boundary, Sensitivity};
 use super::StabilityError;
 use crate::components::ComponentSpec;
-use crate::device::TerminalRole;
-use crate::netlist::Library;
 use crate::units::natural_cmp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -226,16 +224,7 @@ pub fn stability_report(
         })
         .collect();
     if options.auto_interfaces {
-        let auto: Vec<String> = circuit
-            .components
-            .iter()
-            .filter(|c| {
-                c.primitive()
-                    .terminal_with(TerminalRole::PowerInput)
-                    .is_some()
-            })
-            .map(|c| c.name().to_string())
-            .collect();
+        let auto = power_inputs(circuit);
         if auto.len() > MAX_AUTO_INTERFACES {
             notes.push(format!(
                 "{} components have an `input` terminal; interface gains computed only for those named with --interface",

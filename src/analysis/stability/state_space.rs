@@ -1,4 +1,4 @@
-//! The reduced state-space model (A, B, C, D) of DESIGN §2: differential
+//! The reduced state-space model (A, B, C, D) of the averaged DAE: differential
 //! unknowns x (mass ≠ 0) are the states, algebraic unknowns z are
 //! eliminated, A = M_x⁻¹·(J_xx − J_xz·J_zz⁻¹·J_zx), and likewise B, C, D.
 //! Inputs are the load channels (per unit) and a current injected at every
