@@ -100,14 +100,7 @@ pub fn elaborate<P: Library>(
         .partition(|b| !crate::glob::is_glob(&b.pattern));
     buses.extend(globs);
 
-    let name = if circuit.name.is_empty() {
-        file.and_then(|f| f.file_stem()).map_or_else(
-            || "circuit".to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        )
-    } else {
-        circuit.name.clone()
-    };
+    let name = circuit.display_name(file);
     Ok(FlatCircuit {
         name,
         components: elab.out,

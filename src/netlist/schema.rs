@@ -36,6 +36,19 @@ pub struct Circuit<P> {
     pub components: Vec<Item<P>>,
 }
 
+impl<P> Circuit<P> {
+    /// The name results carry: the file's `name`, else the stem of `file`.
+    pub fn display_name(&self, file: Option<&Path>) -> String {
+        if !self.name.is_empty() {
+            return self.name.clone();
+        }
+        file.and_then(|f| f.file_stem()).map_or_else(
+            || "circuit".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    }
+}
+
 /// `(nominal: 800.0)`: a bus's nominal voltage.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

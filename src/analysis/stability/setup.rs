@@ -136,13 +136,7 @@ impl CircuitSource {
 
     /// The circuit's display name: its `name`, else the file's stem.
     pub fn name(&self) -> String {
-        match self.parsed.name.as_str() {
-            "" => self.path.file_stem().map_or_else(
-                || "circuit".to_string(),
-                |s| s.to_string_lossy().into_owned(),
-            ),
-            name => name.to_string(),
-        }
+        self.parsed.display_name(Some(&self.path))
     }
 
     /// The parsed file, before elaboration.
