@@ -106,3 +106,53 @@ fn kyber_sst_loop_is_open_loop_unstable_and_nyquist_stable() {
         );
     }
 }
+
+/// L(s) = K·ω0²/((s² + ω0²)(s + a)): an undamped resonance in the open
+/// loop, poles at ±jω0 on the imaginary axis.
+#[allow(clippy::result_large_err)]
+fn resonant(k: f64, w0: f64, a: f64) -> impl FnMut(f64) -> Result<c64, StabilityError> {
+    move |f| {
+        let s = c64::new(0.0, TAU * f);
+        Ok(c64::new(k * w0 * w0, 0.0) / ((s * s + w0 * w0) * (s + a)))
+    }
+}
+
+#[test]
+fn poles_on_the_imaginary_axis_are_skirted() {
+    // Closed loop s³ + a·s² + ω0²·s + ω0²(a + K). Routh: the s¹ entry is
+    // −K·ω0²/a, so K > 0 gives two right-half-plane poles and
+    // −a < K < 0 none.
+    let (w0, a) = (TAU * 100.0, TAU * 10.0);
+    let poles = [c64::new(0.0, w0), c64::new(0.0, -w0), c64::new(-a, 0.0)];
+    for (k, z) in [(0.5, 2), (5.0, 2), (-0.5, 0), (-0.9 * a, 0)] {
+        let (n, _) = nyquist(&mut resonant(k, w0, a), (1.0, 1e6), &poles, None).expect("nyquist");
+        assert_eq!(n.open_loop_unstable_poles, 0);
+        assert_eq!(n.closed_loop_unstable_nyquist, z, "K = {k}: {n:?}");
+        assert!(n.count_residual < 1e-3, "K = {k}: {n:?}");
+    }
+}
+
+#[test]
+#[allow(clippy::result_large_err)]
+fn open_loop_poles_the_loop_gain_does_not_see_are_not_counted() {
+    // L(s) = K/(s·(s + a)) has one integrator; the open loop has a second
+    // pole at s = 0 (a battery's charge in standby) that L does not see.
+    // Closed loop s² + a·s + K: stable for K > 0.
+    let a = TAU * 10.0;
+    let k = 4.0 * a * a;
+    let mut eval = |f: f64| {
+        let s = c64::new(0.0, TAU * f);
+        Ok(c64::new(k, 0.0) / (s * (s + a)))
+    };
+    let poles = [c64::new(0.0, 0.0), c64::new(0.0, 0.0), c64::new(-a, 0.0)];
+    let (n, _) = nyquist(&mut eval, (1.0, 1e6), &poles, Some(0)).expect("nyquist");
+    assert_eq!(n.open_loop_poles_at_origin, 1, "{n:?}");
+    assert_eq!(n.closed_loop_unstable_nyquist, 0, "{n:?}");
+    assert_eq!(n.consistent, Some(true));
+
+    // A unit that ignores its input (L ≡ 0) with integrators around it.
+    let mut zero = |_f: f64| Ok(c64::new(0.0, 0.0));
+    let (n, _) = nyquist(&mut zero, (1.0, 1e6), &poles, Some(0)).expect("nyquist");
+    assert_eq!(n.encirclements, 0, "{n:?}");
+    assert_eq!(n.consistent, Some(true));
+}

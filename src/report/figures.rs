@@ -95,7 +95,7 @@ fn pole_map_data(r: &StabilityReport) -> Option<PoleMapData> {
     let mut points = Vec::new();
     for m in &modes.modes {
         let pair = m.imag > 1e-6 * m.real.hypot(m.imag);
-        let label = (pair || m.damping < r.damping_threshold).then(|| {
+        let label = (pair || m.is_poorly_damped(r.damping_threshold)).then(|| {
             m.components
                 .iter()
                 .filter(|s| s.fraction >= 0.05)

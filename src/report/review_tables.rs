@@ -28,11 +28,15 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
             .enumerate()
             .map(|(k, m)| {
                 let damping = Cell {
-                    text: format!("{:.4}", m.damping),
+                    text: if m.is_neutral() {
+                        "neutral".to_string()
+                    } else {
+                        format!("{:.4}", m.damping)
+                    },
                     numeric: true,
-                    status: Some(if m.real > 0.0 {
+                    status: Some(if m.is_unstable() {
                         Status::Fail
-                    } else if m.damping < r.damping_threshold {
+                    } else if m.is_poorly_damped(r.damping_threshold) {
                         Status::Warn
                     } else {
                         Status::Pass
@@ -55,7 +59,10 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                     damping,
                     Cell::number(format!("{:.4e}", m.real)),
                     Cell::number(m.time_constant_s.map(eng_time).unwrap_or_default()),
-                    Cell::text(shares.join(", ")),
+                    Cell::text(match &m.neutral {
+                        Some(why) => format!("neutral ({why})"),
+                        None => shares.join(", "),
+                    }),
                 ]
             })
             .collect();

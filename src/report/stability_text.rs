@@ -12,24 +12,39 @@ use std::fmt::Write;
 /// eigenvectors are arbitrary; only the participation of the whole
 /// eigenspace means something. Consecutive equal modes become one line
 /// with their summed participation.
+/// A run of equal modes: the first, how many, participation sums, and the
+/// reasons of the neutral ones.
+type Group = (Mode, usize, BTreeMap<String, f64>, Vec<String>);
+
 fn grouped(modes: &[Mode]) -> Vec<(Mode, usize)> {
-    let mut out: Vec<(Mode, usize, BTreeMap<String, f64>)> = Vec::new();
+    let mut out: Vec<Group> = Vec::new();
     for m in modes {
-        let same = out.last().is_some_and(|(g, _, _)| {
-            (g.eigenvalue() - m.eigenvalue()).norm() <= 1e-9 * m.eigenvalue().norm()
+        let same = out.last().is_some_and(|(g, ..)| {
+            g.is_neutral() == m.is_neutral()
+                && (g.eigenvalue() - m.eigenvalue()).norm() <= 1e-9 * m.eigenvalue().norm()
         });
         if !same {
-            out.push((m.clone(), 0, BTreeMap::new()));
+            out.push((m.clone(), 0, BTreeMap::new(), Vec::new()));
         }
-        if let Some((_, count, sum)) = out.last_mut() {
+        if let Some((_, count, sum, why)) = out.last_mut() {
             *count += 1;
             for s in &m.components {
                 *sum.entry(s.name.clone()).or_default() += s.fraction;
             }
+            why.extend(m.neutral.iter().cloned());
         }
     }
     out.into_iter()
-        .map(|(mut g, count, sum)| {
+        .map(|(mut g, count, sum, why)| {
+            if count > 1 && !why.is_empty() {
+                // "integrator: a" ×3 reads "integrators: a, b, c".
+                let states: Option<Vec<&str>> =
+                    why.iter().map(|w| w.strip_prefix("integrator: ")).collect();
+                g.neutral = Some(match states {
+                    Some(states) => format!("integrators: {}", states.join(", ")),
+                    None => why.join("; "),
+                });
+            }
             if count > 1 {
                 let total: f64 = sum.values().sum();
                 let mut shares: Vec<Share> = sum
@@ -123,7 +138,7 @@ impl StabilityReport {
                 for (mode, count) in groups.iter().take(max_modes) {
                     let flag = if mode.is_unstable() {
                         "  UNSTABLE"
-                    } else if mode.damping < self.damping_threshold {
+                    } else if mode.is_poorly_damped(self.damping_threshold) {
                         "  poorly damped"
                     } else {
                         ""

@@ -6,6 +6,19 @@
 //! A is first split into its decoupled blocks (connected components of its
 //! sparsity graph) and each block is decomposed on its own: this is cheaper
 //! and makes the participation of a decoupled subsystem exactly zero.
+//!
+//! **Neutral modes.** A state whose column of A is zero off the diagonal
+//! feeds nothing back at the operating point (a battery's charge in
+//! standby, an energy counter): A is block-triangular with that state
+//! alone in one block, so A_kk is exactly one eigenvalue, with the state as
+//! its only participant. Such states are taken out first (repeatedly, as
+//! removing one can free another). When A_kk = 0 the mode is a pure
+//! integrator: *neutral*, neither stable nor unstable. A mode whose |λ| is
+//! below the resolution of the floating-point decomposition,
+//! κ(λ)·m·ε·‖A‖₂ (κ the eigenvalue's condition number, m the block size),
+//! cannot be told from zero and is neutral too. Neutral modes never make a
+//! verdict UNSTABLE nor poorly damped, and are listed last.
+//!
 //! Owns the eigen-decomposition only; must not build A (`state_space`).
 
 use super::state_space::StateSpace;
@@ -43,20 +56,62 @@ pub struct Mode {
     pub components: Vec<Share>,
     /// Participation per state, largest first.
     pub states: Vec<Share>,
+    /// Why the mode is neutral (λ = 0 by structure or to working
+    /// precision), e.g. "integrator: bbu2.bbu.q"; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neutral: Option<String>,
 }
 
 impl Mode {
+    /// The mode of eigenvalue `lambda` (Im λ ≥ 0) with its participations.
+    pub fn new(lambda: c64, components: Vec<Share>, states: Vec<Share>) -> Mode {
+        let magnitude = lambda.norm();
+        Mode {
+            real: lambda.re,
+            imag: lambda.im,
+            frequency_hz: lambda.im / TAU,
+            damping: if magnitude > 0.0 {
+                -lambda.re / magnitude
+            } else {
+                0.0
+            },
+            time_constant_s: (lambda.re != 0.0).then(|| 1.0 / lambda.re.abs()),
+            components,
+            states,
+            neutral: None,
+        }
+    }
+
+    /// Marks the mode neutral: its σ is not a rate (no time constant, ζ 0).
+    fn into_neutral(mut self, why: String) -> Mode {
+        self.damping = 0.0;
+        self.time_constant_s = None;
+        self.neutral = Some(why);
+        self
+    }
+
     pub fn eigenvalue(&self) -> c64 {
         c64::new(self.real, self.imag)
     }
 
+    pub fn is_neutral(&self) -> bool {
+        self.neutral.is_some()
+    }
+
     pub fn is_unstable(&self) -> bool {
-        self.real > 0.0
+        self.real > 0.0 && !self.is_neutral()
+    }
+
+    /// Damped less than `threshold`; neutral modes never are.
+    pub fn is_poorly_damped(&self, threshold: f64) -> bool {
+        !self.is_neutral() && self.damping < threshold
     }
 
     /// "mode 142 Hz, ζ 0.031: cbus 61 %, lfeed 30 %".
     pub fn describe(&self) -> String {
-        let head = if self.imag > 0.0 {
+        let head = if let Some(why) = &self.neutral {
+            format!("neutral ({why})")
+        } else if self.imag > 0.0 {
             format!(
                 "mode {}, ζ {:.3}",
                 crate::units::eng3(self.frequency_hz, "Hz"),
@@ -94,9 +149,20 @@ pub struct Modes {
 }
 
 impl Modes {
-    /// The least damped mode, if any.
+    /// The least damped mode that is not neutral, if any.
     pub fn least_damped(&self) -> Option<&Mode> {
-        self.modes.first()
+        self.modes.iter().find(|m| !m.is_neutral())
+    }
+
+    /// Least damped first, neutral modes last.
+    pub fn sort(modes: &mut [Mode]) {
+        modes.sort_by(|x, y| {
+            x.is_neutral()
+                .cmp(&y.is_neutral())
+                .then(x.damping.total_cmp(&y.damping))
+                .then(x.imag.total_cmp(&y.imag))
+                .then(y.real.total_cmp(&x.real))
+        });
     }
 
     pub fn is_stable(&self) -> bool {
@@ -109,8 +175,32 @@ impl Modes {
     }
 }
 
-/// Connected components of the sparsity graph of A (i ~ j if A_ij ≠ 0).
-fn blocks(a: &Mat<f64>) -> Vec<Vec<usize>> {
+/// States whose column of A is zero off the diagonal, found repeatedly
+/// (removing one can leave another's column empty), and the rest.
+fn decoupled_states(a: &Mat<f64>) -> (Vec<usize>, Vec<usize>) {
+    let n = a.nrows();
+    let mut removed = vec![false; n];
+    let mut order = Vec::new();
+    loop {
+        let before = order.len();
+        for k in 0..n {
+            let feeds_back = (0..n).any(|r| r != k && !removed[r] && a[(r, k)] != 0.0);
+            if !removed[k] && !feeds_back {
+                removed[k] = true;
+                order.push(k);
+            }
+        }
+        if order.len() == before {
+            break;
+        }
+    }
+    let rest = (0..n).filter(|&k| !removed[k]).collect();
+    (order, rest)
+}
+
+/// Connected components of the sparsity graph of A restricted to `states`
+/// (i ~ j if A_ij ≠ 0), as lists of indices into A.
+fn blocks(a: &Mat<f64>, states: &[usize]) -> Vec<Vec<usize>> {
     let n = a.nrows();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {
@@ -120,8 +210,8 @@ fn blocks(a: &Mat<f64>) -> Vec<Vec<usize>> {
         }
         i
     }
-    for c in 0..n {
-        for r in 0..n {
+    for &c in states {
+        for &r in states {
             if r != c && a[(r, c)] != 0.0 {
                 let (x, y) = (find(&mut parent, r), find(&mut parent, c));
                 if x != y {
@@ -131,7 +221,7 @@ fn blocks(a: &Mat<f64>) -> Vec<Vec<usize>> {
         }
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
+    for &i in states {
         let root = find(&mut parent, i);
         groups.entry(root).or_default().push(i);
     }
@@ -204,96 +294,119 @@ fn shares(weights: impl Iterator<Item = (String, f64)>) -> Vec<Share> {
 pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     let started = Instant::now();
     let a = &ss.a;
-    let n = a.nrows();
-    let groups = blocks(a);
-    let mut out = Vec::new();
+    let (decoupled, coupled) = decoupled_states(a);
+    let mut out: Vec<Mode> = decoupled.iter().map(|&k| lone_mode(ss, k)).collect();
+    let groups = blocks(a, &coupled);
     let mut residual: f64 = 0.0;
     for group in &groups {
-        let m = group.len();
-        let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
-        let scale = balance(&mut sub);
-        let eig = sub
-            .eigen()
-            .map_err(|e| StabilityError::Eigen(format!("{e:?}")))?;
-        // Eigenvectors of A are D·(those of D⁻¹·A·D); undo the scaling so
-        // that residuals and participations refer to A itself.
-        let sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
-        let v = Mat::<c64>::from_fn(m, m, |r, c| eig.U()[(r, c)] * scale[r]);
-        let s: Vec<c64> = (0..m).map(|i| eig.S()[i]).collect();
-        let w = v.partial_piv_lu().inverse();
-        let norm_a = sub.norm_l2().max(f64::MIN_POSITIVE);
-        // A is real: A·V from two real products costs half a complex one.
-        let v_re = Mat::<f64>::from_fn(m, m, |r, c| v[(r, c)].re);
-        let v_im = Mat::<f64>::from_fn(m, m, |r, c| v[(r, c)].im);
-        let (av_re, av_im) = (&sub * &v_re, &sub * &v_im);
-        let av = Mat::<c64>::from_fn(m, m, |r, c| c64::new(av_re[(r, c)], av_im[(r, c)]));
-        for (i, lambda) in s.iter().enumerate() {
-            let (mut num, mut den) = (0.0, 0.0);
-            for r in 0..m {
-                num += (av[(r, i)] - v[(r, i)] * lambda).norm_sqr();
-                den += v[(r, i)].norm_sqr();
-            }
-            residual = residual.max(num.sqrt() / (norm_a * den.sqrt().max(f64::MIN_POSITIVE)));
-            // Repeated real eigenvalues come out of the QR iteration as
-            // pairs with a tiny imaginary part: they are real modes.
-            let lambda = if lambda.im.abs() <= 1e-8 * lambda.norm() {
-                c64::new(lambda.re, 0.0)
-            } else if lambda.im < 0.0 {
-                continue;
-            } else {
-                *lambda
-            };
-            let p: Vec<f64> = (0..m).map(|k| (v[(k, i)] * w[(i, k)]).norm()).collect();
-            let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-            let states = shares(
-                group
-                    .iter()
-                    .zip(&p)
-                    .map(|(&k, pk)| (ss.states[k].clone(), pk / total)),
-            );
-            let components = shares(
-                group
-                    .iter()
-                    .zip(&p)
-                    .map(|(&k, pk)| (ss.owners[k].clone(), pk / total)),
-            );
-            let magnitude = lambda.norm();
-            out.push(Mode {
-                real: lambda.re,
-                imag: lambda.im,
-                frequency_hz: lambda.im / TAU,
-                damping: if magnitude > 0.0 {
-                    -lambda.re / magnitude
-                } else {
-                    0.0
-                },
-                time_constant_s: (lambda.re != 0.0).then(|| 1.0 / lambda.re.abs()),
-                components,
-                states,
-            });
-        }
+        residual = residual.max(block_modes(ss, group, &mut out)?);
     }
-    out.sort_by(|x, y| {
-        x.damping
-            .total_cmp(&y.damping)
-            .then(x.imag.total_cmp(&y.imag))
-            .then(y.real.total_cmp(&x.real))
-    });
+    Modes::sort(&mut out);
     Ok(Modes {
         modes: out,
-        states: n,
-        blocks: groups.len(),
+        states: a.nrows(),
+        blocks: groups.len() + decoupled.len(),
         residual,
         seconds: started.elapsed().as_secs_f64(),
         method: "dense (faer real Schur, per decoupled block)".into(),
     })
 }
 
+/// The mode of a state that feeds nothing back: λ = A_kk exactly.
+fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
+    let share = |name: &String| {
+        vec![Share {
+            name: name.clone(),
+            fraction: 1.0,
+        }]
+    };
+    let lambda = c64::new(ss.a[(k, k)], 0.0);
+    let mode = Mode::new(lambda, share(&ss.owners[k]), share(&ss.states[k]));
+    if lambda.re == 0.0 {
+        mode.into_neutral(format!("integrator: {}", ss.states[k]))
+    } else {
+        mode
+    }
+}
+
+/// Decomposes one coupled block of A, appends its modes to `out` and
+/// returns the largest relative residual ‖A·v − λ·v‖ / (‖A‖·‖v‖).
+fn block_modes(
+    ss: &StateSpace,
+    group: &[usize],
+    out: &mut Vec<Mode>,
+) -> Result<f64, StabilityError> {
+    let a = &ss.a;
+    let m = group.len();
+    let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
+    let scale = balance(&mut sub);
+    let eig = sub
+        .eigen()
+        .map_err(|e| StabilityError::Eigen(format!("{e:?}")))?;
+    // Eigenvectors of A are D·(those of D⁻¹·A·D); undo the scaling so
+    // that residuals and participations refer to A itself.
+    let sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
+    let v = Mat::<c64>::from_fn(m, m, |r, c| eig.U()[(r, c)] * scale[r]);
+    let w = v.partial_piv_lu().inverse();
+    let norm_a = sub.norm_l2().max(f64::MIN_POSITIVE);
+    // A is real: A·V from two real products costs half a complex one.
+    let v_re = Mat::<f64>::from_fn(m, m, |r, c| v[(r, c)].re);
+    let v_im = Mat::<f64>::from_fn(m, m, |r, c| v[(r, c)].im);
+    let (av_re, av_im) = (&sub * &v_re, &sub * &v_im);
+    let mut residual: f64 = 0.0;
+    for i in 0..m {
+        let lambda = eig.S()[i];
+        let (mut num, mut v_norm, mut w_norm) = (0.0, 0.0, 0.0);
+        for r in 0..m {
+            let av = c64::new(av_re[(r, i)], av_im[(r, i)]);
+            num += (av - v[(r, i)] * lambda).norm_sqr();
+            v_norm += v[(r, i)].norm_sqr();
+            w_norm += w[(i, r)].norm_sqr();
+        }
+        let v_norm = v_norm.sqrt().max(f64::MIN_POSITIVE);
+        residual = residual.max(num.sqrt() / (norm_a * v_norm));
+        // Repeated real eigenvalues come out of the QR iteration as
+        // pairs with a tiny imaginary part: they are real modes.
+        let lambda = if lambda.im.abs() <= 1e-8 * lambda.norm() {
+            c64::new(lambda.re, 0.0)
+        } else if lambda.im < 0.0 {
+            continue;
+        } else {
+            lambda
+        };
+        let p: Vec<f64> = (0..m).map(|k| (v[(k, i)] * w[(i, k)]).norm()).collect();
+        let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let named = |names: &[String]| {
+            shares(
+                group
+                    .iter()
+                    .zip(&p)
+                    .map(|(&k, pk)| (names[k].clone(), pk / total)),
+            )
+        };
+        let mode = Mode::new(lambda, named(&ss.owners), named(&ss.states));
+        // W = V⁻¹, so w_i·v_i = 1 and κ(λ) = ‖v_i‖·‖w_i‖.
+        let resolution = v_norm * w_norm.sqrt() * m as f64 * f64::EPSILON * norm_a;
+        out.push(if lambda.norm() <= resolution {
+            mode.into_neutral(format!(
+                "|λ| below the resolution {resolution:.1e} 1/s of the decomposition"
+            ))
+        } else {
+            mode
+        });
+    }
+    Ok(residual)
+}
+
 /// Eigenvalues of a real square matrix (balanced, per decoupled block),
 /// without eigenvectors: what counting right-half-plane poles needs.
 pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
-    let mut out = Vec::with_capacity(a.nrows());
-    for group in blocks(a) {
+    let (decoupled, coupled) = decoupled_states(a);
+    let mut out: Vec<c64> = decoupled
+        .iter()
+        .map(|&k| c64::new(a[(k, k)], 0.0))
+        .collect();
+    for group in blocks(a, &coupled) {
         let m = group.len();
         let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
         balance(&mut sub);

@@ -8,7 +8,8 @@
 //! matrix, N (clockwise encirclements of −1 by L) from the unwrapped phase
 //! of 1 + L(jω) on a grid spanning the poles, and Z = N + P is the number
 //! of closed-loop right-half-plane poles, cross-checked against the
-//! eigenvalues of the closed loop. Owns the contour, the encirclement
+//! eigenvalues of the closed loop. Poles on the imaginary axis are skirted
+//! on the right (docs/stability.md). Owns the contour, the encirclement
 //! count and the Nyquist-consistent margins; must not build matrices
 //! (`loops`, `state_space`).
 
@@ -31,13 +32,16 @@ const DECADES_BEYOND: f64 = 3.0;
 /// Poles with |λ| (or Re λ) below this fraction of the largest |λ| are on
 /// the origin (or the imaginary axis): integrators of a controller.
 const POLE_TOLERANCE: f64 = 1e-9;
+/// Relative radius of the semicircle around a pole on the imaginary axis.
+const INDENT: f64 = 1e-6;
 
 /// The Nyquist count of one loop.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Nyquist {
     /// P: open-loop poles with Re λ > 0.
     pub open_loop_unstable_poles: usize,
-    /// Open-loop poles at s = 0 (integrators), skirted on the right.
+    /// L's own poles at s = 0 (integrators of the loop), skirted on the
+    /// right; open-loop poles there that L does not see are not counted.
     pub open_loop_poles_at_origin: usize,
     /// N: clockwise encirclements of −1 by L(s) on the Nyquist contour.
     pub encirclements: i64,
@@ -89,6 +93,7 @@ impl Nyquist {
 fn refined(
     eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
     grid: &[f64],
+    axis: &[AxisPole],
 ) -> Result<(Vec<f64>, Vec<c64>), StabilityError> {
     let one = c64::new(1.0, 0.0);
     let turns = |a: c64, b: c64| (b / a).arg().abs().max(((one + b) / (one + a)).arg().abs());
@@ -100,7 +105,8 @@ fn refined(
         while let Some(&(fb, lb)) = stack.last() {
             let (fa, la) = (freqs[freqs.len() - 1], values[values.len() - 1]);
             let budget = freqs.len() + stack.len() < MAX_SAMPLES;
-            if budget && fb / fa > 1.0 + 1e-9 && turns(la, lb) > MAX_STEP_RAD {
+            let refine = fb / fa > 1.0 + 1e-9 && turns(la, lb) > MAX_STEP_RAD;
+            if budget && refine && AxisPole::across(axis, fa, fb).is_none() {
                 let mid = (fa * fb).sqrt();
                 stack.push((mid, eval(mid)?));
             } else {
@@ -111,6 +117,98 @@ fn refined(
         }
     }
     Ok((freqs, values))
+}
+
+/// An open-loop pole on the imaginary axis at ±j·2π·f (an undamped
+/// resonance), skirted on the right by a small semicircle.
+#[derive(Debug, Clone, Copy)]
+struct AxisPole {
+    f: f64,
+    /// Poles of the open loop at this frequency.
+    multiplicity: usize,
+}
+
+impl AxisPole {
+    /// The poles with |Re λ| ≤ `tol` and Im λ > `tol`, merged by frequency.
+    fn find(open_poles: &[c64], tol: f64) -> Vec<AxisPole> {
+        let mut f: Vec<f64> = open_poles
+            .iter()
+            .filter(|l| l.re.abs() <= tol && l.im > tol)
+            .map(|l| l.im / TAU)
+            .collect();
+        f.sort_by(f64::total_cmp);
+        let mut out: Vec<AxisPole> = Vec::new();
+        for fk in f {
+            match out.last_mut() {
+                Some(last) if fk - last.f <= INDENT * last.f => last.multiplicity += 1,
+                _ => out.push(AxisPole {
+                    f: fk,
+                    multiplicity: 1,
+                }),
+            }
+        }
+        out
+    }
+
+    /// The pole strictly inside (fa, fb), if any.
+    fn across(axis: &[AxisPole], fa: f64, fb: f64) -> Option<AxisPole> {
+        axis.iter().copied().find(|p| fa < p.f && p.f < fb)
+    }
+
+    /// The grid with the points next to each pole replaced by f·(1 ± INDENT).
+    fn indent(grid: Vec<f64>, axis: &[AxisPole]) -> Vec<f64> {
+        let near = |f: f64| axis.iter().any(|p| (f - p.f).abs() <= INDENT * p.f);
+        let mut out: Vec<f64> = grid.into_iter().filter(|&f| !near(f)).collect();
+        for p in axis {
+            out.push(p.f * (1.0 - INDENT));
+            out.push(p.f * (1.0 + INDENT));
+        }
+        out.sort_by(f64::total_cmp);
+        out
+    }
+
+    /// The turn of 1 + L over the semicircle from f·(1 − INDENT) to
+    /// f·(1 + INDENT) (values `la`, `lb`): −k·π for a pole of order k of L,
+    /// where k comes from |L| ≈ K/|ω − ω_p|^k; a pole L does not see
+    /// (k = 0) turns it by the principal step only.
+    fn turn(
+        &self,
+        eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
+        la: c64,
+        lb: c64,
+    ) -> Result<f64, StabilityError> {
+        let one = c64::new(1.0, 0.0);
+        let far = eval(self.f * (1.0 + 100.0 * INDENT))?.norm();
+        let k = if far > 0.0 && lb.norm() > 0.0 {
+            ((lb.norm() / far).log10() / 2.0).round().max(0.0) as usize
+        } else {
+            0
+        };
+        let k = k.min(self.multiplicity) as f64;
+        let principal = ((one + lb) / (one + la)).arg();
+        Ok(principal + TAU * ((-k * PI - principal) / TAU).round())
+    }
+}
+
+/// The order m of L's pole at s = 0, from |L| ≈ K/ω^m over the decade
+/// below `f` (which lies decades below every other pole), at most
+/// `at_origin`, the open loop's poles there.
+fn origin_order(
+    eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
+    f: f64,
+    at_origin: usize,
+) -> Result<usize, StabilityError> {
+    let (below, at) = (eval(f / 10.0)?.norm(), eval(f)?.norm());
+    if below == 0.0 {
+        // L vanishes there (a unit that ignores its inputs, e.g. a BBU in
+        // standby): no pole of L at the origin.
+        return Ok(0);
+    }
+    let ratio = below / at;
+    if !ratio.is_finite() {
+        return Ok(at_origin);
+    }
+    Ok((ratio.log10().round().max(0.0) as usize).min(at_origin))
 }
 
 /// Applies the Nyquist criterion to L(j·2πf) given by `eval`, with the
@@ -139,9 +237,17 @@ pub fn nyquist(
     let beyond = 10f64.powf(DECADES_BEYOND);
     let mut f_lo = band.0.min(slowest / TAU / beyond);
     let f_hi = band.1.max(largest / TAU * beyond);
+    // Poles at s = 0 that L does not see (a battery's charge in standby:
+    // neither driven by nor feeding the loop) must not count: the order of
+    // L's own pole there is read off its slope, L ≈ K/s^m.
+    let order = if at_origin > 0 {
+        origin_order(eval, f_lo, at_origin)?
+    } else {
+        0
+    };
     // With integrators the contour skirts s = 0 on a small arc; start
     // where |L| is large, so that the arc is L's own asymptote.
-    if at_origin > 0 {
+    if order > 0 {
         for _ in 0..12 {
             if eval(f_lo)?.norm() >= 1e3 {
                 break;
@@ -154,18 +260,23 @@ pub fn nyquist(
     let grid: Vec<f64> = (0..=count)
         .map(|k| f_lo * 10f64.powf(decades * k as f64 / count as f64))
         .collect();
-    let (freqs, values) = refined(eval, &grid)?;
+    let axis = AxisPole::find(open_poles, tol);
+    let (freqs, values) = refined(eval, &AxisPole::indent(grid, &axis), &axis)?;
 
     let one = c64::new(1.0, 0.0);
-    let positive_half: f64 = values
-        .windows(2)
-        .map(|w| ((one + w[1]) / (one + w[0])).arg())
-        .sum();
+    let mut positive_half = 0.0;
+    for k in 1..freqs.len() {
+        let (la, lb) = (values[k - 1], values[k]);
+        positive_half += match AxisPole::across(&axis, freqs[k - 1], freqs[k]) {
+            Some(pole) => pole.turn(eval, la, lb)?,
+            None => ((one + lb) / (one + la)).arg(),
+        };
+    }
     let start = (one + values[0]).arg();
     let end = (one + values[values.len() - 1]).arg();
     // From −jε to +jε around the origin on the right: the principal turn
     // 2·start up to whole turns, the one nearest −m·π (L ≈ K/s^m).
-    let expected = -(at_origin as f64) * PI;
+    let expected = -(order as f64) * PI;
     let arc_origin = 2.0 * start + TAU * ((expected - 2.0 * start) / TAU).round();
     // The large arc: L has settled, so the turn nearest zero.
     let arc_infinity = -2.0 * end + TAU * (end / PI).round();
@@ -189,7 +300,7 @@ pub fn nyquist(
     };
     let result = Nyquist {
         open_loop_unstable_poles: p,
-        open_loop_poles_at_origin: at_origin,
+        open_loop_poles_at_origin: order,
         encirclements: n,
         closed_loop_unstable_nyquist: z,
         closed_loop_unstable_eigen: closed_unstable,

@@ -153,22 +153,13 @@ pub fn partial_modes(
             out.truncate(12);
             out
         };
-        let magnitude = lambda.norm();
-        modes.push(Mode {
-            real: lambda.re,
-            imag: lambda.im,
-            frequency_hz: lambda.im / TAU,
-            damping: if magnitude > 0.0 {
-                -lambda.re / magnitude
-            } else {
-                0.0
-            },
-            time_constant_s: (lambda.re != 0.0).then(|| 1.0 / lambda.re.abs()),
-            components: shares(&mut owners.iter().cloned()),
-            states: shares(&mut states.iter().map(|&i| model.names[i].clone())),
-        });
+        modes.push(Mode::new(
+            lambda,
+            shares(&mut owners.iter().cloned()),
+            shares(&mut states.iter().map(|&i| model.names[i].clone())),
+        ));
     }
-    modes.sort_by(|x, y| x.damping.total_cmp(&y.damping));
+    Modes::sort(&mut modes);
     Ok(Modes {
         modes,
         states: states.len(),

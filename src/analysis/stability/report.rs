@@ -284,7 +284,7 @@ pub fn stability_report(
     let poorly_damped = modes.as_ref().map_or(0, |m| {
         m.modes
             .iter()
-            .filter(|x| x.damping < options.damping_threshold)
+            .filter(|x| x.is_poorly_damped(options.damping_threshold))
             .count()
     });
     Ok(StabilityReport {

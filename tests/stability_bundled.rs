@@ -1,0 +1,142 @@
+//! Small-signal verdicts on every bundled circuit, and the rule that makes
+//! structural zeros neutral.
+//!
+//! - Every bundled circuit is a sound design: `busbar stability` exits 0,
+//!   and for every loop the Nyquist count agrees with the closed-loop
+//!   eigenvalues.
+//! - A state that feeds nothing back (a BBU's charge in standby) is a pure
+//!   integrator: its mode is neutral, listed as such, and never UNSTABLE.
+//!   A zero eigenvalue of a conserved quantity is below the resolution of
+//!   the decomposition: neutral too. A small but resolvable positive σ
+//!   stays UNSTABLE.
+
+use assert_cmd::Command;
+use busbar::analysis::stability::{modes, StateSpace};
+use faer::Mat;
+use std::path::Path;
+
+fn stability_json(circuit: &Path) -> (i32, serde_json::Value) {
+    let out = Command::cargo_bin("busbar")
+        .expect("binary")
+        .arg("stability")
+        .arg(circuit)
+        .arg("--json")
+        .output()
+        .expect("run busbar");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: no JSON ({e}); stderr: {}",
+            circuit.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exit code"), json)
+}
+
+#[test]
+fn every_bundled_circuit_is_stable_and_nyquist_agrees_with_the_eigenvalues() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits");
+    let mut circuits: Vec<_> = std::fs::read_dir(&dir)
+        .expect("circuits/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    circuits.sort();
+    assert!(circuits.len() >= 8, "{circuits:?}");
+    let mut loops_checked = 0;
+    for circuit in &circuits {
+        let (code, json) = stability_json(circuit);
+        let name = circuit.display();
+        assert_eq!(code, 0, "{name}: exit {code}");
+        let modes = json["modes"]["modes"].as_array().expect("modes");
+        for m in modes {
+            assert!(
+                m["real"].as_f64().expect("σ") <= 0.0 || m.get("neutral").is_some(),
+                "{name}: {m}"
+            );
+        }
+        for l in json["loops"].as_array().expect("loops") {
+            let n = &l["nyquist"];
+            assert_eq!(n["consistent"], true, "{name}: {l}");
+            assert_eq!(n["closed_loop_unstable_nyquist"], 0, "{name}: {l}");
+            loops_checked += 1;
+        }
+    }
+    assert!(loops_checked >= 20, "only {loops_checked} loops");
+}
+
+#[test]
+fn a_battery_charge_in_standby_is_a_neutral_integrator() {
+    let circuit = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits/orv3_48v_rack.ron");
+    let (code, json) = stability_json(&circuit);
+    assert_eq!(code, 0);
+    let neutral: Vec<&str> = json["modes"]["modes"]
+        .as_array()
+        .expect("modes")
+        .iter()
+        .filter_map(|m| m.get("neutral").and_then(|n| n.as_str()))
+        .collect();
+    for k in 1..=4 {
+        let want = format!("integrator: bbu{k}.bbu.q");
+        assert!(neutral.contains(&want.as_str()), "{want} in {neutral:?}");
+    }
+    let text = Command::cargo_bin("busbar")
+        .expect("binary")
+        .arg("stability")
+        .arg(&circuit)
+        .args(["--modes", "200"])
+        .output()
+        .expect("run busbar");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("neutral (integrators: bbu1.bbu.q, bbu2.bbu.q, bbu3.bbu.q, bbu4.bbu.q)"),
+        "{text}"
+    );
+    assert!(!text.contains("UNSTABLE"), "{text}");
+}
+
+fn state_space(a: Mat<f64>) -> StateSpace {
+    let n = a.nrows();
+    StateSpace {
+        a,
+        b: Mat::zeros(n, 0),
+        c: Mat::zeros(0, n),
+        d: Mat::zeros(0, 0),
+        states: (0..n).map(|k| format!("x{k}")).collect(),
+        owners: (0..n).map(|k| format!("c{k}")).collect(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        unknowns: (1..=n).collect(),
+    }
+}
+
+fn from_rows(rows: &[&[f64]]) -> Mat<f64> {
+    Mat::from_fn(rows.len(), rows.len(), |r, c| rows[r][c])
+}
+
+#[test]
+fn structural_and_numerical_zeros_are_neutral_resolvable_growth_is_not() {
+    // x0' = x1, x1' = −2·x1: x0 integrates and feeds nothing back.
+    let m = modes(&state_space(from_rows(&[&[0.0, 1.0], &[0.0, -2.0]]))).expect("modes");
+    assert!(m.is_stable());
+    let zero = m.modes.iter().find(|x| x.is_neutral()).expect("neutral");
+    assert_eq!(zero.neutral.as_deref(), Some("integrator: x0"));
+    assert_eq!(m.least_damped().expect("mode").real, -2.0);
+
+    // x0' = −x0 + x1, x1' = x0 − x1 conserves x0 + x1: eigenvalues 0, −2;
+    // the zero comes out of the decomposition at roundoff level.
+    let m = modes(&state_space(from_rows(&[&[-1.0, 1.0], &[1.0, -1.0]]))).expect("modes");
+    assert!(m.is_stable(), "{:?}", m.modes);
+    assert_eq!(m.modes.iter().filter(|x| x.is_neutral()).count(), 1);
+    assert!((m.least_damped().expect("mode").real + 2.0).abs() < 1e-12);
+
+    // σ = 1e-3 1/s on a state that feeds nothing back: resolvable growth.
+    let m = modes(&state_space(from_rows(&[&[1e-3, 1.0], &[0.0, -1.0]]))).expect("modes");
+    assert!(!m.is_stable());
+    assert!(m.modes.iter().all(|x| !x.is_neutral()));
+
+    // Eigenvalues 1 and −3, coupled: UNSTABLE.
+    let m = modes(&state_space(from_rows(&[&[-1.0, 2.0], &[2.0, -1.0]]))).expect("modes");
+    assert!(!m.is_stable());
+    assert!((m.modes[0].real - 1.0).abs() < 1e-12, "{:?}", m.modes);
+}
