@@ -47,24 +47,30 @@ fn require(
     }
 }
 
+/// Zero or a normal double: a subnormal (below 2.2e-308) has lost its
+/// precision, and its reciprocal overflows to infinity.
+fn computable(x: f64) -> bool {
+    x == 0.0 || x.is_normal()
+}
+
 pub fn positive(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
     let x = v.value();
-    require(x.is_finite() && x > 0.0, component, || {
-        format!("`{field}` must be a positive finite number, got {x}")
+    require(x.is_normal() && x > 0.0, component, || {
+        format!("`{field}` must be a positive finite number above 2.2e-308, got {x}")
     })
 }
 
 pub fn non_negative(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
     let x = v.value();
-    require(x.is_finite() && x >= 0.0, component, || {
-        format!("`{field}` must be zero or positive and finite, got {x}")
+    require(computable(x) && x >= 0.0, component, || {
+        format!("`{field}` must be zero, or positive, finite and above 2.2e-308, got {x}")
     })
 }
 
 pub fn finite(component: &str, field: &str, v: &Num) -> Result<(), ComponentError> {
     let x = v.value();
-    require(x.is_finite(), component, || {
-        format!("`{field}` must be a finite number, got {x}")
+    require(computable(x), component, || {
+        format!("`{field}` must be zero or a finite number of magnitude above 2.2e-308, got {x}")
     })
 }
 

@@ -77,6 +77,10 @@ pub enum StabilityError {
     TooLarge { states: usize, limit: usize },
     #[error("the eigenvalue decomposition failed: {0}")]
     Eigen(String),
+    /// An entry of the linearised model, or a frequency it implies, is not
+    /// a finite number: a component value far outside its physical range.
+    #[error("{0}; check the values of the components named (far outside any physical range?)")]
+    NonFinite(String),
     /// A bad request: unknown node, component or parameter, empty range.
     #[error("{0}")]
     Invalid(String),

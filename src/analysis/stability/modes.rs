@@ -247,7 +247,9 @@ fn balance(a: &mut Mat<f64>) -> Vec<f64> {
                     r += a[(i, k)].abs();
                 }
             }
-            if c == 0.0 || r == 0.0 {
+            // Sums that overflow would keep the scaling loops below from
+            // ever ending; such a row is left as it is.
+            if c == 0.0 || r == 0.0 || !(c + r).is_finite() {
                 continue;
             }
             let (mut f, total) = (1.0, c + r);
@@ -290,10 +292,30 @@ fn shares(weights: impl Iterator<Item = (String, f64)>) -> Vec<Share> {
     out
 }
 
+/// `Ok` when every entry of A is finite, else an error naming the first
+/// state pair whose coupling is not (`names` of the states, if known).
+fn check_finite(a: &Mat<f64>, names: Option<&[String]>) -> Result<(), StabilityError> {
+    for c in 0..a.ncols() {
+        for r in 0..a.nrows() {
+            let x = a[(r, c)];
+            if !x.is_finite() {
+                let name = |k: usize| names.map_or(format!("state {k}"), |n| n[k].clone());
+                return Err(StabilityError::NonFinite(format!(
+                    "the state matrix entry ∂({})'/∂({}) is {x}",
+                    name(r),
+                    name(c)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Eigen-decomposition of A with participation factors.
 pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     let started = Instant::now();
     let a = &ss.a;
+    check_finite(a, Some(&ss.states))?;
     let (decoupled, coupled) = decoupled_states(a);
     let mut out: Vec<Mode> = decoupled.iter().map(|&k| lone_mode(ss, k)).collect();
     let groups = blocks(a, &coupled);
@@ -401,6 +423,7 @@ fn block_modes(
 /// Eigenvalues of a real square matrix (balanced, per decoupled block),
 /// without eigenvectors: what counting right-half-plane poles needs.
 pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
+    check_finite(a, None)?;
     let (decoupled, coupled) = decoupled_states(a);
     let mut out: Vec<c64> = decoupled
         .iter()

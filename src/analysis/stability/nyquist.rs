@@ -256,6 +256,12 @@ pub fn nyquist(
         }
     }
     let decades = (f_hi / f_lo).log10();
+    if !(decades.is_finite() && decades * PER_DECADE as f64 <= MAX_SAMPLES as f64) {
+        return Err(StabilityError::NonFinite(format!(
+            "the loop's poles span {f_lo:.3e} Hz to {f_hi:.3e} Hz, more than the \
+             Nyquist contour's {MAX_SAMPLES} frequency points"
+        )));
+    }
     let count = ((decades * PER_DECADE as f64).ceil() as usize).max(2);
     let grid: Vec<f64> = (0..=count)
         .map(|k| f_lo * 10f64.powf(decades * k as f64 / count as f64))

@@ -107,7 +107,14 @@ fn lex_number(src: &str, chars: &[char], start: usize) -> Result<(f64, usize), E
     // `5u` is the double nearest 5e-6 rather than 5 × 1e-6 rounded twice.
     let (prefix_exponent, len) = si_prefix(&chars[i..]);
     let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(k) => (&text[..k], text[k + 1..].parse::<i32>().unwrap_or(0)),
+        Some(k) => match text[k + 1..].parse::<i32>() {
+            Ok(e) => (&text[..k], e),
+            Err(_) => {
+                return Err(ExprError(format!(
+                    "the exponent of `{text}` is out of range (in `{src}`)"
+                )))
+            }
+        },
         None => (text.as_str(), 0),
     };
     let value: f64 = format!("{mantissa}e{}", exponent.saturating_add(prefix_exponent))
@@ -128,6 +135,13 @@ fn lex_number(src: &str, chars: &[char], start: usize) -> Result<(f64, usize), E
     if !value.is_finite() {
         return Err(ExprError(format!(
             "the number `{text}` is too large (in `{src}`)"
+        )));
+    }
+    // Below 2.2e-308 a double loses precision, and below 5e-324 it is 0.
+    let nonzero = mantissa.chars().any(|c| matches!(c, '1'..='9'));
+    if nonzero && !value.is_normal() {
+        return Err(ExprError(format!(
+            "the number `{text}` is too small to compute with (in `{src}`)"
         )));
     }
     Ok((value, i))
