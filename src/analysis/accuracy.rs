@@ -104,7 +104,7 @@ impl Accuracy {
         let measured = self.worst().map_or(0.0, |w| w.fraction * ppm);
         let detail = match self.worst() {
             Some(w) => format!(
-                "{:.3e} V of {} V ({}) against rtol {:e}, atol {:e}",
+                "{:.3e} V of {} V ({}) against rtol {:.1e}, atol {:.1e}",
                 w.volts,
                 w.nominal,
                 match w.nominal_from {

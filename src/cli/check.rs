@@ -137,15 +137,20 @@ impl Run<'_> {
             .with_overrides(self.overrides);
         outcome.circuit = Some(study.circuit().name());
         let golden = self.golden.filter(|_| !self.args.bless);
-        let checked = study.check(golden).map_err(fail)?;
+        let (checked, tight) = if self.args.verify {
+            let (checked, tight) = study.beside_tight_run(|| study.check(golden));
+            (checked.map_err(fail)?, Some(tight.map_err(fail)?))
+        } else {
+            (study.check(golden).map_err(fail)?, None)
+        };
         if let Some(warning) = study.damping_warning(&checked.run).filter(|_| !self.quiet) {
             eprintln!("warning: {}: {warning}", path.display());
         }
         outcome.verdicts = checked.analysis.verdicts;
         outcome.metrics = Some(checked.analysis.metrics);
         outcome.golden = checked.golden;
-        if self.args.verify {
-            let accuracy = study.verify(&checked.run).map_err(fail)?;
+        if let Some(tight) = tight {
+            let accuracy = tight.accuracy(&checked.run);
             outcome.verdicts.push(accuracy.verdict());
             outcome.verify = Some(accuracy);
         }

@@ -150,7 +150,13 @@ fn simulate(
     quiet: bool,
     json: bool,
 ) -> Result<ExitCode, Report> {
-    let mut run = run_transient(study, quiet)?;
+    let (run, tight) = if outputs.verify {
+        let (run, tight) = study.beside_tight_run(|| run_transient(study, quiet));
+        (run?, Some(tight.map_err(diagnostics::study)?))
+    } else {
+        (run_transient(study, quiet)?, None)
+    };
+    let mut run = run;
     if let Some(warning) = study.damping_warning(&run).filter(|_| !quiet) {
         eprintln!("warning: {warning}");
     }
@@ -158,13 +164,10 @@ fn simulate(
     // beyond that was recorded for the verdicts only.
     let (mut analysis, requested) = study.judge_requested(&run);
     run.waveforms = requested;
-    let accuracy = if outputs.verify {
-        let accuracy = study.verify(&run).map_err(diagnostics::study)?;
-        analysis.verdicts.push(accuracy.verdict());
-        Some(accuracy)
-    } else {
-        None
-    };
+    let accuracy = tight.map(|tight| tight.accuracy(&run));
+    if let Some(a) = &accuracy {
+        analysis.verdicts.push(a.verdict());
+    }
     let (prepared, waveforms) = (&run.prepared, &run.waveforms);
     std::fs::create_dir_all(output)
         .into_diagnostic()

@@ -9,7 +9,7 @@ use crate::units::eng_time;
 /// `verify: rerun at rtol 1e-7, atol 1e-8 in 2.310 s; …` and one line per node.
 pub fn accuracy_table(a: &Accuracy) -> String {
     let mut out = format!(
-        "verify: rerun at rtol {:e}, atol {:e} in {:.3} s; largest difference per recorded node, of nominal:\n",
+        "verify: rerun at rtol {:.1e}, atol {:.1e} in {:.3} s; largest difference per recorded node, of nominal:\n",
         a.tight_rtol, a.tight_atol, a.seconds
     );
     if a.nodes.is_empty() {

@@ -23,6 +23,7 @@ mod check;
 mod verify;
 
 pub use check::{golden_verdict, Checked, GoldenCheck};
+pub use verify::TightRun;
 
 use crate::analysis::stability::{
     merged_overrides, stability_report, CircuitSource, ReportOptions, Setup, StabilityError,
