@@ -138,8 +138,8 @@ impl Run<'_> {
         outcome.circuit = Some(study.circuit().name());
         let golden = self.golden.filter(|_| !self.args.bless);
         let (checked, tight) = if self.args.verify {
-            let (checked, tight) = study.beside_tight_run(|| study.check(golden));
-            (checked.map_err(fail)?, Some(tight.map_err(fail)?))
+            let (checked, tight) = study.beside_tight_run(|| study.check(golden).map_err(fail));
+            (checked?, Some(tight.map_err(fail)?))
         } else {
             (study.check(golden).map_err(fail)?, None)
         };
