@@ -150,6 +150,88 @@ fn current_limit_engages_at_its_rating_and_does_not_wind_up() {
     println!("current limit: worst relative error {worst:.2e}, overshoot {overshoot:.2} V");
 }
 
+/// The current-limit case above with `anti_windup` set to `law`.
+fn overload_with(law: &str) -> busbar::results::Waveforms {
+    run(
+        &format!(
+            r#"Circuit(name: "limit", components: [
+            VoltageSource(name: "vin", pos: "in", volts: 800.0),
+            Converter(name: "conv", input: "in", output: "bus", volts: 400.0, rated_watts: 40e3,
+                voltage_loop: Bandwidth(hz: 500.0, capacitance: 1e-3), current_loop_hz: 2e3,
+                anti_windup: {law}),
+            Capacitor(name: "cbus", a: "bus", b: "gnd", farads: 1e-3),
+            CurrentSource(name: "load", from: "bus", to: "gnd", amps: 50.0),
+        ])"#
+        ),
+        r#"Scenario(name: "overload", duration: 40e-3, sample: 1e-5, rtol: 1e-10, atol: 1e-10,
+            events: [Set(at: 1e-3, component: "load", field: "amps", value: 200.0),
+                     Set(at: 3e-3, component: "load", field: "amps", value: 50.0)],
+            record: ["bus", "i(conv)"])"#,
+    )
+}
+
+#[test]
+fn held_integrator_leaves_the_limit_where_it_entered() {
+    // With Hold, ξ is frozen from the limit's entry at t_s: in the limit
+    // u = k_p·(V_ref − v) + ξ_s and u(t_s) = I_max, so without droop the
+    // converter leaves the limit exactly when the bus climbs back to v_s.
+    // In the limit i relaxes to I_max through the current loop and
+    // C·v' = i − I_load, with I_load 200 A until 3 ms and 50 A after, so
+    //   C·(v − v_s) = I_max·τ + (i_s − I_max)(1 − e^{−ωτ})/ω − ∫I_load,
+    // τ = t − t_s; its root after 3 ms is the exit time.
+    let (c, i_max, omega) = (1e-3, 120.0, std::f64::consts::TAU * 2e3);
+    let w = overload_with("Hold");
+    let t_s = event_time(&w, "conv", "current limit");
+    let (i_s, v_s) = (at(&w, "i(conv)", t_s), at(&w, "v(bus)", t_s));
+    let charge = |t: f64| {
+        let tau = t - t_s;
+        let load = 200.0 * (t.min(3e-3) - t_s) + 50.0 * (t - 3e-3).max(0.0);
+        i_max * tau + (i_s - i_max) * (1.0 - (-omega * tau).exp()) / omega - load
+    };
+    let (mut lo, mut hi) = (3e-3, 40e-3);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if charge(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let exit_exact = 0.5 * (lo + hi);
+    let exit = event_time(&w, "conv", "current limit cleared");
+    assert!(
+        (exit - exit_exact).abs() < 1e-9,
+        "left the limit at {exit} s, closed form {exit_exact} s"
+    );
+    // The waveforms in the limit, entry to exit.
+    let (v, i) = (column(&w, "v(bus)"), column(&w, "i(conv)"));
+    let mut worst: f64 = 0.0;
+    for (k, t) in w.time.iter().enumerate() {
+        if *t <= t_s || *t >= exit {
+            continue;
+        }
+        let i_exact = i_max + (i_s - i_max) * (-omega * (t - t_s)).exp();
+        worst = worst
+            .max((i[k] - i_exact).abs() / i_max)
+            .max((v[k] - (v_s + charge(*t) / c)).abs() / 400.0);
+    }
+    assert!(worst < 1e-6, "worst relative error in the limit {worst:e}");
+    assert!((at(&w, "v(bus)", 0.04) - 400.0).abs() < 1e-6 * 400.0);
+    // Back-calculation lets ξ relax towards I_max in the limit, so the
+    // converter leaves it only with the bus nearer V_ref, later: the field
+    // takes effect.
+    let back = overload_with("BackCalculation");
+    let exit_back = event_time(&back, "conv", "current limit cleared");
+    assert!(
+        exit_back - exit > 1e-4,
+        "Hold left at {exit} s, back-calculation at {exit_back} s"
+    );
+    println!(
+        "hold: entry {t_s:.6} s at {v_s:.3} V, exit {exit:.9} s (closed form {exit_exact:.9} s), \
+         back-calculation exit {exit_back:.6} s, worst relative error {worst:.2e}"
+    );
+}
+
 #[test]
 fn bipolar_pole_imbalance_matches_hand_calculation() {
     // ±400 V from two rectifiers around a grounded midpoint (the minus

@@ -13,11 +13,14 @@
 //!   points the damping, loop and interface limits are judged at;
 //! - `run`: the glue with a prepared scenario;
 //! - `golden`, `junit`, `limit_set`: what `busbar check` reads and
-//!   writes.
+//!   writes;
+//! - `accuracy`: a run against its rerun at tighter tolerances
+//!   (`--verify`).
 //!
 //! Owns post-processing only: must not integrate in time (`engine`) or
 //! render output (`report`).
 
+pub mod accuracy;
 pub mod golden;
 pub mod junit;
 pub mod limit_set;

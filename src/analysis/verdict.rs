@@ -140,6 +140,7 @@ pub fn value(x: f64, unit: &str) -> String {
     }
     match unit {
         "%" => format!("{x:.2} %"),
+        "ppm" => format!("{x:.2} ppm"),
         "°" => format!("{x:.1}°"),
         "dB" => format!("{x:.2} dB"),
         "" => format!("{x:.4}"),
@@ -153,7 +154,7 @@ pub fn value(x: f64, unit: &str) -> String {
 /// `2 ms`, `3 %`.
 pub fn threshold(x: f64, unit: &str) -> String {
     let text = match unit {
-        "%" | "°" | "dB" | "" => format!("{x}{}", spaced(unit)),
+        "%" | "ppm" | "°" | "dB" | "" => format!("{x}{}", spaced(unit)),
         "s" => eng_time(x),
         u => eng(x, u),
     };

@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a transient: waveforms.csv, summary.json and a table on stdout.
     #[command(
-        after_help = "Example:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot"
+        after_help = "Exit status: 0 done, 1 --verify found a difference above 1e-4 of nominal, 2 error.\n\nExamples:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot\n  busbar simulate circuits/hall.ron scenarios/hall_step.ron -o out --verify"
     )]
     Simulate {
         /// Circuit file (RON).
@@ -45,6 +45,11 @@ pub enum Command {
         /// loop gains, bus and interface impedances), as `stability --plot`.
         #[arg(long)]
         plot: bool,
+        /// Rerun at rtol and atol 100× tighter and report the largest
+        /// difference per recorded node as a fraction of its nominal
+        /// voltage; exit 1 when one exceeds 1e-4.
+        #[arg(long)]
+        verify: bool,
         #[command(flatten)]
         set: Overrides,
     },
@@ -115,7 +120,7 @@ pub enum Command {
     /// Run scenarios and judge their limits: exit 0 all pass, 1 a limit
     /// failed, 2 an input or numerical error.
     #[command(
-        after_help = "Examples:\n  busbar check scenarios/*.ron --junit check.xml\n  busbar check --limits scenarios/limits/orv3_48v.ron scenarios/step_30_100.ron\n  busbar check scenarios/step_30_100.ron --golden tests/golden --bless"
+        after_help = "Examples:\n  busbar check scenarios/*.ron --junit check.xml\n  busbar check --limits scenarios/limits/orv3_48v.ron scenarios/step_30_100.ron\n  busbar check scenarios/step_30_100.ron --golden tests/golden --bless\n  busbar check scenarios/hall_step.ron --verify"
     )]
     Check(CheckArgs),
     /// Print the metrics and margins that changed between two result files.

@@ -1,8 +1,10 @@
 //! `busbar check`: runs scenarios, judges their limits (and optionally
 //! golden waveforms) and reports like a test runner, with JUnit XML for CI.
 //!
-//! Exit codes: 0 every limit passed, 1 a limit failed, 2 a scenario could
-//! not be read or run, or a limit could not be evaluated.
+//! Exit codes: 0 every limit passed, 1 a limit failed (or, with
+//! `--verify`, a run differs from its tighter rerun by more than 1e-4 of
+//! nominal), 2 a scenario could not be read or run, or a limit could not
+//! be evaluated.
 
 use super::args::{non_negative, positive};
 use super::commands::{parse_set, write_stdout};
@@ -48,6 +50,11 @@ pub struct CheckArgs {
     /// Golden envelope: time tolerance around edges (default: one sample).
     #[arg(long, value_name = "SECONDS", value_parser = positive, allow_hyphen_values = true)]
     pub time_tol: Option<f64>,
+    /// Also rerun each scenario at rtol and atol 100× tighter: a `Verify`
+    /// verdict that fails when a recorded node differs by more than 1e-4
+    /// of its nominal voltage.
+    #[arg(long)]
+    pub verify: bool,
     /// Parameter or `component.field` override, on top of each scenario's
     /// (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -80,6 +87,7 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
             golden: golden.as_ref(),
             overrides: &overrides,
             text_out,
+            quiet,
         };
         if let Err((message, report)) = run.check_one(path, &mut outcome) {
             outcome.error = Some(message);
@@ -113,6 +121,7 @@ struct Run<'a> {
     golden: Option<&'a GoldenCheck>,
     overrides: &'a BTreeMap<String, f64>,
     text_out: bool,
+    quiet: bool,
 }
 
 impl Run<'_> {
@@ -128,10 +137,23 @@ impl Run<'_> {
             .with_overrides(self.overrides);
         outcome.circuit = Some(study.circuit().name());
         let golden = self.golden.filter(|_| !self.args.bless);
-        let checked = study.check(golden).map_err(fail)?;
+        let (checked, tight) = if self.args.verify {
+            let (checked, tight) = study.beside_tight_run(|| study.check(golden).map_err(fail));
+            (checked?, Some(tight.map_err(fail)?))
+        } else {
+            (study.check(golden).map_err(fail)?, None)
+        };
+        if let Some(warning) = study.damping_warning(&checked.run).filter(|_| !self.quiet) {
+            eprintln!("warning: {}: {warning}", path.display());
+        }
         outcome.verdicts = checked.analysis.verdicts;
         outcome.metrics = Some(checked.analysis.metrics);
         outcome.golden = checked.golden;
+        if let Some(tight) = tight {
+            let accuracy = tight.accuracy(&checked.run);
+            outcome.verdicts.push(accuracy.verdict());
+            outcome.verify = Some(accuracy);
+        }
         if let (Some(g), true) = (self.golden, self.args.bless) {
             let file = golden::golden_path(&g.dir, path);
             bless(&file, &checked.run.waveforms).map_err(|e| (e.to_string(), e))?;

@@ -3,6 +3,7 @@
 
 use super::args::{Cli, Command, Overrides};
 use super::diagnostics;
+use busbar::analysis::accuracy::Accuracy;
 use busbar::analysis::stability::ReportOptions;
 use busbar::analysis::Analysis;
 use busbar::netlist::Library;
@@ -46,10 +47,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             scenario,
             output,
             plot,
+            verify,
             set,
         } => {
             let study = open(&circuit, Some(&scenario), &set)?;
-            simulate(&study, &output, plot, quiet, json)
+            simulate(&study, &output, Outputs { plot, verify }, quiet, json)
         }
         Command::Report {
             circuit,
@@ -134,18 +136,38 @@ fn run_transient(study: &Study, quiet: bool) -> Result<Simulation, Report> {
     Ok(run)
 }
 
+/// What `simulate` does besides the run: figures, the tighter rerun.
+#[derive(Debug, Clone, Copy)]
+struct Outputs {
+    plot: bool,
+    verify: bool,
+}
+
 fn simulate(
     study: &Study,
     output: &Path,
-    plot: bool,
+    outputs: Outputs,
     quiet: bool,
     json: bool,
 ) -> Result<ExitCode, Report> {
-    let mut run = run_transient(study, quiet)?;
+    let (run, tight) = if outputs.verify {
+        let (run, tight) = study.beside_tight_run(|| run_transient(study, quiet));
+        (run?, Some(tight.map_err(diagnostics::study)?))
+    } else {
+        (run_transient(study, quiet)?, None)
+    };
+    let mut run = run;
+    if let Some(warning) = study.damping_warning(&run).filter(|_| !quiet) {
+        eprintln!("warning: {warning}");
+    }
     // The outputs hold what the scenario records; what its limits needed
     // beyond that was recorded for the verdicts only.
-    let (analysis, requested) = study.judge_requested(&run);
+    let (mut analysis, requested) = study.judge_requested(&run);
     run.waveforms = requested;
+    let accuracy = tight.map(|tight| tight.accuracy(&run));
+    if let Some(a) = &accuracy {
+        analysis.verdicts.push(a.verdict());
+    }
     let (prepared, waveforms) = (&run.prepared, &run.waveforms);
     std::fs::create_dir_all(output)
         .into_diagnostic()
@@ -156,11 +178,11 @@ fn simulate(
     )
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
-    let summary_text = summary_json(&run, &analysis)?;
+    let summary_text = summary_json(&run, &analysis, accuracy.as_ref())?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
-    if plot {
+    if outputs.plot {
         plot_run(study, &run, output)?;
     }
     if json {
@@ -175,14 +197,24 @@ fn simulate(
         );
         out!("{}", report::summary_table(waveforms));
         out!("\n{}", report::metrics_table(&analysis.metrics));
+        if let Some(a) = &accuracy {
+            out!("\n{}", report::accuracy_table(a));
+        }
         out!("\n{}", report::verdict_lines(&analysis.verdicts));
         outln!("outputs in {}", output.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(match accuracy {
+        Some(a) if !a.passed() => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
-/// `summary.json` of a judged run.
-fn summary_json(run: &Simulation, analysis: &Analysis) -> Result<String, Report> {
+/// `summary.json` of a judged run, with the `--verify` comparison.
+fn summary_json(
+    run: &Simulation,
+    analysis: &Analysis,
+    accuracy: Option<&Accuracy>,
+) -> Result<String, Report> {
     let summary = report::Summary::new(
         &run.prepared.circuit.name,
         &run.prepared.scenario.name,
@@ -191,7 +223,10 @@ fn summary_json(run: &Simulation, analysis: &Analysis) -> Result<String, Report>
     )
     .with_analysis(analysis);
     // Through a JSON value, whose keys are sorted: the file's stable layout.
-    let summary = serde_json::to_value(summary).into_diagnostic()?;
+    let mut summary = serde_json::to_value(summary).into_diagnostic()?;
+    if let (Some(a), Some(map)) = (accuracy, summary.as_object_mut()) {
+        map.insert("verify".into(), serde_json::to_value(a).into_diagnostic()?);
+    }
     serde_json::to_string_pretty(&summary).into_diagnostic()
 }
 
@@ -252,7 +287,7 @@ fn review(
             .wrap_err("cannot write the figures")?;
     }
     if json {
-        outln!("{}", summary_json(&run, &judged)?);
+        outln!("{}", summary_json(&run, &judged, None)?);
     } else if !quiet {
         outln!("{} ({} figures)", output.display(), figures.len());
     }

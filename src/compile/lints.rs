@@ -32,7 +32,7 @@ pub fn lints(circuit: &FlatCircuit, model: &Model) -> Vec<String> {
         if let ComponentSpec::Load(l) = c {
             if matches!(l.model, LoadModel::ConstantPower { .. }) && l.bandwidth_hz.is_none() {
                 out.push(format!(
-                    "load `{}` is constant-power with no `bandwidth_hz`: its negative incremental resistance acts at every frequency",
+                    "load `{}` is constant-power with no `bandwidth_hz`: its demand steps reach the bus as steps (a lag filters the demanded power only; the negative incremental resistance −v²/P acts with or without it)",
                     l.name
                 ));
             }

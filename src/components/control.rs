@@ -107,6 +107,18 @@ impl Stamp {
     }
 }
 
+/// What the integrator does while the command is at a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum AntiWindup {
+    /// ξ' = k_i·e + ω_t·(clamp(u) − u): the integrator relaxes to the
+    /// limit with the PI's own time constant (see [`PiLoop`]).
+    #[default]
+    BackCalculation,
+    /// ξ' = 0 from the moment the limit is reached until the command
+    /// comes back inside it (conditional integration, a frozen integrator).
+    Hold,
+}
+
 /// Where the PI command sits relative to its limits (as last reported).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Saturation {
@@ -129,6 +141,16 @@ pub(crate) enum Saturation {
 /// paralleled units idling at zero). Both rows are piecewise analytic with
 /// a corner at the limits; the roots make the engine land on the corners
 /// and report them, and `sat` only remembers what was reported.
+///
+/// With [`AntiWindup::Hold`] the integrator is frozen, ξ' = 0, while a
+/// limit is reported (`sat` not `Free`), and runs again from the reported
+/// exit on. Until the engine has landed on the entry, and while the DC
+/// operating point is solved, the back-calculation law stands in: it is
+/// continuous at the boundary, so the crossing is found on a smooth field,
+/// and a converter that sits at a limit in steady state keeps a regular
+/// integrator row. In the limit u = k_p·e + ξ_held, so without droop the
+/// converter leaves it when v_out returns to the voltage at which it
+/// entered.
 #[derive(Debug, Clone)]
 pub(crate) struct PiLoop {
     pub kp: f64,
@@ -142,6 +164,7 @@ pub(crate) struct PiLoop {
     /// (keeping its row regular at an operating point).
     pub tracking: f64,
     pub sat: Saturation,
+    pub anti_windup: AntiWindup,
 }
 
 impl PiLoop {
@@ -154,7 +177,6 @@ impl PiLoop {
         self.kp * e + xi
     }
 
-    /// ξ' with ∂/∂e and ∂/∂ξ.
     /// The active limit, if u is beyond one.
     fn limit(&self, u: f64) -> Option<f64> {
         if u > self.i_max {
@@ -166,8 +188,17 @@ impl PiLoop {
         }
     }
 
+    /// The integrator is frozen: a held limit is reported.
+    pub(crate) fn holding(&self) -> bool {
+        self.anti_windup == AntiWindup::Hold && self.sat != Saturation::Free
+    }
+
+    /// ξ' with ∂/∂e and ∂/∂ξ.
     pub(crate) fn integrator(&self, e: f64, xi: f64) -> (f64, f64, f64) {
         let w = self.tracking;
+        if self.holding() && self.ki != 0.0 {
+            return (0.0, 0.0, 0.0);
+        }
         if self.ki == 0.0 {
             return (-w * xi, 0.0, -w);
         }
@@ -277,6 +308,7 @@ mod tests {
             i_min: -100.0,
             tracking: 50.0,
             sat: Saturation::Free,
+            anti_windup: AntiWindup::BackCalculation,
         }
     }
 
@@ -307,6 +339,20 @@ mod tests {
         assert_eq!(p.sat, Saturation::Free);
         p.resync(-60.0, 0.0);
         assert_eq!(p.sat, Saturation::Lower);
+    }
+
+    #[test]
+    fn held_integrator_freezes_only_while_the_limit_is_reported() {
+        let mut p = pi();
+        p.anti_windup = AntiWindup::Hold;
+        // Beyond the limit but not yet reported: back-calculation.
+        assert_eq!(p.integrator(30.0, 90.0), (500.0, 0.0, -50.0));
+        assert!(p.on_root(0, false));
+        assert_eq!(p.integrator(30.0, 90.0), (0.0, 0.0, 0.0));
+        // Back inside but the exit not yet reported: still frozen.
+        assert_eq!(p.integrator(1.0, 0.0), (0.0, 0.0, 0.0));
+        assert!(p.on_root(0, true));
+        assert_eq!(p.integrator(1.0, 0.0), (100.0, 100.0, 0.0));
     }
 
     #[test]

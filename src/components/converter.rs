@@ -1,10 +1,12 @@
 //! `Converter(name, input, output, input_ret = "gnd", output_ret = "gnd",
 //! volts, rated_watts, droop_ohms = 0, voltage_loop, current_loop_hz,
-//! current_limit_pu = 1.2, efficiency = 1, bidirectional = false)`: a
-//! regulated average-value converter in power-balance form.
+//! current_limit_pu = 1.2, efficiency = 1, bidirectional = false,
+//! anti_windup = BackCalculation)`: a regulated average-value converter in
+//! power-balance form.
 //!
 //! Voltage loop e = V_ref − R_droop·i − v_out with a PI and anti-windup
-//! (`control::PiLoop`); the command i* is an algebraic unknown whose row is
+//! (`control::PiLoop`: back-calculation, or `Hold` for a frozen
+//! integrator); the command i* is an algebraic unknown whose row is
 //! F = c(y) − i* (the stability analysis breaks the loop there); current
 //! loop i' = 2π·f_i·(i* − i); i flows into `output`; the input draws
 //! p_in/v_in with p_in = v_out·i/η forward and v_out·i·η reverse.
@@ -15,7 +17,7 @@
 
 mod device;
 
-use super::control::{self, PiLoop, Saturation, VoltageLoop};
+use super::control::{self, AntiWindup, PiLoop, Saturation, VoltageLoop};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
@@ -49,6 +51,9 @@ pub struct Converter {
     pub efficiency: Num,
     #[serde(default)]
     pub bidirectional: bool,
+    /// What the integrator does at the current limit.
+    #[serde(default)]
+    pub anti_windup: AntiWindup,
 }
 
 pub(crate) fn default_limit() -> Num {
@@ -108,6 +113,7 @@ pub(crate) fn pi_loop(
             control::loop_rate(current_loop_hz)
         },
         sat: Saturation::Free,
+        anti_windup: AntiWindup::BackCalculation,
     }
 }
 
@@ -161,7 +167,7 @@ impl Primitive for Converter {
             b.node(&self.input),
             b.node(&self.input_ret),
         ];
-        let pi = pi_loop(
+        let mut pi = pi_loop(
             &self.voltage_loop,
             self.volts.value(),
             self.rated_watts.value(),
@@ -170,6 +176,7 @@ impl Primitive for Converter {
             self.bidirectional,
             self.current_loop_hz.value(),
         );
+        pi.anti_windup = self.anti_windup;
         Box::new(RegulatedDevice::new(
             b,
             &self.name,

@@ -1,8 +1,8 @@
 //! `Rectifier(name, output, output_ret = "gnd", volts, rated_watts,
 //! droop_ohms = 0, voltage_loop, current_loop_hz, current_limit_pu = 1.2,
 //! efficiency = 1, bidirectional = false, ac_ripple = None,
-//! holdup_joules = 0, holdup_drop = None)`: a front end or SST behind an
-//! ideal AC grid.
+//! holdup_joules = 0, holdup_drop = None, anti_windup = BackCalculation)`:
+//! a front end or SST behind an ideal AC grid.
 //!
 //! The control is the Converter's (`converter::RegulatedDevice`) with no
 //! input terminals: the grid supplies p_in. `ac_ripple: (hz, amplitude_pu)`
@@ -18,7 +18,7 @@
 //! `volts` over `fall_seconds` (ORv3 HPR: 3 V in 1 ms after 50 %), a
 //! reported "hold-up low" event.
 
-use super::control::VoltageLoop;
+use super::control::{AntiWindup, VoltageLoop};
 use super::converter::{
     default_limit, one, pi_loop, validate_regulation, HoldupDrop, RegulatedDevice, Supply,
 };
@@ -53,6 +53,9 @@ pub struct Rectifier {
     pub holdup_joules: Num,
     #[serde(default)]
     pub holdup_drop: Option<HoldupDropSpec>,
+    /// What the integrator does at the current limit.
+    #[serde(default)]
+    pub anti_windup: AntiWindup,
 }
 
 /// Set-point drop part-way through the hold-up (the BBU hand-over).
@@ -159,7 +162,7 @@ impl Primitive for Rectifier {
             GROUND,
             GROUND,
         ];
-        let pi = pi_loop(
+        let mut pi = pi_loop(
             &self.voltage_loop,
             self.volts.value(),
             self.rated_watts.value(),
@@ -168,6 +171,7 @@ impl Primitive for Rectifier {
             self.bidirectional,
             self.current_loop_hz.value(),
         );
+        pi.anti_windup = self.anti_windup;
         let ripple = self
             .ac_ripple
             .as_ref()

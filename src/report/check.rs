@@ -5,6 +5,7 @@
 //!
 //! Owns the layout of those results. Must not run or judge anything.
 
+use crate::analysis::accuracy::Accuracy;
 use crate::analysis::golden::Comparison;
 use crate::analysis::junit::{junit_xml, Suite};
 use crate::analysis::{Metrics, Status, Verdict};
@@ -25,6 +26,9 @@ pub struct Outcome {
     pub metrics: Option<Metrics>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub golden: Option<Comparison>,
+    /// The `--verify` comparison with the tighter rerun.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<Accuracy>,
 }
 
 impl Outcome {
@@ -40,6 +44,7 @@ impl Outcome {
             verdicts: Vec::new(),
             metrics: None,
             golden: None,
+            verify: None,
         }
     }
 

@@ -20,6 +20,7 @@
 //! Owns presentation of results. Must not run simulations, compute
 //! analysis metrics or decide pass/fail verdicts.
 
+mod accuracy;
 mod atomic;
 mod bands;
 mod bode;
@@ -48,6 +49,7 @@ mod summary;
 mod sweep_plot;
 mod table;
 
+pub use accuracy::accuracy_table;
 pub use atomic::write_atomic;
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
 pub use check::{check_json, check_junit, Outcome, Tally};

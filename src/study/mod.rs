@@ -10,7 +10,8 @@
 //!   small-signal ones at the scenario's operating points;
 //! - [`Study::check`] adds the golden-waveform comparison: one outcome;
 //! - [`Study::setup`] / [`Study::stability`] give the operating point and
-//!   the stability analysis at any time of the scenario.
+//!   the stability analysis at any time of the scenario;
+//! - [`Study::verify`] reruns at tighter tolerances (`--verify`).
 //!
 //! Overrides (`--set`, a sweep's point) re-elaborate from the parsed
 //! circuit in memory, never from disk.
@@ -19,8 +20,10 @@
 //! not compute numbers (`engine`, `analysis`) or lay out output (`report`).
 
 mod check;
+mod verify;
 
 pub use check::{golden_verdict, Checked, GoldenCheck};
+pub use verify::TightRun;
 
 use crate::analysis::stability::{
     merged_overrides, stability_report, CircuitSource, ReportOptions, Setup, StabilityError,

@@ -15,6 +15,7 @@
 //! point (`--at`).
 
 mod frequency;
+mod light_damping;
 mod loops;
 mod modes;
 mod nyquist;
@@ -29,6 +30,7 @@ pub use frequency::{
     bus_impedance, default_frequencies, impedance_at, minor_loop_gain, power_inputs, BusImpedance,
     InterfaceSweep, MinorLoop, Sweep,
 };
+pub use light_damping::{light_damping, light_damping_warning, MAX_STATES, WARN_DAMPING};
 pub use loops::{
     closed_loop_unstable, crossings, loop_gain, loop_gain_known, loop_gains, margins, Crossings,
     LoopBreak, LoopGain, Margins,

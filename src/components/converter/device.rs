@@ -3,7 +3,7 @@
 //! events and the scenario actions. Owns no schema; see `converter.rs` and
 //! `rectifier.rs`.
 
-use super::super::control::{self, PiLoop, Saturation, Stamp};
+use super::super::control::{self, AntiWindup, PiLoop, Saturation, Stamp};
 use crate::device::{
     Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind, GROUND,
 };
@@ -397,11 +397,13 @@ impl Device for RegulatedDevice {
             // A unidirectional converter idling at zero is not news.
             _ => None,
         };
-        // i* and ξ' are continuous across the boundary: no restart needed.
+        // i* is continuous across the boundary, and so is ξ' under
+        // back-calculation; a held integrator's ξ' jumps, so the step
+        // restarts there.
         Reaction {
             schedule: None,
             report: report.map(str::to_string),
-            discontinuity: false,
+            discontinuity: self.pi.anti_windup == AntiWindup::Hold,
         }
     }
     fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {
