@@ -1,8 +1,10 @@
 //! `busbar check`: runs scenarios, judges their limits (and optionally
 //! golden waveforms) and reports like a test runner, with JUnit XML for CI.
 //!
-//! Exit codes: 0 every limit passed, 1 a limit failed, 2 a scenario could
-//! not be read or run, or a limit could not be evaluated.
+//! Exit codes: 0 every limit passed, 1 a limit failed (also one that
+//! failed before an engine failure stopped its run), 2 a scenario could
+//! not be read or run, a limit could not be evaluated, or a run stopped
+//! with no limit failed.
 
 use super::args::{non_negative, positive};
 use super::commands::{parse_set, write_stdout};
@@ -129,6 +131,19 @@ impl Run<'_> {
         outcome.circuit = Some(study.circuit().name());
         let golden = self.golden.filter(|_| !self.args.bless);
         let checked = study.check(golden).map_err(fail)?;
+        for warning in checked.run.warnings() {
+            eprintln!("warning: {warning}");
+        }
+        if let Some(e) = &checked.run.stopped {
+            let failure = e.failure();
+            eprintln!(
+                "{}: the run stopped at t = {:.6e} s; limits are judged on what was computed up to then",
+                path.display(),
+                failure.time
+            );
+            outcome.error = Some(failure.message.clone());
+            outcome.stopped = Some(failure);
+        }
         outcome.verdicts = checked.analysis.verdicts;
         outcome.metrics = Some(checked.analysis.metrics);
         outcome.golden = checked.golden;
