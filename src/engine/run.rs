@@ -50,7 +50,12 @@ pub fn simulate_keeping_partial(
     spec: &mut RunSpec,
     observer: Option<&mut dyn Observer>,
 ) -> Result<Waveforms, Box<Stopped>> {
-    let stop = |error| Box::new(Stopped { error, partial: None });
+    let stop = |error| {
+        Box::new(Stopped {
+            error,
+            partial: None,
+        })
+    };
     validate(spec).map_err(stop)?;
     let mut recorder = Recorder::new(spec, model);
     let mut stats = SolverStats {
@@ -564,7 +569,13 @@ fn locate_root(
 
 /// The unknown with the largest weighted error in the last attempted step,
 /// named with its component and node.
-fn worst_unknown(model: &Model, spec: &mut RunSpec, stepper: &Rodas4, t: f64, y: &[f64]) -> Culprit {
+fn worst_unknown(
+    model: &Model,
+    spec: &mut RunSpec,
+    stepper: &Rodas4,
+    t: f64,
+    y: &[f64],
+) -> Culprit {
     let index = stepper.worst_error(y, spec.rtol, spec.atol).unwrap_or(0);
     culprit_at(model, spec, index, t, y)
 }

@@ -57,8 +57,7 @@ impl Outcome {
         let failed = self.verdicts.iter().any(|v| v.status == Status::Fail);
         self.status = if self.stopped.is_some() && failed {
             Status::Fail
-        } else if self.error.is_some() || self.verdicts.iter().any(|v| v.status == Status::Error)
-        {
+        } else if self.error.is_some() || self.verdicts.iter().any(|v| v.status == Status::Error) {
             Status::Error
         } else if failed {
             Status::Fail

@@ -235,8 +235,7 @@ impl Study {
             stats: w.stats.clone(),
         };
         let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
-        let mut judged =
-            analysis::run::analyse_split(&run.prepared, &requested, w, small.as_mut());
+        let mut judged = analysis::run::analyse_split(&run.prepared, &requested, w, small.as_mut());
         judge_stopped(run, &mut judged);
         (judged, requested)
     }
