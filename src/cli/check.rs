@@ -147,7 +147,9 @@ impl Run<'_> {
         outcome.verdicts = checked.analysis.verdicts;
         outcome.metrics = Some(checked.analysis.metrics);
         outcome.golden = checked.golden;
-        if let (Some(g), true) = (self.golden, self.args.bless) {
+        if self.args.bless && outcome.stopped.is_some() {
+            eprintln!("{}: not blessed: the run stopped early", path.display());
+        } else if let (Some(g), true) = (self.golden, self.args.bless) {
             let file = golden::golden_path(&g.dir, path);
             bless(&file, &checked.run.waveforms).map_err(|e| (e.to_string(), e))?;
             if self.text_out {
