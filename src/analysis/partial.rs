@@ -81,3 +81,57 @@ pub fn judge_stopped(limits: &[Limit], verdicts: &mut [Verdict], stop: f64, dura
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::limits::{MinVoltage, Settling};
+    use crate::analysis::Measure;
+
+    fn verdict(limit: &Limit, margin: f64) -> Verdict {
+        Verdict::judged(
+            limit,
+            Measure {
+                measured: 700.0 + margin,
+                limit: 700.0,
+                margin,
+                unit: "V",
+                target: Some("bus".into()),
+                time: Some(0.004),
+                detail: String::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_failure_on_the_worst_value_stands_and_the_rest_is_not_judged() {
+        let min = Limit::MinVoltage(MinVoltage {
+            node: "bus".into(),
+            volts: 700.0,
+            longer_than: None,
+        });
+        let settling = Limit::Settling(Settling {
+            node: "bus".into(),
+            band_percent: 1.0,
+            within: 0.02,
+        });
+        let limits = [min.clone(), min, settling];
+        let mut verdicts = vec![
+            verdict(&limits[0], -300.0),
+            verdict(&limits[1], 50.0),
+            verdict(&limits[2], -1.0),
+        ];
+        let before = verdicts.clone();
+        judge_stopped(&limits, &mut verdicts, 0.011, 0.03);
+        assert_eq!(verdicts[0].status, Status::Fail);
+        assert_eq!(verdicts[0].measured, before[0].measured);
+        assert_eq!(verdicts[0].time, Some(0.004));
+        for v in &verdicts[1..] {
+            assert_eq!(v.status, Status::Error, "{v:?}");
+            assert_eq!((v.measured, v.time), (None, None));
+            assert!(v
+                .detail
+                .starts_with("not judged: the run stopped at t = 11.00 ms of 30.00 ms"));
+        }
+    }
+}
