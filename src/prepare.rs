@@ -65,6 +65,15 @@ impl<L> Prepared<L> {
     ) -> Result<Waveforms, EngineError> {
         engine::simulate(&mut self.model, &mut self.spec, observer)
     }
+
+    /// Runs the transient; a failure after the start keeps what was
+    /// recorded up to it (see [`engine::simulate_keeping_partial`]).
+    pub fn run_keeping_partial(
+        &mut self,
+        observer: Option<&mut dyn engine::Observer>,
+    ) -> Result<Waveforms, Box<engine::Stopped>> {
+        engine::simulate_keeping_partial(&mut self.model, &mut self.spec, observer)
+    }
 }
 
 /// Binds `scenario` to an elaborated circuit (its overrides already

@@ -79,6 +79,24 @@ pub struct SolverStats {
     pub state_events: u64,
 }
 
+/// Why a transient stopped before the end of its run, and where: the
+/// unknown the solver could not follow, with the component and the node it
+/// belongs to. What was computed up to `time` is kept as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The last instant the solution reached, seconds.
+    pub time: f64,
+    /// The engine's message.
+    pub message: String,
+    /// The unknown as the compiled model names it, e.g. `bus` or `l1.i`.
+    pub unknown: Option<String>,
+    /// The component that owns the unknown or, for a node voltage, the
+    /// one driving the largest current into that node.
+    pub component: Option<String>,
+    /// The node of the unknown, or a terminal node of its component.
+    pub node: Option<String>,
+}
+
 /// Everything a transient run produces.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Waveforms {

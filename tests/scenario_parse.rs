@@ -247,7 +247,6 @@ fn profile_rules() {
 #[test]
 fn event_record_limit_and_sweep_rules() {
     let cases = [
-        ("events: [Trip(at: 0.06, component: \"a\")]", "after the end of the run"),
         ("events: [Fault(at: 0.01, node: \"a\", ohms: 0.0)]", "`ohms` must be > 0"),
         ("events: [Fault(at: 0.01, node: \"a\", ohms: 1, clear_after: -1)]", "`clear_after` must be > 0"),
         ("events: [Open(at: -0.01, component: \"a\")]", "`at` must be ≥ 0"),

@@ -15,17 +15,18 @@ pub struct Suite<'a> {
     /// The scenario's `name`, if it was read.
     pub scenario: Option<&'a str>,
     pub verdicts: &'a [Verdict],
-    /// Why the scenario did not run, if it did not.
+    /// Why the scenario did not run, or why its run stopped early (its
+    /// verdicts then judge the part computed).
     pub error: Option<&'a str>,
     /// Wall time of the run, seconds.
     pub seconds: f64,
 }
 
 impl Suite<'_> {
+    /// Tests, failures and errors: one test case per verdict, plus one
+    /// error case for a run that did not run or stopped early.
     fn counts(&self) -> (usize, usize, usize) {
-        if self.error.is_some() {
-            return (1, 0, 1);
-        }
+        let stopped = usize::from(self.error.is_some());
         let failures = self
             .verdicts
             .iter()
@@ -36,7 +37,7 @@ impl Suite<'_> {
             .iter()
             .filter(|v| v.status == Status::Error)
             .count();
-        (self.verdicts.len(), failures, errors)
+        (self.verdicts.len() + stopped, failures, errors + stopped)
     }
 }
 

@@ -11,7 +11,8 @@
 //! - `sustain`, `limits`, `verdict`: limits judged on the waveforms, one
 //!   kind per file under `limits`; `small_signal` binds the operating
 //!   points the damping, loop and interface limits are judged at;
-//! - `run`: the glue with a prepared scenario;
+//! - `run`: the glue with a prepared scenario; `partial`: the verdicts
+//!   of a run that stopped early;
 //! - `golden`, `junit`, `limit_set`: what `busbar check` reads and
 //!   writes;
 //! - `accuracy`: a run against its rerun at tighter tolerances
@@ -26,6 +27,7 @@ pub mod junit;
 pub mod limit_set;
 pub mod limits;
 pub mod metrics;
+pub mod partial;
 pub mod ripple;
 pub mod run;
 pub mod signal;

@@ -29,6 +29,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a transient: waveforms.csv, summary.json and a table on stdout.
+    /// When the engine fails part-way, both files hold the part computed
+    /// and summary.json its `failure`; the exit status is then 2.
     #[command(
         after_help = "Exit status: 0 done, 1 --verify found a difference above 1e-4 of nominal, 2 error.\n\nExamples:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot\n  busbar simulate circuits/hall.ron scenarios/hall_step.ron -o out --verify"
     )]
@@ -118,7 +120,8 @@ pub enum Command {
         set: Overrides,
     },
     /// Run scenarios and judge their limits: exit 0 all pass, 1 a limit
-    /// failed, 2 an input or numerical error.
+    /// failed (also before an engine failure stopped the run), 2 an input
+    /// or numerical error, or a stopped run on which no limit failed.
     #[command(
         after_help = "Examples:\n  busbar check scenarios/*.ron --junit check.xml\n  busbar check --limits scenarios/limits/orv3_48v.ron scenarios/step_30_100.ron\n  busbar check scenarios/step_30_100.ron --golden tests/golden --bless\n  busbar check scenarios/hall_step.ron --verify"
     )]

@@ -1,10 +1,11 @@
 //! `busbar check`: runs scenarios, judges their limits (and optionally
 //! golden waveforms) and reports like a test runner, with JUnit XML for CI.
 //!
-//! Exit codes: 0 every limit passed, 1 a limit failed (or, with
-//! `--verify`, a run differs from its tighter rerun by more than 1e-4 of
-//! nominal), 2 a scenario could not be read or run, or a limit could not
-//! be evaluated.
+//! Exit codes: 0 every limit passed, 1 a limit failed (also one that
+//! failed before an engine failure stopped its run, or, with `--verify`, a
+//! run that differs from its tighter rerun by more than 1e-4 of nominal),
+//! 2 a scenario could not be read or run, a limit could not be evaluated,
+//! or a run stopped with no limit failed.
 
 use super::args::{non_negative, positive};
 use super::commands::{parse_set, write_stdout};
@@ -146,6 +147,19 @@ impl Run<'_> {
         if let Some(warning) = study.damping_warning(&checked.run).filter(|_| !self.quiet) {
             eprintln!("warning: {}: {warning}", path.display());
         }
+        for warning in checked.run.warnings() {
+            eprintln!("warning: {warning}");
+        }
+        if let Some(e) = &checked.run.stopped {
+            let failure = e.failure();
+            eprintln!(
+                "{}: the run stopped at t = {:.6e} s; limits are judged on what was computed up to then",
+                path.display(),
+                failure.time
+            );
+            outcome.error = Some(failure.message.clone());
+            outcome.stopped = Some(failure);
+        }
         outcome.verdicts = checked.analysis.verdicts;
         outcome.metrics = Some(checked.analysis.metrics);
         outcome.golden = checked.golden;
@@ -154,7 +168,9 @@ impl Run<'_> {
             outcome.verdicts.push(accuracy.verdict());
             outcome.verify = Some(accuracy);
         }
-        if let (Some(g), true) = (self.golden, self.args.bless) {
+        if self.args.bless && outcome.stopped.is_some() {
+            eprintln!("{}: not blessed: the run stopped early", path.display());
+        } else if let (Some(g), true) = (self.golden, self.args.bless) {
             let file = golden::golden_path(&g.dir, path);
             bless(&file, &checked.run.waveforms).map_err(|e| (e.to_string(), e))?;
             if self.text_out {

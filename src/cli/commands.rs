@@ -123,15 +123,21 @@ fn progress_bar(quiet: bool) -> Option<Progress> {
     })
 }
 
-/// Runs the transient with a progress bar on a terminal.
+/// Runs the transient with a progress bar on a terminal. A run the engine
+/// stopped keeps what it computed; its warnings go to stderr.
 fn run_transient(study: &Study, quiet: bool) -> Result<Simulation, Report> {
     let mut progress = progress_bar(quiet);
     let observer = progress
         .as_mut()
         .map(|p| p as &mut dyn busbar::engine::Observer);
-    let run = study.simulate(observer).map_err(diagnostics::study)?;
+    let run = study
+        .simulate_keeping_partial(observer)
+        .map_err(diagnostics::study)?;
     if let Some(p) = progress {
         p.0.finish_and_clear();
+    }
+    for warning in run.warnings() {
+        eprintln!("warning: {warning}");
     }
     Ok(run)
 }
@@ -141,6 +147,21 @@ fn run_transient(study: &Study, quiet: bool) -> Result<Simulation, Report> {
 struct Outputs {
     plot: bool,
     verify: bool,
+}
+
+/// After the evidence of a stopped run is written: the engine's error,
+/// and where the part computed up to it was written.
+fn stopped_error(run: &mut Simulation, written: &Path) -> Result<ExitCode, Report> {
+    match run.stopped.take() {
+        None => Ok(ExitCode::SUCCESS),
+        Some(e) => {
+            let time = e.failure().time;
+            Err(diagnostics::engine(e).wrap_err(format!(
+                "the run stopped at t = {time:.6e} s; what was computed up to then is in {}",
+                written.display()
+            )))
+        }
+    }
 }
 
 fn simulate(
@@ -203,9 +224,10 @@ fn simulate(
         out!("\n{}", report::verdict_lines(&analysis.verdicts));
         outln!("outputs in {}", output.display());
     }
+    let status = stopped_error(&mut run, output)?;
     Ok(match accuracy {
         Some(a) if !a.passed() => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+        _ => status,
     })
 }
 
@@ -221,7 +243,8 @@ fn summary_json(
         &run.waveforms,
         Some(run.wall_seconds),
     )
-    .with_analysis(analysis);
+    .with_analysis(analysis)
+    .with_failure(run.failure(), run.warnings());
     // Through a JSON value, whose keys are sorted: the file's stable layout.
     let mut summary = serde_json::to_value(summary).into_diagnostic()?;
     if let (Some(a), Some(map)) = (accuracy, summary.as_object_mut()) {
@@ -262,17 +285,19 @@ fn review(
     quiet: bool,
     json: bool,
 ) -> Result<ExitCode, Report> {
-    let run = run_transient(study, quiet)?;
+    let mut run = run_transient(study, quiet)?;
     let judged = study.judge(&run);
     let options = ReportOptions {
         boundary,
         ..ReportOptions::default()
     };
+    let failure = run.failure();
     let doc = review_document(Review {
         circuit_file: study.circuit().path(),
         circuit_text: study.circuit().text(),
         prepared: &run.prepared,
         waveforms: &run.waveforms,
+        failure: failure.as_ref(),
         judged: &judged,
         stability: stability_figures(&study.setup(study.final_time()), &options),
     })
@@ -291,7 +316,7 @@ fn review(
     } else if !quiet {
         outln!("{} ({} figures)", output.display(), figures.len());
     }
-    Ok(ExitCode::SUCCESS)
+    stopped_error(&mut run, output)
 }
 
 fn validate(study: &Study, json: bool) -> Result<ExitCode, Report> {

@@ -6,6 +6,7 @@
 //! `rodas` (the stiff Rosenbrock method), `newton` (operating point and
 //! re-initialisation) and `linear` (sparse LU). Must not parse files or write output.
 
+mod culprit;
 pub mod inputs;
 pub mod linear;
 pub mod newton;
@@ -13,11 +14,12 @@ mod record;
 pub mod rodas;
 pub mod run;
 
+pub use culprit::Culprit;
 pub use inputs::{InputSignal, InputTable};
-pub use run::{simulate, Observer};
+pub use run::{simulate, simulate_keeping_partial, Observer, Stopped};
 
 use crate::device::{Action, DeviceError};
-use crate::results::Quantity;
+use crate::results::{Failure, Quantity};
 
 /// How the run starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,21 +78,21 @@ pub struct RunSpec {
 pub enum EngineError {
     #[error("no DC operating point: {message}")]
     NoEquilibrium { message: String, help: String },
-    #[error("at t = {time:.6e} s the step size fell below {step:.1e} s; `{unknown}` changes too fast (possible collapse or instability)")]
+    #[error("at t = {time:.6e} s the step size fell below {step:.1e} s; {culprit} changes too fast (possible collapse or instability)")]
     StepTooSmall {
         time: f64,
         step: f64,
-        unknown: String,
+        culprit: Culprit,
     },
-    #[error("at t = {time:.6e} s the linear solve failed ({source}); the circuit may be singular near `{unknown}`")]
+    #[error("at t = {time:.6e} s the linear solve failed ({source}); the circuit may be singular near {culprit}")]
     Linear {
         time: f64,
-        unknown: String,
+        culprit: Culprit,
         #[source]
         source: linear::LinearError,
     },
-    #[error("at t = {time:.6e} s the algebraic equations could not be re-solved after an event; worst equation: `{unknown}`")]
-    Reinitialisation { time: f64, unknown: String },
+    #[error("at t = {time:.6e} s the algebraic equations could not be re-solved after an event; worst equation: {culprit}")]
+    Reinitialisation { time: f64, culprit: Culprit },
     #[error("at t = {time:.6e} s, event on `{component}`: {source}")]
     Action {
         time: f64,
@@ -104,4 +106,31 @@ pub enum EngineError {
     TooManySteps { time: f64, limit: u64 },
     #[error("invalid run settings: {0}")]
     Settings(String),
+}
+
+impl EngineError {
+    /// The failure as results record it: when, why, and the unknown,
+    /// component and node concerned where the engine knows them.
+    pub fn failure(&self) -> Failure {
+        let (time, culprit) = match self {
+            EngineError::StepTooSmall { time, culprit, .. }
+            | EngineError::Linear { time, culprit, .. }
+            | EngineError::Reinitialisation { time, culprit } => (*time, Some(culprit)),
+            EngineError::Action { time, .. } | EngineError::TooManySteps { time, .. } => {
+                (*time, None)
+            }
+            EngineError::NoEquilibrium { .. } | EngineError::Settings(_) => (0.0, None),
+        };
+        let component = match self {
+            EngineError::Action { component, .. } => Some(component.clone()),
+            _ => culprit.and_then(|c| c.component.clone()),
+        };
+        Failure {
+            time,
+            message: self.to_string(),
+            unknown: culprit.map(|c| c.unknown.clone()),
+            component,
+            node: culprit.and_then(|c| c.node.clone()),
+        }
+    }
 }

@@ -263,6 +263,12 @@ impl Recorder {
         }
     }
 
+    /// Whether anything was recorded (a run that stopped before its
+    /// first sample has nothing to show).
+    pub(crate) fn has_samples(&self) -> bool {
+        !self.time.is_empty()
+    }
+
     pub(crate) fn finish(self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
         let mut columns = self.columns;
         for (c, e) in columns.iter_mut().zip(self.extremes) {

@@ -224,6 +224,27 @@ impl Rodas4 {
         Ok((err / n.max(1) as f64).sqrt())
     }
 
+    /// The unknown (extended index) with the largest weighted error
+    /// estimate in the last attempted step from `y0`; a non-finite error
+    /// counts as the largest. None before any step.
+    pub fn worst_error(&self, y0: &[f64], rtol: f64, atol: f64) -> Option<usize> {
+        let mut worst: Option<(f64, usize)> = None;
+        for (i, ((&u6, &y1), &y0)) in self.stages[5]
+            .iter()
+            .zip(&self.y_new)
+            .zip(y0)
+            .enumerate()
+            .skip(1)
+        {
+            let e = (u6 / (atol + rtol * y0.abs().max(y1.abs()))).abs();
+            let e = if e.is_nan() { f64::INFINITY } else { e };
+            if worst.is_none_or(|(w, _)| e > w) {
+                worst = Some((e, i));
+            }
+        }
+        worst.map(|(_, i)| i)
+    }
+
     /// Dense output at t + θ·h of the last step taken from `y0`.
     pub fn interpolate(&self, y0: &[f64], theta: f64, out: &mut [f64]) {
         let s1 = 1.0 - theta;

@@ -6,12 +6,13 @@
 //! Owns the loop and the step-size policy. The method itself is in
 //! `rodas`; nonlinear solves in `newton`.
 
+use super::culprit::{locate, name, Culprit};
 use super::newton::Newton;
 use super::record::Recorder;
 use super::rodas::Rodas4;
 use super::{EngineError, RunSpec, Start};
 use crate::compile::Model;
-use crate::device::{Ctx, Reaction, UnknownKind};
+use crate::device::{Ctx, Reaction};
 use crate::results::{EventRecord, SolverStats, Waveforms};
 
 /// Progress reports from the loop (progress bars, logging).
@@ -31,16 +32,71 @@ pub fn simulate(
     spec: &mut RunSpec,
     observer: Option<&mut dyn Observer>,
 ) -> Result<Waveforms, EngineError> {
-    validate(spec)?;
-    let size = model.n() + 1;
-    let mut newton = Newton::new(model).map_err(|e| linear_error(model, 0.0, 0, e))?;
-    let mut y = initial_state(model, spec, &mut newton)?;
-    let mut stepper = Rodas4::new(model).map_err(|e| linear_error(model, 0.0, 0, e))?;
+    simulate_keeping_partial(model, spec, observer).map_err(|stopped| stopped.error)
+}
+
+/// A run that stopped before its end: why, and what was recorded up to
+/// then (none when it failed before its first sample).
+#[derive(Debug)]
+pub struct Stopped {
+    pub error: EngineError,
+    pub partial: Option<Waveforms>,
+}
+
+/// Like [`simulate`], but a failure after the start keeps the samples,
+/// extremes and events recorded up to the failure as evidence.
+pub fn simulate_keeping_partial(
+    model: &mut Model,
+    spec: &mut RunSpec,
+    observer: Option<&mut dyn Observer>,
+) -> Result<Waveforms, Box<Stopped>> {
+    let stop = |error| {
+        Box::new(Stopped {
+            error,
+            partial: None,
+        })
+    };
+    validate(spec).map_err(stop)?;
+    let mut recorder = Recorder::new(spec, model);
     let mut stats = SolverStats {
         method: "Rodas4".into(),
         unknowns: model.n(),
         ..Default::default()
     };
+    let mut events: Vec<EventRecord> = Vec::new();
+    let outcome = integrate(
+        model,
+        spec,
+        observer,
+        &mut recorder,
+        &mut stats,
+        &mut events,
+    );
+    events.sort_by(|a, b| a.time.total_cmp(&b.time));
+    match outcome {
+        Ok(()) => Ok(recorder.finish(events, stats)),
+        Err(error) => {
+            let partial = recorder
+                .has_samples()
+                .then(|| recorder.finish(events, stats));
+            Err(Box::new(Stopped { error, partial }))
+        }
+    }
+}
+
+/// The time loop, recording into `recorder`, `stats` and `events`.
+fn integrate(
+    model: &mut Model,
+    spec: &mut RunSpec,
+    observer: Option<&mut dyn Observer>,
+    recorder: &mut Recorder,
+    stats: &mut SolverStats,
+    events: &mut Vec<EventRecord>,
+) -> Result<(), EngineError> {
+    let size = model.n() + 1;
+    let mut newton = Newton::new(model).map_err(|e| linear_error(model, 0.0, e))?;
+    let mut y = initial_state(model, spec, &mut newton)?;
+    let mut stepper = Rodas4::new(model).map_err(|e| linear_error(model, 0.0, e))?;
 
     let duration = spec.duration;
     let mut breakpoints: Vec<f64> = spec.inputs.breakpoints(duration);
@@ -54,7 +110,6 @@ pub fn simulate(
     let mut next_action = 0usize;
     // Actions at t = 0 apply before the first step.
     let mut timers: Vec<(f64, usize, u64)> = Vec::new();
-    let mut events: Vec<EventRecord> = Vec::new();
 
     let root_owner: Vec<(usize, usize)> = model
         .devices
@@ -66,7 +121,6 @@ pub fn simulate(
     let mut roots_new = vec![0.0; root_owner.len()];
     let mut root_sign = vec![0i8; root_owner.len()];
 
-    let mut recorder = Recorder::new(spec, model);
     let mut ydot = vec![0.0; size];
     let mut y_sample = vec![0.0; size];
     let mut t = 0.0;
@@ -77,7 +131,7 @@ pub fn simulate(
         0.0,
         &mut y,
         &mut timers,
-        &mut events,
+        events,
     )?;
     if discontinuity {
         reinitialise(model, spec, &mut newton, 0.0, &mut y)?;
@@ -88,7 +142,7 @@ pub fn simulate(
         if *g < 0.0 {
             let (d, idx) = root_owner[k];
             let r = model.devices[d].on_root(idx, 0.0, false);
-            handle_reaction(model, d, 0.0, r, &mut timers, &mut events);
+            handle_reaction(model, d, 0.0, r, &mut timers, events);
         }
     }
     recorder.record(model, spec, 0.0, &y, &zero_derivative(size));
@@ -117,7 +171,7 @@ pub fn simulate(
             return Err(EngineError::StepTooSmall {
                 time: t,
                 step: h,
-                unknown: worst_unknown(model, &stepper),
+                culprit: worst_unknown(model, spec, &stepper, t, &y),
             });
         }
         let err = match stepper.step(model, &mut spec.inputs, t, h, &y, spec.rtol, spec.atol) {
@@ -125,7 +179,7 @@ pub fn simulate(
             Ok(_) => f64::INFINITY,
             Err(e) => {
                 if h < 1e-13 * duration {
-                    return Err(linear_error(model, t, 0, e));
+                    return Err(linear_error(model, t, e));
                 }
                 f64::INFINITY
             }
@@ -150,7 +204,7 @@ pub fn simulate(
                 return Err(EngineError::StepTooSmall {
                     time: t,
                     step: h,
-                    unknown: worst_unknown(model, &stepper),
+                    culprit: worst_unknown(model, spec, &stepper, t, &y),
                 });
             }
             continue;
@@ -204,7 +258,7 @@ pub fn simulate(
                         spec.rtol,
                         spec.atol,
                     )
-                    .map_err(|e| linear_error(model, t, 0, e))?;
+                    .map_err(|e| linear_error(model, t, e))?;
             }
         }
         // Accept.
@@ -226,6 +280,8 @@ pub fn simulate(
         t = t_new;
         y.copy_from_slice(&stepper.y_new);
         stats.function_evaluations = stepper.counters.function_evaluations;
+        stats.jacobian_evaluations = stepper.counters.jacobian_evaluations;
+        stats.factorizations = stepper.counters.factorizations;
         let factor =
             (0.9 * err.max(1e-10).powf(-0.25)).clamp(0.2, if rejected_last { 1.0 } else { 6.0 });
         rejected_last = false;
@@ -244,7 +300,7 @@ pub fn simulate(
             let r = model.devices[d].on_root(idx, t, rising);
             discontinuity |= r.discontinuity;
             reported |= r.report.is_some();
-            handle_reaction(model, d, t, r, &mut timers, &mut events);
+            handle_reaction(model, d, t, r, &mut timers, events);
         }
         // Device timers due now.
         let mut i = 0;
@@ -254,7 +310,7 @@ pub fn simulate(
                 let r = model.devices[d].on_timer(token, t, &y);
                 discontinuity |= r.discontinuity;
                 reported |= r.report.is_some();
-                handle_reaction(model, d, t, r, &mut timers, &mut events);
+                handle_reaction(model, d, t, r, &mut timers, events);
             } else {
                 i += 1;
             }
@@ -269,7 +325,7 @@ pub fn simulate(
                 t,
                 &mut y,
                 &mut timers,
-                &mut events,
+                events,
             )?;
             reported |= events.len() > before;
         }
@@ -294,8 +350,7 @@ pub fn simulate(
     stats.factorizations = stepper.counters.factorizations;
     stats.function_evaluations =
         stepper.counters.function_evaluations + newton.function_evaluations;
-    events.sort_by(|a, b| a.time.total_cmp(&b.time));
-    Ok(recorder.finish(events, stats))
+    Ok(())
 }
 
 fn validate(spec: &RunSpec) -> Result<(), EngineError> {
@@ -390,7 +445,7 @@ fn reinitialise(
         .reinitialise(model, &mut spec.inputs, t, y, NEWTON_TOLERANCE)
         .map_err(|e| EngineError::Reinitialisation {
             time: t,
-            unknown: model.names[e.worst].clone(),
+            culprit: culprit_at(model, spec, e.worst, t, y),
         })
 }
 
@@ -512,33 +567,38 @@ fn locate_root(
     hi
 }
 
-fn worst_unknown(model: &Model, _stepper: &Rodas4) -> String {
-    // The stepper does not keep per-unknown errors across rejections; name
-    // the largest state as the most likely culprit.
-    model
-        .kinds
-        .iter()
-        .enumerate()
-        .skip(1)
-        .find(|(_, k)| matches!(k, UnknownKind::Node))
-        .map(|(i, _)| model.names[i].clone())
-        .unwrap_or_else(|| "?".into())
+/// The unknown with the largest weighted error in the last attempted step,
+/// named with its component and node.
+fn worst_unknown(
+    model: &Model,
+    spec: &mut RunSpec,
+    stepper: &Rodas4,
+    t: f64,
+    y: &[f64],
+) -> Culprit {
+    let index = stepper.worst_error(y, spec.rtol, spec.atol).unwrap_or(0);
+    culprit_at(model, spec, index, t, y)
 }
 
-fn linear_error(
-    model: &Model,
-    t: f64,
-    column: usize,
-    e: super::linear::LinearError,
-) -> EngineError {
-    let unknown = match &e {
-        super::linear::LinearError::Singular { column } => model.names.get(column + 1).cloned(),
-        _ => model.names.get(column + 1).cloned(),
-    }
-    .unwrap_or_else(|| "?".into());
+fn culprit_at(model: &Model, spec: &mut RunSpec, index: usize, t: f64, y: &[f64]) -> Culprit {
+    let ctx = Ctx {
+        t,
+        inputs: spec.inputs.at(t),
+    };
+    locate(model, index, &ctx, y)
+}
+
+fn linear_error(model: &Model, t: f64, e: super::linear::LinearError) -> EngineError {
+    let culprit = match &e {
+        super::linear::LinearError::Singular { column } => name(model, column + 1),
+        _ => Culprit {
+            unknown: "?".into(),
+            ..Culprit::default()
+        },
+    };
     EngineError::Linear {
         time: t,
-        unknown,
+        culprit,
         source: e,
     }
 }

@@ -9,6 +9,7 @@ use crate::analysis::accuracy::Accuracy;
 use crate::analysis::golden::Comparison;
 use crate::analysis::junit::{junit_xml, Suite};
 use crate::analysis::{Metrics, Status, Verdict};
+use crate::results::Failure;
 use serde::Serialize;
 
 /// What happened to one scenario.
@@ -21,6 +22,10 @@ pub struct Outcome {
     pub seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The engine failure that stopped the run early; `error` holds its
+    /// message and the verdicts were judged on the part computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Failure>,
     pub verdicts: Vec<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
@@ -41,6 +46,7 @@ impl Outcome {
             status: Status::Error,
             seconds: 0.0,
             error: None,
+            stopped: None,
             verdicts: Vec::new(),
             metrics: None,
             golden: None,
@@ -49,16 +55,20 @@ impl Outcome {
     }
 
     /// Sets the run time and the status from the error and the verdicts.
+    /// A run stopped by the engine fails when a limit failed before the
+    /// stop, and is an error only when nothing failed.
     pub fn finish(&mut self, seconds: f64) {
         self.seconds = seconds;
-        self.status =
-            if self.error.is_some() || self.verdicts.iter().any(|v| v.status == Status::Error) {
-                Status::Error
-            } else if self.verdicts.iter().any(|v| v.status == Status::Fail) {
-                Status::Fail
-            } else {
-                Status::Pass
-            };
+        let failed = self.verdicts.iter().any(|v| v.status == Status::Fail);
+        self.status = if self.stopped.is_some() && failed {
+            Status::Fail
+        } else if self.error.is_some() || self.verdicts.iter().any(|v| v.status == Status::Error) {
+            Status::Error
+        } else if failed {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
     }
 
     /// The scenario's block of the terminal report.
@@ -84,8 +94,10 @@ impl Outcome {
 pub struct Tally {
     pub passed: usize,
     pub failed: usize,
-    /// Limits not evaluated plus scenarios that did not run.
+    /// Limits not evaluated plus scenarios that did not run (or stopped).
     pub errors: usize,
+    /// The worst scenario status, which decides the exit status.
+    pub worst: Status,
 }
 
 impl Tally {
@@ -97,21 +109,31 @@ impl Tally {
                 .filter(|v| v.status == s)
                 .count()
         };
+        let rank = |s: Status| match s {
+            Status::Pass => 0,
+            Status::Fail => 1,
+            Status::Error => 2,
+        };
         Tally {
             passed: count(Status::Pass),
             failed: count(Status::Fail),
             errors: count(Status::Error) + outcomes.iter().filter(|o| o.error.is_some()).count(),
+            worst: outcomes
+                .iter()
+                .map(|o| o.status)
+                .max_by_key(|s| rank(*s))
+                .unwrap_or(Status::Pass),
         }
     }
 
-    /// 0 every limit passed, 1 a limit failed, 2 something not evaluated.
+    /// 0 every limit passed; 1 a limit failed (also before an engine
+    /// failure stopped the run); 2 something not evaluated, a scenario
+    /// that did not run, or a stopped run on which no limit failed.
     pub fn exit_code(&self) -> u8 {
-        if self.errors > 0 {
-            2
-        } else if self.failed > 0 {
-            1
-        } else {
-            0
+        match self.worst {
+            Status::Pass => 0,
+            Status::Fail => 1,
+            Status::Error => 2,
         }
     }
 

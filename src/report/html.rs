@@ -18,6 +18,8 @@ pub struct HtmlReport {
     pub title: String,
     /// Lines under the heading (circuit, tool version).
     pub subtitle: Vec<String>,
+    /// A red alert under the heading (a run that stopped early), if any.
+    pub banner: Option<String>,
     /// Sections in reading order; each gets an entry in the contents.
     pub sections: Vec<Section>,
     /// Input files shown verbatim in a collapsible block at the end.
@@ -122,6 +124,9 @@ pub struct InputFile {
     pub text: String,
 }
 
+const BANNER_STYLE: &str = "background: #fbe0e0; color: #9b1c1c; border: 2px solid #9b1c1c; \
+    padding: 10px 14px; margin: 12px 0; font-weight: 700; print-color-adjust: exact";
+
 /// Light and print-friendly: tables and figures never split across pages,
 /// figures scale to the page width, colours survive printing.
 const CSS: &str = r#"
@@ -188,6 +193,14 @@ pub fn render_html(report: &HtmlReport) -> String {
     let _ = writeln!(out, "<h1>{}</h1>", escape(&report.title));
     for line in &report.subtitle {
         let _ = writeln!(out, "<p>{}</p>", escape(line));
+    }
+    if let Some(text) = &report.banner {
+        // Styled inline so that reports without a banner keep their bytes.
+        let _ = writeln!(
+            out,
+            "<div class=\"banner\" role=\"alert\" style=\"{BANNER_STYLE}\">{}</div>",
+            escape(text)
+        );
     }
     out.push_str("<nav><ol>\n");
     for s in &report.sections {
@@ -365,6 +378,7 @@ mod tests {
         let report = HtmlReport {
             title: "t & u".into(),
             subtitle: vec!["circuit c".into()],
+            banner: None,
             sections: vec![Section {
                 id: "verdicts".into(),
                 title: "Verdicts".into(),

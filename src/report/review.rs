@@ -3,6 +3,9 @@
 //! spectrum, the small-signal section with its figures, and the input
 //! files, assembled from results already computed.
 //!
+//! A run the engine stopped gets a red banner saying when, where and why,
+//! over the part computed.
+//!
 //! Owns the choice of what the document shows and in which order. Must not
 //! run or judge anything: the study hands in the run, its judgement and
 //! the stability figures.
@@ -20,7 +23,7 @@ use crate::analysis::signal::Signal;
 use crate::analysis::stability::StabilityError;
 use crate::analysis::Scenario;
 use crate::analysis::{Analysis, Prepared};
-use crate::results::{Quantity, Waveforms};
+use crate::results::{Failure, Quantity, Waveforms};
 use crate::units::eng_time;
 use std::path::Path;
 
@@ -33,7 +36,10 @@ pub struct Review<'a> {
     pub circuit_file: &'a Path,
     pub circuit_text: &'a str,
     pub prepared: &'a Prepared,
+    /// The whole run, or the part computed before `failure`.
     pub waveforms: &'a Waveforms,
+    /// Why the run stopped before its end, if it did: a red banner.
+    pub failure: Option<&'a Failure>,
     pub judged: &'a Analysis,
     /// The stability analysis at the final load with its figures.
     pub stability: Result<StabilityFigures, StabilityError>,
@@ -80,10 +86,35 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
             format!("Scenario {}", s.path().display()),
             format!("busbar {version}"),
         ],
+        banner: r.failure.map(|f| banner(f, s.duration)),
         sections,
         inputs,
         version,
     })
+}
+
+/// The banner of a run that stopped early: when, where and why, and that
+/// what follows is the part computed.
+fn banner(f: &Failure, duration: f64) -> String {
+    let place: Vec<String> = [
+        ("unknown", &f.unknown),
+        ("component", &f.component),
+        ("node", &f.node),
+    ]
+    .iter()
+    .filter_map(|(what, name)| name.as_ref().map(|n| format!("{what} {n}")))
+    .collect();
+    let place = if place.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", place.join(", "))
+    };
+    format!(
+        "The simulation stopped at t = {} of {}{place}: {}. The waveforms and verdicts below cover the part computed up to then.",
+        eng_time(f.time),
+        eng_time(duration),
+        f.message
+    )
 }
 
 /// Every figure of the document, in order.

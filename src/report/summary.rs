@@ -1,13 +1,14 @@
 //! The machine-readable run summary (`summary.json`): per-column extremes,
 //! events and solver statistics, plus the analysis metrics and limit
-//! verdicts when the caller has them.
+//! verdicts when the caller has them, and the failure and warnings of a
+//! run that stopped early.
 //!
 //! Owns the JSON schema of the summary. Must not write files or judge
 //! limits; verdicts come from the analysis and check code.
 
 use super::stats::{time_span, ColumnStats};
 use crate::analysis::{Analysis, Metrics, Verdict};
-use crate::results::{EventRecord, Quantity, SolverStats, Waveforms};
+use crate::results::{EventRecord, Failure, Quantity, SolverStats, Waveforms};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -37,6 +38,13 @@ pub struct Summary<'a> {
     /// Verdicts on the scenario's limits, when the run was analysed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdicts: Option<Cow<'a, [Verdict]>>,
+    /// Why the run stopped before its end, when it did: the summary then
+    /// describes the part computed up to `failure.time`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// Warnings on the run, e.g. scheduled events that never happened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Summary of one recorded column. Values are `null` when the column has
@@ -108,7 +116,16 @@ impl<'a> Summary<'a> {
             solver: Cow::Borrowed(&w.stats),
             metrics: None,
             verdicts: None,
+            failure: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// Records why the run stopped early (if it did) and its warnings.
+    pub fn with_failure(mut self, failure: Option<Failure>, warnings: Vec<String>) -> Self {
+        self.failure = failure;
+        self.warnings = warnings;
+        self
     }
 
     /// Adds the metrics and verdicts of an analysis of the same run.

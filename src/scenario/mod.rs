@@ -27,6 +27,7 @@ pub use schema::{
 pub use validate::limits::{rules, LimitIssue, LimitTarget, ScenarioLimit};
 
 use crate::error::SourceLocation;
+use crate::units::eng_time;
 use locate::Seg;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,6 +134,31 @@ impl<L> Scenario<L> {
         out.sort_by(f64::total_cmp);
         out.dedup();
         out
+    }
+
+    /// A warning for each scheduled event after `end`, the end of the run
+    /// (its `duration`, or where a failed run stopped): it never happened.
+    pub fn late_events(&self, end: f64) -> Vec<String> {
+        let stopped = end < self.duration;
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.at() > end)
+            .map(|(i, e)| {
+                let why = if stopped {
+                    format!("the run stopped at t = {}", eng_time(end))
+                } else {
+                    format!("the run ends at t = {} (duration)", eng_time(end))
+                };
+                format!(
+                    "event {} (`{}` on `{}`) at t = {} did not happen: {why}",
+                    i + 1,
+                    e.kind(),
+                    e.target(),
+                    eng_time(e.at())
+                )
+            })
+            .collect()
     }
 
     /// The parsed `record` entries, in file order.

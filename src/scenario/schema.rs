@@ -217,6 +217,17 @@ impl Event {
         }
     }
 
+    /// The component or node the event acts on.
+    pub fn target(&self) -> &str {
+        match self {
+            Event::Trip { component, .. }
+            | Event::Open { component, .. }
+            | Event::Close { component, .. }
+            | Event::Set { component, .. } => component,
+            Event::Fault { node, .. } => node,
+        }
+    }
+
     /// The variant's name as written in the file, for messages.
     pub fn kind(&self) -> &'static str {
         match self {

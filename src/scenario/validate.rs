@@ -98,7 +98,7 @@ pub(crate) fn validate<L: ScenarioLimit>(s: &Scenario<L>) -> Check<'_> {
         }
     }
     for (i, event) in s.events.iter().enumerate() {
-        check_event(event, s.duration, i)?;
+        check_event(event, i)?;
     }
     for (key, value) in &s.overrides {
         finite(
@@ -227,15 +227,13 @@ fn check_profile<'a>(
     Ok(())
 }
 
-fn check_event(event: &Event, duration: f64, i: usize) -> Check<'_> {
+fn check_event(event: &Event, i: usize) -> Check<'_> {
     let at = |key: &'static str| vec![Key("events"), Index(i), Key(key)];
     let ctx = format!("event {} (`{}`): ", i + 1, event.kind());
     let time = event.at();
+    // An event after the end of the run (a run shortened to look closer)
+    // is a warning (`Scenario::late_events`), not an error.
     non_negative(time, &ctx, at("at"))?;
-    if time > duration {
-        let msg = format!("{ctx}`at` = {time} is after the end of the run (duration {duration}), so it would never happen");
-        return Err(issue(at("at"), msg));
-    }
     let target = match event {
         Event::Trip { component, .. }
         | Event::Open { component, .. }

@@ -28,9 +28,10 @@ pub struct Checked {
 
 impl Study {
     /// Runs the scenario and judges its limits and, with `golden`, its
-    /// waveforms against `DIR/<scenario>.csv`.
+    /// waveforms against `DIR/<scenario>.csv`. A run the engine stopped is
+    /// judged on what it computed (`Checked::run.stopped` says why).
     pub fn check(&self, golden: Option<&GoldenCheck>) -> Result<Checked, StudyError> {
-        let run = self.simulate(None)?;
+        let run = self.simulate_keeping_partial(None)?;
         let mut analysis = self.judge(&run);
         let mut comparison = None;
         if let (Some(g), Some(s)) = (golden, self.scenario()) {

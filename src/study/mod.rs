@@ -5,7 +5,8 @@
 //! - [`Study::prepare`] binds the scenario, always recording what its
 //!   limits need on top of its `record`;
 //! - [`Study::simulate`] runs the transient with an optional progress
-//!   observer;
+//!   observer; [`Study::simulate_keeping_partial`] keeps what a failed
+//!   run computed, as evidence;
 //! - [`Study::judge`] measures the run and judges every limit, the
 //!   small-signal ones at the scenario's operating points;
 //! - [`Study::check`] adds the golden-waveform comparison: one outcome;
@@ -33,10 +34,10 @@ use crate::analysis::{self, Analysis};
 use crate::analysis::{Prepared, Scenario};
 use crate::compile::{CompileError, Model};
 use crate::components::FlatCircuit;
-use crate::engine::{EngineError, Observer};
+use crate::engine::{EngineError, Observer, Stopped};
 use crate::netlist::NetlistError;
 use crate::prepare::{prepare_recording, PrepareError};
-use crate::results::Waveforms;
+use crate::results::{Failure, Waveforms};
 use crate::scenario::{self, ScenarioError};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,13 +75,33 @@ pub struct Study {
     overrides: BTreeMap<String, f64>,
 }
 
-/// A finished transient with what it ran on.
+/// A transient with what it ran on: finished, or stopped by an engine
+/// failure with what was computed up to it.
 #[derive(Debug)]
 pub struct Simulation {
     pub prepared: Prepared,
+    /// The whole run, or the part computed before `stopped`.
     pub waveforms: Waveforms,
     /// Wall time of preparation and integration, seconds.
     pub wall_seconds: f64,
+    /// Why the run stopped before its end, if it did.
+    pub stopped: Option<EngineError>,
+}
+
+impl Simulation {
+    /// The failure that stopped the run, as results record it.
+    pub fn failure(&self) -> Option<Failure> {
+        self.stopped.as_ref().map(EngineError::failure)
+    }
+
+    /// Warnings on the run: scheduled events after its end (the scenario's
+    /// duration, or where it stopped), which never happened.
+    pub fn warnings(&self) -> Vec<String> {
+        let end = self
+            .failure()
+            .map_or(self.prepared.scenario.duration, |f| f.time);
+        self.prepared.scenario.late_events(end)
+    }
 }
 
 impl Study {
@@ -159,23 +180,51 @@ impl Study {
         Ok(prepare_recording(self.elaborate()?, scenario, &needed)?)
     }
 
-    /// Prepares and runs the transient.
+    /// Prepares and runs the transient; an engine failure is an error.
     pub fn simulate(&self, observer: Option<&mut dyn Observer>) -> Result<Simulation, StudyError> {
+        let run = self.simulate_keeping_partial(observer)?;
+        match run.stopped {
+            Some(e) => Err(e.into()),
+            None => Ok(run),
+        }
+    }
+
+    /// Prepares and runs the transient; an engine failure after the start
+    /// keeps what was computed up to it, with the failure in
+    /// [`Simulation::stopped`]. A failure before anything was computed (no
+    /// operating point) is an error.
+    pub fn simulate_keeping_partial(
+        &self,
+        observer: Option<&mut dyn Observer>,
+    ) -> Result<Simulation, StudyError> {
         let started = Instant::now();
         let mut prepared = self.prepare()?;
-        let waveforms = prepared.run(observer)?;
+        let (waveforms, stopped) = match prepared.run_keeping_partial(observer) {
+            Ok(w) => (w, None),
+            Err(stopped) => match *stopped {
+                Stopped {
+                    error,
+                    partial: Some(w),
+                } => (w, Some(error)),
+                Stopped { error, .. } => return Err(error.into()),
+            },
+        };
         Ok(Simulation {
             prepared,
             waveforms,
             wall_seconds: started.elapsed().as_secs_f64(),
+            stopped,
         })
     }
 
     /// Metrics of the run and a verdict per limit; small-signal limits are
-    /// judged at t = 0 and at the end of every load event.
+    /// judged at t = 0 and at the end of every load event. On a run that
+    /// stopped early, see [`analysis::partial`].
     pub fn judge(&self, run: &Simulation) -> Analysis {
         let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
-        analysis::analyse_run(&run.prepared, &run.waveforms, small.as_mut())
+        let mut judged = analysis::analyse_run(&run.prepared, &run.waveforms, small.as_mut());
+        judge_stopped(run, &mut judged);
+        judged
     }
 
     /// Like [`Study::judge`], with the metrics of the columns the
@@ -189,7 +238,8 @@ impl Study {
             stats: w.stats.clone(),
         };
         let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
-        let judged = analysis::run::analyse_split(&run.prepared, &requested, w, small.as_mut());
+        let mut judged = analysis::run::analyse_split(&run.prepared, &requested, w, small.as_mut());
+        judge_stopped(run, &mut judged);
         (judged, requested)
     }
 
@@ -217,6 +267,14 @@ impl Study {
         options: &ReportOptions,
     ) -> Result<StabilityReport, StudyError> {
         Ok(stability_report(&self.setup(at), options)?)
+    }
+}
+
+/// Revises the verdicts of a run that stopped before its end.
+fn judge_stopped(run: &Simulation, judged: &mut Analysis) {
+    if let Some(failure) = run.failure() {
+        let s = &run.prepared.scenario;
+        analysis::partial::judge_stopped(&s.limits, &mut judged.verdicts, failure.time, s.duration);
     }
 }
 
