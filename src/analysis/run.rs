@@ -28,8 +28,9 @@ pub fn instants(p: &Prepared) -> Vec<f64> {
     p.breakpoints.clone()
 }
 
-/// Analysis options for the study: component kinds for labels, and the
-/// windows of its `Ripple` limits as the nodes' ripple windows.
+/// Analysis options for the study: component kinds for labels, the
+/// windows of its `Ripple` limits as the nodes' ripple windows, and the
+/// run's tolerances below which ripple is noise.
 pub fn options(p: &Prepared) -> AnalysisOptions {
     let kinds = p
         .circuit
@@ -48,6 +49,7 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
         .collect();
     AnalysisOptions {
         ripple_windows,
+        solver_tolerance: Some((p.spec.rtol, p.spec.atol)),
         kinds,
         ..AnalysisOptions::default()
     }
