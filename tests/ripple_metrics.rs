@@ -144,37 +144,61 @@ fn a_dc_hold_reports_no_ripple() {
     assert!(text.contains("below solver tolerance (501.0 µV)"), "{text}");
 }
 
+const HOLD: &str = r#"Circuit(name: "hold", components: [
+    VoltageSource(name: "vs", pos: "src", volts: 50.0),
+    Inductor(name: "lf", a: "src", b: "bus", henries: 1e-6, ohms: 0.01),
+    Capacitor(name: "cb", a: "bus", b: "gnd", farads: 1e-3),
+    Resistor(name: "rl", a: "bus", b: "gnd", ohms: 5.0),
+])"#;
+
+/// `busbar simulate` of `circuit` and `scenario` (texts) into `dir/out`.
+fn simulate(dir: &std::path::Path, circuit: &str, scenario: &str) -> assert_cmd::assert::Assert {
+    let (c, s) = (dir.join("c.ron"), dir.join("s.ron"));
+    std::fs::write(&c, circuit).expect("write");
+    std::fs::write(&s, scenario).expect("write");
+    Command::cargo_bin("busbar")
+        .expect("binary")
+        .arg("simulate")
+        .arg(&c)
+        .arg(&s)
+        .arg("-o")
+        .arg(dir.join("out"))
+        .env("NO_COLOR", "1")
+        .assert()
+}
+
+#[test]
+fn the_scenario_names_a_ripple_window() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = r#"Scenario(name: "hold", duration: 0.01, sample: 1e-5, record: ["bus"],
+        ripple_window: (0.002, 0.004))"#;
+    simulate(dir.path(), HOLD, scenario).code(0);
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.json")).expect("summary");
+    let json: serde_json::Value = serde_json::from_str(&summary).expect("json");
+    let ripple = &json["metrics"]["nodes"][0]["ripple"];
+    assert_eq!(
+        ripple["window"],
+        serde_json::json!([0.002, 0.004]),
+        "{ripple}"
+    );
+    assert_eq!(ripple["window_kind"], "Named", "{ripple}");
+
+    let backwards = scenario.replace("(0.002, 0.004)", "(0.004, 0.002)");
+    let a = simulate(dir.path(), HOLD, &backwards).code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("`ripple_window` (0.004, 0.002) must satisfy"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("s.ron:2:9"), "{stderr}");
+}
+
 #[test]
 fn a_simulated_dc_hold_says_below_solver_tolerance() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let circuit = dir.path().join("hold.ron");
-    let scenario = dir.path().join("hold_s.ron");
-    std::fs::write(
-        &circuit,
-        r#"Circuit(name: "hold", components: [
-            VoltageSource(name: "vs", pos: "src", volts: 50.0),
-            Inductor(name: "lf", a: "src", b: "bus", henries: 1e-6, ohms: 0.01),
-            Capacitor(name: "cb", a: "bus", b: "gnd", farads: 1e-3),
-            Resistor(name: "rl", a: "bus", b: "gnd", ohms: 5.0),
-        ])"#,
-    )
-    .expect("write");
-    std::fs::write(
-        &scenario,
-        r#"Scenario(name: "hold", duration: 0.01, sample: 1e-5, record: ["bus"])"#,
-    )
-    .expect("write");
+    let scenario = r#"Scenario(name: "hold", duration: 0.01, sample: 1e-5, record: ["bus"])"#;
+    let a = simulate(dir.path(), HOLD, scenario).code(0);
     let out = dir.path().join("out");
-    let a = Command::cargo_bin("busbar")
-        .expect("binary")
-        .arg("simulate")
-        .arg(&circuit)
-        .arg(&scenario)
-        .arg("-o")
-        .arg(&out)
-        .env("NO_COLOR", "1")
-        .assert()
-        .code(0);
     let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
     assert!(stdout.contains("below solver tolerance"), "{stdout}");
     let summary = std::fs::read_to_string(out.join("summary.json")).expect("summary");
