@@ -97,13 +97,14 @@ pub fn ripple(s: &Signal, start: f64, end: f64) -> Option<Ripple> {
     })
 }
 
-/// The windows of `s` in which no load change acts: for the lead-in before
-/// the first event and for each event window, the part from
-/// max(midpoint between the event's last instant and the next event,
-/// event start + 2 × settling time) to the next event. Twice the settling
-/// time leaves an exponential recovery at (band)² of the step; the later
-/// half keeps slower tails out. Windows in which the node never settles
-/// into `band_pct` (% of `reference`) give none.
+/// The windows of `s` in which no load change acts: for each event window,
+/// the part from max(midpoint between the event's last instant and the
+/// next event, event start + 2 × settling time) to the next event; for the
+/// lead-in from the start of the run (or a whole run without events), from
+/// 2 × its settling time. Twice the settling time leaves an exponential
+/// recovery at (band)² of the step; the later half keeps slower tails out.
+/// Windows in which the node never settles into `band_pct` (% of
+/// `reference`) give none.
 pub fn quiet_windows(
     s: &Signal,
     events: &[EventWindow],
@@ -126,7 +127,14 @@ pub fn quiet_windows(
         .into_iter()
         .filter_map(|e| {
             let settling = response(s, e, reference, band_pct)?.settling_time?;
-            let from = (0.5 * (e.last + e.end)).max(e.start + 2.0 * settling);
+            let settled = e.start + 2.0 * settling;
+            // Nothing acts before the run's first instant: the lead-in is
+            // quiet once settled (a cold start settles too).
+            let from = if e.start <= t0 {
+                settled
+            } else {
+                settled.max(0.5 * (e.last + e.end))
+            };
             let held = s.range(from, e.end).len();
             (from < e.end && held >= MIN_QUIET_SAMPLES).then_some((from, e.end))
         })
