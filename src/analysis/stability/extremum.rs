@@ -9,14 +9,19 @@
 
 use super::StabilityError;
 
-/// Bracket width in ln f below which the search stops: the extremum is then
-/// flat to far below 1e-3 dB.
-const LOG_TOLERANCE: f64 = 1e-9;
+/// Bracket width in ln f below which the search stops: the value is then
+/// within (Q·1e-7)² of the extremum's, far below 1e-3 dB for any Q < 1e4.
+const LOG_TOLERANCE: f64 = 1e-7;
 /// Iteration cap (golden section alone reaches the tolerance in ~40).
 const MAX_ITERATIONS: usize = 100;
 /// Grid extrema refined per response, the most extreme first: enough for
 /// every resonance of a sweep without paying for ripples of a flat curve.
-const MAX_REFINED: usize = 8;
+const MAX_REFINED: usize = 4;
+/// Only grid minima within this factor of the smallest sample are refined:
+/// between two points of a 10-per-decade grid a resonance with Q < 50
+/// reads at most 4× off its extremum, and each refinement costs a
+/// factorisation per step.
+const CANDIDATE_FACTOR: f64 = 4.0;
 
 /// The frequency and value of the smallest `g` over `[lo, hi]` (Hz) by
 /// Brent's method on ln f.
@@ -93,9 +98,11 @@ pub fn minimise(
     Ok((x.exp(), fx))
 }
 
-/// The smallest `g` over the swept band: every interior local minimum of
-/// the sampled `values` on `freqs` (ascending) is refined between its
-/// neighbours; a minimum at either end of the band stays as sampled.
+/// The smallest `g` over the swept band: the interior local minima of the
+/// sampled `values` on `freqs` (ascending) within [`CANDIDATE_FACTOR`] of
+/// the smallest sample, at most [`MAX_REFINED`] of them, are refined
+/// between their neighbours; a minimum at either end of the band stays as
+/// sampled.
 /// `(f64::NAN, f64::NAN)` for an empty grid.
 pub fn refined_minimum(
     g: &mut dyn FnMut(f64) -> Result<f64, StabilityError>,
@@ -113,6 +120,7 @@ pub fn refined_minimum(
     }
     let mut dips: Vec<usize> = (1..values.len().saturating_sub(1))
         .filter(|&k| values[k] <= values[k - 1] && values[k] <= values[k + 1])
+        .filter(|&k| near(values[k], best.1))
         .collect();
     dips.sort_by(|&i, &j| values[i].total_cmp(&values[j]));
     dips.truncate(MAX_REFINED);
@@ -123,6 +131,16 @@ pub fn refined_minimum(
         }
     }
     Ok(best)
+}
+
+/// `value` is within [`CANDIDATE_FACTOR`] of the smallest sample `least`,
+/// on either side of zero (the maximum search negates its values).
+fn near(value: f64, least: f64) -> bool {
+    if least > 0.0 {
+        value <= least * CANDIDATE_FACTOR
+    } else {
+        value <= least / CANDIDATE_FACTOR
+    }
 }
 
 /// The largest `g` over the swept band, as [`refined_minimum`].
