@@ -357,6 +357,11 @@ fn loop_gain_matches_pi_transfer_function() {
     assert!((got_gm - gm).abs() < 0.01, "GM {got_gm} vs {gm}");
     let got_fc = m.crossover_hz.expect("crossover");
     assert!((got_fc - fc).abs() / fc < 1e-6, "fc {got_fc} vs {fc}");
+    // Refined between grid points: 0.01° and 1e-3 dB.
+    assert!((got_pm - pm).abs() < 0.01, "PM {got_pm} vs {pm}");
+    assert!((got_gm - gm).abs() < 1e-3, "GM {got_gm} vs {gm}");
+    let got_fp = m.phase_crossover_hz.expect("phase crossover");
+    assert!((got_fp - fp).abs() / fp < 1e-6, "fp {got_fp} vs {fp}");
     assert!(pm > 10.0 && gm > 0.0, "a stable design: {pm} {gm}");
     eprintln!("fc {got_fc} Hz vs {fc}; PM {got_pm} vs {pm}; GM {got_gm} vs {gm}");
 }
@@ -382,16 +387,38 @@ fn minor_loop_gain_at_a_constant_power_load() {
     )
     .expect("minor loop");
     assert_eq!((ml.terminal.as_str(), ml.node.as_str()), ("node", "bus"));
-    let worst = freqs
-        .iter()
-        .map(|&f| z_load.abs() / z_source(f).norm())
-        .fold(f64::INFINITY, f64::min);
+    // The Middlebrook ratio |Z_load|/|Z_source| is smallest where |Z_source|
+    // peaks: d|Z_s|²/dω = 0, found by bisection on the closed form's slope.
+    let z_mag = |f: f64| z_source(f).norm();
+    let slope = |f: f64| z_mag(f * (1.0 + 1e-7)) - z_mag(f * (1.0 - 1e-7));
+    let (mut lo, mut hi): (f64, f64) = (100.0, 2000.0);
+    for _ in 0..200 {
+        let mid = (lo * hi).sqrt();
+        if (slope(mid) > 0.0) == (slope(lo) > 0.0) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let worst = z_load.abs() / z_mag(lo);
     let expected_db = 20.0 * worst.log10();
     assert!(
         (ml.middlebrook_margin_db - expected_db).abs() < 1e-9,
         "{} vs {expected_db}",
         ml.middlebrook_margin_db
     );
+    assert!((ml.peak_gain - 1.0 / worst).abs() < 1e-9 / worst);
+    assert!(
+        (ml.peak_hz - lo).abs() / lo < 1e-4,
+        "{} vs {lo}",
+        ml.peak_hz
+    );
+    // The grid alone reads the ratio optimistic.
+    let sampled = freqs
+        .iter()
+        .map(|&f| z_load.abs() / z_mag(f))
+        .fold(f64::INFINITY, f64::min);
+    assert!(20.0 * sampled.log10() > expected_db);
     // T_m is real and negative where Z_source is real: at the resonance.
     let (mut lo, mut hi): (f64, f64) = (100.0, 2000.0);
     for _ in 0..200 {
@@ -406,6 +433,81 @@ fn minor_loop_gain_at_a_constant_power_load() {
     let got = ml.margins.gain_margin_db.expect("gain margin");
     assert!((got - gm).abs() < 1e-6, "GM {got} vs {gm}");
     assert!(ml.margins.phase_margin_deg.is_none());
+}
+
+#[test]
+fn middlebrook_margin_does_not_depend_on_the_grid() {
+    // A lightly damped source filter (Q ≈ 32 with 5 mΩ): the grid alone
+    // reads its peak anywhere between the points.
+    let text = lc_cpl(100e3).replace("ohms: 0.05", "ohms: 0.005");
+    let bound = setup(&text).bind().expect("bind");
+    let at = |per_decade: usize| {
+        let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, per_decade);
+        busbar::analysis::stability::minor_loop_gain(
+            &bound.circuit,
+            &bound.model,
+            &bound.point,
+            "cpl",
+            None,
+            &freqs,
+        )
+        .expect("minor loop")
+        .middlebrook_margin_db
+    };
+    let margins = [at(10), at(40), at(200)];
+    for m in margins {
+        assert!((m - margins[2]).abs() < 1e-3, "{margins:?}");
+    }
+}
+
+#[test]
+fn bus_impedance_peak_matches_the_resonance() {
+    // L–C with the load resistor: |Z| peaks between grid points; the
+    // closed-form maximum comes from bisection on its slope.
+    let (r1, l1, c1, rl) = (0.01, 20e-6, 470e-6, 8.0);
+    let text = format!(
+        r#"Circuit(name: "rlc", components: [
+            VoltageSource(name: "vs", pos: "src", volts: 48.0),
+            Inductor(name: "l1", a: "src", b: "bus", henries: {l1:e}, ohms: {r1}),
+            Capacitor(name: "c1", a: "bus", b: "gnd", farads: {c1:e}),
+            Resistor(name: "rl", a: "bus", b: "gnd", ohms: {rl}),
+        ])"#
+    );
+    let bound = setup(&text).bind().expect("bind");
+    let z = |f: f64| {
+        let s = c64::new(0.0, TAU * f);
+        ((s * l1 + r1).inv() + s * c1 + 1.0 / rl).inv().norm()
+    };
+    let slope = |f: f64| z(f * (1.0 + 1e-7)) - z(f * (1.0 - 1e-7));
+    let (mut lo, mut hi): (f64, f64) = (300.0, 3000.0);
+    for _ in 0..200 {
+        let mid = (lo * hi).sqrt();
+        if (slope(mid) > 0.0) == (slope(lo) > 0.0) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    for per_decade in [10, 40] {
+        let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, per_decade);
+        let nodes = [("bus".to_string(), None)];
+        let got = busbar::analysis::stability::bus_impedance(
+            &bound.model,
+            &bound.point,
+            &nodes,
+            &freqs,
+            false,
+        )
+        .expect("impedance");
+        let db = 20.0 * (got[0].peak_ohms / z(lo)).log10();
+        assert!(
+            db.abs() < 1e-6,
+            "{per_decade}/decade: {} vs {}",
+            got[0].peak_ohms,
+            z(lo)
+        );
+        assert!((got[0].peak_hz - lo).abs() / lo < 1e-4);
+    }
 }
 
 #[test]
@@ -455,6 +557,9 @@ fn converter_loop_gain_matches_closed_form() {
     let lg = loop_gain(&bound.model, &bound.point, "conv", loops[0], &freqs).expect("loop gain");
     let got = lg.margins.phase_margin_deg.expect("phase margin");
     assert!((got - pm).abs() < 0.1, "PM {got} vs {pm}");
+    assert!((got - pm).abs() < 0.01, "PM {got} vs {pm}, refined");
+    let fc = lg.margins.crossover_hz.expect("crossover");
+    assert!((fc - lo).abs() / lo < 1e-6, "fc {fc} vs {lo}");
     eprintln!("converter loop: crossover {lo} Hz, PM {got} vs {pm}");
 }
 

@@ -8,10 +8,12 @@
 //! (`p(x)`): positive is power into the component, so a source delivering
 //! power shows negative values and its "delivered" energy is ∫ max(−p, 0).
 
-use super::ripple::{ripple, Ripple};
+use super::ripple::{quiet_ripple, ripple, Ripple};
 use super::signal::{At, Signal};
 use super::spectrum::band_share;
-use super::transient::{event_windows, reference_scale, response, EventWindow, Response};
+use super::transient::{
+    event_windows, reference_scale, response, EventWindow, Response, DEFAULT_SETTLE_BAND_PCT,
+};
 use crate::results::{Column, Quantity, Waveforms};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,9 +30,13 @@ pub struct AnalysisOptions {
     /// Scheduled instants closer than this form one event; `None` takes
     /// max(1 ms, 5 samples).
     pub merge_gap: Option<f64>,
-    /// Ripple windows per node glob (from `Ripple` limits); other nodes use
-    /// the whole run.
+    /// Ripple windows per node glob named by the user (`Ripple` limits,
+    /// the scenario's `ripple_window`); other nodes use their quiet windows
+    /// (`ripple::quiet_windows`).
     pub ripple_windows: Vec<(String, (f64, f64))>,
+    /// The run's (rtol, atol): ripple below atol + rtol·|v| is flagged as
+    /// integration noise.
+    pub solver_tolerance: Option<(f64, f64)>,
     /// Component kinds by name, to label channels.
     pub kinds: BTreeMap<String, String>,
 }
@@ -38,9 +44,10 @@ pub struct AnalysisOptions {
 impl Default for AnalysisOptions {
     fn default() -> Self {
         AnalysisOptions {
-            settle_band_pct: 1.0,
+            settle_band_pct: DEFAULT_SETTLE_BAND_PCT,
             merge_gap: None,
             ripple_windows: Vec::new(),
+            solver_tolerance: None,
             kinds: BTreeMap::new(),
         }
     }
@@ -95,7 +102,7 @@ pub struct CurrentMetrics {
     pub name: String,
     pub target: String,
     pub kind: Option<String>,
-    /// The sample of largest magnitude (signed).
+    /// The largest magnitude (signed), between samples too.
     pub peak: Option<At>,
     pub rms: f64,
 }
@@ -106,7 +113,7 @@ pub struct PowerMetrics {
     pub name: String,
     pub target: String,
     pub kind: Option<String>,
-    /// The sample of largest magnitude (signed).
+    /// The largest magnitude (signed), between samples too.
     pub peak: Option<At>,
     pub mean: f64,
     /// Largest |dP/dt| (W/s) on the uniform grid, and where.
@@ -149,20 +156,19 @@ pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Me
                     .ripple_windows
                     .iter()
                     .find(|(glob, _)| crate::glob::matches(glob, &c.target))
-                    .map_or((t0, t1), |(_, w)| *w);
-                metrics.nodes.push(node_metrics(
-                    c,
-                    &s,
-                    &events,
-                    options.settle_band_pct,
-                    window,
-                ));
+                    .map(|(_, w)| *w);
+                let mut node = node_metrics(c, &s, &events, options.settle_band_pct, window);
+                if let (Some(r), Some((rtol, atol))) = (&mut node.ripple, options.solver_tolerance)
+                {
+                    r.judge_tolerance(rtol, atol);
+                }
+                metrics.nodes.push(node);
             }
             Quantity::Current => metrics.currents.push(CurrentMetrics {
                 name: c.name.clone(),
                 target: c.target.clone(),
                 kind,
-                peak: peak(&s),
+                peak: column_peak(c, &s),
                 rms: rms(&s),
             }),
             Quantity::Power => metrics.powers.push(power_metrics(c, &s, kind)),
@@ -191,7 +197,7 @@ fn node_metrics(
     s: &Signal,
     events: &[EventWindow],
     band_pct: f64,
-    ripple_window: (f64, f64),
+    ripple_window: Option<(f64, f64)>,
 ) -> NodeMetrics {
     let responses: Vec<Response> = events
         .iter()
@@ -227,7 +233,10 @@ fn node_metrics(
         static_droop_pct: nominal.map(|n| (last - n) / reference_scale(Some(n), last) * 100.0),
         worst,
         responses,
-        ripple: ripple(s, ripple_window.0, ripple_window.1),
+        ripple: match ripple_window {
+            Some((a, b)) => ripple(s, a, b),
+            None => quiet_ripple(s, events, c.nominal, band_pct),
+        },
     }
 }
 
@@ -249,7 +258,7 @@ fn power_metrics(c: &Column, s: &Signal, kind: Option<String>) -> PowerMetrics {
         name: c.name.clone(),
         target: c.target.clone(),
         kind,
-        peak: peak(s),
+        peak: column_peak(c, s),
         mean,
         ramp_rate,
         energy_absorbed: s.integral(Some(true)),
@@ -267,6 +276,22 @@ pub fn peak(s: &Signal) -> Option<At> {
         .filter(|(_, v)| v.is_finite())
         .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
         .map(|(&time, &value)| At { value, time })
+}
+
+/// The peak of a column: the sample of largest magnitude, or the solver's
+/// extreme between samples when that is larger (the engine tracks every
+/// step end and, for unknowns, the dense output's stationary points, as
+/// for the voltage extremes).
+fn column_peak(c: &Column, s: &Signal) -> Option<At> {
+    let mut best = peak(s);
+    if let Some(e) = c.extremes {
+        for (value, time) in [(e.min, e.t_min), (e.max, e.t_max)] {
+            if value.is_finite() && best.is_none_or(|b| value.abs() > b.value.abs()) {
+                best = Some(At { value, time });
+            }
+        }
+    }
+    best
 }
 
 /// RMS over the run (piecewise linear).

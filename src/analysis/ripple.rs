@@ -1,5 +1,11 @@
 //! Ripple of a signal in a time window: peak-to-peak, RMS of the AC part
-//! and the dominant frequencies.
+//! and the dominant frequencies, and the quiet windows it is measured in
+//! when the user names none.
+//!
+//! Ripple is the periodic part of a steady state, not the response to a
+//! load change: by default it is measured where no event acts (see
+//! [`quiet_windows`] and docs/metrics.md). A peak-to-peak below the
+//! solver's error tolerance is integration noise and is flagged so.
 //!
 //! Peak-to-peak and RMS are taken on the recorded samples (interpolated
 //! linearly, as plotted); the spectrum needs a uniform grid, so the window
@@ -7,6 +13,7 @@
 
 use super::signal::Signal;
 use super::spectrum::{amplitude_spectrum, dominant_lines, Line};
+use super::transient::{response, EventWindow};
 use serde::{Deserialize, Serialize};
 
 /// Largest FFT length used for one window; longer records are resampled
@@ -16,17 +23,53 @@ pub const MAX_FFT_POINTS: usize = 1 << 21;
 /// Number of spectral lines reported per window.
 pub const LINES: usize = 3;
 
+/// Fewest samples a quiet window must hold to be measured.
+const MIN_QUIET_SAMPLES: usize = 8;
+
+/// Where a ripple window came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WindowKind {
+    /// Named by the user (a `Ripple` limit's or the scenario's window).
+    #[default]
+    Named,
+    /// Found in the run: the settled part of an interval between events.
+    Quiet,
+}
+
 /// Ripple of one signal in one window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ripple {
     pub window: (f64, f64),
+    #[serde(default)]
+    pub window_kind: WindowKind,
     pub mean: f64,
     pub peak_to_peak: f64,
     /// RMS of v − mean (the AC part).
     pub rms_ac: f64,
     /// Strongest sinusoids, strongest first (empty when the window is too
-    /// short to resolve any).
+    /// short to resolve any, or the ripple is below the solver tolerance).
     pub lines: Vec<Line>,
+    /// The solver's error tolerance at the window's level,
+    /// atol + rtol·|mean| (V), when known.
+    #[serde(default)]
+    pub solver_tolerance: Option<f64>,
+    /// The peak-to-peak is below `solver_tolerance`: integration noise, not
+    /// ripple. Reports say "below solver tolerance" instead of a number.
+    #[serde(default)]
+    pub below_tolerance: bool,
+}
+
+impl Ripple {
+    /// Flags the ripple as noise when its peak-to-peak is below the
+    /// solver's tolerance `atol + rtol·|mean|`, and drops its lines.
+    pub fn judge_tolerance(&mut self, rtol: f64, atol: f64) {
+        let tolerance = atol + rtol * self.mean.abs();
+        self.solver_tolerance = Some(tolerance);
+        self.below_tolerance = self.peak_to_peak < tolerance;
+        if self.below_tolerance {
+            self.lines.clear();
+        }
+    }
 }
 
 /// The ripple of `s` in `[start, end]`; `None` if the window holds fewer
@@ -44,10 +87,79 @@ pub fn ripple(s: &Signal, start: f64, end: f64) -> Option<Ripple> {
         .unwrap_or_default();
     Some(Ripple {
         window: (start, end),
+        window_kind: WindowKind::Named,
         mean,
         peak_to_peak: hi.value - lo.value,
         rms_ac,
         lines,
+        solver_tolerance: None,
+        below_tolerance: false,
+    })
+}
+
+/// The windows of `s` in which no load change acts: for each event window,
+/// the part from max(midpoint between the event's last instant and the
+/// next event, event start + 2 × settling time) to the next event; for the
+/// lead-in from the start of the run (or a whole run without events), from
+/// 2 × its settling time. Twice the settling time leaves an exponential
+/// recovery at (band)² of the step; the later half keeps slower tails out.
+/// Windows in which the node never settles into `band_pct` (% of
+/// `reference`) give none.
+pub fn quiet_windows(
+    s: &Signal,
+    events: &[EventWindow],
+    reference: Option<f64>,
+    band_pct: f64,
+) -> Vec<(f64, f64)> {
+    let Some((t0, _)) = s.span() else {
+        return Vec::new();
+    };
+    let mut intervals = Vec::with_capacity(events.len() + 1);
+    if let Some(first) = events.first().filter(|e| e.start > t0) {
+        intervals.push(EventWindow {
+            start: t0,
+            last: t0,
+            end: first.start,
+        });
+    }
+    intervals.extend_from_slice(events);
+    intervals
+        .into_iter()
+        .filter_map(|e| {
+            let settling = response(s, e, reference, band_pct)?.settling_time?;
+            let settled = e.start + 2.0 * settling;
+            // Nothing acts before the run's first instant: the lead-in is
+            // quiet once settled (a cold start settles too).
+            let from = if e.start <= t0 {
+                settled
+            } else {
+                settled.max(0.5 * (e.last + e.end))
+            };
+            let held = s.range(from, e.end).len();
+            (from < e.end && held >= MIN_QUIET_SAMPLES).then_some((from, e.end))
+        })
+        .collect()
+}
+
+/// The ripple of `s` in its quiet windows (see [`quiet_windows`]): the
+/// window with the largest peak-to-peak; `None` when there is none.
+pub fn quiet_ripple(
+    s: &Signal,
+    events: &[EventWindow],
+    reference: Option<f64>,
+    band_pct: f64,
+) -> Option<Ripple> {
+    let spread = |w: &(f64, f64)| {
+        s.extremes(w.0, w.1)
+            .map_or(0.0, |(lo, hi)| hi.value - lo.value)
+    };
+    let (a, b) = quiet_windows(s, events, reference, band_pct)
+        .into_iter()
+        .max_by(|x, y| spread(x).total_cmp(&spread(y)))?;
+    let r = ripple(s, a, b)?;
+    Some(Ripple {
+        window_kind: WindowKind::Quiet,
+        ..r
     })
 }
 

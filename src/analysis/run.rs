@@ -5,7 +5,7 @@
 //! This is the glue between `prepare` (a compiled circuit plus its
 //! scenario) and the pure analysers, which only see waveforms and instants.
 
-use super::limits::{evaluate, NoSmallSignal, Prepared, Run, SmallSignal};
+use super::limits::{evaluate, Limit, NoSmallSignal, Prepared, Run, SmallSignal};
 use super::metrics::{analyse, merge_gap, AnalysisOptions, Metrics};
 use super::small_signal::StabilityLimits;
 use super::stability::Setup;
@@ -14,6 +14,7 @@ use super::verdict::Verdict;
 use crate::netlist::Library;
 use crate::results::Waveforms;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Metrics and verdicts of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,8 +29,10 @@ pub fn instants(p: &Prepared) -> Vec<f64> {
     p.breakpoints.clone()
 }
 
-/// Analysis options for the study: component kinds for labels, and the
-/// windows of its `Ripple` limits as the nodes' ripple windows.
+/// Analysis options for the study: component kinds for labels, the
+/// windows of its `Ripple` limits and its `ripple_window` as the nodes'
+/// ripple windows, and the
+/// run's tolerances below which ripple is noise.
 pub fn options(p: &Prepared) -> AnalysisOptions {
     let kinds = p
         .circuit
@@ -37,6 +40,7 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
         .iter()
         .map(|c| (c.name().to_string(), c.kind().to_string()))
         .collect();
+    // A limit's own window first: the first matching glob wins.
     let ripple_windows = p
         .scenario
         .limits
@@ -45,9 +49,11 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
             Some((node, Some(w))) => Some((node.to_string(), w)),
             _ => None,
         })
+        .chain(p.scenario.ripple_window.map(|w| ("*".to_string(), w)))
         .collect();
     AnalysisOptions {
         ripple_windows,
+        solver_tolerance: Some((p.spec.rtol, p.spec.atol)),
         kinds,
         ..AnalysisOptions::default()
     }
@@ -69,7 +75,7 @@ pub fn analyse_split(
 ) -> Analysis {
     let metrics = analyse(shown, &instants(p), &options(p));
     let verdicts = evaluate(
-        &p.scenario.limits,
+        &judged_limits(p),
         Run {
             waveforms: all,
             events: &metrics.events,
@@ -98,4 +104,20 @@ pub fn small_signal<'a>(p: &'a Prepared, setup: &Setup) -> Box<dyn SmallSignal +
         ..setup.clone()
     };
     Box::new(StabilityLimits::new(setup, at))
+}
+
+/// The scenario's limits, with its `ripple_window` given to every `Ripple`
+/// limit that names no window of its own, so that the limit judges the
+/// window the metrics measure.
+fn judged_limits(p: &Prepared) -> Cow<'_, [Limit]> {
+    let Some(window) = p.scenario.ripple_window else {
+        return Cow::Borrowed(&p.scenario.limits);
+    };
+    let with_window = |mut limit: Limit| {
+        if let Limit::Ripple(r) = &mut limit {
+            r.window.get_or_insert(window);
+        }
+        limit
+    };
+    Cow::Owned(p.scenario.limits.iter().cloned().map(with_window).collect())
 }

@@ -1,11 +1,15 @@
 //! Spectra of uniformly resampled signals by real FFT: the dominant
 //! sinusoids of a ripple and the share of fluctuation energy in a band.
 //!
-//! Both use a Hann window on the signal minus its mean. A Hann window keeps
-//! a leak from a large low-frequency component (a load step inside the
-//! window) from burying the ripple lines, and its main lobe has a closed
-//! form, so a line between two bins can be located and its amplitude
-//! corrected exactly rather than read off the nearest bin (up to 15 % low).
+//! Both use a Hann window on the signal minus its mean; the ripple lines
+//! also remove the least-squares straight line first, so that a slow drift
+//! across the window (a bus still creeping to its final value) does not
+//! leak into the lowest bins and pass for the strongest line. A Hann window
+//! keeps a leak from a large low-frequency component (a load step inside
+//! the window) from burying the ripple lines, and its main lobe has a
+//! closed form, so a line between two bins can be located and its
+//! amplitude corrected exactly rather than read off the nearest bin (up to
+//! 15 % low).
 
 use super::signal::Uniform;
 use realfft::num_complex::Complex;
@@ -28,7 +32,8 @@ thread_local! {
     static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
 }
 
-/// One-sided Hann-windowed spectrum of a uniform signal minus its mean.
+/// One-sided Hann-windowed spectrum of a uniform signal minus its mean
+/// (minus its least-squares line with `detrend`).
 struct Windowed {
     bins: Vec<Complex<f64>>,
     n: usize,
@@ -36,12 +41,27 @@ struct Windowed {
     df: f64,
 }
 
-fn windowed(u: &Uniform) -> Option<Windowed> {
+fn windowed(u: &Uniform, detrend: bool) -> Option<Windowed> {
     let n = u.values.len();
     if n < 8 || u.dt.is_nan() || u.dt <= 0.0 || u.values.iter().any(|v| !v.is_finite()) {
         return None;
     }
     let mean = u.values.iter().sum::<f64>() / n as f64;
+    // Least-squares slope about the centre index c: Σ(k−c)(v−mean)/Σ(k−c)².
+    let centre = (n - 1) as f64 / 2.0;
+    let slope = if detrend {
+        let (num, den) = u
+            .values
+            .iter()
+            .enumerate()
+            .fold((0.0, 0.0), |(p, q), (k, v)| {
+                let x = k as f64 - centre;
+                (p + x * (v - mean), q + x * x)
+            });
+        num / den
+    } else {
+        0.0
+    };
     let fft = PLANNER.with(|p| p.borrow_mut().plan_fft_forward(n));
     let mut input: Vec<f64> = u
         .values
@@ -51,7 +71,7 @@ fn windowed(u: &Uniform) -> Option<Windowed> {
             // Periodic Hann: its DFT has exactly three non-zero taps, which
             // is what the peak interpolation below assumes.
             let w = 0.5 * (1.0 - (2.0 * std::f64::consts::PI * k as f64 / n as f64).cos());
-            (v - mean) * w
+            (v - mean - slope * (k as f64 - centre)) * w
         })
         .collect();
     let mut bins = fft.make_output_vec();
@@ -73,7 +93,7 @@ fn hann_lobe(delta: f64) -> f64 {
     (x.sin() / x) / (1.0 - delta * delta)
 }
 
-/// Up to `count` strongest lines of `u`, strongest first.
+/// Up to `count` strongest lines of `u` (detrended), strongest first.
 ///
 /// Each local maximum of the magnitude spectrum (bins 2 and up: bins 0
 /// and 1 carry the mean and the leak of any trend) is refined with the
@@ -81,7 +101,7 @@ fn hann_lobe(delta: f64) -> f64 {
 /// neighbour to the peak, and its amplitude divided by the window's loss
 /// at δ. Lines below 1e-6 of the strongest are dropped as numerical noise.
 pub fn dominant_lines(u: &Uniform, count: usize) -> Vec<Line> {
-    let Some(w) = windowed(u) else {
+    let Some(w) = windowed(u, true) else {
         return Vec::new();
     };
     let mag: Vec<f64> = w.bins.iter().map(|c| c.norm()).collect();
@@ -116,7 +136,7 @@ pub fn dominant_lines(u: &Uniform, count: usize) -> Vec<Line> {
 /// carry the mean and the leak of any trend), with its frequency: the
 /// spectrum [`dominant_lines`] reads, uncorrected between bins.
 pub fn amplitude_spectrum(u: &Uniform) -> Option<(Vec<f64>, Vec<f64>)> {
-    let w = windowed(u)?;
+    let w = windowed(u, true)?;
     let last = w.bins.len().saturating_sub(1);
     let bin = |k: usize| (k as f64 * w.df, 4.0 * w.bins[k].norm() / w.n as f64);
     Some((2..last).map(bin).unzip())
@@ -127,7 +147,7 @@ pub fn amplitude_spectrum(u: &Uniform) -> Option<(Vec<f64>, Vec<f64>)> {
 /// record is too short to resolve the band (bin spacing above `high_hz`)
 /// or holds no fluctuation at all.
 pub fn band_share(u: &Uniform, low_hz: f64, high_hz: f64) -> Option<f64> {
-    let w = windowed(u)?;
+    let w = windowed(u, false)?;
     if w.df > high_hz {
         return None;
     }
@@ -166,6 +186,18 @@ mod tests {
         let first = lines[0];
         assert!((first.frequency_hz - 1234.5).abs() < 5.0, "{first:?}");
         assert!((first.amplitude - 0.2).abs() < 0.2 * 1e-3, "{first:?}");
+    }
+
+    #[test]
+    fn a_drift_does_not_pass_for_the_strongest_line() {
+        // 5 mV at 1 kHz on a bus creeping up by 50 mV over the window.
+        let mut u = sine(1000.0, 0.005, 1e-5, 2000, 50.0);
+        for (k, v) in u.values.iter_mut().enumerate() {
+            *v += 0.05 * k as f64 / 2000.0;
+        }
+        let first = dominant_lines(&u, 3)[0];
+        assert!((first.frequency_hz - 1000.0).abs() < 5.0, "{first:?}");
+        assert!((first.amplitude - 0.005).abs() < 0.005 * 1e-2, "{first:?}");
     }
 
     #[test]

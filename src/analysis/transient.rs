@@ -25,6 +25,10 @@
 use super::signal::{At, Signal};
 use serde::{Deserialize, Serialize};
 
+/// Default settling band, % of the reference (docs/sources.md §6(d) S1:
+/// ±1 % within 20 ms).
+pub const DEFAULT_SETTLE_BAND_PCT: f64 = 1.0;
+
 /// Share of an event window at its end averaged into the final value.
 const FINAL_TAIL: f64 = 0.05;
 

@@ -128,7 +128,8 @@ fn metric_facts(m: &Metrics, num: &mut impl FnMut(String, Option<f64>, &str)) {
         num(format!("settling {name}"), w.settling_time, "s");
         num(format!("recovery {name}"), w.recovery_time, "s");
         num(format!("static droop {name}"), n.static_droop_pct, "%");
-        let ripple = n.ripple.as_ref();
+        // Ripple below the solver tolerance is noise: no change to report.
+        let ripple = n.ripple.as_ref().filter(|r| !r.below_tolerance);
         num(
             format!("ripple p-p {name}"),
             ripple.map(|r| r.peak_to_peak),

@@ -40,6 +40,7 @@ mod png;
 mod polemap;
 mod review;
 mod review_tables;
+mod ripple_table;
 mod scale;
 mod series;
 mod spectrum;

@@ -13,7 +13,6 @@
 use super::figures::StabilityFigures;
 use super::html::{HtmlReport, InputFile, Section};
 use super::html_sections::{circuit_section, scenario_section, time_domain_section};
-use super::overlay::disturbances;
 use super::plot::{try_study_figures, Figure, PlotError};
 use super::review_tables::{stability_tables, verdict_section};
 use super::spectrum::{spectrum_figure, SpectrumData};
@@ -22,9 +21,9 @@ use crate::analysis::ripple::ripple_spectrum;
 use crate::analysis::signal::Signal;
 use crate::analysis::stability::StabilityError;
 use crate::analysis::Scenario;
-use crate::analysis::{Analysis, Prepared};
+use crate::analysis::{Analysis, Metrics, Prepared};
 use crate::results::{Failure, Quantity, Waveforms};
-use crate::units::eng_time;
+use crate::units::{eng, eng_time};
 use std::path::Path;
 
 /// Modes listed in the table (least damped first).
@@ -66,7 +65,7 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
         figures: try_study_figures(w, s)?,
         ..Section::default()
     });
-    sections.push(spectrum_section(w, s)?);
+    sections.push(spectrum_section(w, s, &r.judged.metrics)?);
     sections.push(stability_section(r.stability));
     let inputs = vec![
         InputFile {
@@ -122,32 +121,24 @@ pub fn review_figures(doc: &HtmlReport) -> Vec<&Figure> {
     doc.sections.iter().flat_map(|s| &s.figures).collect()
 }
 
-/// The ripple spectrum of each node with a `Ripple` limit (over its
-/// window), else of the first recorded bus after the last disturbance.
-fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
-    let (t0, t1) = (
-        w.time.first().copied().unwrap_or(0.0),
-        w.time.last().copied().unwrap_or(0.0),
-    );
-    let mut wanted: Vec<(String, (f64, f64))> = s
+/// The ripple spectrum of each node with a `Ripple` limit, else of the
+/// first recorded bus, over the window its ripple was measured in (quiet
+/// or named, see `analysis::ripple`).
+fn spectrum_section(w: &Waveforms, s: &Scenario, m: &Metrics) -> Result<Section, PlotError> {
+    let mut wanted: Vec<String> = s
         .limits
         .iter()
         .filter_map(|l| l.spec().ripple_window())
-        .map(|(node, window)| (node.to_string(), window.unwrap_or((t0, t1))))
+        .map(|(node, _)| node.to_string())
         .collect();
     if wanted.is_empty() {
-        let last = disturbances(s)
-            .iter()
-            .map(|d| d.time)
-            .filter(|t| *t < t0 + 0.8 * (t1 - t0))
-            .fold(t0, f64::max);
         if let Some(c) = w.columns.iter().find(|c| c.quantity == Quantity::Voltage) {
-            wanted.push((c.name.clone(), (last, t1)));
+            wanted.push(c.name.clone());
         }
     }
     let mut figures = Vec::new();
     let mut notes = Vec::new();
-    for (node, window) in wanted {
+    for node in wanted {
         let Some(c) = w
             .columns
             .iter()
@@ -155,6 +146,20 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
         else {
             continue;
         };
+        let ripple = m.nodes.iter().find(|n| n.name == c.name);
+        let Some(ripple) = ripple.and_then(|n| n.ripple.as_ref()) else {
+            notes.push(format!("{}: no settled window between events", c.name));
+            continue;
+        };
+        if let (true, Some(tol)) = (ripple.below_tolerance, ripple.solver_tolerance) {
+            notes.push(format!(
+                "{}: ripple below solver tolerance ({})",
+                c.name,
+                eng(tol, "V")
+            ));
+            continue;
+        }
+        let window = ripple.window;
         let signal = Signal::new(&w.time, &c.values);
         let Some((freq, amp)) = ripple_spectrum(&signal, window.0, window.1) else {
             notes.push(format!("{}: too few samples for a spectrum", c.name));
@@ -173,7 +178,7 @@ fn spectrum_section(w: &Waveforms, s: &Scenario) -> Result<Section, PlotError> {
             unit: "V".into(),
             freq_hz: freq,
             amplitude: amp,
-            notes: vec!["Hann window, mean removed".into()],
+            notes: vec!["Hann window, mean and linear trend removed".into()],
         };
         figures.push(spectrum_figure(&data)?);
     }

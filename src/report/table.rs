@@ -8,6 +8,7 @@
 //! where the text goes), colour the output, or judge limits.
 
 use super::html::{Cell, Table};
+use super::ripple_table::ripple_table;
 use super::stats::{AtTime, ColumnStats};
 use crate::analysis::signal::At;
 use crate::analysis::{Metrics, Verdict};
@@ -147,12 +148,13 @@ fn push_table(out: &mut String, t: &Table) {
 
 /// The analysis metrics, one table model for the terminal and the HTML
 /// report: one row per node (worst response over the load events, static
-/// droop, ripple), per power and per current channel. Empty tables are
-/// left out.
+/// droop), its ripple apart from that (see `ripple_table`), per power and
+/// per current channel. Empty tables are left out.
 pub fn metrics_tables(m: &Metrics) -> Vec<Table> {
     let mut tables = Vec::new();
     if !m.nodes.is_empty() {
         tables.push(node_table(m));
+        tables.push(ripple_table(m));
     }
     if !m.powers.is_empty() {
         tables.push(power_table(m));
@@ -204,9 +206,6 @@ fn node_table(m: &Metrics) -> Table {
         &band,
         "recovery",
         "droop",
-        "ripple p-p",
-        "ripple rms",
-        "line",
     ];
     let rows = m
         .nodes
@@ -216,7 +215,6 @@ fn node_table(m: &Metrics) -> Table {
                 .responses
                 .iter()
                 .max_by(|a, b| a.deviation.value.abs().total_cmp(&b.deviation.value.abs()));
-            let ripple = n.ripple.as_ref();
             let settling = match (n.worst.settling_time, n.worst.unsettled) {
                 (_, k) if k > 0 => "not settled".to_string(),
                 (t, _) => time(t),
@@ -228,7 +226,6 @@ fn node_table(m: &Metrics) -> Table {
                     format!("{:+.2} %", sign * p)
                 },
             );
-            let line = ripple.and_then(|r| r.lines.first()).map(|l| l.frequency_hz);
             let mut row = vec![Cell::text(&n.name)];
             row.extend(
                 [
@@ -241,9 +238,6 @@ fn node_table(m: &Metrics) -> Table {
                     time(n.worst.recovery_time),
                     n.static_droop_pct
                         .map_or_else(|| "-".into(), |p| format!("{p:+.2} %")),
-                    opt(ripple.map(|r| r.peak_to_peak), "V"),
-                    opt(ripple.map(|r| r.rms_ac), "V"),
-                    opt(line, "Hz"),
                 ]
                 .map(Cell::number),
             );

@@ -48,6 +48,11 @@ pub struct Scenario<L> {
     /// Quantities to record; empty means every declared bus.
     #[serde(default)]
     pub record: Vec<String>,
+    /// `(start, end)`, seconds: where the ripple of every recorded node is
+    /// measured instead of its quiet windows (a `Ripple` limit's own
+    /// `window` takes precedence for its node).
+    #[serde(default)]
+    pub ripple_window: Option<(f64, f64)>,
     #[serde(default)]
     /// Pass/fail criteria, of a limit type the analysis defines.
     pub limits: Vec<L>,

@@ -73,6 +73,15 @@ pub(crate) fn validate<L: ScenarioLimit>(s: &Scenario<L>) -> Check<'_> {
             positive(x, "", vec![Key(key)])?;
         }
     }
+    if let Some((a, b)) = s.ripple_window {
+        if !(a.is_finite() && b.is_finite() && 0.0 <= a && a < b && b <= s.duration) {
+            let message = format!(
+                "`ripple_window` ({a}, {b}) must satisfy 0 ≤ start < end ≤ duration ({})",
+                s.duration
+            );
+            return Err(issue(vec![Key("ripple_window")], message));
+        }
+    }
     for (i, load) in s.loads.iter().enumerate() {
         let at = |rest: &[Seg<'static>]| [&[Key("loads"), Index(i)], rest].concat();
         let ctx = format!("load `{}`: ", load.target);

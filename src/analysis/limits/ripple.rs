@@ -1,14 +1,17 @@
-//! `Ripple`: the peak-to-peak voltage of a node in a time window.
+//! `Ripple`: the peak-to-peak voltage of a node in a time window, by
+//! default its quiet windows (`analysis::ripple::quiet_windows`).
 
 use super::common::columns;
 use super::{LimitKind, Run, SmallSignal};
-use crate::analysis::ripple::ripple;
+use crate::analysis::ripple::{quiet_ripple, ripple};
+use crate::analysis::transient::DEFAULT_SETTLE_BAND_PCT;
 use crate::analysis::verdict::{threshold, Measure};
 use crate::results::Quantity;
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
 
-/// Peak-to-peak ripple in `window` (seconds), the whole run if absent.
+/// Peak-to-peak ripple in `window` (seconds); without one, in the node's
+/// quiet windows (settled, no load change acting), the worst of them.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ripple {
@@ -43,16 +46,24 @@ impl LimitKind for Ripple {
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
         let mut worst: Option<(f64, String, f64)> = None;
-        for (name, s, _) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
-            let (a, b) = self.window.or(s.span()).ok_or("no samples")?;
-            if let Some(r) = ripple(&s, a, b) {
+        for (name, s, nominal) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
+            let measured = match self.window {
+                Some((a, b)) => ripple(&s, a, b),
+                None => quiet_ripple(&s, run.events, nominal, DEFAULT_SETTLE_BAND_PCT),
+            };
+            if let Some(r) = measured {
+                let (a, b) = r.window;
                 let when = s.extremes(a, b).map_or(a, |(lo, _)| lo.time);
                 if worst.as_ref().is_none_or(|x| r.peak_to_peak > x.0) {
                     worst = Some((r.peak_to_peak, name, when));
                 }
             }
         }
-        let (pp, target, time) = worst.ok_or("no samples in the ripple window")?;
+        let (pp, target, time) = worst.ok_or(if self.window.is_some() {
+            "no samples in the ripple window"
+        } else {
+            "not evaluated: the node never settles between events; name a `window`"
+        })?;
         Ok(Measure {
             measured: pp,
             limit: self.max_pp_volts,
@@ -60,7 +71,11 @@ impl LimitKind for Ripple {
             unit: "V",
             target: Some(target),
             time: Some(time),
-            detail: "peak-to-peak in the window".into(),
+            detail: if self.window.is_some() {
+                "peak-to-peak in the window".into()
+            } else {
+                "peak-to-peak in the quiet windows".into()
+            },
         })
     }
 

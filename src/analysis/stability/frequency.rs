@@ -6,6 +6,7 @@
 //! Owns these frequency sweeps and their peak search. Must not reduce the
 //! model (`state_space`): (jω·M − J) is solved as it is, sparse.
 
+use super::extremum::refined_maximum;
 use super::loops::{margins, Margins};
 use super::pencil::{Pencil, SparseMatrix};
 use super::setup::OperatingPoint;
@@ -59,7 +60,14 @@ pub fn impedance_at(
     nodes: &[usize],
     freqs: &[f64],
 ) -> Result<Vec<Vec<c64>>, StabilityError> {
-    let pencil = Pencil::of_model(model, point)?;
+    impedances(&Pencil::of_model(model, point)?, nodes, freqs)
+}
+
+fn impedances(
+    pencil: &Pencil,
+    nodes: &[usize],
+    freqs: &[f64],
+) -> Result<Vec<Vec<c64>>, StabilityError> {
     let mut out = vec![Vec::with_capacity(freqs.len()); nodes.len()];
     for &f in freqs {
         for (start, chunk) in nodes.chunks(CHUNK).enumerate() {
@@ -76,24 +84,15 @@ pub fn impedance_at(
     Ok(out)
 }
 
-/// Peak of |values| on the grid, refined by a parabola through the three
-/// samples around it in log-frequency.
-fn peak(freqs: &[f64], values: &[c64]) -> (f64, f64) {
+/// Peak of |values| over the swept band, refined between the grid points
+/// on the exact response `eval` (see `extremum`): (frequency, |peak|).
+fn peak(
+    eval: &mut dyn FnMut(f64) -> Result<c64, StabilityError>,
+    freqs: &[f64],
+    values: &[c64],
+) -> Result<(f64, f64), StabilityError> {
     let mags: Vec<f64> = values.iter().map(|z| z.norm()).collect();
-    let Some((k, &m)) = mags.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) else {
-        return (f64::NAN, f64::NAN);
-    };
-    if k == 0 || k + 1 == mags.len() {
-        return (freqs[k], m);
-    }
-    let (y0, y1, y2) = (mags[k - 1].ln(), m.ln(), mags[k + 1].ln());
-    let h = (freqs[k + 1] / freqs[k]).ln();
-    let curvature = y0 - 2.0 * y1 + y2;
-    if curvature >= 0.0 {
-        return (freqs[k], m);
-    }
-    let x = 0.5 * (y0 - y2) / curvature;
-    (freqs[k] * (x * h).exp(), (y1 - 0.25 * (y0 - y2) * x).exp())
+    refined_maximum(&mut |f| eval(f).map(|z| z.norm()), freqs, &mags)
 }
 
 /// The bus impedance seen at one node.
@@ -133,18 +132,21 @@ pub fn bus_impedance(
             })?;
         indices.push(i);
     }
-    let z = impedance_at(model, point, &indices, freqs)?;
-    Ok(nodes
+    let pencil = Pencil::of_model(model, point)?;
+    let z = impedances(&pencil, &indices, freqs)?;
+    nodes
         .iter()
         .zip(z)
-        .map(|((name, step), values)| {
-            let (peak_hz, peak_ohms) = peak(freqs, &values);
+        .zip(&indices)
+        .map(|(((name, step), values), &node)| {
+            let mut at = |f: f64| impedances(&pencil, &[node], &[f]).map(|z| z[0][0]);
+            let (peak_hz, peak_ohms) = peak(&mut at, freqs, &values)?;
             let nominal = model.nominal(name);
             let target = match (nominal, step) {
                 (Some(v), Some(i)) if *i > 0.0 => Some(0.03 * v / i),
                 _ => None,
             };
-            BusImpedance {
+            Ok(BusImpedance {
                 node: name.clone(),
                 nominal_volts: nominal,
                 peak_ohms,
@@ -155,9 +157,9 @@ pub fn bus_impedance(
                 peak_over_target: target.map(|t| peak_ohms / t),
                 non_passive: values.iter().any(|z| z.re < 0.0),
                 sweep: keep_sweep.then(|| Sweep::new(freqs, &values)),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The source/load split at one component terminal.
@@ -166,7 +168,8 @@ pub struct MinorLoop {
     pub component: String,
     pub terminal: String,
     pub node: String,
-    /// min over ω of |Z_load|/|Z_source| in dB; Middlebrook asks ≥ 6 dB.
+    /// min over ω of |Z_load|/|Z_source| in dB, i.e. 1/peak |T_m| (the
+    /// same refined extremum as `peak_gain`); Middlebrook asks ≥ 6 dB.
     pub middlebrook_margin_db: f64,
     pub middlebrook_ok: bool,
     /// Gain and phase margins of T_m.
@@ -294,13 +297,11 @@ pub fn minor_loop_gain(
     let mut tm = |f: f64| split.eval(f).map(|(s, l)| s / l);
     let mut values = Vec::with_capacity(freqs.len());
     let (mut sources, mut loads) = (Vec::with_capacity(freqs.len()), Vec::new());
-    let mut ratio_min = f64::INFINITY;
     let mut forbidden = false;
     let gm_limit = 10f64.powf(-REQUIRED_GM_DB / 20.0);
     for &f in freqs {
         let (zs, zl) = split.eval(f)?;
         let t = zs / zl;
-        ratio_min = ratio_min.min(zl.norm() / zs.norm());
         // Forbidden region: |T_m| > 1/GM and ∠T_m within ±PM of −180°.
         if t.norm() > gm_limit && (-t).arg().to_degrees().abs() < REQUIRED_PM_DEG {
             forbidden = true;
@@ -310,8 +311,8 @@ pub fn minor_loop_gain(
         loads.push(zl);
     }
     let margins = margins(&mut tm, freqs, &values)?;
-    let (peak_hz, peak_gain) = peak(freqs, &values);
-    let middlebrook_margin_db = 20.0 * ratio_min.log10();
+    let (peak_hz, peak_gain) = peak(&mut tm, freqs, &values)?;
+    let middlebrook_margin_db = -20.0 * peak_gain.log10();
     Ok(MinorLoop {
         component: component.to_string(),
         terminal: field,
