@@ -52,7 +52,7 @@ pub struct Scenario<L> {
     /// Pass/fail criteria, of a limit type the analysis defines.
     pub limits: Vec<L>,
     /// Refused by validation: see [`RetiredSweep`].
-    #[serde(default, skip_serializing)]
+    #[serde(default, skip_serializing, deserialize_with = "present")]
     pub sweep: Option<RetiredSweep>,
     /// The scenario file itself, so that relative paths and later errors
     /// (binding to a circuit) can refer back to it.
@@ -240,6 +240,12 @@ impl<'de> Deserialize<'de> for RetiredSweep {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         serde::de::IgnoredAny::deserialize(deserializer).map(|_| RetiredSweep)
     }
+}
+
+/// `Some` whenever the field is written, even as `None`: a retired field
+/// is refused for being there.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<RetiredSweep>, D::Error> {
+    RetiredSweep::deserialize(deserializer).map(Some)
 }
 
 /// Deserialises a map, rejecting a key that appears twice: with a plain map

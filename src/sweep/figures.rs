@@ -86,7 +86,7 @@ fn scatter(
         title: format!("{}: {label} against {param}", sweep.spec.name),
         x: AxisLabel {
             name: param.into(),
-            unit: String::new(),
+            unit: unit_of(param).into(),
         },
         y: AxisLabel {
             name: label.into(),
@@ -139,11 +139,11 @@ fn stability_map(sweep: &Sweep, rows: &[Row]) -> Option<MapData> {
         ),
         x: AxisLabel {
             name: xname.clone(),
-            unit: String::new(),
+            unit: unit_of(xname).into(),
         },
         y: AxisLabel {
             name: yname.clone(),
-            unit: String::new(),
+            unit: unit_of(yname).into(),
         },
         xs: xs.clone(),
         ys: ys.clone(),
@@ -198,4 +198,22 @@ fn histograms(sweep: &Sweep, rows: &[Row]) -> Vec<HistogramData> {
         );
     }
     out
+}
+
+/// The SI unit of a `component.field` parameter from the field's name
+/// (the component schemas name fields by their unit); none for a circuit
+/// parameter, whose unit the circuit does not declare.
+fn unit_of(parameter: &str) -> &'static str {
+    let field = parameter.rsplit('.').next().unwrap_or_default();
+    match field {
+        "watts" => "W",
+        "farads" => "F",
+        "henries" => "H",
+        "ohms" | "esr" => "Ω",
+        "volts" | "min_volts" => "V",
+        "amps" => "A",
+        "seconds" => "s",
+        f if f.ends_with("_hz") => "Hz",
+        _ => "",
+    }
 }

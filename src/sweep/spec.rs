@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// A parsed and validated sweep file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
 pub struct SweepSpec {
     pub name: String,
     /// Circuit file, relative to the sweep file.

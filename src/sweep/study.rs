@@ -147,7 +147,11 @@ impl Sweep {
                 let found = metric_facts(study, &nominal_analysis(study, &nominal), &nominal);
                 for label in &self.spec.collect.metrics {
                     let fact = found.iter().find(|f| &f.label == label).ok_or_else(|| {
-                        let known: Vec<String> = found.iter().map(|f| f.label.clone()).collect();
+                        let known: Vec<String> = found
+                            .iter()
+                            .filter(|f| number(f).is_some())
+                            .map(|f| f.label.clone())
+                            .collect();
                         SweepError::UnknownMetric {
                             label: label.clone(),
                             scenario: scenario.name.clone(),
@@ -338,12 +342,18 @@ fn nominal_values(spec: &SweepSpec, study: &Study) -> Result<BTreeMap<String, f6
     let mut out = BTreeMap::new();
     let drawn = spec.monte_carlo.iter().flat_map(|m| m.vary.keys());
     for name in spec.parameters.keys().chain(drawn) {
-        let value = setup
-            .value_of(name)
-            .map_err(|e| SweepError::UnknownParameter {
+        let value = setup.value_of(name).map_err(|e| {
+            // Elaborating with the name set says what exists near it.
+            let probe: BTreeMap<String, f64> = [(name.clone(), 1.0)].into();
+            let message = match study.clone().with_overrides(&probe).elaborate() {
+                Err(listing) => listing.to_string(),
+                Ok(_) => e.to_string(),
+            };
+            SweepError::UnknownParameter {
                 name: name.clone(),
-                message: e.to_string(),
-            })?;
+                message,
+            }
+        })?;
         out.insert(name.clone(), value);
     }
     Ok(out)

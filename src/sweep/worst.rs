@@ -47,19 +47,26 @@ pub fn worst_scenario(sweep: &Sweep, rows: &[Row], out: &Path) -> Option<String>
     for (name, value) in sweep.points.names().into_iter().zip(&row.values) {
         scenario.overrides.insert(name, *value);
     }
+    let why = match row.verdict {
+        super::study::PointVerdict::Error => "could not be run".to_string(),
+        _ => format!("binding: {}", row.binding),
+    };
     scenario.name = format!(
-        "{} (worst point {} of sweep `{}`: {})",
-        scenario.name, row.point, sweep.spec.name, row.binding
+        "{} (worst point {} of sweep `{}`, {why})",
+        scenario.name, row.point, sweep.spec.name
     );
     let config = ron::ser::PrettyConfig::new().extensions(
         ron::extensions::Extensions::IMPLICIT_SOME
             | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
     );
     let body = ron::ser::to_string_pretty(&scenario, config).ok()?;
+    let circuit = scenario.circuit.clone().unwrap_or_default();
     Some(format!(
         "// Written by `busbar sweep`: point {} of `{}`, the one with the smallest\n\
-         // margin (relative to its limit). Run it with `busbar report {}`.\n{body}\n",
-        row.point, sweep.spec.name, "worst.ron"
+         // margin relative to its limit ({}). From this folder:\n\
+         //   busbar check worst.ron\n\
+         //   busbar report {circuit} worst.ron -o worst.html\n{body}\n",
+        row.point, sweep.spec.name, row.binding
     ))
 }
 
