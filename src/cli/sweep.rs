@@ -114,11 +114,19 @@ pub fn run(args: SweepArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
         sweep_file: file.display().to_string(),
         progress: bar.as_ref().map(|b| b as &dyn sweep::Progress),
     };
+    let started = std::time::Instant::now();
     let rows = sweep::run(&sweep, &args.output, &options).map_err(report)?;
     if let Some(b) = bar {
         b.0.finish_and_clear();
     }
     summarise(&sweep, &rows, &args.output, quiet, json);
+    if !quiet && !json {
+        let solver: f64 = rows.iter().map(|r| r.solver_seconds).sum();
+        write_stdout(&format!(
+            "time: {:.3} s wall, {solver:.3} s integrating summed over points\n",
+            started.elapsed().as_secs_f64()
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -37,8 +37,8 @@ pub struct Sized {
     /// The failing end of the final bracket (absent when the range's end
     /// already passes).
     pub failing: Option<f64>,
-    /// The limit with the smallest margin, relative to its limit, at
-    /// `value`: the one that binds.
+    /// The limit that binds: the worst one failing at `failing`, with its
+    /// margin at `value` (without a failing end, the smallest margin).
     pub binding: String,
     pub binding_margin: Option<f64>,
     pub binding_unit: String,
@@ -52,6 +52,7 @@ pub struct Sized {
 struct Probe {
     passes: bool,
     binding: Option<Verdict>,
+    verdicts: Vec<Verdict>,
     error: Option<String>,
 }
 
@@ -96,9 +97,9 @@ pub fn size(study: &Study, options: &SizeOptions) -> Result<Sized, SweepError> {
             describe(&at_good)
         )));
     }
-    let at_bad = probe(bad);
+    let mut at_bad = probe(bad);
     if at_bad.passes {
-        return Ok(answer(o, bad, None, at_bad, evaluations, true));
+        return Ok(answer(o, bad, None, at_bad, None, evaluations, true));
     }
     while (good - bad).abs() > o.rtol * good.abs().max(f64::MIN_POSITIVE) {
         let mid = if good > 0.0 && bad > 0.0 && (good / bad).max(bad / good) > 10.0 {
@@ -112,9 +113,18 @@ pub fn size(study: &Study, options: &SizeOptions) -> Result<Sized, SweepError> {
             at_good = at_mid;
         } else {
             bad = mid;
+            at_bad = at_mid;
         }
     }
-    Ok(answer(o, good, Some(bad), at_good, evaluations, false))
+    Ok(answer(
+        o,
+        good,
+        Some(bad),
+        at_good,
+        Some(at_bad),
+        evaluations,
+        false,
+    ))
 }
 
 fn answer(
@@ -122,10 +132,17 @@ fn answer(
     value: f64,
     failing: Option<f64>,
     at: Probe,
+    beyond: Option<Probe>,
     evaluations: usize,
     at_range_end: bool,
 ) -> Sized {
-    let b = at.binding.as_ref();
+    // The limit that binds is the one that fails just beyond the answer;
+    // its margin is read at the answer.
+    let failed = beyond.and_then(|p| p.binding).map(|v| v.name);
+    let b = match failed {
+        Some(name) => at.verdicts.iter().find(|v| v.name == name),
+        None => at.binding.as_ref(),
+    };
     Sized {
         parameter: o.parameter.clone(),
         value,
@@ -149,6 +166,7 @@ fn evaluate(study: &Study, key: &str, x: f64) -> Probe {
             return Probe {
                 passes: false,
                 binding: None,
+                verdicts: Vec::new(),
                 error: Some(e.to_string()),
             }
         }
@@ -160,13 +178,16 @@ fn evaluate(study: &Study, key: &str, x: f64) -> Probe {
         (Some(m), _) => m,
         (None, _) => f64::NEG_INFINITY,
     };
+    // The worst failing limit, or without failures the smallest margin.
     let binding = verdicts
         .iter()
+        .filter(|v| passes || v.status != Status::Pass)
         .min_by(|a, b| relative(a).total_cmp(&relative(b)))
         .cloned();
     Probe {
         passes,
         binding,
+        verdicts,
         error: None,
     }
 }

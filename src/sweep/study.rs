@@ -13,10 +13,11 @@ use crate::analysis::stability::{CircuitSource, ReportOptions, StabilityReport};
 use crate::analysis::{Analysis, Status};
 use crate::report::diff::{facts, Datum, Fact};
 use crate::report::Summary;
-use crate::study::{Study, StudyError};
+use crate::study::{Simulation, Study, StudyError};
 use crate::units::nearest_first;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Instant;
 
 /// A sweep ready to evaluate points.
 #[derive(Debug, Clone)]
@@ -72,6 +73,9 @@ pub struct Row {
     pub verdict: PointVerdict,
     /// The limit with the smallest relative margin, or the error.
     pub binding: String,
+    /// Integration time of the point's transients (not in any file: the
+    /// files must not depend on the machine); 0 for rows read back.
+    pub solver_seconds: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -208,11 +212,13 @@ impl Sweep {
             worst_margin: None,
             verdict: PointVerdict::Pass,
             binding: String::new(),
+            solver_seconds: 0.0,
         };
         let mut worst: Option<(f64, String)> = None;
         for (s, base) in self.studies.iter().enumerate() {
             let study = base.clone().with_overrides(&overrides);
-            match self.evaluate_scenario(s, &study, &mut cells, &mut worst) {
+            let seconds = &mut row.solver_seconds;
+            match self.evaluate_scenario(s, &study, &mut cells, &mut worst, seconds) {
                 Ok(v) => row.verdict = row.verdict.max_with(v),
                 Err(e) => {
                     row.verdict = PointVerdict::Error;
@@ -245,8 +251,18 @@ impl Sweep {
         study: &Study,
         cells: &mut [Option<f64>],
         worst: &mut Option<(f64, String)>,
+        solver_seconds: &mut f64,
     ) -> Result<PointVerdict, StudyError> {
-        let run = study.simulate(None)?;
+        // Timed apart from binding, for the overhead a benchmark reports.
+        let mut prepared = study.prepare()?;
+        let started = Instant::now();
+        let waveforms = prepared.run(None)?;
+        *solver_seconds += started.elapsed().as_secs_f64();
+        let run = Simulation {
+            prepared,
+            waveforms,
+            wall_seconds: 0.0,
+        };
         let analysis = study.judge(&run);
         let mut verdict = PointVerdict::Pass;
         let found = if self.spec.collect.metrics.is_empty() {
