@@ -345,3 +345,19 @@ fn sweep_file_errors_are_located_and_list_what_exists() {
     let e = run();
     assert!(e.contains("`min bux`") && e.contains("min v(bus)"), "{e}");
 }
+
+#[test]
+fn every_bundled_sweep_opens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("scenarios/sweeps") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            let sweep = busbar::sweep::Sweep::open(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(!sweep.points.is_empty(), "{}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "{n} bundled sweeps");
+}
