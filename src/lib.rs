@@ -17,7 +17,8 @@
 //! 1. `netlist` (generic over the component library) and `scenario`;
 //! 2. `components`, whose `ComponentSpec` is the registry of primitives;
 //! 3. `compile`; 4. `engine`; 5. `analysis`, `export`;
-//! 6. `report`, `study`; the command line (`src/cli`) sits on top.
+//! 6. `report`, `study`; 7. `sweep` (many points of a study); the command
+//!    line (`src/cli`) sits on top.
 #![deny(unsafe_code)]
 // Input errors carry the file text and location so the CLI can underline
 // the offending span; they are built once, on the cold path.
@@ -38,4 +39,5 @@ pub mod results;
 mod ron_tokens;
 pub mod scenario;
 pub mod study;
+pub mod sweep;
 pub mod units;

@@ -38,8 +38,10 @@ const LAYERS: &[(&str, u32)] = &[
     ("report", 7),
     // One circuit and one scenario in memory: the pipeline of every command.
     ("study", 8),
+    // Many points of a study: sweeps, Monte Carlo, sizing.
+    ("sweep", 9),
     // The command line: `src/main.rs` and `src/cli`.
-    ("cli", 9),
+    ("cli", 10),
 ];
 
 /// Known violations of the table, to be removed, not added to. None are

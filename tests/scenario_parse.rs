@@ -2,7 +2,7 @@
 //! location.
 
 use busbar::analysis::limits::{Limit, Ripple, Scenario};
-use busbar::scenario::{self, Distribution, Event, Profile, ScenarioError, Stagger, Start, Sweep};
+use busbar::scenario::{self, Event, Profile, ScenarioError, Stagger, Start};
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
@@ -62,34 +62,38 @@ fn parses_the_full_example() {
     assert!(
         matches!(s.limits[3], Limit::Ripple(Ripple { window: Some((a, b)), .. }) if a == 0.03 && b == 0.05)
     );
-    match &s.sweep {
-        Some(Sweep::MonteCarlo(mc)) => {
-            assert_eq!((mc.samples, mc.seed), (200, 7));
-            assert_eq!(
-                mc.vary.get("cbus.esr"),
-                Some(&Distribution::Tolerance { percent: 20.0 })
-            );
-        }
-        other => panic!("expected a Monte Carlo sweep, got {other:?}"),
-    }
+    assert!(s.sweep.is_none());
 }
 
 #[test]
-fn defaults_and_grid_sweep() {
-    let s = parse(&with("    sweep: Grid({\"c_bus\": [1e-3, 2e-3, 4e-3]}),")).expect("parses");
+fn defaults() {
+    let s = parse(&with("")).expect("parses");
     assert_eq!(s.start, Start::OperatingPoint);
     assert!(
         s.loads.is_empty() && s.events.is_empty() && s.record.is_empty() && s.limits.is_empty()
     );
     assert!(s.overrides.is_empty() && s.circuit_path().is_none());
-    assert_eq!(
-        s.sweep,
-        Some(Sweep::Grid(
-            [("c_bus".to_string(), vec![1e-3, 2e-3, 4e-3])].into()
-        ))
-    );
-    let s = parse(&with("    start: Zero, sweep: None,")).expect("parses");
-    assert_eq!((s.start, s.sweep), (Start::Zero, None));
+    let s = parse(&with("    start: Zero,")).expect("parses");
+    assert_eq!(s.start, Start::Zero);
+}
+
+/// A scenario's `sweep` block used to parse and run nothing; it is refused
+/// where it stands, with a pointer to the sweep file that replaced it.
+#[test]
+fn a_sweep_block_is_refused_with_its_location() {
+    for block in [
+        "sweep: Grid({\"c_bus\": [1e-3, 2e-3]})",
+        "sweep: MonteCarlo(samples: 10, seed: 1, vary: {\"c\": Tolerance(percent: 5)})",
+        "sweep: None",
+    ] {
+        let (m, loc) = invalid(&with(&format!("    {block},")));
+        assert!(m.contains("no `sweep` block"), "{m}");
+        assert!(
+            m.contains("docs/sweeps.md") && m.contains("busbar sweep"),
+            "{m}"
+        );
+        assert_eq!(loc, Some((5, 5)), "{m}");
+    }
 }
 
 #[test]
@@ -245,7 +249,7 @@ fn profile_rules() {
 }
 
 #[test]
-fn event_record_limit_and_sweep_rules() {
+fn event_record_and_limit_rules() {
     let cases = [
         ("events: [Fault(at: 0.01, node: \"a\", ohms: 0.0)]", "`ohms` must be > 0"),
         ("events: [Fault(at: 0.01, node: \"a\", ohms: 1, clear_after: -1)]", "`clear_after` must be > 0"),
@@ -255,9 +259,6 @@ fn event_record_limit_and_sweep_rules() {
         ("limits: [Ripple(node: \"a\", max_pp_volts: 0.1, window: (0.04, 0.03))]", "`window`"),
         ("limits: [MinDamping(ratio: 1.5)]", "`ratio` must be within [0, 1)"),
         ("overrides: {\"p\": inf}", "override `p`"),
-        ("sweep: Grid({\"c\": []})", "at least one value"),
-        ("sweep: MonteCarlo(samples: 0, seed: 1, vary: {\"c\": Tolerance(percent: 5)})", "`samples`"),
-        ("sweep: MonteCarlo(samples: 5, seed: 1, vary: {\"c\": Uniform(low: 2, high: 1)})", "greater than `low`"),
         ("loads: [(target: \"x\", profile: Step(from: 0, to: 1, at: 0), stagger: Stagger(seconds: 1e-3, phases: 0))]", "`phases`"),
     ];
     for (field, needle) in cases {

@@ -131,6 +131,19 @@ pub enum Command {
         after_help = "Example:\n  busbar diff before/summary.json after/summary.json\n  min bus800: 788.20 V → 781.00 V (-7.200 V)"
     )]
     Diff(DiffArgs),
+    /// Run a sweep file: grid, corners or Monte Carlo points on all cores;
+    /// writes points.csv, sweep.json, figures and worst.ron. Or merge the
+    /// folders of its shards.
+    #[command(
+        after_help = "Exit status: 0 the sweep ran (failing points are results, not errors), 2 error.\n\nExamples:\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/storage\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/2 --shard 2/4 --jobs 2\n  busbar sweep merge out/1 out/2 out/3 out/4 -o out/all"
+    )]
+    Sweep(super::sweep::SweepArgs),
+    /// The smallest (or with --max the largest) value of one parameter for
+    /// which every limit of the scenario passes, by bisection.
+    #[command(
+        after_help = "Exit status: 0 found, 2 error (including: the passing end of the range fails).\n\nExample:\n  busbar size circuits/nvl72_rack.ron scenarios/nvl72/s1_step.ron --param e_store=100:4700"
+    )]
+    Size(super::sweep::SizeArgs),
 }
 
 /// `--set NAME=VALUE`, repeatable: parameter or `component.field`

@@ -68,6 +68,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
         Command::Stability(args) => super::stability::stability(&args, quiet, json),
         Command::Check(args) => super::check::run(args, quiet, json),
         Command::Diff(args) => super::diff::run(args, quiet, json),
+        Command::Sweep(args) => super::sweep::run(args, quiet, json),
+        Command::Size(args) => super::sweep::size(args, quiet, json),
         Command::Export {
             circuit,
             scenario,

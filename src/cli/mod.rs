@@ -9,6 +9,7 @@ mod commands;
 mod diagnostics;
 mod diff;
 mod stability;
+mod sweep;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -29,6 +29,7 @@ mod check;
 mod csv;
 pub mod diff;
 mod draw;
+mod explore_plot;
 mod figures;
 mod groups;
 mod html;
@@ -55,6 +56,10 @@ pub use atomic::write_atomic;
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
 pub use check::{check_json, check_junit, Outcome, Tally};
 pub use csv::waveforms_csv;
+pub use explore_plot::{
+    contour, histogram_figure, map_figure, scatter_figure, AxisLabel, HistogramData, MapData,
+    ScatterData,
+};
 pub use figures::{stability_figures, StabilityFigures};
 pub use html::{escape, render_html, Cell, HtmlReport, InputFile, Section, Status, Table};
 pub use html_sections::{circuit_section, scenario_section, time_domain_section, VERDICT_TABLE_ID};

@@ -1,19 +1,19 @@
 //! Scenario files: what to simulate on a circuit (load profiles, events,
-//! overrides, recording) and what to check (limits, sweeps).
+//! overrides, recording) and what to check (limits).
 //!
 //! Owns everything between the text of `scenario.ron` and a validated
 //! [`Scenario`] with its traces in memory, plus the per-unit profile
 //! arithmetic the engine calls on its hot path and the binding of targets
 //! to a circuit's names. Must not know component equations, the solver, or
-//! how limits and sweeps are evaluated. The limit type is a parameter: the
+//! how limits are evaluated. The limit type is a parameter: the
 //! analysis defines the kinds, and this module sees them only through
 //! [`ScenarioLimit`].
 
 mod bind;
-mod locate;
+pub(crate) mod locate;
 mod profile;
 mod record;
-mod schema;
+pub(crate) mod schema;
 mod trace;
 mod validate;
 
@@ -21,8 +21,8 @@ pub use bind::LoadBinding;
 pub use profile::LoadProfile;
 pub use record::{Probe, ProbeKind};
 pub use schema::{
-    Distribution, Event, LoadSpec, MonteCarlo, Phased, Profile, Pulse, RandomDelay, Scenario,
-    Stagger, Start, Step, Sweep, Trace,
+    Event, LoadSpec, Phased, Profile, Pulse, RandomDelay, RetiredSweep, Scenario, Stagger, Start,
+    Step, Trace,
 };
 pub use validate::limits::{rules, LimitIssue, LimitTarget, ScenarioLimit};
 
@@ -206,7 +206,7 @@ fn load_traces<L>(scenario: &mut Scenario<L>) -> Result<(), ScenarioError> {
 
 /// Converts ron's error, whose positions are 1-based (line, column in
 /// characters), into a byte span the CLI can underline.
-fn syntax_error(e: ron::error::SpannedError, text: &str, path: &Path) -> ScenarioError {
+pub(crate) fn syntax_error(e: ron::error::SpannedError, text: &str, path: &Path) -> ScenarioError {
     let start = locate::offset_of(text, e.span.start.line, e.span.start.col);
     let mut end = locate::offset_of(text, e.span.end.line, e.span.end.col).max(start);
     if end == start {
@@ -225,7 +225,7 @@ fn syntax_error(e: ron::error::SpannedError, text: &str, path: &Path) -> Scenari
 }
 
 /// A semantic error located at `path` in `text` when that path can be found.
-fn invalid_at(file: &Path, text: &str, message: String, path: &[Seg]) -> ScenarioError {
+pub(crate) fn invalid_at(file: &Path, text: &str, message: String, path: &[Seg]) -> ScenarioError {
     let location =
         locate::find(text, path).map(|(start, end)| locate::location(file, text, start, end));
     ScenarioError::Invalid {

@@ -56,8 +56,9 @@ pub struct Scenario<L> {
     #[serde(default)]
     /// Pass/fail criteria, of a limit type the analysis defines.
     pub limits: Vec<L>,
-    #[serde(default)]
-    pub sweep: Option<Sweep>,
+    /// Refused by validation: see [`RetiredSweep`].
+    #[serde(default, skip_serializing, deserialize_with = "present")]
+    pub sweep: Option<RetiredSweep>,
     /// The scenario file itself, so that relative paths and later errors
     /// (binding to a circuit) can refer back to it.
     #[serde(skip)]
@@ -245,46 +246,27 @@ impl Event {
     }
 }
 
-/// Repeated runs over parameter values. Parsed and validated here; run by
-/// the sweep driver.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub enum Sweep {
-    /// Every combination of the listed values (Cartesian product).
-    Grid(#[serde(deserialize_with = "unique_keys")] BTreeMap<String, Vec<f64>>),
-    MonteCarlo(MonteCarlo),
+/// A `sweep` block, which scenarios no longer take: sweeps live in their
+/// own files (`busbar sweep`). Read whatever it holds so that validation
+/// can refuse it with its location and point to the sweep file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RetiredSweep;
+
+impl<'de> Deserialize<'de> for RetiredSweep {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| RetiredSweep)
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct MonteCarlo {
-    pub samples: usize,
-    pub seed: u64,
-    #[serde(deserialize_with = "unique_keys")]
-    pub vary: BTreeMap<String, Distribution>,
-}
-
-/// How one parameter is drawn in a Monte Carlo sweep.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub enum Distribution {
-    Uniform {
-        low: f64,
-        high: f64,
-    },
-    Normal {
-        mean: f64,
-        std_dev: f64,
-    },
-    /// Uniform within ±`percent` of the parameter's value in the circuit.
-    Tolerance {
-        percent: f64,
-    },
+/// `Some` whenever the field is written, even as `None`: a retired field
+/// is refused for being there.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<RetiredSweep>, D::Error> {
+    RetiredSweep::deserialize(deserializer).map(Some)
 }
 
 /// Deserialises a map, rejecting a key that appears twice: with a plain map
 /// the later value would silently win, hiding a copy-paste slip.
-fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+pub(crate) fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
 where
     D: Deserializer<'de>,
     V: Deserialize<'de>,

@@ -11,7 +11,7 @@ pub(crate) mod limits;
 use super::locate::Seg::{self, Index, Key};
 use super::record::Probe;
 use super::schema::{Event, Profile, Scenario, Stagger};
-use limits::{check_limit, check_sweep, ScenarioLimit};
+use limits::{check_limit, ScenarioLimit};
 
 /// A rule that failed: message and where in the file.
 pub(crate) struct Issue<'a> {
@@ -127,11 +127,16 @@ pub(crate) fn validate<L: ScenarioLimit>(s: &Scenario<L>) -> Check<'_> {
     for (i, limit) in s.limits.iter().enumerate() {
         check_limit(limit, s.duration, i)?;
     }
-    if let Some(sweep) = &s.sweep {
-        check_sweep(sweep)?;
+    if s.sweep.is_some() {
+        return Err(issue(vec![Key("sweep")], RETIRED_SWEEP.into()));
     }
     Ok(())
 }
+
+/// Why a scenario's `sweep` block is refused, and where sweeps went.
+const RETIRED_SWEEP: &str = "a scenario takes no `sweep` block: write the sweep in its own file, \
+     `Sweep(circuit: \"…\", scenarios: [\"this.ron\"], parameters: {…}, collect: (…))` \
+     (see docs/sweeps.md), and run it with `busbar sweep FILE.ron -o DIR`";
 
 /// Cycles of one `Pulse` within the run: each is four integrator restarts,
 /// so a mistyped period (µs for ms) must fail here rather than stall a run.

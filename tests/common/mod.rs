@@ -130,7 +130,7 @@ fn expm_of_a_rotation() {
 }
 
 /// Every bundled scenario file under `scenarios/` (recursively, except the
-/// limit sets in `scenarios/limits/`), sorted.
+/// limit sets in `scenarios/limits/` and the sweep files in `scenarios/sweeps/`), sorted.
 pub fn bundled_scenarios() -> Vec<std::path::PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
@@ -140,7 +140,11 @@ pub fn bundled_scenarios() -> Vec<std::path::PathBuf> {
         entries.sort();
         for p in entries {
             if p.is_dir() {
-                if p.file_name().is_some_and(|n| n == "limits") && dir.ends_with("scenarios") {
+                // Limit sets and sweep files are not scenarios.
+                let other = p
+                    .file_name()
+                    .is_some_and(|n| n == "limits" || n == "sweeps");
+                if other && dir.ends_with("scenarios") {
                     continue;
                 }
                 walk(&p, out);

@@ -1,14 +1,12 @@
-//! Rules for `limits` and `sweep`: the parts of a scenario that analyses
-//! and the sweep driver read.
+//! Rules for `limits`: the part of a scenario that analyses read.
 //!
 //! Owns the contract a limit type signs to sit in a scenario
 //! ([`ScenarioLimit`]), the field rules limit kinds check their numbers
-//! with, and the ranges of a sweep's numbers. Must not know any limit kind:
+//! with. Must not know any limit kind:
 //! those live with their evaluation and only implement the contract.
 
-use super::{finite, issue, non_negative, require, Check};
+use super::{issue, require, Check};
 use crate::scenario::locate::Seg::{Index, Key};
-use crate::scenario::schema::{Distribution, Sweep};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt::Debug;
@@ -112,73 +110,4 @@ pub(super) fn check_limit<L: ScenarioLimit>(limit: &L, duration: f64, i: usize) 
         )),
         _ => Ok(()),
     }
-}
-
-pub(super) fn check_sweep(sweep: &Sweep) -> Check<'_> {
-    match sweep {
-        Sweep::Grid(grid) => {
-            if grid.is_empty() {
-                return Err(issue(
-                    vec![Key("sweep")],
-                    "a `Grid` sweep needs at least one parameter".into(),
-                ));
-            }
-            for (name, values) in grid {
-                let ctx = format!("sweep parameter `{name}`: ");
-                if values.is_empty() {
-                    return Err(issue(
-                        vec![Key("sweep"), Key(name)],
-                        format!("{ctx}needs at least one value"),
-                    ));
-                }
-                for (k, v) in values.iter().enumerate() {
-                    finite(*v, &ctx, vec![Key("sweep"), Key(name), Index(k)])?;
-                }
-            }
-        }
-        Sweep::MonteCarlo(mc) => {
-            if mc.samples == 0 {
-                return Err(issue(
-                    vec![Key("sweep"), Key("samples")],
-                    "`samples` must be at least 1".into(),
-                ));
-            }
-            if mc.vary.is_empty() {
-                return Err(issue(
-                    vec![Key("sweep"), Key("vary")],
-                    "`vary` needs at least one parameter".into(),
-                ));
-            }
-            for (name, dist) in &mc.vary {
-                let at = |key: &'static str| vec![Key("sweep"), Key("vary"), Key(name), Key(key)];
-                let ctx = format!("sweep parameter `{name}`: ");
-                match *dist {
-                    Distribution::Uniform { low, high } => {
-                        finite(low, &ctx, at("low"))?;
-                        require(
-                            high,
-                            high > low,
-                            "must be greater than `low`",
-                            &ctx,
-                            at("high"),
-                        )?;
-                    }
-                    Distribution::Normal { mean, std_dev } => {
-                        finite(mean, &ctx, at("mean"))?;
-                        non_negative(std_dev, &ctx, at("std_dev"))?;
-                    }
-                    Distribution::Tolerance { percent } => {
-                        require(
-                            percent,
-                            (0.0..100.0).contains(&percent),
-                            "must be within [0, 100)",
-                            &ctx,
-                            at("percent"),
-                        )?;
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
 }
