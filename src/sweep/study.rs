@@ -11,6 +11,7 @@ use super::spec::{self, SweepSpec};
 use super::SweepError;
 use crate::analysis::stability::{CircuitSource, ReportOptions, StabilityReport};
 use crate::analysis::{Analysis, Status};
+use crate::engine::Stopped;
 use crate::report::diff::{facts, Datum, Fact};
 use crate::report::Summary;
 use crate::study::{Simulation, Study, StudyError};
@@ -256,12 +257,24 @@ impl Sweep {
         // Timed apart from binding, for the overhead a benchmark reports.
         let mut prepared = study.prepare()?;
         let started = Instant::now();
-        let waveforms = prepared.run(None)?;
+        // A point whose run stops early is judged on what it computed: a
+        // limit crossed before the collapse fails it, as `check` does.
+        let (waveforms, stopped) = match prepared.run_keeping_partial(None) {
+            Ok(w) => (w, None),
+            Err(stopped) => match *stopped {
+                Stopped {
+                    error,
+                    partial: Some(w),
+                } => (w, Some(error)),
+                Stopped { error, .. } => return Err(error.into()),
+            },
+        };
         *solver_seconds += started.elapsed().as_secs_f64();
         let run = Simulation {
             prepared,
             waveforms,
             wall_seconds: 0.0,
+            stopped,
         };
         let analysis = study.judge(&run);
         let mut verdict = PointVerdict::Pass;
