@@ -72,6 +72,11 @@ impl Bbu {
     }
 }
 
+impl Bbu {
+    /// Every event a `Bbu` raises (declared with its mode machine).
+    pub const EVENTS: &'static [&'static str] = device::EVENTS;
+}
+
 impl Primitive for Bbu {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {

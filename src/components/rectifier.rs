@@ -75,6 +75,11 @@ pub struct Ripple {
     pub amplitude_pu: Num,
 }
 
+impl Rectifier {
+    /// Every event a `Rectifier` raises (declared with its device).
+    pub const EVENTS: &'static [&'static str] = super::converter::RECTIFIER_EVENTS;
+}
+
 impl Primitive for Rectifier {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {

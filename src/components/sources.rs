@@ -23,6 +23,11 @@ pub struct VoltageSource {
     pub volts: Num,
 }
 
+impl VoltageSource {
+    /// Every event a `VoltageSource` raises (see `apply`; a glob, the text carries the value).
+    pub const EVENTS: &'static [&'static str] = &["volts set to *"];
+}
+
 impl Primitive for VoltageSource {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
@@ -108,7 +113,7 @@ impl Device for VoltageSourceDevice {
                 self.volts = *value;
                 Ok(Reaction {
                     schedule: None,
-                    report: Some(format!("volts set to {value}")),
+                    report: vec![format!("volts set to {value}")],
                     discontinuity: true,
                 })
             }
@@ -128,6 +133,11 @@ pub struct CurrentSource {
     pub from: String,
     pub to: String,
     pub amps: Num,
+}
+
+impl CurrentSource {
+    /// Every event a `CurrentSource` raises (see `apply`; a glob, the text carries the value).
+    pub const EVENTS: &'static [&'static str] = &["amps set to *"];
 }
 
 impl Primitive for CurrentSource {
@@ -195,7 +205,7 @@ impl Device for CurrentSourceDevice {
                 self.amps = *value;
                 Ok(Reaction {
                     schedule: None,
-                    report: Some(format!("amps set to {value}")),
+                    report: vec![format!("amps set to {value}")],
                     discontinuity: true,
                 })
             }

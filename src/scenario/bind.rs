@@ -117,6 +117,53 @@ impl<L: ScenarioLimit> Scenario<L> {
         Ok(())
     }
 
+    /// Checks each limit that names events (`NoEvent`) against the events
+    /// its target components can raise: `events[k]` are the names
+    /// (globs) component `k` declares. A target whose components raise no
+    /// event, or an event glob that none of them can raise, is an error
+    /// listing what they do raise.
+    pub fn check_event_names(
+        &self,
+        component_names: &[String],
+        events: &[&[&str]],
+    ) -> Result<(), ScenarioError> {
+        for (i, limit) in self.limits.iter().enumerate() {
+            let (Some((field, pattern)), Some(target)) = (limit.event_names(), limit.target())
+            else {
+                continue;
+            };
+            let mut raisable: Vec<&str> = Vec::new();
+            for (k, name) in component_names.iter().enumerate() {
+                if glob::matches(target.pattern, name) {
+                    raisable.extend(events.get(k).copied().unwrap_or_default());
+                }
+            }
+            raisable.sort_unstable();
+            raisable.dedup();
+            let ctx = format!("limit {} (`{}`): ", i + 1, limit.kind());
+            if raisable.is_empty() {
+                let message = format!(
+                    "{ctx}`{}` matches only components that raise no events, so the limit could never fail",
+                    target.pattern
+                );
+                return Err(self.invalid(message, &[Key("limits"), Index(i), Key(target.field)]));
+            }
+            let Some(pattern) = pattern else {
+                continue;
+            };
+            if raisable.iter().any(|r| glob::overlap(pattern, r)) {
+                continue;
+            }
+            let message = format!(
+                "{ctx}`{field}: \"{pattern}\"` matches no event that `{}` can raise; {}",
+                target.pattern,
+                suggest(pattern, &raisable)
+            );
+            return Err(self.invalid(message, &[Key("limits"), Index(i), Key(field)]));
+        }
+        Ok(())
+    }
+
     pub(crate) fn invalid(&self, message: String, path: &[Seg]) -> ScenarioError {
         super::invalid_at(&self.path, &self.text, message, path)
     }
@@ -166,6 +213,22 @@ fn no_match(pattern: &str, what: &str, pool: &[String]) -> String {
         "`{pattern}` matches no {what}; similar {what}s: {} ({} in the circuit)",
         shown.join(", "),
         pool.len()
+    )
+}
+
+/// "did you mean `triggered`? Its events: `charged`, … (globs …)".
+fn suggest(pattern: &str, raisable: &[&str]) -> String {
+    let literal: String = pattern
+        .chars()
+        .filter(|c| !matches!(c, '*' | '?'))
+        .collect();
+    let pool: Vec<String> = raisable.iter().map(|s| s.to_string()).collect();
+    let ranked = units::ranked(&literal, &pool);
+    let all: Vec<String> = pool.iter().map(|n| format!("`{n}`")).collect();
+    let closest = ranked.first().map(|(_, n)| *n).unwrap_or_default();
+    format!(
+        "did you mean `{closest}`? The events it can raise: {} (a `*` in an event stands for a value)",
+        all.join(", ")
     )
 }
 
