@@ -147,3 +147,40 @@ fn a_bbu_starting_into_an_overload_reports_its_current_limit_and_leaving_it() {
         leave - enter
     );
 }
+
+/// The README's table of events is the declared list, kind by kind.
+#[test]
+fn the_readme_lists_every_declared_event() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for (kind, events) in busbar::components::declared_events() {
+        let listed = if events.is_empty() {
+            "none".to_string()
+        } else {
+            let quoted: Vec<String> = events.iter().map(|e| format!("`{e}`")).collect();
+            quoted.join(", ")
+        };
+        let row = format!("| `{kind}` | {listed} |");
+        assert!(readme.contains(&row), "README lacks {row}");
+    }
+}
+
+/// Every event a run raises is one its component's kind declares (the BBU
+/// shelf above: a switch opening, a BBU triggering, discharging, entering
+/// and leaving its limit).
+#[test]
+fn every_raised_event_is_declared_by_its_kind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = simulate(dir.path());
+    let kinds = [("bbu", "Bbu"), ("ac", "Switch"), ("it", "Load")];
+    let declared = busbar::components::declared_events();
+    assert!(!run.events.is_empty());
+    for (_, target, what) in &run.events {
+        let kind = kinds.iter().find(|(n, _)| n == target).expect("known").1;
+        let events = declared.iter().find(|(k, _)| *k == kind).expect("kind").1;
+        assert!(
+            events.iter().any(|e| busbar::glob::matches(e, what)),
+            "{kind} `{target}` raised `{what}`, not in {events:?}"
+        );
+    }
+}

@@ -198,6 +198,9 @@ impl Battery {
 
 impl Primitive for Battery {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         cell_numbers(
             &OCV_NAMES,

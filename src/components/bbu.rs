@@ -79,6 +79,9 @@ impl Bbu {
 
 impl Primitive for Bbu {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let c = &mut self.battery;
         let mut v = cell_numbers(

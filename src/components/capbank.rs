@@ -77,6 +77,9 @@ impl CapBank {
 
 impl Primitive for CapBank {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![
             ("farads", &mut self.farads),

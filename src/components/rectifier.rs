@@ -82,6 +82,9 @@ impl Rectifier {
 
 impl Primitive for Rectifier {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![
             ("volts", &mut self.volts),

@@ -30,6 +30,9 @@ impl VoltageSource {
 
 impl Primitive for VoltageSource {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("volts", &mut self.volts)]
     }
@@ -142,6 +145,9 @@ impl CurrentSource {
 
 impl Primitive for CurrentSource {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("amps", &mut self.amps)]
     }

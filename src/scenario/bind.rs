@@ -183,6 +183,15 @@ impl<L: ScenarioLimit> Scenario<L> {
         Ok(())
     }
 
+    /// The entry `key` of `overrides` matches nothing in the circuit:
+    /// `message` says why, located at the entry.
+    pub fn override_error(&self, key: &str, message: &str) -> ScenarioError {
+        self.invalid(
+            format!("override `{key}`: {message}"),
+            &[Key("overrides"), Key(key)],
+        )
+    }
+
     /// Entries `first` and `second` both set `load`, and `second` does not
     /// refine `first`: located at the second, naming both.
     fn twice(&self, first: usize, second: usize, load: &str) -> ScenarioError {
