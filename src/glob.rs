@@ -33,6 +33,45 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
+/// True if some name matches both globs: whether a pattern written by a
+/// user can ever match a name declared as a pattern (`volts set to *`).
+/// A search over pairs of positions, one per pattern: a `*` may match
+/// nothing, or take one character the other pattern consumes.
+pub fn overlap(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut seen = vec![false; (a.len() + 1) * width];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        if std::mem::replace(&mut seen[i * width + j], true) {
+            continue;
+        }
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        let (x, y) = (a.get(i).copied(), b.get(j).copied());
+        if x == Some('*') {
+            stack.push((i + 1, j));
+            if y.is_some_and(|c| c != '*') {
+                stack.push((i, j + 1));
+            }
+        }
+        if y == Some('*') {
+            stack.push((i, j + 1));
+            if x.is_some_and(|c| c != '*') {
+                stack.push((i + 1, j));
+            }
+        }
+        if let (Some(x), Some(y)) = (x, y) {
+            if x != '*' && y != '*' && (x == '?' || y == '?' || x == y) {
+                stack.push((i + 1, j + 1));
+            }
+        }
+    }
+    false
+}
+
 /// True if the pattern contains a wildcard.
 pub fn is_glob(pattern: &str) -> bool {
     pattern.contains('*') || pattern.contains('?')
@@ -40,7 +79,7 @@ pub fn is_glob(pattern: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{matches, overlap};
 
     #[test]
     fn globs() {
@@ -50,5 +89,22 @@ mod tests {
         assert!(matches("bus800", "bus800"));
         assert!(!matches("bus80", "bus800"));
         assert!(matches("row?.c", "row1.c"));
+    }
+
+    #[test]
+    fn overlapping_globs_share_a_name() {
+        assert!(overlap("trigger*", "triggered"));
+        assert!(overlap("triggered", "triggered"));
+        assert!(!overlap("triggerd*", "triggered"));
+        assert!(overlap("volts set to 8*", "volts set to *"));
+        assert!(overlap("*limit", "current limit"));
+        assert!(!overlap("*limit", "current limit cleared"));
+        assert!(overlap("*", "a*b"));
+        assert!(overlap("a?c", "*b*"));
+        assert!(overlap("a?c", "*d*"));
+        assert!(!overlap("a?c", "*d"));
+        assert!(overlap("a*", "*b"));
+        assert!(!overlap("", "a"));
+        assert!(overlap("", "*"));
     }
 }

@@ -104,6 +104,8 @@ pub fn prepare_recording<L: ScenarioLimit>(
         .collect();
     let node_names: Vec<String> = model.node_index.keys().cloned().collect();
     scenario.check_targets(&component_names, &node_names)?;
+    let events: Vec<&[&str]> = circuit.components.iter().map(|c| c.events()).collect();
+    scenario.check_event_names(&component_names, &events)?;
 
     let bindings = scenario.bind_loads(&model.inputs)?;
     let breakpoints = scenario.breakpoints(&bindings);

@@ -245,3 +245,68 @@ fn missing_circuit_file_is_named() {
         &["nope.ron"],
     );
 }
+
+#[test]
+fn no_event_name_that_the_target_cannot_raise_is_located_with_a_suggestion() {
+    with_scenario(
+        r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5,
+    limits: [NoEvent(target: "gpu", what: "uvlo trp*")])"#,
+        &[
+            "scenario.ron:2:37",
+            "matches no event",
+            "`gpu` can raise",
+            "uvlo trip`?",
+            "`trip`",
+        ],
+    );
+}
+
+#[test]
+fn no_event_on_a_component_that_raises_no_events_is_refused() {
+    with_scenario(
+        r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5,
+    limits: [NoEvent(target: "cbus")])"#,
+        &["scenario.ron:2:22", "raise no events"],
+    );
+}
+
+#[test]
+fn a_load_with_no_source_is_refused_naming_the_load_and_its_node() {
+    // Observation: this simulated with exit 0 and a bus at "429.5 GV".
+    with_circuit(
+        r#"Circuit(name: "no source", buses: { "bus": (nominal: 800.0) }, components: [
+            Capacitor(name: "cbus", a: "bus", b: "gnd", farads: 1e-3),
+            Load(name: "gpu", node: "bus", watts: 100e3, model: ConstantPower(min_volts: 400.0)),
+        ])"#,
+        &["load `gpu` on `bus` has no source", "VoltageSource"],
+    );
+}
+
+#[test]
+fn two_profiles_on_one_load_are_refused_naming_both_entries() {
+    with_scenario(
+        r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5,
+    loads: [(target: "gpu", profile: Step(from: 0.3, to: 1.0, at: 1e-3)),
+            (target: "g*", profile: Step(from: 0.5, to: 1.0, at: 1e-3))])"#,
+        &[
+            "scenario.ron:3:14",
+            "load `gpu` has two profiles",
+            "at 2:14",
+            "(target `g*`)",
+        ],
+    );
+}
+
+#[test]
+fn a_scenario_override_that_matches_nothing_is_located_and_lists_the_components() {
+    with_scenario(
+        r#"Scenario(name: "s", duration: 2e-3, sample: 1e-5,
+    overrides: {"cbuss.farads": 2e-3})"#,
+        &[
+            "scenario.ron:2:17",
+            "override `cbuss.farads`",
+            "`cbuss`;",
+            "cbus",
+        ],
+    );
+}

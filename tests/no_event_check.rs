@@ -74,3 +74,31 @@ fn no_event_on_a_component_that_does_not_exist_is_an_error() {
     let (code, _) = check(dir.path(), &scenario(0.02, "bbu9"));
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn a_misspelt_event_name_is_a_located_error_not_a_silent_pass() {
+    // Observation: `what: "triggerd*"` passed with 0 events and exit 0.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = scenario(0.02, "bbu").replace("trigger*", "triggerd*");
+    std::fs::write(dir.path().join("shelf.ron"), CIRCUIT).expect("circuit");
+    let file = dir.path().join("s.ron");
+    std::fs::write(&file, text).expect("scenario");
+    let out = assert_cmd::Command::cargo_bin("busbar")
+        .expect("binary")
+        .arg("check")
+        .arg(&file)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for fragment in [
+        "s.ron:5:45",
+        "matches no event",
+        "`bbu` can raise",
+        "triggered`?",
+        "`discharging`",
+    ] {
+        assert!(stderr.contains(fragment), "{fragment} not in {stderr}");
+    }
+}

@@ -141,6 +141,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         return Err(CompileError::Empty);
     }
     topology::check_dangling(&circuit.components)?;
+    topology::check_sources(&circuit.components)?;
     let mut b = Builder::new();
     let mut devices: Vec<Box<dyn Device>> = Vec::with_capacity(circuit.components.len());
     for c in &circuit.components {

@@ -50,6 +50,68 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
     Ok(())
 }
 
+/// Every group of nodes joined through components (ground aside) that
+/// holds a load must also hold something that supplies power: loads alone
+/// have no operating point (their bus would float to any voltage).
+pub fn check_sources(components: &[ComponentSpec]) -> Result<(), CompileError> {
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let terminals: Vec<Vec<usize>> = components
+        .iter()
+        .map(|c| {
+            c.primitive()
+                .nodes()
+                .into_iter()
+                .filter(|n| *n != "gnd" && *n != "0")
+                .map(|n| {
+                    let next = index.len();
+                    *index.entry(n.to_string()).or_insert(next)
+                })
+                .collect()
+        })
+        .collect();
+    let mut groups = UnionFind::new(index.len());
+    for nodes in &terminals {
+        for w in nodes.windows(2) {
+            groups.union(w[0], w[1]);
+        }
+    }
+    let mut supplied = vec![false; index.len()];
+    for (c, nodes) in components.iter().zip(&terminals) {
+        if c.primitive().supplies_power() {
+            for &n in nodes {
+                supplied[groups.find(n)] = true;
+            }
+        }
+    }
+    for (c, nodes) in components.iter().zip(&terminals) {
+        let Some(&n) = nodes.first() else {
+            continue;
+        };
+        if c.kind() != "Load" || supplied[groups.find(n)] {
+            continue;
+        }
+        let root = groups.find(n);
+        let mut unfed: Vec<String> = index
+            .iter()
+            .filter(|(_, &i)| groups.find(i) == root)
+            .map(|(name, _)| name.clone())
+            .collect();
+        unfed.sort_by(|a, b| crate::units::natural_cmp(a, b));
+        return Err(CompileError::Topology {
+            message: format!(
+                "load `{}` on {} has no source: no voltage source, battery, rectifier, BBU or storage bank feeds {}, so the voltage there has no operating point",
+                c.name(),
+                list(&unfed),
+                if unfed.len() == 1 { "that node" } else { "those nodes" },
+            ),
+            nodes: unfed,
+            components: vec![c.name().to_string()],
+            help: "connect a source to the load's bus (e.g. VoltageSource or Rectifier), directly or through cables and converters".into(),
+        });
+    }
+    Ok(())
+}
+
 /// The candidate with the smallest edit distance, if it is close.
 fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a str> {
     let (distance, best) = *crate::units::ranked(name, candidates).first()?;

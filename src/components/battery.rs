@@ -191,8 +191,16 @@ impl Battery {
     }
 }
 
+impl Battery {
+    /// Every event a `Battery` raises (see `on_root`: the charge crossing empty).
+    pub const EVENTS: &'static [&'static str] = &["depleted", "recharged"];
+}
+
 impl Primitive for Battery {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         cell_numbers(
             &OCV_NAMES,
@@ -334,7 +342,7 @@ impl Device for BatteryDevice {
     fn on_root(&mut self, _index: usize, _t: f64, rising: bool) -> Reaction {
         Reaction {
             schedule: None,
-            report: Some(if rising { "recharged" } else { "depleted" }.into()),
+            report: vec![if rising { "recharged" } else { "depleted" }.into()],
             discontinuity: false,
         }
     }

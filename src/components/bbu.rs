@@ -72,8 +72,16 @@ impl Bbu {
     }
 }
 
+impl Bbu {
+    /// Every event a `Bbu` raises (declared with its mode machine).
+    pub const EVENTS: &'static [&'static str] = device::EVENTS;
+}
+
 impl Primitive for Bbu {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let c = &mut self.battery;
         let mut v = cell_numbers(

@@ -28,6 +28,11 @@ fn one() -> Num {
     Num::Value(1.0)
 }
 
+impl Cable {
+    /// Events a `Cable` raises: none.
+    pub const EVENTS: &'static [&'static str] = &[];
+}
+
 impl Primitive for Cable {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {

@@ -24,6 +24,11 @@ pub struct Capacitor {
     pub esr: Num,
 }
 
+impl Capacitor {
+    /// Events a `Capacitor` raises: none.
+    pub const EVENTS: &'static [&'static str] = &[];
+}
+
 impl Primitive for Capacitor {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {

@@ -23,7 +23,7 @@
 //! at zero by the DC operating point, so a run starts with the bank at
 //! v_init. Must not know about the bus around it.
 
-use super::control::{self, Stamp};
+use super::control::{self, Saturation, Stamp};
 use super::converter::one;
 use super::gnd;
 use super::inductor::zero;
@@ -70,8 +70,16 @@ pub enum BankLaw {
     VirtualCapacitance { farads: Num },
 }
 
+impl CapBank {
+    /// Every event a `CapBank` raises (declared with its device below).
+    pub const EVENTS: &'static [&'static str] = EVENTS;
+}
+
 impl Primitive for CapBank {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![
             ("farads", &mut self.farads),
@@ -211,6 +219,7 @@ impl Primitive for CapBank {
             empty: false,
             full: false,
             tripped: false,
+            limited: Saturation::Free,
         })
     }
 }
@@ -254,7 +263,27 @@ struct CapBankDevice {
     empty: bool,
     full: bool,
     tripped: bool,
+    /// Where the demand sits relative to the power rating, as last reported.
+    limited: Saturation,
 }
+
+/// Every event a `CapBank` raises (globs where the text carries a value).
+pub(crate) const EVENTS: &[&str] = &[
+    POWER_LIMIT,
+    POWER_LIMIT_CLEARED,
+    REVERSE_POWER_LIMIT,
+    REVERSE_POWER_LIMIT_CLEARED,
+    "empty",
+    "empty cleared",
+    "full",
+    "full cleared",
+    "trip",
+    "volts set to *",
+];
+const POWER_LIMIT: &str = "power limit";
+const POWER_LIMIT_CLEARED: &str = "power limit cleared";
+const REVERSE_POWER_LIMIT: &str = "reverse power limit";
+const REVERSE_POWER_LIMIT_CLEARED: &str = "reverse power limit cleared";
 
 /// The command and its partials ∂c/∂v, ∂c/∂z, ∂c/∂(v_c − v_init).
 struct Command {
@@ -273,16 +302,18 @@ impl CapBankDevice {
         self.v_init + self.st.y(y, DV)
     }
 
-    fn command(&self, y: &[f64]) -> Command {
-        let off = Command {
-            c: 0.0,
-            dv: 0.0,
-            dz: 0.0,
-            dbank: 0.0,
-        };
-        if self.tripped {
-            return off;
+    /// The power rating as a current limit at bus voltage `v`, kept
+    /// positive on a collapsed bus: (limit, ∂limit/∂v).
+    fn rating(&self, v: f64) -> (f64, f64) {
+        if v > 1.0 {
+            (self.rated_watts / v, -self.rated_watts / (v * v))
+        } else {
+            (self.rated_watts, 0.0)
         }
+    }
+
+    /// The law's demand before the power rating and the voltage window.
+    fn demand(&self, y: &[f64]) -> Command {
         let v = self.v_bus(y);
         let (mut c, mut dv, dz) = match self.law {
             Law::Droop { conductance, volts } => ((volts - v) * conductance, -conductance, 0.0),
@@ -296,12 +327,23 @@ impl CapBankDevice {
         c += k * (vc - self.v_init) * vc * g;
         dv += k * (vc - self.v_init) * vc * dg;
         let dbank = k * (2.0 * vc - self.v_init) * g;
-        // Power rating as a current limit, kept positive on a collapsed bus.
-        let (limit, dlimit) = if v > 1.0 {
-            (self.rated_watts / v, -self.rated_watts / (v * v))
-        } else {
-            (self.rated_watts, 0.0)
+        Command { c, dv, dz, dbank }
+    }
+
+    /// The command: the demand within ±rating, and within the voltage
+    /// window (no discharge when empty, no charge when full).
+    fn command(&self, y: &[f64]) -> Command {
+        let off = Command {
+            c: 0.0,
+            dv: 0.0,
+            dz: 0.0,
+            dbank: 0.0,
         };
+        if self.tripped {
+            return off;
+        }
+        let demand = self.demand(y);
+        let (limit, dlimit) = self.rating(self.v_bus(y));
         let (hi, dhi) = if self.empty {
             (0.0, 0.0)
         } else {
@@ -312,27 +354,65 @@ impl CapBankDevice {
         } else {
             (-limit, -dlimit)
         };
-        if c > hi {
+        if demand.c > hi {
             return Command {
                 c: hi,
                 dv: dhi,
                 ..off
             };
         }
-        if c < lo {
+        if demand.c < lo {
             return Command {
                 c: lo,
                 dv: dlo,
                 ..off
             };
         }
-        Command { c, dv, dz, dbank }
+        demand
+    }
+
+    /// Where the demand is against the power rating, from y.
+    fn power_state(&self, y: &[f64]) -> Saturation {
+        let c = self.demand(y).c;
+        let limit = self.rating(self.v_bus(y)).0;
+        if self.tripped {
+            Saturation::Free
+        } else if c >= limit {
+            Saturation::Upper
+        } else if c <= -limit {
+            Saturation::Lower
+        } else {
+            Saturation::Free
+        }
+    }
+
+    /// Moves the reported power-limit state; the events of the change,
+    /// leaving before entering.
+    fn move_to(&mut self, to: Saturation) -> Vec<String> {
+        let from = std::mem::replace(&mut self.limited, to);
+        if from == to {
+            return Vec::new();
+        }
+        let left = match from {
+            Saturation::Upper => Some(POWER_LIMIT_CLEARED),
+            Saturation::Lower => Some(REVERSE_POWER_LIMIT_CLEARED),
+            Saturation::Free => None,
+        };
+        let entered = match to {
+            Saturation::Upper => Some(POWER_LIMIT),
+            Saturation::Lower => Some(REVERSE_POWER_LIMIT),
+            Saturation::Free => None,
+        };
+        left.into_iter()
+            .chain(entered)
+            .map(str::to_string)
+            .collect()
     }
 
     fn event(&self, what: &str) -> Reaction {
         Reaction {
             schedule: None,
-            report: Some(what.to_string()),
+            report: vec![what.to_string()],
             discontinuity: true,
         }
     }
@@ -426,10 +506,11 @@ impl Device for CapBankDevice {
         }
     }
     fn root_count(&self) -> usize {
-        4
+        6
     }
     /// 0: reached v_min; 1: recovered past v_min + hysteresis; 2: reached
-    /// v_max; 3: fell below v_max − hysteresis.
+    /// v_max; 3: fell below v_max − hysteresis; 4: demand above the power
+    /// rating (negative beyond it); 5: demand below −rating.
     fn roots(&self, _ctx: &Ctx, y: &[f64], out: &mut [f64]) {
         let vc = self.v_bank(y);
         let (lo, hi) = self.window;
@@ -437,8 +518,31 @@ impl Device for CapBankDevice {
         out[1] = vc - lo - self.hysteresis;
         out[2] = hi - vc;
         out[3] = hi - self.hysteresis - vc;
+        if self.tripped {
+            out[4] = 1.0;
+            out[5] = 1.0;
+        } else {
+            let c = self.demand(y).c;
+            let limit = self.rating(self.v_bus(y)).0;
+            out[4] = limit - c;
+            out[5] = c + limit;
+        }
     }
     fn on_root(&mut self, index: usize, _t: f64, rising: bool) -> Reaction {
+        let limited = match (index, rising, self.limited) {
+            (4, false, _) => Some(Saturation::Upper),
+            (4, true, Saturation::Upper) | (5, true, Saturation::Lower) => Some(Saturation::Free),
+            (5, false, _) => Some(Saturation::Lower),
+            _ => None,
+        };
+        if let Some(to) = limited {
+            // The clamp is continuous across the rating: no restart.
+            return Reaction {
+                schedule: None,
+                report: self.move_to(to),
+                discontinuity: false,
+            };
+        }
         match (index, rising) {
             (0, false) if !self.empty => {
                 self.empty = true;
@@ -465,13 +569,18 @@ impl Device for CapBankDevice {
                 self.tripped = true;
                 y[self.st.at(CUR)] = 0.0;
                 y[self.st.at(CMD)] = 0.0;
-                Ok(self.event("trip"))
+                let mut r = self.event("trip");
+                r.report.extend(self.move_to(Saturation::Free));
+                Ok(r)
             }
             (Action::Set { field, value }, Law::Droop { volts, .. })
                 if field == "volts" && *value > 0.0 =>
             {
                 *volts = *value;
-                Ok(self.event(&format!("volts set to {value}")))
+                let mut r = self.event(&format!("volts set to {value}"));
+                let now = self.power_state(y);
+                r.report.extend(self.move_to(now));
+                Ok(r)
             }
             (other, _) => Err(DeviceError::unsupported(
                 format!("CapBank `{}`", self.name),

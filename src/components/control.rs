@@ -242,17 +242,62 @@ impl PiLoop {
     }
 
     /// Sets the reported state from y after a jump the root functions did
-    /// not see as a crossing (a set-point change, the loop switching on).
-    pub(crate) fn resync(&mut self, e: f64, xi: f64) {
+    /// not see as a crossing (a set-point change, the loop switching on),
+    /// and returns the limit events the jump raises.
+    pub(crate) fn resync(&mut self, e: f64, xi: f64) -> Vec<String> {
         let u = self.unclamped(e, xi);
-        self.sat = if u >= self.i_max {
+        self.move_to(if u >= self.i_max {
             Saturation::Upper
         } else if u <= self.i_min {
             Saturation::Lower
         } else {
             Saturation::Free
-        };
+        })
     }
+
+    /// Sets the reported state and returns the limit events of the change
+    /// (see [`limit_events`]).
+    pub(crate) fn move_to(&mut self, to: Saturation) -> Vec<String> {
+        let from = std::mem::replace(&mut self.sat, to);
+        limit_events(from, to, self.i_min < 0.0)
+    }
+}
+
+/// Entering the upper limit of a current command.
+pub(crate) const CURRENT_LIMIT: &str = "current limit";
+/// Leaving it.
+pub(crate) const CURRENT_LIMIT_CLEARED: &str = "current limit cleared";
+/// Entering the lower limit of a bidirectional unit (reverse current).
+pub(crate) const REVERSE_CURRENT_LIMIT: &str = "reverse current limit";
+/// Leaving it.
+pub(crate) const REVERSE_CURRENT_LIMIT_CLEARED: &str = "reverse current limit cleared";
+/// The limit events every PI-regulated unit can raise.
+pub(crate) const LIMIT_EVENTS: [&str; 4] = [
+    CURRENT_LIMIT,
+    CURRENT_LIMIT_CLEARED,
+    REVERSE_CURRENT_LIMIT,
+    REVERSE_CURRENT_LIMIT_CLEARED,
+];
+
+/// The events a change of the reported saturation raises, leaving before
+/// entering. The lower limit is news only when it is a `reverse` current
+/// limit: a unidirectional unit idling at zero is not.
+pub(crate) fn limit_events(from: Saturation, to: Saturation, reverse: bool) -> Vec<String> {
+    if from == to {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    match from {
+        Saturation::Upper => out.push(CURRENT_LIMIT_CLEARED),
+        Saturation::Lower if reverse => out.push(REVERSE_CURRENT_LIMIT_CLEARED),
+        _ => {}
+    }
+    match to {
+        Saturation::Upper => out.push(CURRENT_LIMIT),
+        Saturation::Lower if reverse => out.push(REVERSE_CURRENT_LIMIT),
+        _ => {}
+    }
+    out.into_iter().map(str::to_string).collect()
 }
 
 /// Below this input voltage the input current is scaled down like a
@@ -337,8 +382,18 @@ mod tests {
         assert!(p.on_root(0, false));
         assert!(p.on_root(0, true));
         assert_eq!(p.sat, Saturation::Free);
-        p.resync(-60.0, 0.0);
+        assert_eq!(p.resync(-60.0, 0.0), vec![REVERSE_CURRENT_LIMIT]);
         assert_eq!(p.sat, Saturation::Lower);
+        assert_eq!(
+            p.resync(60.0, 0.0),
+            vec![REVERSE_CURRENT_LIMIT_CLEARED, CURRENT_LIMIT]
+        );
+        assert_eq!(p.move_to(Saturation::Free), vec![CURRENT_LIMIT_CLEARED]);
+        p.i_min = 0.0;
+        assert!(
+            p.resync(-60.0, 0.0).is_empty(),
+            "idling at zero is not news"
+        );
     }
 
     #[test]

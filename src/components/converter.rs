@@ -26,7 +26,7 @@ use crate::device::{
 };
 use serde::Deserialize;
 
-pub(crate) use device::{HoldupDrop, RegulatedDevice, Supply};
+pub(crate) use device::{HoldupDrop, RegulatedDevice, Supply, RECTIFIER_EVENTS};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +115,11 @@ pub(crate) fn pi_loop(
         sat: Saturation::Free,
         anti_windup: AntiWindup::BackCalculation,
     }
+}
+
+impl Converter {
+    /// Every event a `Converter` raises (declared with its device).
+    pub const EVENTS: &'static [&'static str] = device::CONVERTER_EVENTS;
 }
 
 impl Primitive for Converter {

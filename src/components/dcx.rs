@@ -33,6 +33,11 @@ pub struct Dcx {
     pub output_ret: String,
 }
 
+impl Dcx {
+    /// Every event a `Dcx` raises (see `apply`).
+    pub const EVENTS: &'static [&'static str] = &["trip"];
+}
+
 impl Primitive for Dcx {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
@@ -240,7 +245,7 @@ impl Device for DcxDevice {
                 y[self.current] = 0.0;
                 Ok(Reaction {
                     schedule: None,
-                    report: Some("trip".into()),
+                    report: vec!["trip".into()],
                     discontinuity: true,
                 })
             }

@@ -21,6 +21,11 @@ pub(crate) fn zero() -> Num {
     Num::Value(0.0)
 }
 
+impl Inductor {
+    /// Events a `Inductor` raises: none.
+    pub const EVENTS: &'static [&'static str] = &[];
+}
+
 impl Primitive for Inductor {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {

@@ -66,6 +66,11 @@ pub struct Uvlo {
     pub seconds: Num,
 }
 
+impl Load {
+    /// Every event a `Load` raises (see `on_timer` and `apply`).
+    pub const EVENTS: &'static [&'static str] = &["uvlo trip", "trip"];
+}
+
 impl Primitive for Load {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
@@ -443,7 +448,7 @@ impl Device for LoadDevice {
         match self.uvlo {
             Some((_, seconds)) if !rising && !self.tripped => Reaction {
                 schedule: Some((t + seconds, self.uvlo_generation)),
-                report: None,
+                report: Vec::new(),
                 discontinuity: false,
             },
             _ => Reaction::default(),
@@ -462,7 +467,7 @@ impl Device for LoadDevice {
         self.tripped = true;
         Reaction {
             schedule: None,
-            report: Some("uvlo trip".into()),
+            report: vec!["uvlo trip".into()],
             discontinuity: true,
         }
     }
@@ -472,7 +477,7 @@ impl Device for LoadDevice {
                 self.tripped = true;
                 Ok(Reaction {
                     schedule: None,
-                    report: Some("trip".into()),
+                    report: vec!["trip".into()],
                     discontinuity: true,
                 })
             }

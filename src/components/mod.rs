@@ -93,6 +93,23 @@ macro_rules! registry {
                 }
             }
         }
+
+        impl ComponentSpec {
+            /// The names of the events this component can raise (globs
+            /// where the text carries a value, e.g. `volts set to *`).
+            pub fn events(&self) -> &'static [&'static str] {
+                match self {
+                    $(ComponentSpec::$kind(_) => <$ty>::EVENTS,)*
+                }
+            }
+        }
+
+        /// Every component kind with the names of the events it can raise,
+        /// in registry order: what `NoEvent(what: …)` can name, and the
+        /// list the reference documentation prints.
+        pub fn declared_events() -> Vec<(&'static str, &'static [&'static str])> {
+            vec![$((stringify!($kind), <$ty>::EVENTS),)*]
+        }
     };
 }
 

@@ -78,8 +78,16 @@ pub struct Ripple {
     pub amplitude_pu: Num,
 }
 
+impl Rectifier {
+    /// Every event a `Rectifier` raises (declared with its device).
+    pub const EVENTS: &'static [&'static str] = super::converter::RECTIFIER_EVENTS;
+}
+
 impl Primitive for Rectifier {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         let mut v = vec![
             ("volts", &mut self.volts),

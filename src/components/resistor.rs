@@ -15,6 +15,11 @@ pub struct Resistor {
     pub ohms: Num,
 }
 
+impl Resistor {
+    /// Events a `Resistor` raises: none.
+    pub const EVENTS: &'static [&'static str] = &[];
+}
+
 impl Primitive for Resistor {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {

@@ -129,7 +129,7 @@ impl Smoother {
     pub(crate) fn on_root(&mut self, t: f64, rising: bool) -> Reaction {
         let quiet = |discontinuity| Reaction {
             schedule: None,
-            report: None,
+            report: Vec::new(),
             discontinuity,
         };
         match (self.phase, rising) {
@@ -138,7 +138,7 @@ impl Smoother {
                 self.generation += 1;
                 Reaction {
                     schedule: Some((t + self.hysteresis, TOKEN_BIT | self.generation)),
-                    report: None,
+                    report: Vec::new(),
                     // s' jumps from the ramp-down value to zero.
                     discontinuity: true,
                 }
@@ -168,7 +168,7 @@ impl Smoother {
         self.phase = Phase::Ramp;
         Reaction {
             schedule: None,
-            report: None,
+            report: Vec::new(),
             discontinuity: true,
         }
     }

@@ -23,8 +23,16 @@ pub struct VoltageSource {
     pub volts: Num,
 }
 
+impl VoltageSource {
+    /// Every event a `VoltageSource` raises (see `apply`; a glob, the text carries the value).
+    pub const EVENTS: &'static [&'static str] = &["volts set to *"];
+}
+
 impl Primitive for VoltageSource {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("volts", &mut self.volts)]
     }
@@ -108,7 +116,7 @@ impl Device for VoltageSourceDevice {
                 self.volts = *value;
                 Ok(Reaction {
                     schedule: None,
-                    report: Some(format!("volts set to {value}")),
+                    report: vec![format!("volts set to {value}")],
                     discontinuity: true,
                 })
             }
@@ -130,8 +138,16 @@ pub struct CurrentSource {
     pub amps: Num,
 }
 
+impl CurrentSource {
+    /// Every event a `CurrentSource` raises (see `apply`; a glob, the text carries the value).
+    pub const EVENTS: &'static [&'static str] = &["amps set to *"];
+}
+
 impl Primitive for CurrentSource {
     crate::named!();
+    fn supplies_power(&self) -> bool {
+        true
+    }
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
         vec![("amps", &mut self.amps)]
     }
@@ -195,7 +211,7 @@ impl Device for CurrentSourceDevice {
                 self.amps = *value;
                 Ok(Reaction {
                     schedule: None,
-                    report: Some(format!("amps set to {value}")),
+                    report: vec![format!("amps set to {value}")],
                     discontinuity: true,
                 })
             }

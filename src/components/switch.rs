@@ -31,6 +31,11 @@ fn off_default() -> Num {
     Num::Value(1e6)
 }
 
+impl Switch {
+    /// Every event a `Switch` raises (see `apply`).
+    pub const EVENTS: &'static [&'static str] = &["open", "close"];
+}
+
 impl Primitive for Switch {
     crate::named!();
     fn numbers_mut(&mut self) -> Vec<(&'static str, &mut Num)> {
@@ -163,7 +168,7 @@ impl Device for SwitchDevice {
         self.closed = closed;
         Ok(Reaction {
             schedule: None,
-            report: Some(if closed { "close" } else { "open" }.into()),
+            report: vec![if closed { "close" } else { "open" }.into()],
             discontinuity: changed,
         })
     }

@@ -104,8 +104,11 @@ pub enum Action {
 pub struct Reaction {
     /// Ask for `on_timer(token)` at this absolute time.
     pub schedule: Option<(f64, u64)>,
-    /// A user-visible event happened (reported in the results).
-    pub report: Option<String>,
+    /// User-visible events that happened, in order (reported in the
+    /// results): an action can also move a limiter into or out of its
+    /// limit at the same instant. Each is one of the names the component
+    /// kind declares (its `EVENTS`).
+    pub report: Vec<String>,
     /// The device changed its equations; algebraic unknowns must be re-solved.
     pub discontinuity: bool,
 }

@@ -66,6 +66,13 @@ pub trait Primitive {
         let roles = self.terminal_roles();
         roles.into_iter().find(|(_, r)| *r == role).map(|(f, _)| f)
     }
+    /// Whether the component sets a DC level or supplies power on its
+    /// terminals by itself (a source, a cell, a grid-fed rectifier, a
+    /// storage unit); a network with loads needs one to have an operating
+    /// point.
+    fn supplies_power(&self) -> bool {
+        false
+    }
     /// Rejects impossible values, naming the component and field.
     fn validate(&self) -> Result<(), ComponentError>;
     /// Allocates unknowns and slots and returns the compiled equations.

@@ -299,7 +299,7 @@ fn integrate(
             let (d, idx) = root_owner[k];
             let r = model.devices[d].on_root(idx, t, rising);
             discontinuity |= r.discontinuity;
-            reported |= r.report.is_some();
+            reported |= !r.report.is_empty();
             handle_reaction(model, d, t, r, &mut timers, events);
         }
         // Device timers due now.
@@ -309,7 +309,7 @@ fn integrate(
                 let (_, d, token) = timers.swap_remove(i);
                 let r = model.devices[d].on_timer(token, t, &y);
                 discontinuity |= r.discontinuity;
-                reported |= r.report.is_some();
+                reported |= !r.report.is_empty();
                 handle_reaction(model, d, t, r, &mut timers, events);
             } else {
                 i += 1;
@@ -487,7 +487,7 @@ fn handle_reaction(
     if let Some((at, token)) = r.schedule {
         timers.push((at.max(t), device, token));
     }
-    if let Some(what) = r.report {
+    for what in r.report {
         events.push(EventRecord {
             time: t,
             target: model.devices[device].name().to_string(),

@@ -26,8 +26,10 @@ pub struct LoadBinding {
 
 impl<L: ScenarioLimit> Scenario<L> {
     /// Resolves every `loads` entry against `load_names`. Loads no entry
-    /// targets are absent from the result (they run at 1 pu); where two
-    /// entries match one load, the later entry wins. The result is sorted by
+    /// targets are absent from the result (they run at 1 pu). A later
+    /// entry may refine an earlier glob (it matches a strict subset of that
+    /// entry's loads, and wins on them); any other pair of entries that
+    /// both set one load is an error naming both. The result is sorted by
     /// load index.
     ///
     /// Within one entry the matched loads are ordered by name, comparing
@@ -35,6 +37,9 @@ impl<L: ScenarioLimit> Scenario<L> {
     /// of a stagger is the one a reader would count as k-th.
     pub fn bind_loads(&self, load_names: &[String]) -> Result<Vec<LoadBinding>, ScenarioError> {
         let mut slots: Vec<Option<LoadProfile>> = vec![None; load_names.len()];
+        // Which entry set each load, and every entry's matches.
+        let mut set_by: Vec<Option<usize>> = vec![None; load_names.len()];
+        let mut matches: Vec<Vec<usize>> = Vec::new();
         for (i, spec) in self.loads.iter().enumerate() {
             let mut matched: Vec<usize> = (0..load_names.len())
                 .filter(|&k| glob::matches(&spec.target, &load_names[k]))
@@ -43,6 +48,20 @@ impl<L: ScenarioLimit> Scenario<L> {
                 let message = format!("load target {}", no_match(&spec.target, "load", load_names));
                 return Err(self.invalid(message, &[Key("loads"), Index(i), Key("target")]));
             }
+            for &load in &matched {
+                let Some(earlier) = set_by[load] else {
+                    continue;
+                };
+                let refines = matched.len() < matches[earlier].len()
+                    && matched.iter().all(|k| matches[earlier].contains(k));
+                if !refines {
+                    return Err(self.twice(earlier, i, &load_names[load]));
+                }
+            }
+            for &load in &matched {
+                set_by[load] = Some(i);
+            }
+            matches.push(matched.clone());
             matched.sort_by(|&a, &b| natural_cmp(&load_names[a], &load_names[b]).then(a.cmp(&b)));
             // One shared table per entry, however many loads follow it.
             let table: Option<Arc<[(f64, f64)]>> = match &spec.profile {
@@ -117,6 +136,81 @@ impl<L: ScenarioLimit> Scenario<L> {
         Ok(())
     }
 
+    /// Checks each limit that names events (`NoEvent`) against the events
+    /// its target components can raise: `events[k]` are the names
+    /// (globs) component `k` declares. A target whose components raise no
+    /// event, or an event glob that none of them can raise, is an error
+    /// listing what they do raise.
+    pub fn check_event_names(
+        &self,
+        component_names: &[String],
+        events: &[&[&str]],
+    ) -> Result<(), ScenarioError> {
+        for (i, limit) in self.limits.iter().enumerate() {
+            let (Some((field, pattern)), Some(target)) = (limit.event_names(), limit.target())
+            else {
+                continue;
+            };
+            let mut raisable: Vec<&str> = Vec::new();
+            for (k, name) in component_names.iter().enumerate() {
+                if glob::matches(target.pattern, name) {
+                    raisable.extend(events.get(k).copied().unwrap_or_default());
+                }
+            }
+            raisable.sort_unstable();
+            raisable.dedup();
+            let ctx = format!("limit {} (`{}`): ", i + 1, limit.kind());
+            if raisable.is_empty() {
+                let message = format!(
+                    "{ctx}`{}` matches only components that raise no events, so the limit could never fail",
+                    target.pattern
+                );
+                return Err(self.invalid(message, &[Key("limits"), Index(i), Key(target.field)]));
+            }
+            let Some(pattern) = pattern else {
+                continue;
+            };
+            if raisable.iter().any(|r| glob::overlap(pattern, r)) {
+                continue;
+            }
+            let message = format!(
+                "{ctx}`{field}: \"{pattern}\"` matches no event that `{}` can raise; {}",
+                target.pattern,
+                suggest(pattern, &raisable)
+            );
+            return Err(self.invalid(message, &[Key("limits"), Index(i), Key(field)]));
+        }
+        Ok(())
+    }
+
+    /// The entry `key` of `overrides` matches nothing in the circuit:
+    /// `message` says why, located at the entry.
+    pub fn override_error(&self, key: &str, message: &str) -> ScenarioError {
+        self.invalid(
+            format!("override `{key}`: {message}"),
+            &[Key("overrides"), Key(key)],
+        )
+    }
+
+    /// Entries `first` and `second` both set `load`, and `second` does not
+    /// refine `first`: located at the second, naming both.
+    fn twice(&self, first: usize, second: usize, load: &str) -> ScenarioError {
+        let path = |i: usize| [Key("loads"), Index(i), Key("target")];
+        let first_at = super::locate::find(&self.text, &path(first))
+            .map(|(start, end)| super::locate::location(&self.path, &self.text, start, end))
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.line, l.column));
+        let message = format!(
+            "load `{load}` has two profiles: entry {} (target `{}`{first_at}) and entry {} (target `{}`); \
+             one would silently replace the other. Give each load one entry; a later entry may only \
+             refine part of an earlier glob (match a strict subset of its loads)",
+            first + 1,
+            self.loads[first].target,
+            second + 1,
+            self.loads[second].target,
+        );
+        self.invalid(message, &path(second))
+    }
+
     pub(crate) fn invalid(&self, message: String, path: &[Seg]) -> ScenarioError {
         super::invalid_at(&self.path, &self.text, message, path)
     }
@@ -166,6 +260,22 @@ fn no_match(pattern: &str, what: &str, pool: &[String]) -> String {
         "`{pattern}` matches no {what}; similar {what}s: {} ({} in the circuit)",
         shown.join(", "),
         pool.len()
+    )
+}
+
+/// "did you mean `triggered`? Its events: `charged`, … (globs …)".
+fn suggest(pattern: &str, raisable: &[&str]) -> String {
+    let literal: String = pattern
+        .chars()
+        .filter(|c| !matches!(c, '*' | '?'))
+        .collect();
+    let pool: Vec<String> = raisable.iter().map(|s| s.to_string()).collect();
+    let ranked = units::ranked(&literal, &pool);
+    let all: Vec<String> = pool.iter().map(|n| format!("`{n}`")).collect();
+    let closest = ranked.first().map(|(_, n)| *n).unwrap_or_default();
+    format!(
+        "did you mean `{closest}`? The events it can raise: {} (a `*` in an event stands for a value)",
+        all.join(", ")
     )
 }
 

@@ -161,8 +161,19 @@ impl Study {
     }
 
     /// The circuit elaborated with every override.
+    /// An override the scenario file wrote (not replaced by `--set`) that
+    /// matches nothing is located in that file.
     pub fn elaborate(&self) -> Result<FlatCircuit, StudyError> {
-        Ok(self.circuit.elaborate(&self.overrides())?)
+        self.circuit
+            .elaborate(&self.overrides())
+            .map_err(|e| match (e, &self.scenario) {
+                (NetlistError::Override { key, message }, Some(s))
+                    if s.overrides.contains_key(&key) && !self.overrides.contains_key(&key) =>
+                {
+                    StudyError::Scenario(s.override_error(&key, &message))
+                }
+                (e, _) => StudyError::Netlist(e),
+            })
     }
 
     /// The circuit elaborated and compiled, without a scenario.

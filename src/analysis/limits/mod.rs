@@ -31,6 +31,11 @@ pub trait LimitKind {
     /// The node or component name (glob) it applies to, checked against
     /// the circuit.
     fn target(&self) -> Option<LimitTarget<'_>>;
+    /// For a limit judged on events: the field naming them and its glob,
+    /// if given; checked against the events the targets can raise.
+    fn event_names(&self) -> Option<(&'static str, Option<&str>)> {
+        None
+    }
     /// The `record` entry it is judged on, added to every run that
     /// judges it.
     fn record(&self) -> Option<String> {
@@ -115,6 +120,10 @@ impl ScenarioLimit for Limit {
 
     fn target(&self) -> Option<LimitTarget<'_>> {
         self.spec().target()
+    }
+
+    fn event_names(&self) -> Option<(&'static str, Option<&str>)> {
+        self.spec().event_names()
     }
 }
 

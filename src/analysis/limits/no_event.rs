@@ -34,6 +34,10 @@ impl LimitKind for NoEvent {
         })
     }
 
+    fn event_names(&self) -> Option<(&'static str, Option<&str>)> {
+        Some(("what", self.what.as_deref()))
+    }
+
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
         let hits: Vec<_> = run
             .waveforms

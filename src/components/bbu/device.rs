@@ -3,7 +3,7 @@
 //! are in `bbu.rs`, the cell model in `battery`, the PI loop in `control`.
 
 use super::super::battery::CellModel;
-use super::super::control::{self, PiLoop, Saturation, Stamp};
+use super::super::control::{self, limit_events, PiLoop, Saturation, Stamp};
 use crate::device::{
     Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind,
 };
@@ -29,6 +29,21 @@ const CUR: usize = 4;
 const IB: usize = 5;
 const Q: usize = 6;
 const V1: usize = 7;
+
+/// Every event a `Bbu` raises (globs where the text carries a value). Its
+/// lower current limit is zero: idling is not news.
+pub(crate) const EVENTS: &[&str] = &[
+    control::CURRENT_LIMIT,
+    control::CURRENT_LIMIT_CLEARED,
+    "triggered",
+    "triggered (ac loss)",
+    "discharging",
+    "depleted",
+    "released",
+    "charging",
+    "charged",
+    "volts set to *",
+];
 
 // Timer kinds, in the low three bits of a token.
 const TRIGGER: usize = 1;
@@ -162,18 +177,32 @@ impl BbuDevice {
     fn event(&self, what: &str, schedule: Option<(f64, u64)>) -> Reaction {
         Reaction {
             schedule,
-            report: Some(what.to_string()),
+            report: vec![what.to_string()],
             discontinuity: true,
         }
     }
 
-    fn enter(&mut self, mode: Mode) {
+    /// Switches mode; returns the limit events of leaving the current
+    /// limit, which no mode but discharging holds.
+    fn enter(&mut self, mode: Mode) -> Vec<String> {
         self.mode = mode;
         self.charging = false;
-        self.pi.sat = Saturation::Free;
         for g in &mut self.generation {
             *g += 1;
         }
+        self.pi.move_to(Saturation::Free)
+    }
+
+    /// `event` followed by the limit events it caused at the same instant.
+    fn event_with(
+        &self,
+        what: &str,
+        schedule: Option<(f64, u64)>,
+        limits: Vec<String>,
+    ) -> Reaction {
+        let mut r = self.event(what, schedule);
+        r.report.extend(limits);
+        r
     }
 }
 
@@ -310,21 +339,12 @@ impl Device for BbuDevice {
         match (index, self.mode) {
             (0 | 1, Mode::Discharging) => {
                 // i* and ξ' are continuous across the boundary: no restart.
-                if !self.pi.on_root(index, rising) || index == 1 {
-                    // The lower limit is zero: idling is not news.
-                    return Reaction::default();
-                }
-                let upper = self.pi.sat == Saturation::Upper;
+                let before = self.pi.sat;
+                self.pi.on_root(index, rising);
                 Reaction {
                     schedule: None,
-                    report: Some(
-                        if upper {
-                            "current limit"
-                        } else {
-                            "current limit cleared"
-                        }
-                        .into(),
-                    ),
+                    // The lower limit is zero: idling is not news.
+                    report: limit_events(before, self.pi.sat, false),
                     discontinuity: false,
                 }
             }
@@ -353,8 +373,8 @@ impl Device for BbuDevice {
                 ..Reaction::default()
             },
             (6, Mode::Discharging) if !rising => {
-                self.enter(Mode::Depleted);
-                self.event("depleted", None)
+                let limits = self.enter(Mode::Depleted);
+                self.event_with("depleted", None, limits)
             }
             _ => Reaction::default(),
         }
@@ -366,13 +386,16 @@ impl Device for BbuDevice {
         }
         match (kind, self.mode) {
             (TRIGGER, Mode::Standby) => {
+                // Standby holds no limit: nothing to report leaving.
                 self.enter(Mode::Triggered);
                 let start = self.schedule(START, t + self.start_seconds);
                 self.event("triggered", start)
             }
             (START, Mode::Triggered) => {
                 self.enter(Mode::Discharging);
-                self.pi.resync(self.error(y), self.st.y(y, XI));
+                // Starting into an overload: the unit is at its limit from
+                // the first instant of discharge.
+                let limits = self.pi.resync(self.error(y), self.st.y(y, XI));
                 // Already above the release threshold: the release root
                 // will not cross, so its delay starts now.
                 let release = if self.v_bus(y) > self.release.0 {
@@ -380,10 +403,10 @@ impl Device for BbuDevice {
                 } else {
                     None
                 };
-                self.event("discharging", release)
+                self.event_with("discharging", release, limits)
             }
             (RELEASE, Mode::Discharging | Mode::Depleted) => {
-                self.enter(Mode::Standby);
+                let limits = self.enter(Mode::Standby);
                 // release_volts ≥ trigger_volts, so the bus is above the
                 // trigger here and the trigger root starts positive.
                 let recharge = if self.soc(y) < 1.0 {
@@ -391,7 +414,7 @@ impl Device for BbuDevice {
                 } else {
                     None
                 };
-                self.event("released", recharge)
+                self.event_with("released", recharge, limits)
             }
             (RECHARGE, Mode::Standby)
                 if !self.charging && self.charge_watts > 0.0 && self.soc(y) < 1.0 =>
@@ -406,10 +429,12 @@ impl Device for BbuDevice {
         match action {
             Action::Set { field, value } if field == "volts" && *value > 0.0 => {
                 self.pi.v_ref = *value;
-                if self.mode == Mode::Discharging {
-                    self.pi.resync(self.error(y), self.st.y(y, XI));
-                }
-                Ok(self.event(&format!("volts set to {value}"), None))
+                let limits = if self.mode == Mode::Discharging {
+                    self.pi.resync(self.error(y), self.st.y(y, XI))
+                } else {
+                    Vec::new()
+                };
+                Ok(self.event_with(&format!("volts set to {value}"), None, limits))
             }
             other => Err(DeviceError::unsupported(
                 format!("BBU `{}`", self.name),
@@ -433,6 +458,7 @@ impl Device for BbuDevice {
                 if *value > 0.0 || self.mode != Mode::Standby {
                     return Ok(Reaction::default());
                 }
+                // Only from standby, which holds no limit.
                 self.enter(Mode::Triggered);
                 let start = self.schedule(START, t + self.start_seconds);
                 Ok(self.event("triggered (ac loss)", start))

@@ -3,7 +3,9 @@
 //! events and the scenario actions. Owns no schema; see `converter.rs` and
 //! `rectifier.rs`.
 
-use super::super::control::{self, AntiWindup, PiLoop, Saturation, Stamp};
+use super::super::control::{
+    self, limit_events, AntiWindup, PiLoop, Saturation, Stamp, LIMIT_EVENTS,
+};
 use crate::device::{
     Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind, GROUND,
 };
@@ -34,6 +36,30 @@ pub(crate) struct HoldupDrop {
     pub fall_seconds: f64,
     pub after_fraction: f64,
 }
+
+/// Every event a `Converter` raises (globs where the text carries a value).
+pub(crate) const CONVERTER_EVENTS: &[&str] = &[
+    LIMIT_EVENTS[0],
+    LIMIT_EVENTS[1],
+    LIMIT_EVENTS[2],
+    LIMIT_EVENTS[3],
+    "trip",
+    "volts set to *",
+];
+
+/// Every event a `Rectifier` raises: a converter's and its grid's.
+pub(crate) const RECTIFIER_EVENTS: &[&str] = &[
+    LIMIT_EVENTS[0],
+    LIMIT_EVENTS[1],
+    LIMIT_EVENTS[2],
+    LIMIT_EVENTS[3],
+    "trip",
+    "volts set to *",
+    "ac loss",
+    "ac restored",
+    "hold-up low: output drops * V",
+    "hold-up exhausted",
+];
 
 // Local unknowns of the device.
 const OUT: usize = 0;
@@ -183,10 +209,26 @@ impl RegulatedDevice {
         self.pi.error(self.v_out(y), self.st.y(y, CUR)) - self.sag(t).0
     }
 
+    /// The reported limit state after a jump (a set-point change, AC loss
+    /// or return), with the limit events it raises; a unit that does not
+    /// regulate is in no limit. Without the time: a set-point change
+    /// during a hold-up drop resyncs on the undropped error; the PI roots
+    /// correct the reported state at the next crossing.
+    fn resync_limits(&mut self, y: &[f64]) -> Vec<String> {
+        if !self.regulating() {
+            return self.pi.move_to(Saturation::Free);
+        }
+        let (e, xi) = (
+            self.pi.error(self.v_out(y), self.st.y(y, CUR)),
+            self.st.y(y, XI),
+        );
+        self.pi.resync(e, xi)
+    }
+
     fn switched(&self, what: &str) -> Reaction {
         Reaction {
             schedule: None,
-            report: Some(what.to_string()),
+            report: vec![what.to_string()],
             discontinuity: true,
         }
     }
@@ -373,36 +415,29 @@ impl Device for RegulatedDevice {
             // A timer lands the step on the end of the ramp (a corner).
             return Reaction {
                 schedule: Some((t + d.fall_seconds, 0)),
-                report: Some(format!("hold-up low: output drops {} V", d.volts)),
+                report: vec![format!("hold-up low: output drops {} V", d.volts)],
                 discontinuity: true,
             };
         }
         if index == 2 {
             if !rising && self.on_store() {
                 self.exhausted = true;
-                self.pi.sat = Saturation::Free;
-                return self.switched("hold-up exhausted");
+                let mut r = self.switched("hold-up exhausted");
+                r.report.extend(self.pi.move_to(Saturation::Free));
+                return r;
             }
             return Reaction::default();
         }
+        let before = self.pi.sat;
         if !self.regulating() || !self.pi.on_root(index, rising) {
             return Reaction::default();
         }
-        let reverse = self.pi.i_min < 0.0;
-        let report = match (index, self.pi.sat) {
-            (0, Saturation::Upper) => Some("current limit"),
-            (0, _) => Some("current limit cleared"),
-            (_, Saturation::Lower) if reverse => Some("reverse current limit"),
-            _ if reverse => Some("reverse current limit cleared"),
-            // A unidirectional converter idling at zero is not news.
-            _ => None,
-        };
         // i* is continuous across the boundary, and so is ξ' under
         // back-calculation; a held integrator's ξ' jumps, so the step
         // restarts there.
         Reaction {
             schedule: None,
-            report: report.map(str::to_string),
+            report: limit_events(before, self.pi.sat, self.pi.i_min < 0.0),
             discontinuity: self.pi.anti_windup == AntiWindup::Hold,
         }
     }
@@ -410,23 +445,19 @@ impl Device for RegulatedDevice {
         match action {
             Action::Trip => {
                 self.tripped = true;
-                self.pi.sat = Saturation::Free;
                 for local in [CUR, CMD, XI] {
                     y[self.st.at(local)] = 0.0;
                 }
-                Ok(self.switched("trip"))
+                let mut r = self.switched("trip");
+                r.report.extend(self.pi.move_to(Saturation::Free));
+                Ok(r)
             }
             Action::Set { field, value } if field == "volts" && *value > 0.0 => {
                 self.pi.v_ref = *value;
-                // Without the time: a set-point change during a hold-up
-                // drop resyncs on the undropped error; the PI roots
-                // correct the reported state at the next crossing.
-                let (e, xi) = (
-                    self.pi.error(self.v_out(y), self.st.y(y, CUR)),
-                    self.st.y(y, XI),
-                );
-                self.pi.resync(e, xi);
-                Ok(self.switched(&format!("volts set to {value}")))
+                let limits = self.resync_limits(y);
+                let mut r = self.switched(&format!("volts set to {value}"));
+                r.report.extend(limits);
+                Ok(r)
             }
             Action::Set { field, value }
                 if matches!(self.supply, Supply::Grid { .. })
@@ -442,12 +473,10 @@ impl Device for RegulatedDevice {
                 self.drop_start = None;
                 y[self.st.at(USED)] = 0.0;
                 // The drop restarts from zero in either direction.
-                let (e, xi) = (
-                    self.pi.error(self.v_out(y), self.st.y(y, CUR)),
-                    self.st.y(y, XI),
-                );
-                self.pi.resync(e, xi);
-                Ok(self.switched(if ok { "ac restored" } else { "ac loss" }))
+                let limits = self.resync_limits(y);
+                let mut r = self.switched(if ok { "ac restored" } else { "ac loss" });
+                r.report.extend(limits);
+                Ok(r)
             }
             other => {
                 let grid = if matches!(self.supply, Supply::Grid { .. }) {

@@ -20,6 +20,12 @@ pub trait ScenarioLimit: Debug + Clone + PartialEq + Serialize + DeserializeOwne
     fn validate(&self, duration: f64) -> Result<(), LimitIssue>;
     /// The node or component name (glob) the limit applies to, if any.
     fn target(&self) -> Option<LimitTarget<'_>>;
+    /// For a limit judged on the events its target components raise: the
+    /// field that names them and its glob, if given (absent: any event).
+    /// Checked against the events the target components can raise.
+    fn event_names(&self) -> Option<(&'static str, Option<&str>)> {
+        None
+    }
 }
 
 /// A limit's target: which field holds it and what it must name.
