@@ -135,7 +135,7 @@ pub enum Command {
     /// writes points.csv, sweep.json, figures and worst.ron. Or merge the
     /// folders of its shards.
     #[command(
-        after_help = "Exit status: 0 the sweep ran (failing points are results, not errors), 2 error.\n\nExamples:\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/storage\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/2 --shard 2/4 --jobs 2\n  busbar sweep merge out/1 out/2 out/3 out/4 -o out/all"
+        after_help = "Exit status: 0 the sweep ran (failing points are results, not errors), 2 error.\n\nExamples:\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/storage\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/2 --shard 2/4 --jobs 2\n  busbar sweep merge out/1 out/2 out/3 out/4 -o out/all\n  busbar sweep scenarios/sweeps/nvl72_storage.ron -o out/storage --emit slurm --shards 8\n  out/storage/submit-slurm.sh"
     )]
     Sweep(super::sweep::SweepArgs),
     /// The smallest (or with --max the largest) value of one parameter for

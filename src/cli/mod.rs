@@ -10,6 +10,7 @@ mod diagnostics;
 mod diff;
 mod stability;
 mod sweep;
+mod sweep_emit;
 
 use clap::Parser;
 use std::process::ExitCode;

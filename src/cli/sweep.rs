@@ -7,6 +7,7 @@
 use super::args::{parse_boundary, parse_set, positive, Boundary};
 use super::commands::write_stdout;
 use super::diagnostics;
+use super::sweep_emit::{self, Plan, Target};
 use busbar::analysis::limit_set;
 use busbar::study::Study;
 use busbar::sweep::{self, Row, RunOptions, Shard, SizeOptions, Sweep, SweepError, Yield};
@@ -35,6 +36,27 @@ pub struct SweepArgs {
     /// the shard folders with `busbar sweep merge`.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
+    /// Do not run: write the files that run the sweep's shards on a
+    /// cluster and merge them into the output folder (see docs/sweeps.md).
+    /// `slurm`: sweep.sbatch (a job array), merge.sbatch and
+    /// submit-slurm.sh; `k8s`: an Indexed Job, a merge Job and
+    /// submit-k8s.sh.
+    #[arg(long, value_name = "TARGET", conflicts_with = "shard")]
+    pub emit: Option<Target>,
+    /// Shards for `--emit` (the array's tasks, the Indexed Job's
+    /// completions).
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "emit",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub shards: u32,
+    /// Container image for `--emit k8s`; it must hold the libraries the
+    /// busbar binary needs (the binary itself is run from the shared folder).
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "debian:bookworm-slim",
+        requires = "emit"
+    )]
+    pub image: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +116,9 @@ pub fn run(args: SweepArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
         return Err(miette::miette!("give a sweep file, or `merge DIR… -o OUT`"));
     };
     let sweep = Sweep::open(file).map_err(report)?;
+    if let Some(target) = args.emit {
+        return emit(&args, &sweep, file, target, quiet);
+    }
     let total = match args.shard {
         Some(s) => (sweep.points.len() + s.count - s.index) / s.count,
         None => sweep.points.len(),
@@ -126,6 +151,41 @@ pub fn run(args: SweepArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
             "time: {:.3} s wall, {solver:.3} s integrating summed over points\n",
             started.elapsed().as_secs_f64()
         ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn emit(
+    args: &SweepArgs,
+    sweep: &Sweep,
+    file: &Path,
+    target: Target,
+    quiet: bool,
+) -> Result<ExitCode, Report> {
+    let io = |e: std::io::Error| miette::miette!("{}: {e}", args.output.display());
+    let jobs = if args.jobs == 0 { 1 } else { args.jobs };
+    let plan = Plan::new(
+        sweep,
+        file,
+        &args.output,
+        args.shards as usize,
+        jobs,
+        &args.image,
+    )
+    .map_err(io)?;
+    let written = sweep_emit::write(&plan, target).map_err(io)?;
+    if !quiet {
+        let mut text = format!(
+            "{}: {} points in {} shards; wrote\n",
+            sweep.spec.name,
+            sweep.points.len(),
+            plan.shards
+        );
+        for path in &written {
+            text.push_str(&format!("  {}\n", path.display()));
+        }
+        text.push_str(&format!("run {} to submit them\n", written[0].display()));
+        write_stdout(&text);
     }
     Ok(ExitCode::SUCCESS)
 }
