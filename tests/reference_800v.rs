@@ -196,14 +196,29 @@ fn kyber_rack_s2_training_is_smoothed_by_the_bank() {
     near(v_min, 779.15, 0.2, "bus800 minimum");
 
     // Smoothing: the blades swing 462 kW in 1 ms (462 MW/s); the SST's
-    // power changes at most ~32 MW/s because the bank carries each edge and
-    // hands it over within ~0.1 s.
+    // power changes at most ~32 MW/s over the scenario's 1 ms samples
+    // because the bank carries each edge and hands it over within ~0.1 s.
+    // Between any two recorded rows (event rows included: where the bank
+    // reaches its power rating the SST briefly ramps faster) it stays a
+    // tenth of the blades' rate.
     let p = values(&w, "p(sst)");
-    let steepest = (1..p.len())
-        .map(|k| ((p[k] - p[k - 1]) / (w.time[k] - w.time[k - 1])).abs())
-        .fold(0.0, f64::max);
+    let ramp = |k: usize| ((p[k] - p[k - 1]) / (w.time[k] - w.time[k - 1])).abs();
+    let steepest = (1..p.len()).map(ramp).fold(0.0, f64::max);
     assert!(steepest < 462e6 / 10.0, "SST ramps at {steepest:.3e} W/s");
-    near(steepest, 31.6e6, 2e6, "steepest SST ramp");
+    let on_grid: Vec<usize> = (0..p.len())
+        .filter(|&k| (w.time[k] / 1e-3 - (w.time[k] / 1e-3).round()).abs() < 1e-6)
+        .collect();
+    let per_sample = on_grid
+        .windows(2)
+        .filter(|k| w.time[k[1]] > w.time[k[0]])
+        .map(|k| ((p[k[1]] - p[k[0]]) / (w.time[k[1]] - w.time[k[0]])).abs())
+        .fold(0.0, f64::max);
+    near(
+        per_sample,
+        31.6e6,
+        2e6,
+        "steepest SST ramp over 1 ms samples",
+    );
 
     // Energy: the bank (0.9 F, 20 mΩ, 98 %) swings by ~35 kJ per iteration (a third of the
     // 194 kJ of above-average load in each compute phase, less what the
