@@ -159,7 +159,7 @@ fn write_folder(
             write(&format!("{}.png", figure.name), &figure.png)?;
             write(&format!("{}.svg", figure.name), figure.svg.as_bytes())?;
         }
-        if let Some(text) = worst::worst_scenario(sweep, rows, out) {
+        if let Some(text) = worst::worst_scenario(sweep, rows, out)? {
             write("worst.ron", text.as_bytes())?;
         }
     }

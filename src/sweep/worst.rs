@@ -7,15 +7,23 @@
 
 use super::output::worst_row;
 use super::study::{Row, Sweep};
+use super::SweepError;
 use crate::scenario::Profile;
 use std::path::{Component, Path, PathBuf};
 
 /// The text of `worst.ron` for the worst of `rows`, to be written into the
-/// folder `out`; `None` when the sweep has no limits and no error.
-pub fn worst_scenario(sweep: &Sweep, rows: &[Row], out: &Path) -> Option<String> {
-    let row = worst_row(rows)?;
+/// folder `out`; `None` when the sweep has no limits and no error, an
+/// error when the scenario cannot be written out as RON.
+pub fn worst_scenario(
+    sweep: &Sweep,
+    rows: &[Row],
+    out: &Path,
+) -> Result<Option<String>, SweepError> {
+    let Some(row) = worst_row(rows) else {
+        return Ok(None);
+    };
     if row.worst_margin.is_none() && row.binding.is_empty() {
-        return None;
+        return Ok(None);
     }
     // The scenario whose limit bound: its name prefixes the binding when
     // the sweep has several.
@@ -27,18 +35,20 @@ pub fn worst_scenario(sweep: &Sweep, rows: &[Row], out: &Path) -> Option<String>
                 .is_some_and(|sc| row.binding.starts_with(&format!("[{}] ", sc.name)))
         })
         .unwrap_or(&sweep.studies[0]);
-    let mut scenario = study.scenario()?.clone();
+    let Some(scenario) = study.scenario() else {
+        return Ok(None);
+    };
+    let mut scenario = scenario.clone();
     let base = scenario
         .path()
         .parent()
         .unwrap_or(Path::new(""))
         .to_path_buf();
     let move_path = |p: &str| relative_to(&base.join(p), out).display().to_string();
-    scenario.circuit = Some(
-        relative_to(&sweep.spec.circuit_path(), out)
-            .display()
-            .to_string(),
-    );
+    let circuit = relative_to(&sweep.spec.circuit_path(), out)
+        .display()
+        .to_string();
+    scenario.circuit = Some(circuit.clone());
     for load in &mut scenario.loads {
         if let Profile::Trace(t) = &mut load.profile {
             t.file = move_path(&t.file);
@@ -59,15 +69,17 @@ pub fn worst_scenario(sweep: &Sweep, rows: &[Row], out: &Path) -> Option<String>
         ron::extensions::Extensions::IMPLICIT_SOME
             | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
     );
-    let body = ron::ser::to_string_pretty(&scenario, config).ok()?;
-    let circuit = scenario.circuit.clone().unwrap_or_default();
-    Some(format!(
+    let body = ron::ser::to_string_pretty(&scenario, config).map_err(|e| SweepError::Write {
+        path: out.join("worst.ron"),
+        source: std::io::Error::other(e),
+    })?;
+    Ok(Some(format!(
         "// Written by `busbar sweep`: point {} of `{}`, the one with the smallest\n\
          // margin relative to its limit ({}). From this folder:\n\
          //   busbar check worst.ron\n\
          //   busbar report {circuit} worst.ron -o worst.html\n{body}\n",
         row.point, sweep.spec.name, row.binding
-    ))
+    )))
 }
 
 /// `target` as a path relative to the folder `from`, through their
