@@ -104,6 +104,23 @@ impl Simulation {
     }
 }
 
+/// A run's waveforms, with the error that stopped it early if it did; an
+/// error when it stopped before its first sample.
+pub fn partial_or_error(
+    run: Result<Waveforms, Box<Stopped>>,
+) -> Result<(Waveforms, Option<EngineError>), StudyError> {
+    match run {
+        Ok(w) => Ok((w, None)),
+        Err(stopped) => match *stopped {
+            Stopped {
+                error,
+                partial: Some(w),
+            } => Ok((w, Some(error))),
+            Stopped { error, .. } => Err(error.into()),
+        },
+    }
+}
+
 impl Study {
     /// Reads the scenario (if any) and the circuit (the explicit path, else
     /// the one the scenario names), each exactly once.
@@ -210,16 +227,7 @@ impl Study {
     ) -> Result<Simulation, StudyError> {
         let started = Instant::now();
         let mut prepared = self.prepare()?;
-        let (waveforms, stopped) = match prepared.run_keeping_partial(observer) {
-            Ok(w) => (w, None),
-            Err(stopped) => match *stopped {
-                Stopped {
-                    error,
-                    partial: Some(w),
-                } => (w, Some(error)),
-                Stopped { error, .. } => return Err(error.into()),
-            },
-        };
+        let (waveforms, stopped) = partial_or_error(prepared.run_keeping_partial(observer))?;
         Ok(Simulation {
             prepared,
             waveforms,

@@ -11,10 +11,9 @@ use super::spec::{self, SweepSpec};
 use super::SweepError;
 use crate::analysis::stability::{CircuitSource, ReportOptions, StabilityReport};
 use crate::analysis::{Analysis, Status};
-use crate::engine::Stopped;
 use crate::report::diff::{facts, Datum, Fact};
 use crate::report::Summary;
-use crate::study::{Simulation, Study, StudyError};
+use crate::study::{partial_or_error, Simulation, Study, StudyError};
 use crate::units::nearest_first;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -259,16 +258,7 @@ impl Sweep {
         let started = Instant::now();
         // A point whose run stops early is judged on what it computed: a
         // limit crossed before the collapse fails it, as `check` does.
-        let (waveforms, stopped) = match prepared.run_keeping_partial(None) {
-            Ok(w) => (w, None),
-            Err(stopped) => match *stopped {
-                Stopped {
-                    error,
-                    partial: Some(w),
-                } => (w, Some(error)),
-                Stopped { error, .. } => return Err(error.into()),
-            },
-        };
+        let (waveforms, stopped) = partial_or_error(prepared.run_keeping_partial(None))?;
         *solver_seconds += started.elapsed().as_secs_f64();
         let run = Simulation {
             prepared,
