@@ -9,7 +9,7 @@
 use super::gnd;
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
-    Primitive, Reaction, SignalKind, Slot,
+    Primitive, Reaction, SignalKind, Slot, GROUND,
 };
 use serde::Deserialize;
 
@@ -98,6 +98,18 @@ impl Device for VoltageSourceDevice {
             b: self.neg,
             kind: BranchKind::VoltageDefining,
         }]
+    }
+    /// The source fixes its terminal difference: a terminal left at the
+    /// 0 V default guess (no declared nominal) takes the other's guess
+    /// ± volts, so that the network it feeds starts near its voltage.
+    /// From 0 V, Newton can settle on the collapsed low-voltage branch of
+    /// a constant-power load.
+    fn refine_guess(&self, y: &mut [f64]) {
+        if self.pos != GROUND && y[self.pos] == 0.0 {
+            y[self.pos] = y[self.neg] + self.volts;
+        } else if self.neg != GROUND && y[self.neg] == 0.0 {
+            y[self.neg] = y[self.pos] - self.volts;
+        }
     }
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]

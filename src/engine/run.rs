@@ -383,12 +383,27 @@ pub(crate) fn nominal_guess(model: &Model) -> Vec<f64> {
             y[i] = v;
         }
     }
-    for d in &model.devices {
-        d.refine_guess(&mut y);
+    // A refinement carries a guess one device further (a source's voltage
+    // through a series link), so repeat until nothing changes: the devices'
+    // order in the file must not decide the guess. Refinements only fill
+    // values still at the 0 V default or set values from others, so the
+    // passes settle; the cap bounds a pathological chain.
+    for _ in 0..MAX_GUESS_PASSES {
+        let before = y.clone();
+        for d in &model.devices {
+            d.refine_guess(&mut y);
+        }
+        y[GROUND_INDEX] = 0.0;
+        if y == before {
+            break;
+        }
     }
-    y[GROUND_INDEX] = 0.0;
     y
 }
+
+/// Passes of guess refinement: the longest chain of series links a source's
+/// voltage is carried through, whatever the devices' order.
+const MAX_GUESS_PASSES: usize = 32;
 
 /// Ground's slot in extended vectors, which a refinement must not move.
 const GROUND_INDEX: usize = 0;

@@ -7,10 +7,11 @@
 //! Owns these three charts. The values come from the sweep driver. Must
 //! not run or read sweeps.
 
-use super::canvas::{frame, render, Chart, Legend, Swatch};
+use super::canvas::{frame, log_axis, render, Chart, Legend, Swatch};
 use super::draw::{label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, LIMIT_COLOR};
 use super::plot::{Figure, PlotError};
-use super::scale::{finite_range, padded, tick_label, value_unit, AxisUnit};
+use super::scale::{finite_range, padded, step_decimals, tick_label, value_unit, AxisUnit};
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -36,6 +37,9 @@ pub struct ScatterData {
     pub pass: Vec<(f64, f64)>,
     pub fail: Vec<(f64, f64)>,
     pub notes: Vec<String>,
+    /// Draw the parameter on a log axis (a `Log` grid); ignored unless
+    /// every value is positive.
+    pub log_x: bool,
 }
 
 /// Least damping over a grid of two parameters.
@@ -96,30 +100,46 @@ fn unit_for(lo: f64, hi: f64, unit: &str) -> AxisUnit {
     }
 }
 
-type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart2d<'a, DB, X> = ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64>>;
 
 /// A chart over the data range `x`, `y` (already scaled) with its mesh.
 fn axes<'a, DB: DrawingBackend>(
     plot: &'a DrawingArea<DB, Shift>,
     (x0, x1): (f64, f64),
+    y: (f64, f64),
+    x_desc: String,
+    y_desc: String,
+) -> Result<Chart2d<'a, DB, RangedCoordf64>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let xd = label_decimals((x0, x1), 10);
+    let x_fmt = move |v: &f64| tick_label(*v, xd);
+    axes_on(plot, (x0..x1).into(), &x_fmt, y, x_desc, y_desc)
+}
+
+/// A chart with the x coordinate `x` (linear or log) and linear `y`.
+fn axes_on<'a, DB: DrawingBackend, X>(
+    plot: &'a DrawingArea<DB, Shift>,
+    x: X,
+    x_fmt: &dyn Fn(&f64) -> String,
     (y0, y1): (f64, f64),
     x_desc: String,
     y_desc: String,
-) -> Result<Chart2d<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<Chart2d<'a, DB, X>, DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     let mut chart = ChartBuilder::on(plot)
         .margin(10)
         .margin_right(24)
         .x_label_area_size(58)
         .y_label_area_size(92)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    let (xd, yd) = (label_decimals((x0, x1), 10), label_decimals((y0, y1), 10));
-    let x_fmt = |v: &f64| tick_label(*v, xd);
+        .build_cartesian_2d(x, y0..y1)?;
+    let yd = label_decimals((y0, y1), 10);
     let y_fmt = |v: &f64| tick_label(*v, yd);
     chart
         .configure_mesh()
         .x_labels(10)
         .y_labels(10)
-        .x_label_formatter(&x_fmt)
+        .x_label_formatter(x_fmt)
         .y_label_formatter(&y_fmt)
         .x_desc(x_desc)
         .y_desc(y_desc)
@@ -132,6 +152,29 @@ fn axes<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// Passing points as green dots, failing ones as red crosses.
+fn draw_points<DB: DrawingBackend, X>(
+    chart: &mut Chart2d<'_, DB, X>,
+    pass: &[(f64, f64)],
+    fail: &[(f64, f64)],
+) -> DrawResult<DB>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart.draw_series(pass.iter().map(|&p| Circle::new(p, 4, PASS_COLOR.filled())))?;
+    chart.draw_series(
+        fail.iter()
+            .map(|&p| Cross::new(p, 5, FAIL_COLOR.stroke_width(2))),
+    )?;
+    Ok(())
+}
+
+/// A positive range widened by `fraction` of its span in log space.
+fn log_padded(lo: f64, hi: f64, fraction: f64) -> (f64, f64) {
+    let span = (hi / lo).ln().max(1e-9);
+    (lo * (-span * fraction).exp(), hi * (span * fraction).exp())
+}
+
 struct Scatter<'a>(&'a ScatterData);
 
 impl Chart for Scatter<'_> {
@@ -142,9 +185,8 @@ impl Chart for Scatter<'_> {
         let (xl, xh) = finite_range(all().map(|p| p.0)).unwrap_or((0.0, 1.0));
         let (yl, yh) = finite_range(all().map(|p| p.1)).unwrap_or((0.0, 1.0));
         let (xu, yu) = (unit_for(xl, xh, &d.x.unit), unit_for(yl, yh, &d.y.unit));
-        let xr = padded(xl / xu.divisor, xh / xu.divisor, 0.05);
         let yr = padded(yl / yu.divisor, yh / yu.divisor, 0.08);
-        let mut chart = axes(&plot, xr, yr, desc(&d.x, &xu), desc(&d.y, &yu))?;
+        let (x_desc, y_desc) = (desc(&d.x, &xu), desc(&d.y, &yu));
         let scaled = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
             pts.iter()
                 .filter(|p| p.0.is_finite() && p.1.is_finite())
@@ -152,11 +194,17 @@ impl Chart for Scatter<'_> {
                 .collect()
         };
         let (pass, fail) = (scaled(&d.pass), scaled(&d.fail));
-        chart.draw_series(pass.iter().map(|&p| Circle::new(p, 4, PASS_COLOR.filled())))?;
-        chart.draw_series(
-            fail.iter()
-                .map(|&p| Cross::new(p, 5, FAIL_COLOR.stroke_width(2))),
-        )?;
+        if d.log_x && xl > 0.0 {
+            let (x0, x1) = log_padded(xl / xu.divisor, xh / xu.divisor, 0.04);
+            // Ticks of a log axis span decades: each label gets its own decimals.
+            let x_fmt = |v: &f64| tick_label(*v, step_decimals(*v));
+            let mut chart = axes_on(&plot, log_axis(x0, x1), &x_fmt, yr, x_desc, y_desc)?;
+            draw_points(&mut chart, &pass, &fail)?;
+        } else {
+            let xr = padded(xl / xu.divisor, xh / xu.divisor, 0.05);
+            let mut chart = axes(&plot, xr, yr, x_desc, y_desc)?;
+            draw_points(&mut chart, &pass, &fail)?;
+        }
         let mut legend = Legend::new(&panel);
         legend.entry(
             Swatch::Line(PASS_COLOR, 6),

@@ -9,6 +9,7 @@
 //! Owns the choice and the data of the figures. Drawing is `report`'s.
 
 use super::output::Yield;
+use super::spec::Axis;
 use super::study::{ColumnKind, PointVerdict, Row, SmallKind, Sweep};
 use crate::report::{
     histogram_figure, map_figure, scatter_figure, AxisLabel, Figure, HistogramData, MapData,
@@ -92,6 +93,7 @@ fn scatter(
             name: label.into(),
             unit: unit.into(),
         },
+        log_x: matches!(sweep.spec.parameters.get(param), Some(Axis::Log { .. })),
         ..Default::default()
     };
     for r in rows {

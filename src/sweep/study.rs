@@ -19,6 +19,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+/// The unit of a limit whose margin counts events rather than measures a
+/// distance (`NoEvent`).
+const EVENT_COUNT_UNIT: &str = "events";
+
 /// A sweep ready to evaluate points.
 #[derive(Debug, Clone)]
 pub struct Sweep {
@@ -67,8 +71,9 @@ pub struct Row {
     pub values: Vec<f64>,
     /// One cell per [`Column`]; `None` where nothing was measured.
     pub cells: Vec<Option<f64>>,
-    /// The smallest margin relative to its limit over every limit; `None`
-    /// without limits or on an error.
+    /// The smallest margin relative to its limit over every limit (a
+    /// passing event count excluded); `None` without such limits or on an
+    /// error.
     pub worst_margin: Option<f64>,
     pub verdict: PointVerdict,
     /// The limit with the smallest relative margin, or the error.
@@ -294,6 +299,12 @@ impl Sweep {
                 Status::Fail => PointVerdict::Fail,
                 Status::Error => PointVerdict::Error,
             });
+            // A limit that counts events (`NoEvent`) is no distance from
+            // its boundary while it passes: counted as 0 it would hide
+            // every physical margin, so it enters only when it fails.
+            if v.status == Status::Pass && v.unit == EVENT_COUNT_UNIT {
+                continue;
+            }
             let relative = match (v.margin, v.limit) {
                 (Some(m), Some(l)) if l != 0.0 && l.is_finite() => m / l.abs(),
                 (Some(m), _) => m,
