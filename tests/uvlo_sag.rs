@@ -16,7 +16,7 @@ fn converter_uvlo_trips_and_restarts_where_the_input_crosses_its_thresholds() {
     // stopped the input holds; at 60 ms the switch closes and v_in rises
     // as V₀ − (V₀ − v₁)·e^{−t/(R·C)}; it restarts where that crosses
     // on_volts = 700 V.
-    let (v0, r_sw, c_in, eta, r_load) = (800.0, 0.1, 10e-3, 0.97, 4.0);
+    let (v0, r_sw, c_in, eta, r_load): (f64, f64, f64, f64, f64) = (800.0, 0.1, 10e-3, 0.97, 4.0);
     let (off, on, t_open, t_close) = (600.0, 700.0, 1e-3, 60e-3);
     let w = run(
         &format!(
@@ -42,7 +42,10 @@ fn converter_uvlo_trips_and_restarts_where_the_input_crosses_its_thresholds() {
     let v_start = 0.5 * (v0 + (v0 * v0 - 4.0 * r_sw * p).sqrt());
     let trip = t_open + c_in * (v_start * v_start - off * off) / (2.0 * p);
     let tripped = event_time(&w, "conv", "uvlo");
-    assert!((tripped - trip).abs() < 1e-9, "uvlo at {tripped}, closed form {trip}");
+    assert!(
+        (tripped - trip).abs() < 1e-9,
+        "uvlo at {tripped}, closed form {trip}"
+    );
     // Locked out: nothing delivered, the input held just below off_volts
     // (the current loop's tail draws a few joules).
     assert!(at(&w, "i(conv)", 59e-3).abs() < 1e-9, "still delivering");
@@ -102,7 +105,10 @@ fn rectifier_partial_sag_settles_where_the_load_takes_the_available_power() {
     assert!(event_time(&w, "psu", "input current limit cleared") >= 40e-3);
     assert!((at(&w, "v(bus)", 0.08) - 400.0).abs() < 1e-6 * 400.0);
     // Never below the sagged level by more than the settling transient.
-    let low = column(&w, "v(bus)").iter().copied().fold(f64::MAX, f64::min);
+    let low = column(&w, "v(bus)")
+        .iter()
+        .copied()
+        .fold(f64::MAX, f64::min);
     assert!(low > 0.9 * expected, "bus dipped to {low}");
 }
 

@@ -5,76 +5,17 @@
 //! schema; see `converter.rs` and `rectifier.rs`.
 
 mod modes;
+mod supply;
 
-use super::super::control::{self, PiLoop, Saturation, Stamp, LIMIT_EVENTS};
+use super::super::control::{self, PiLoop, Saturation, Stamp};
 use crate::device::{
     Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind, GROUND,
 };
-
-/// Where the input power comes from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Supply {
-    /// Drawn from the `input` terminals as p_in/v_in; `uvlo` is the input
-    /// under-voltage lockout (off_volts, on_volts), on > off.
-    Network { uvlo: Option<(f64, f64)> },
-    /// An ideal AC grid (a Rectifier): `ripple` is (amplitude_pu, 2π·hz) on
-    /// the delivered current; `holdup_joules` > 0 lets it ride through an
-    /// AC loss or the shortfall of a partial sag on stored energy; `drop`
-    /// lowers its set-point part-way through the hold-up of an AC loss.
-    Grid {
-        ripple: Option<(f64, f64)>,
-        holdup_joules: f64,
-        drop: Option<HoldupDrop>,
-    },
-}
-
-/// The ORv3 PSU's hand-over signal: once `after_fraction` of the hold-up
-/// energy is used, the set-point falls by `volts` at a constant rate over
-/// `fall_seconds`, so that a BBU set below the PSU takes the load
-/// gradually instead of all at once when the store runs dry.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct HoldupDrop {
-    pub volts: f64,
-    pub fall_seconds: f64,
-    pub after_fraction: f64,
-}
-
-/// The input fell below `uvlo.off_volts`: the converter stops.
-pub(crate) const UVLO: &str = "uvlo";
-/// The input rose above `uvlo.on_volts`: the converter restarts.
-pub(crate) const UVLO_CLEARED: &str = "uvlo cleared";
-/// A sagged grid's input current reached its limit.
-pub(crate) const INPUT_LIMIT: &str = "input current limit";
-/// It left it.
-pub(crate) const INPUT_LIMIT_CLEARED: &str = "input current limit cleared";
-
-/// Every event a `Converter` raises (globs where the text carries a value).
-pub(crate) const CONVERTER_EVENTS: &[&str] = &[
-    LIMIT_EVENTS[0],
-    LIMIT_EVENTS[1],
-    LIMIT_EVENTS[2],
-    LIMIT_EVENTS[3],
-    "trip",
-    "volts set to *",
-    UVLO,
+use supply::RootLayout;
+pub(crate) use supply::{
+    HoldupDrop, Supply, CONVERTER_EVENTS, INPUT_LIMIT, INPUT_LIMIT_CLEARED, RECTIFIER_EVENTS, UVLO,
     UVLO_CLEARED,
-];
-
-/// Every event a `Rectifier` raises: a converter's and its grid's.
-pub(crate) const RECTIFIER_EVENTS: &[&str] = &[
-    LIMIT_EVENTS[0],
-    LIMIT_EVENTS[1],
-    LIMIT_EVENTS[2],
-    LIMIT_EVENTS[3],
-    "trip",
-    "volts set to *",
-    "ac loss",
-    "ac restored",
-    "hold-up low: output drops * V",
-    "hold-up exhausted",
-    INPUT_LIMIT,
-    INPUT_LIMIT_CLEARED,
-];
+};
 
 // Local unknowns of the device.
 const OUT: usize = 0;
@@ -86,47 +27,6 @@ const CMD: usize = 5;
 const CUR: usize = 6;
 /// Energy drawn from the hold-up store since the AC loss or sag (J).
 const USED: usize = 7;
-
-/// Indices of the optional root functions (after the PI's two).
-#[derive(Debug, Clone, Copy)]
-struct RootLayout {
-    exhausted: Option<usize>,
-    drop: Option<usize>,
-    uvlo: Option<usize>,
-    input: Option<usize>,
-    count: usize,
-}
-
-impl RootLayout {
-    fn new(supply: Supply) -> Self {
-        let mut count = 2;
-        let mut next = |on: bool| {
-            on.then(|| {
-                count += 1;
-                count - 1
-            })
-        };
-        let (holdup, drop, uvlo, grid) = match supply {
-            Supply::Grid {
-                holdup_joules,
-                drop,
-                ..
-            } => (holdup_joules > 0.0, drop.is_some(), false, true),
-            Supply::Network { uvlo } => (false, false, uvlo.is_some(), false),
-        };
-        let exhausted = next(holdup);
-        let drop = next(holdup && drop);
-        let uvlo = next(uvlo);
-        let input = next(grid);
-        RootLayout {
-            exhausted,
-            drop,
-            uvlo,
-            input,
-            count,
-        }
-    }
-}
 
 /// Compiled Converter or Rectifier.
 #[derive(Debug)]

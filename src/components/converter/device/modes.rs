@@ -51,7 +51,12 @@ impl RegulatedDevice {
                 -1.0
             };
         }
-        if let (Some(k), Supply::Network { uvlo: Some((off, on)) }) = (self.roots.uvlo, self.supply)
+        if let (
+            Some(k),
+            Supply::Network {
+                uvlo: Some((off, on)),
+            },
+        ) = (self.roots.uvlo, self.supply)
         {
             let threshold = if self.locked_out { on } else { off };
             out[k] = if self.tripped {
@@ -195,7 +200,14 @@ impl RegulatedDevice {
         };
         if input != self.input_limited {
             self.input_limited = input;
-            out.push(if input { INPUT_LIMIT } else { INPUT_LIMIT_CLEARED }.to_string());
+            out.push(
+                if input {
+                    INPUT_LIMIT
+                } else {
+                    INPUT_LIMIT_CLEARED
+                }
+                .to_string(),
+            );
         }
         out
     }
