@@ -237,7 +237,7 @@ fn ramp_rate_of_a_power_ramp() {
     let time = grid(1e-4, 0.1);
     let values = time
         .iter()
-        .map(|&t| -(40e3 + slope * (t - 0.03).clamp(0.0, 0.02)))
+        .map(|&t| 40e3 + slope * (t - 0.03).clamp(0.0, 0.02))
         .collect();
     let w = waveforms(time, vec![column("p(grid)", Quantity::Power, None, values)]);
     let m = metrics(&w, &[], 1.0);
@@ -263,20 +263,38 @@ fn ramp_rate_of_a_power_ramp() {
 #[test]
 fn energy_of_a_power_pulse() {
     // A store delivers 100 kW for 10 ms (1 kJ), then recharges at 50 kW
-    // for 20 ms (1 kJ). Edges are one sample long, so the trapezoids of the
-    // edges add exactly half a sample at full power on each side.
+    // for 20 ms (1 kJ); in the source convention its p is positive while it
+    // delivers. Edges are one sample long, so the trapezoids of the edges
+    // add exactly half a sample at full power on each side.
     let dt = 1e-5;
     let time = grid(dt, 0.06);
     // By sample index, so that no time stamp sits on an edge by rounding.
     let values: Vec<f64> = (0..time.len())
         .map(|k| match k {
-            1000..=1999 => -100e3,
-            3000..=4999 => 50e3,
+            1000..=1999 => 100e3,
+            3000..=4999 => -50e3,
             _ => 0.0,
         })
         .collect();
-    let w = waveforms(time, vec![column("p(cbu)", Quantity::Power, None, values)]);
-    let m = metrics(&w, &[], 1.0);
+    // The same power seen by a load (positive while it absorbs) is the
+    // negated column: delivered and absorbed swap.
+    let as_load: Vec<f64> = values.iter().map(|v| -v).collect();
+    let w = waveforms(
+        time,
+        vec![
+            column("p(cbu)", Quantity::Power, None, values),
+            column("p(sink)", Quantity::Power, None, as_load),
+        ],
+    );
+    let options = AnalysisOptions {
+        delivering: ["cbu".to_string()].into(),
+        ..AnalysisOptions::default()
+    };
+    let m = analyse(&w, &[], &options);
+    let sink = &m.powers[1];
+    assert!((sink.energy_delivered - 1000.0).abs() < 1e-6);
+    assert!((sink.energy_absorbed - 1000.0).abs() < 1e-6);
+    assert!((sink.max_discharge.value - 1000.0).abs() < 1e-6);
     let p = &m.powers[0];
     assert!(
         (p.energy_delivered - 1000.0).abs() < 1e-6,
@@ -290,7 +308,7 @@ fn energy_of_a_power_pulse() {
     );
     assert!((p.max_discharge.value - 1000.0).abs() < 1e-6);
     assert!((p.max_discharge.time - 0.02).abs() < 2.0 * dt);
-    assert_eq!(p.peak.map(|a| a.value), Some(-100e3));
+    assert_eq!(p.peak.map(|a| a.value), Some(100e3));
 
     let limit = |joules: f64| {
         Limit::MaxEnergy(MaxEnergy {

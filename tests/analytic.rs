@@ -1,7 +1,8 @@
 //! Closed-form checks of the engine on circuits written in RON: RC charge,
 //! underdamped RLC step, the LC + constant-power-load stability boundary,
 //! capacitance reflected through a Dcx, the UVLO trip time, and a dip
-//! between output samples found by the recorded extremes.
+//! between output samples found by the recorded extremes, and the source
+//! convention of source currents and powers.
 //!
 //! Tolerances are the project's accuracy targets: waveforms within 1e-6 relative where
 //! a closed form exists.
@@ -274,4 +275,35 @@ fn dip_between_samples_is_found() {
         "{verdicts:?}"
     );
     assert!((verdicts[1].measured.expect("measured") - v_exact).abs() < 1e-6 * v.abs());
+}
+
+#[test]
+fn sources_report_positive_current_and_power_while_delivering() {
+    // 10 V behind 2 Ω into 3 Ω, and 1 A driven from gnd into `out`:
+    // v(out) = (10/2 + 1)/(1/2 + 1/3) = 7.2 V. Both sources deliver, so
+    // both report positive current and power (the source convention): the
+    // voltage source 1.4 A and 14 W, the current source 1 A and 7.2 W; the
+    // resistors absorb.
+    let w = run(
+        r#"Circuit(name: "signs", components: [
+            VoltageSource(name: "vs", pos: "src", volts: 10.0),
+            Resistor(name: "r1", a: "src", b: "out", ohms: 2.0),
+            Resistor(name: "r2", a: "out", b: "gnd", ohms: 3.0),
+            CurrentSource(name: "cs", from: "gnd", to: "out", amps: 1.0),
+        ])"#,
+        r#"Scenario(name: "dc", duration: 1e-3, sample: 1e-4,
+            record: ["out", "i(vs)", "p(vs)", "i(cs)", "p(cs)", "i(r1)", "p(r2)"])"#,
+    );
+    let last = |name: &str| *column(&w, name).last().expect("sample");
+    let v_out = 7.2;
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b.abs().max(1.0);
+    let i_vs = (10.0 - v_out) / 2.0;
+    assert!(close(last("v(out)"), v_out), "v(out) {}", last("v(out)"));
+    assert!(close(last("i(vs)"), i_vs), "i(vs) {}", last("i(vs)"));
+    assert!(close(last("p(vs)"), 10.0 * i_vs), "p(vs) {}", last("p(vs)"));
+    assert!(close(last("i(cs)"), 1.0) && close(last("p(cs)"), v_out));
+    assert!(close(last("i(r1)"), i_vs));
+    // Power balance: what the sources deliver the resistors absorb.
+    let absorbed = i_vs * i_vs * 2.0 + last("p(r2)");
+    assert!(close(last("p(vs)") + last("p(cs)"), absorbed));
 }

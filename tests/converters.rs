@@ -39,7 +39,7 @@ fn droop_shares_current_inversely_to_droop_resistance() {
     let v = at(&w, "v(bus)", 0.06);
     assert!((v - (400.0 - 0.1 * i1)).abs() < 1e-6 * 400.0, "bus {v}");
     // Power balance at the input: the source delivers Σ v·i/η.
-    let drawn = -at(&w, "i(vin)", 0.06);
+    let drawn = at(&w, "i(vin)", 0.06);
     let expected = v * (i1 + i2) / (0.97 * 800.0);
     assert!(
         (drawn - expected).abs() < 1e-6 * expected,

@@ -5,8 +5,11 @@
 //!
 //! Works on `Waveforms` plus the scheduled instants of the scenario, so it
 //! can be fed synthetic signals in tests. Sign convention of power columns
-//! (`p(x)`): positive is power into the component, so a source delivering
-//! power shows negative values and its "delivered" energy is ∫ max(−p, 0).
+//! (`p(x)`, docs/conventions.md): a source-like component (named in
+//! [`AnalysisOptions::delivering`]) reports positive power while it
+//! delivers, so its delivered energy is ∫ max(p, 0); any other component
+//! reports positive power while it absorbs, so its delivered energy is
+//! ∫ max(−p, 0).
 
 use super::ripple::{quiet_ripple, ripple, Ripple};
 use super::signal::{At, Signal};
@@ -16,7 +19,7 @@ use super::transient::{
 };
 use crate::results::{Column, Quantity, Waveforms};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The utility band for source power fluctuations (docs/sources.md §2.1: a
 /// critical range of 0.1–20 Hz, example limit ≤ 20 % of the energy).
@@ -39,6 +42,9 @@ pub struct AnalysisOptions {
     pub solver_tolerance: Option<(f64, f64)>,
     /// Component kinds by name, to label channels.
     pub kinds: BTreeMap<String, String>,
+    /// Components whose `p(...)` is positive while they deliver (the
+    /// source convention); the others' is positive while they absorb.
+    pub delivering: BTreeSet<String>,
 }
 
 impl Default for AnalysisOptions {
@@ -49,6 +55,7 @@ impl Default for AnalysisOptions {
             ripple_windows: Vec::new(),
             solver_tolerance: None,
             kinds: BTreeMap::new(),
+            delivering: BTreeSet::new(),
         }
     }
 }
@@ -171,7 +178,10 @@ pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Me
                 peak: column_peak(c, &s),
                 rms: rms(&s),
             }),
-            Quantity::Power => metrics.powers.push(power_metrics(c, &s, kind)),
+            Quantity::Power => {
+                let delivering = options.delivering.contains(&c.target);
+                metrics.powers.push(power_metrics(c, &s, kind, delivering))
+            }
             // Its start, extremes and end are in the summary's columns.
             Quantity::StateOfCharge => {}
         }
@@ -240,7 +250,8 @@ fn node_metrics(
     }
 }
 
-fn power_metrics(c: &Column, s: &Signal, kind: Option<String>) -> PowerMetrics {
+/// `delivering`: the column follows the source convention (positive out).
+fn power_metrics(c: &Column, s: &Signal, kind: Option<String>, delivering: bool) -> PowerMetrics {
     let (mean, ramp_rate, band) = match s.span() {
         Some((a, b)) if b > a => {
             let uniform = s.resample(a, b, super::ripple::MAX_FFT_POINTS);
@@ -261,9 +272,9 @@ fn power_metrics(c: &Column, s: &Signal, kind: Option<String>) -> PowerMetrics {
         peak: column_peak(c, s),
         mean,
         ramp_rate,
-        energy_absorbed: s.integral(Some(true)),
-        energy_delivered: s.integral(Some(false)),
-        max_discharge: max_discharge(s),
+        energy_absorbed: s.integral(Some(!delivering)),
+        energy_delivered: s.integral(Some(delivering)),
+        max_discharge: max_discharge(s, delivering),
         band_share: band,
     }
 }
@@ -317,10 +328,15 @@ pub fn max_slope(u: &super::signal::Uniform) -> Option<At> {
         .max_by(|a, b| a.value.total_cmp(&b.value))
 }
 
-/// Largest drop of the running integral ∫p dt over any interval: the net
-/// energy given out between the running maximum and a later minimum.
-pub fn max_discharge(s: &Signal) -> At {
-    let e = s.cumulative();
+/// Largest net energy given out over any interval: the largest rise of the
+/// running integral ∫p dt when p follows the source convention
+/// (`delivering`), else its largest drop (between the running maximum and
+/// a later minimum).
+pub fn max_discharge(s: &Signal, delivering: bool) -> At {
+    let mut e = s.cumulative();
+    if delivering {
+        e.iter_mut().for_each(|x| *x = -*x);
+    }
     let mut best = At {
         value: 0.0,
         time: s.time.first().copied().unwrap_or(0.0),

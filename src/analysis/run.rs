@@ -40,6 +40,13 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
         .iter()
         .map(|c| (c.name().to_string(), c.kind().to_string()))
         .collect();
+    let delivering = p
+        .circuit
+        .components
+        .iter()
+        .filter(|c| c.primitive().source_convention())
+        .map(|c| c.name().to_string())
+        .collect();
     // A limit's own window first: the first matching glob wins.
     let ripple_windows = p
         .scenario
@@ -55,6 +62,7 @@ pub fn options(p: &Prepared) -> AnalysisOptions {
         ripple_windows,
         solver_tolerance: Some((p.spec.rtol, p.spec.atol)),
         kinds,
+        delivering,
         ..AnalysisOptions::default()
     }
 }

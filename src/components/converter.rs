@@ -1,15 +1,25 @@
 //! `Converter(name, input, output, input_ret = "gnd", output_ret = "gnd",
 //! volts, rated_watts, droop_ohms = 0, voltage_loop, current_loop_hz,
 //! current_limit_pu = 1.2, efficiency = 1, bidirectional = false,
-//! anti_windup = BackCalculation)`: a regulated average-value converter in
-//! power-balance form.
+//! anti_windup = BackCalculation, uvlo = None)`: a regulated average-value
+//! converter in power-balance form.
 //!
 //! Voltage loop e = V_ref − R_droop·i − v_out with a PI and anti-windup
 //! (`control::PiLoop`: back-calculation, or `Hold` for a frozen
 //! integrator); the command i* is an algebraic unknown whose row is
 //! F = c(y) − i* (the stability analysis breaks the loop there); current
 //! loop i' = 2π·f_i·(i* − i); i flows into `output`; the input draws
-//! p_in/v_in with p_in = v_out·i/η forward and v_out·i·η reverse.
+//! p_in/v_in with p_in = v_out·i/η forward and v_out·i·η reverse. Its
+//! current `i(...)` and power `p(...)` are the delivered output current
+//! and power, positive when delivering (docs/conventions.md).
+//!
+//! `uvlo: (off_volts, on_volts)` is an input under-voltage lockout with
+//! hysteresis (on > off): when v_in falls through `off_volts` the unit
+//! stops ("uvlo"): the current command is zero, and the delivered current
+//! and the integrator decay with the current loop's time constant (the
+//! integrator is reset, not held). When v_in rises through `on_volts` it
+//! restarts ("uvlo cleared") from that reset state, a soft start through
+//! its current limit. Both are state events, located in time.
 //!
 //! Its compiled device (`converter/device.rs`) is shared with `Rectifier`
 //! (no input, an ideal AC grid, optional ripple and hold-up). Must not know
@@ -54,6 +64,20 @@ pub struct Converter {
     /// What the integrator does at the current limit.
     #[serde(default)]
     pub anti_windup: AntiWindup,
+    /// Input under-voltage lockout (V); none by default.
+    #[serde(default)]
+    pub uvlo: Option<InputUvlo>,
+}
+
+/// Input under-voltage lockout with hysteresis: stop below `off_volts`,
+/// restart above `on_volts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputUvlo {
+    /// Input voltage (V) below which the converter stops.
+    pub off_volts: Num,
+    /// Input voltage (V) above which it restarts; above `off_volts`.
+    pub on_volts: Num,
 }
 
 pub(crate) fn default_limit() -> Num {
@@ -134,6 +158,10 @@ impl Primitive for Converter {
             ("efficiency", &mut self.efficiency),
         ];
         v.extend(self.voltage_loop.numbers_mut());
+        if let Some(u) = &mut self.uvlo {
+            v.push(("uvlo.off_volts", &mut u.off_volts));
+            v.push(("uvlo.on_volts", &mut u.on_volts));
+        }
         v
     }
     fn nodes_mut(&mut self) -> Vec<(&'static str, &mut String)> {
@@ -162,6 +190,21 @@ impl Primitive for Converter {
         )?;
         self.voltage_loop.validate(n)?;
         check::positive(n, "current_loop_hz", &self.current_loop_hz)?;
+        if let Some(u) = &self.uvlo {
+            check::positive(n, "uvlo.off_volts", &u.off_volts)?;
+            check::positive(n, "uvlo.on_volts", &u.on_volts)?;
+            if u.on_volts.value() <= u.off_volts.value() {
+                return Err(ComponentError::with_help(
+                    n,
+                    format!(
+                        "`uvlo.on_volts` ({} V) must be above `uvlo.off_volts` ({} V)",
+                        u.on_volts.value(),
+                        u.off_volts.value()
+                    ),
+                    "the hysteresis needs on_volts > off_volts, e.g. uvlo: (off_volts: 600, on_volts: 650)",
+                ));
+            }
+        }
         check::distinct(n, &self.input, &self.input_ret)?;
         check::distinct(n, &self.output, &self.output_ret)
     }
@@ -189,7 +232,12 @@ impl Primitive for Converter {
             pi,
             self.current_loop_hz.value(),
             self.efficiency.value(),
-            Supply::Network,
+            Supply::Network {
+                uvlo: self
+                    .uvlo
+                    .as_ref()
+                    .map(|u| (u.off_volts.value(), u.on_volts.value())),
+            },
         ))
     }
 }

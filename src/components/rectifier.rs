@@ -8,11 +8,29 @@
 //! input terminals: the grid supplies p_in. `ac_ripple: (hz, amplitude_pu)`
 //! multiplies the delivered current by 1 + a·sin(2π·hz·t), the
 //! characteristic 6·f or 12·f ripple of a diode or thyristor front end; it
-//! scales with the load, as that ripple does. `Set(field: "grid_volts",
-//! value: 0)` models AC loss and any positive value its return. With
-//! `holdup_joules` the unit keeps regulating through an AC loss until it has
-//! delivered that much input energy (a PSU's bulk capacitor), then stops:
-//! a reported "hold-up exhausted" event. `holdup_drop: (volts,
+//! scales with the load, as that ripple does. Its `i(...)` and `p(...)` are
+//! the delivered current and power, positive when delivering.
+//!
+//! `Set(field: "grid_volts", value: g)` sets the per-unit grid voltage g:
+//! 0 is AC loss, 1 (or more) a normal grid. With `holdup_joules` the unit
+//! keeps regulating through an AC loss until it has delivered that much
+//! input energy (a PSU's bulk capacitor), then stops: a reported "hold-up
+//! exhausted" event.
+//!
+//! A partial sag, 0 < g < 1, acts through the front end's input current
+//! limit: the grid current cannot exceed its limit, so the input power
+//! available is P_in,max = g·current_limit_pu·rated_watts/η (at g = 1 this
+//! is the input power at the output current limit and the set-point, so a
+//! normal grid is limited by the output current limit alone). While the
+//! load needs more, the grid's input current is at its limit ("input
+//! current limit", and "input current limit cleared" when it no longer
+//! is, both located). The shortfall p_in − P_in,max comes from the hold-up
+//! store while it lasts ("hold-up exhausted" when it runs dry; the store is
+//! not recharged during the sag and is full again once the grid returns to
+//! 1 pu); without it, or after it, the command is capped at
+//! I_in = g·current_limit_pu·rated_watts/v_out, so the output delivers at
+//! most g·current_limit_pu·rated_watts and its voltage falls to where the
+//! load takes that power. The hold-up drop below acts on AC loss only. `holdup_drop: (volts,
 //! fall_seconds, after_fraction)` is the ORv3 PSU's hand-over to a BBU:
 //! once that fraction of the hold-up energy is used the set-point falls by
 //! `volts` over `fall_seconds` (ORv3 HPR: 3 V in 1 ms after 50 %), a
@@ -49,6 +67,8 @@ pub struct Rectifier {
     pub bidirectional: bool,
     #[serde(default)]
     pub ac_ripple: Option<Ripple>,
+    /// Input energy (J) the unit can deliver from its store through an AC
+    /// loss or a sag's shortfall.
     #[serde(default = "zero")]
     pub holdup_joules: Num,
     #[serde(default)]

@@ -1,10 +1,17 @@
 //! `VoltageSource(name, pos, neg = "gnd", volts)` and
 //! `CurrentSource(name, from, to, amps)`.
 //!
-//! Signs follow the passive convention of the whole netlist: a source's
-//! current is positive from its first terminal to its second *through* it,
-//! so a voltage source that delivers power has a negative `i(...)` and
-//! `p(...)`, as in SPICE.
+//! Signs follow the source convention of every source-like component
+//! (docs/conventions.md): a source's current is positive when it delivers
+//! into its pos/first terminal, so a voltage source that delivers power has
+//! a positive `i(...)` and `p(...)`. `i(vs)` is the current leaving `pos`
+//! into the network and `p(vs)` = i·(v(pos) − v(neg)); its unknown keeps
+//! the internal MNA orientation (pos to neg through the source), the
+//! opposite sign, as in SPICE. A `CurrentSource` drives `amps` out of `to`
+//! into the network (and back into `from`): `i(cs)` = amps and `p(cs)` =
+//! amps·(v(to) − v(from)), positive when it delivers; one that carries
+//! current from a bus to ground (`from: "bus", to: "gnd"`) is a load with
+//! a negative `p(...)`.
 
 use super::gnd;
 use crate::device::{
@@ -114,8 +121,9 @@ impl Device for VoltageSourceDevice {
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]
     }
+    /// Delivered current (out of `pos`) and delivered power.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
-        let i = y[self.current];
+        let i = -y[self.current];
         if index == 0 {
             i
         } else {
@@ -210,11 +218,12 @@ impl Device for CurrentSourceDevice {
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]
     }
+    /// `amps` and the power it delivers, amps·(v(to) − v(from)).
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         if index == 0 {
             self.amps
         } else {
-            self.amps * (y[self.from] - y[self.to])
+            self.amps * (y[self.to] - y[self.from])
         }
     }
     fn apply(&mut self, action: &Action, _y: &mut [f64]) -> Result<Reaction, DeviceError> {

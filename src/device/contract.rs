@@ -30,9 +30,11 @@ pub struct Ctx<'a> {
 /// What kind of quantity a signal is; decides the CSV column name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignalKind {
-    /// Current through the component, `i(name)`.
+    /// Current of the component, `i(name)`: positive while a source-like
+    /// component delivers, or while a passive one or a load absorbs
+    /// (docs/conventions.md).
     Current,
-    /// Power delivered to (positive) or by the component, `p(name)`.
+    /// Power of the component, `p(name)`, with the sign of its current.
     Power,
     /// State of charge of a storage device, 0…1, `soc(name)`.
     StateOfCharge,

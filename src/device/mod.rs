@@ -73,6 +73,13 @@ pub trait Primitive {
     fn supplies_power(&self) -> bool {
         false
     }
+    /// Whether its `i(...)` and `p(...)` are positive when it delivers
+    /// power (the source convention of sources, stores and converter
+    /// outputs) rather than when it absorbs it (the load convention of
+    /// passives and loads); docs/conventions.md.
+    fn source_convention(&self) -> bool {
+        self.supplies_power() || self.terminal_with(TerminalRole::PowerOutput).is_some()
+    }
     /// Rejects impossible values, naming the component and field.
     fn validate(&self) -> Result<(), ComponentError>;
     /// Allocates unknowns and slots and returns the compiled equations.

@@ -9,7 +9,9 @@ use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
 
 /// Largest net energy a component delivers over any interval of the run
-/// (the depth of discharge a storage element must cover).
+/// (the depth of discharge a storage element must cover). Its `p(...)` is
+/// read in the source convention of stores and sources, positive while it
+/// delivers (docs/conventions.md).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaxEnergy {
@@ -34,7 +36,7 @@ impl LimitKind for MaxEnergy {
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
         let (at, target) = worst_of(run.waveforms, &self.component, Quantity::Power, |s| {
-            Some(max_discharge(s))
+            Some(max_discharge(s, true))
         })?;
         let detail = "largest net energy delivered over any interval";
         Ok(upper(at, target, self.joules, "J", detail))

@@ -1,65 +1,21 @@
 //! The compiled Converter or Rectifier: unknowns ξ, i* and i (plus the
-//! hold-up energy of a Rectifier that has one), their rows, the limit
-//! events and the scenario actions. Owns no schema; see `converter.rs` and
-//! `rectifier.rs`.
+//! hold-up energy of a Rectifier that has one) and their rows, including
+//! the input current limit of a Rectifier in a partial grid sag. The modes,
+//! state events and scenario actions live in `device/modes.rs`. Owns no
+//! schema; see `converter.rs` and `rectifier.rs`.
 
-use super::super::control::{
-    self, limit_events, AntiWindup, PiLoop, Saturation, Stamp, LIMIT_EVENTS,
-};
+mod modes;
+mod supply;
+
+use super::super::control::{self, PiLoop, Saturation, Stamp};
 use crate::device::{
     Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind, GROUND,
 };
-
-/// Where the input power comes from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Supply {
-    /// Drawn from the `input` terminals as p_in/v_in.
-    Network,
-    /// An ideal AC grid (a Rectifier): `ripple` is (amplitude_pu, 2π·hz) on
-    /// the delivered current; `holdup_joules` > 0 lets it ride through an
-    /// AC loss on stored energy; `drop` lowers its set-point part-way
-    /// through the hold-up.
-    Grid {
-        ripple: Option<(f64, f64)>,
-        holdup_joules: f64,
-        drop: Option<HoldupDrop>,
-    },
-}
-
-/// The ORv3 PSU's hand-over signal: once `after_fraction` of the hold-up
-/// energy is used, the set-point falls by `volts` at a constant rate over
-/// `fall_seconds`, so that a BBU set below the PSU takes the load
-/// gradually instead of all at once when the store runs dry.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct HoldupDrop {
-    pub volts: f64,
-    pub fall_seconds: f64,
-    pub after_fraction: f64,
-}
-
-/// Every event a `Converter` raises (globs where the text carries a value).
-pub(crate) const CONVERTER_EVENTS: &[&str] = &[
-    LIMIT_EVENTS[0],
-    LIMIT_EVENTS[1],
-    LIMIT_EVENTS[2],
-    LIMIT_EVENTS[3],
-    "trip",
-    "volts set to *",
-];
-
-/// Every event a `Rectifier` raises: a converter's and its grid's.
-pub(crate) const RECTIFIER_EVENTS: &[&str] = &[
-    LIMIT_EVENTS[0],
-    LIMIT_EVENTS[1],
-    LIMIT_EVENTS[2],
-    LIMIT_EVENTS[3],
-    "trip",
-    "volts set to *",
-    "ac loss",
-    "ac restored",
-    "hold-up low: output drops * V",
-    "hold-up exhausted",
-];
+use supply::RootLayout;
+pub(crate) use supply::{
+    HoldupDrop, Supply, CONVERTER_EVENTS, INPUT_LIMIT, INPUT_LIMIT_CLEARED, RECTIFIER_EVENTS, UVLO,
+    UVLO_CLEARED,
+};
 
 // Local unknowns of the device.
 const OUT: usize = 0;
@@ -69,7 +25,7 @@ const IRET: usize = 3;
 const XI: usize = 4;
 const CMD: usize = 5;
 const CUR: usize = 6;
-/// Energy drawn from the hold-up store since the AC loss (J).
+/// Energy drawn from the hold-up store since the AC loss or sag (J).
 const USED: usize = 7;
 
 /// Compiled Converter or Rectifier.
@@ -82,12 +38,23 @@ pub(crate) struct RegulatedDevice {
     rate: f64,
     efficiency: f64,
     supply: Supply,
+    roots: RootLayout,
+    /// Output power at the current limit and the rated set-point,
+    /// current_limit_pu·rated_watts (W): what the input current limit lets
+    /// through at 1 pu grid voltage.
+    limit_watts: f64,
     tripped: bool,
-    ac_ok: bool,
-    /// The hold-up store ran dry during this AC loss.
+    /// Per-unit grid voltage g (a Rectifier's `grid_volts`): 0 is AC loss,
+    /// below 1 a partial sag, 1 and above a normal grid.
+    grid: f64,
+    /// The hold-up store ran dry during this AC loss or sag.
     exhausted: bool,
     /// When the hold-up set-point drop began during this AC loss.
     drop_start: Option<f64>,
+    /// The reported state of a sagged grid's input current limit.
+    input_limited: bool,
+    /// The reported state of the input under-voltage lockout.
+    locked_out: bool,
 }
 
 impl RegulatedDevice {
@@ -139,21 +106,25 @@ impl RegulatedDevice {
         RegulatedDevice {
             name: name.to_string(),
             st,
+            limit_watts: pi.i_max * pi.v_ref,
             pi,
             rate,
             efficiency,
+            roots: RootLayout::new(supply),
             supply,
             tripped: false,
-            ac_ok: true,
+            grid: 1.0,
             exhausted: false,
             drop_start: None,
+            input_limited: false,
+            locked_out: false,
         }
     }
 
     fn holdup_joules(&self) -> f64 {
         match self.supply {
             Supply::Grid { holdup_joules, .. } => holdup_joules,
-            Supply::Network => 0.0,
+            Supply::Network { .. } => 0.0,
         }
     }
 
@@ -179,13 +150,67 @@ impl RegulatedDevice {
         }
     }
 
-    /// Running on the hold-up store (AC lost, store not yet empty).
+    fn ac_ok(&self) -> bool {
+        self.grid > 0.0
+    }
+
+    /// A partial grid sag: 0 < g < 1.
+    fn sagged(&self) -> bool {
+        self.grid > 0.0 && self.grid < 1.0
+    }
+
+    /// Running on the hold-up store through an AC loss.
     fn on_store(&self) -> bool {
-        !self.tripped && !self.ac_ok && !self.exhausted && self.holdup_joules() > 0.0
+        !self.tripped && !self.ac_ok() && !self.exhausted && self.holdup_joules() > 0.0
+    }
+
+    /// In a partial sag with hold-up energy left to cover a shortfall.
+    fn sag_store(&self) -> bool {
+        !self.tripped && self.sagged() && !self.exhausted && self.holdup_joules() > 0.0
+    }
+
+    /// In a partial sag with no hold-up left: the command is capped so
+    /// that the input current stays at its limit.
+    fn capped(&self) -> bool {
+        !self.tripped && self.sagged() && !self.sag_store()
     }
 
     fn regulating(&self) -> bool {
-        !self.tripped && (self.ac_ok || self.on_store())
+        !self.tripped && !self.locked_out && (self.ac_ok() || self.on_store())
+    }
+
+    /// Input power the sagged grid can supply, g·current_limit_pu·rated/η.
+    fn available_watts(&self) -> f64 {
+        self.grid * self.limit_watts / self.efficiency
+    }
+
+    /// The cap on the command in a partial sag with no hold-up left,
+    /// I_in = g·current_limit_pu·rated/v_out (output power g·P_limit, input
+    /// g·P_limit/η), with ∂I_in/∂v_out; `None` otherwise.
+    fn cap(&self, v_out: f64) -> Option<(f64, f64)> {
+        if !self.capped() {
+            return None;
+        }
+        let p = self.grid * self.limit_watts;
+        let (g, dg) = control::per_volt(v_out);
+        Some((p * g, p * dg))
+    }
+
+    /// The PI loop as it acts now: its upper limit lowered to the input
+    /// cap where that is lower (reported as held when the input limit is),
+    /// and ∂I_max/∂v_out while the cap is the active upper limit.
+    fn law(&self, v_out: f64) -> (PiLoop, f64) {
+        let mut pi = self.pi.clone();
+        match self.cap(v_out) {
+            Some((c, dc)) if c < pi.i_max => {
+                pi.i_max = c;
+                if self.input_limited {
+                    pi.sat = Saturation::Upper;
+                }
+                (pi, dc)
+            }
+            _ => (pi, 0.0),
+        }
     }
 
     /// Delivered current over loop current: 1 + a·sin(ωt), and its time
@@ -204,25 +229,34 @@ impl RegulatedDevice {
         self.st.y(y, OUT) - self.st.y(y, ORET)
     }
 
+    fn v_in(&self, y: &[f64]) -> f64 {
+        self.st.y(y, IN) - self.st.y(y, IRET)
+    }
+
+    /// Input power drawn now (p, ∂p/∂i, ∂p/∂v_out).
+    fn input_power(&self, y: &[f64]) -> (f64, f64, f64) {
+        control::input_power(self.v_out(y), self.st.y(y, CUR), self.efficiency)
+    }
+
     /// Loop error at time `t`, with the hold-up drop applied.
     fn error(&self, y: &[f64], t: f64) -> f64 {
         self.pi.error(self.v_out(y), self.st.y(y, CUR)) - self.sag(t).0
     }
 
-    /// The reported limit state after a jump (a set-point change, AC loss
-    /// or return), with the limit events it raises; a unit that does not
-    /// regulate is in no limit. Without the time: a set-point change
-    /// during a hold-up drop resyncs on the undropped error; the PI roots
-    /// correct the reported state at the next crossing.
-    fn resync_limits(&mut self, y: &[f64]) -> Vec<String> {
-        if !self.regulating() {
-            return self.pi.move_to(Saturation::Free);
+    /// Whether the hold-up store is being drawn on: through an AC loss, or
+    /// in a sag while the grid's input current is at its limit.
+    fn drawing_store(&self) -> bool {
+        self.on_store() || (self.sag_store() && self.input_limited)
+    }
+
+    /// Power drawn from the store: all of p_in through an AC loss, the
+    /// shortfall p_in − g·P_limit/η in a sag.
+    fn store_power(&self, p: f64) -> f64 {
+        if self.on_store() {
+            p
+        } else {
+            p - self.available_watts()
         }
-        let (e, xi) = (
-            self.pi.error(self.v_out(y), self.st.y(y, CUR)),
-            self.st.y(y, XI),
-        );
-        self.pi.resync(e, xi)
     }
 
     fn switched(&self, what: &str) -> Reaction {
@@ -244,8 +278,9 @@ impl Device for RegulatedDevice {
         let v_out = self.v_out(y);
         if self.regulating() {
             let e = self.error(y, ctx.t);
-            f[st.at(XI)] += self.pi.integrator(e, xi).0;
-            f[st.at(CMD)] += self.pi.command(e, xi).0 - cmd;
+            let (pi, _) = self.law(v_out);
+            f[st.at(XI)] += pi.integrator(e, xi).0;
+            f[st.at(CMD)] += pi.command(e, xi).0 - cmd;
         } else {
             // Off: the command is zero and the integrator relaxes to zero,
             // so that the rows stay regular at an operating point.
@@ -256,13 +291,16 @@ impl Device for RegulatedDevice {
         let delivered = i * self.ripple(ctx.t).0;
         f[st.at(OUT)] += delivered;
         f[st.at(ORET)] -= delivered;
-        let (p, _, _) = control::input_power(v_out, i, self.efficiency);
-        let (g, _) = control::per_volt(st.y(y, IN) - st.y(y, IRET));
+        let (p, _, _) = self.input_power(y);
+        let (g, _) = control::per_volt(self.v_in(y));
         f[st.at(IN)] -= p * g;
         f[st.at(IRET)] += p * g;
-        if self.on_store() {
-            f[st.at(USED)] += p;
-        } else {
+        if self.drawing_store() {
+            f[st.at(USED)] += self.store_power(p);
+        } else if !self.sag_store() {
+            // Outside an AC loss or sag the store is full; in a sag with
+            // no shortfall it keeps its charge (no recharge until the grid
+            // returns to 1 pu).
             f[st.at(USED)] -= st.y(y, USED);
         }
     }
@@ -274,16 +312,27 @@ impl Device for RegulatedDevice {
         if self.regulating() {
             // ∂e/∂v_out = −1, ∂e/∂i = −R_droop.
             let e = self.error(y, ctx.t);
-            let (_, d, d_dxi) = self.pi.integrator(e, xi);
+            let (pi, d_cap) = self.law(v_out);
+            let (_, d, d_dxi) = pi.integrator(e, xi);
             st.add(jac, XI, OUT, -d);
             st.add(jac, XI, ORET, d);
             st.add(jac, XI, CUR, -d * droop);
             st.add(jac, XI, XI, d_dxi);
-            let (_, dc_de, dc_dxi) = self.pi.command(e, xi);
+            let (_, dc_de, dc_dxi) = pi.command(e, xi);
             st.add(jac, CMD, OUT, -dc_de);
             st.add(jac, CMD, ORET, dc_de);
             st.add(jac, CMD, CUR, -dc_de * droop);
             st.add(jac, CMD, XI, dc_dxi);
+            if d_cap != 0.0 && pi.unclamped(e, xi) > pi.i_max {
+                // The command sits on the cap I_in(v_out), and the
+                // back-calculated integrator relaxes towards it.
+                st.add(jac, CMD, OUT, d_cap);
+                st.add(jac, CMD, ORET, -d_cap);
+                if !pi.holding() && pi.ki != 0.0 {
+                    st.add(jac, XI, OUT, pi.tracking * d_cap);
+                    st.add(jac, XI, ORET, -pi.tracking * d_cap);
+                }
+            }
         } else {
             st.add(jac, XI, XI, -self.rate);
         }
@@ -294,7 +343,7 @@ impl Device for RegulatedDevice {
         st.add(jac, OUT, CUR, m);
         st.add(jac, ORET, CUR, -m);
         let (p, dp_di, dp_dv) = control::input_power(v_out, i, self.efficiency);
-        let (g, dg) = control::per_volt(st.y(y, IN) - st.y(y, IRET));
+        let (g, dg) = control::per_volt(self.v_in(y));
         for (row, sign) in [(IN, -1.0), (IRET, 1.0)] {
             st.add(jac, row, CUR, sign * dp_di * g);
             st.add(jac, row, OUT, sign * dp_dv * g);
@@ -302,11 +351,11 @@ impl Device for RegulatedDevice {
             st.add(jac, row, IN, sign * p * dg);
             st.add(jac, row, IRET, -sign * p * dg);
         }
-        if self.on_store() {
+        if self.drawing_store() {
             st.add(jac, USED, CUR, dp_di);
             st.add(jac, USED, OUT, dp_dv);
             st.add(jac, USED, ORET, -dp_dv);
-        } else {
+        } else if !self.sag_store() {
             st.add(jac, USED, USED, -1.0);
         }
     }
@@ -315,8 +364,9 @@ impl Device for RegulatedDevice {
         if sag_rate != 0.0 && self.regulating() {
             // ∂e/∂t = −(set-point fall rate).
             let (e, xi) = (self.error(y, ctx.t), self.st.y(y, XI));
-            ft[self.st.at(XI)] -= self.pi.integrator(e, xi).1 * sag_rate;
-            ft[self.st.at(CMD)] -= self.pi.command(e, xi).1 * sag_rate;
+            let (pi, _) = self.law(self.v_out(y));
+            ft[self.st.at(XI)] -= pi.integrator(e, xi).1 * sag_rate;
+            ft[self.st.at(CMD)] -= pi.command(e, xi).1 * sag_rate;
         }
         let slope = self.ripple(ctx.t).1;
         if slope != 0.0 {
@@ -344,7 +394,7 @@ impl Device for RegulatedDevice {
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]
     }
-    /// Delivered output current and output power.
+    /// Delivered output current and output power (positive delivering).
     fn signal(&self, index: usize, ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let delivered = self.st.y(y, CUR) * self.ripple(ctx.t).0;
         if index == 0 {
@@ -371,125 +421,22 @@ impl Device for RegulatedDevice {
             y[ret] = -self.pi.v_ref;
         }
     }
+    fn check_operating_point(&self, _ctx: &Ctx, y: &[f64]) -> Result<(), DeviceError> {
+        self.check_uvlo_at_start(y)
+    }
     fn root_count(&self) -> usize {
-        match (self.holdup_joules() > 0.0, self.drop().is_some()) {
-            (true, true) => 4,
-            (true, false) => 3,
-            _ => 2,
-        }
+        self.roots.count
     }
     fn roots(&self, ctx: &Ctx, y: &[f64], out: &mut [f64]) {
-        if self.regulating() {
-            self.pi.roots(self.error(y, ctx.t), self.st.y(y, XI), out);
-        } else {
-            out[0] = 1.0;
-            out[1] = 1.0;
-        }
-        if out.len() > 2 {
-            // Inactive it stays negative: the engine keeps the sign a root
-            // crossed to, and this root switches itself off by falling.
-            out[2] = if self.on_store() {
-                self.holdup_joules() - self.st.y(y, USED)
-            } else {
-                -1.0
-            };
-        }
-        if let (Some(d), true) = (self.drop(), out.len() > 3) {
-            // Falls through zero when `after_fraction` of the store is used.
-            out[3] = if self.on_store() && self.drop_start.is_none() {
-                d.after_fraction * self.holdup_joules() - self.st.y(y, USED)
-            } else {
-                -1.0
-            };
-        }
+        self.write_roots(ctx, y, out);
     }
     fn on_root(&mut self, index: usize, t: f64, rising: bool) -> Reaction {
-        if index == 3 {
-            let Some(d) = self.drop() else {
-                return Reaction::default();
-            };
-            if rising || !self.on_store() || self.drop_start.is_some() {
-                return Reaction::default();
-            }
-            self.drop_start = Some(t);
-            // A timer lands the step on the end of the ramp (a corner).
-            return Reaction {
-                schedule: Some((t + d.fall_seconds, 0)),
-                report: vec![format!("hold-up low: output drops {} V", d.volts)],
-                discontinuity: true,
-            };
-        }
-        if index == 2 {
-            if !rising && self.on_store() {
-                self.exhausted = true;
-                let mut r = self.switched("hold-up exhausted");
-                r.report.extend(self.pi.move_to(Saturation::Free));
-                return r;
-            }
-            return Reaction::default();
-        }
-        let before = self.pi.sat;
-        if !self.regulating() || !self.pi.on_root(index, rising) {
-            return Reaction::default();
-        }
-        // i* is continuous across the boundary, and so is ξ' under
-        // back-calculation; a held integrator's ξ' jumps, so the step
-        // restarts there.
-        Reaction {
-            schedule: None,
-            report: limit_events(before, self.pi.sat, self.pi.i_min < 0.0),
-            discontinuity: self.pi.anti_windup == AntiWindup::Hold,
-        }
+        self.root_crossed(index, t, rising)
+    }
+    fn on_timer(&mut self, token: u64, _t: f64, y: &[f64]) -> Reaction {
+        self.timer(token, y)
     }
     fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {
-        match action {
-            Action::Trip => {
-                self.tripped = true;
-                for local in [CUR, CMD, XI] {
-                    y[self.st.at(local)] = 0.0;
-                }
-                let mut r = self.switched("trip");
-                r.report.extend(self.pi.move_to(Saturation::Free));
-                Ok(r)
-            }
-            Action::Set { field, value } if field == "volts" && *value > 0.0 => {
-                self.pi.v_ref = *value;
-                let limits = self.resync_limits(y);
-                let mut r = self.switched(&format!("volts set to {value}"));
-                r.report.extend(limits);
-                Ok(r)
-            }
-            Action::Set { field, value }
-                if matches!(self.supply, Supply::Grid { .. })
-                    && (field == "grid_volts" || field == "ac_ok")
-                    && *value >= 0.0 =>
-            {
-                let ok = *value > 0.0;
-                if ok == self.ac_ok {
-                    return Ok(Reaction::default());
-                }
-                self.ac_ok = ok;
-                self.exhausted = false;
-                self.drop_start = None;
-                y[self.st.at(USED)] = 0.0;
-                // The drop restarts from zero in either direction.
-                let limits = self.resync_limits(y);
-                let mut r = self.switched(if ok { "ac restored" } else { "ac loss" });
-                r.report.extend(limits);
-                Ok(r)
-            }
-            other => {
-                let grid = if matches!(self.supply, Supply::Grid { .. }) {
-                    ", Set(field: \"grid_volts\") (0 = AC loss)"
-                } else {
-                    ""
-                };
-                Err(DeviceError::unsupported(
-                    format!("`{}`", self.name),
-                    &format!("Trip, Set(field: \"volts\") with a positive value{grid}"),
-                    other,
-                ))
-            }
-        }
+        self.act(action, y)
     }
 }
