@@ -9,11 +9,12 @@
 
 use super::html::{Cell, Table};
 use super::ripple_table::ripple_table;
+use super::row_groups::{group_rows, group_table};
 use super::stats::{AtTime, ColumnStats};
 use crate::analysis::signal::At;
 use crate::analysis::{Metrics, Verdict};
 use crate::results::{Column, Quantity, SolverStats, Waveforms};
-use crate::units::{eng, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
+use crate::units::{eng, eng_scaled, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
 
 /// Voltages get one more digit than other quantities: bus regulation is
 /// judged in tenths of a percent, so `799.84 V` must not round to `799.8 V`.
@@ -46,7 +47,8 @@ pub fn summary_table(w: &Waveforms) -> String {
 }
 
 /// Initial, extreme and final value of every recorded signal, one table
-/// model for the terminal and the HTML report.
+/// model for the terminal and the HTML report; rows of identical units
+/// folded into one (`row_groups`).
 pub fn signals_table(w: &Waveforms) -> Table {
     let rows = w
         .columns
@@ -58,7 +60,7 @@ pub fn signals_table(w: &Waveforms) -> Table {
             row
         })
         .collect();
-    table("Recorded signals", &HEADER, rows)
+    group_table(table("Recorded signals", &HEADER, rows))
 }
 
 fn column_row(time: &[f64], column: &Column) -> [String; 8] {
@@ -69,6 +71,12 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
         Quantity::Current | Quantity::Power | Quantity::StateOfCharge => DEFAULT_SIGNIFICANT,
     };
     let soc = column.quantity == Quantity::StateOfCharge;
+    // Round-off is judged against the column's largest magnitude (or its
+    // nominal), so a current that is -1e-220 A in a kA column reads 0 A.
+    let scale = [stats.min.map(|m| m.value), stats.max.map(|m| m.value), column.nominal]
+        .into_iter()
+        .flatten()
+        .fold(0.0f64, |a, x| a.max(x.abs()));
     let value = |v: Option<f64>| {
         v.map_or_else(
             || "-".to_string(),
@@ -77,7 +85,7 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
                 if soc {
                     format!("{:.3} %", 100.0 * v)
                 } else {
-                    eng_sig(v, unit, sig)
+                    eng_scaled(v, unit, sig, scale)
                 }
             },
         )
@@ -149,7 +157,8 @@ fn push_table(out: &mut String, t: &Table) {
 /// The analysis metrics, one table model for the terminal and the HTML
 /// report: one row per node (worst response over the load events, static
 /// droop), its ripple apart from that (see `ripple_table`), per power and
-/// per current channel. Empty tables are left out.
+/// per current channel. Empty tables are left out. Rows of identical
+/// units are folded into one (`row_groups`).
 pub fn metrics_tables(m: &Metrics) -> Vec<Table> {
     let mut tables = Vec::new();
     if !m.nodes.is_empty() {
@@ -164,17 +173,19 @@ pub fn metrics_tables(m: &Metrics) -> Vec<Table> {
             .currents
             .iter()
             .map(|c| {
+                let scale = c.peak.map_or(0.0, |a| a.value.abs()).max(c.rms.abs());
+                let amps = |x: f64| eng_scaled(x, "A", DEFAULT_SIGNIFICANT, scale);
                 vec![
                     Cell::text(&c.name),
-                    Cell::number(opt(c.peak.map(|a| a.value), "A")),
+                    Cell::number(c.peak.map_or_else(|| "-".into(), |a| amps(a.value))),
                     Cell::number(time(c.peak.map(|a| a.time))),
-                    Cell::number(eng(c.rms, "A")),
+                    Cell::number(amps(c.rms)),
                 ]
             })
             .collect();
         tables.push(table("Currents", &["current", "peak", "at", "rms"], rows));
     }
-    tables
+    tables.into_iter().map(group_table).collect()
 }
 
 fn opt(x: Option<f64>, unit: &str) -> String {
@@ -229,7 +240,7 @@ fn node_table(m: &Metrics) -> Table {
             let mut row = vec![Cell::text(&n.name)];
             row.extend(
                 [
-                    opt(worst.map(|r| r.pre), "V"),
+                    worst.map_or_else(|| "-".into(), |r| eng_sig(r.pre, "V", VOLTAGE_SIGNIFICANT)),
                     deviation,
                     time(n.worst.deviation.map(|d| d.time)),
                     eng(n.worst.undershoot, "V"),
@@ -309,19 +320,17 @@ fn push_events(out: &mut String, w: &Waveforms) {
         return;
     }
     out.push_str(&format!("\nevents ({}):\n", w.events.len()));
-    let times: Vec<String> = w.events.iter().map(|e| eng_time(e.time)).collect();
-    let time_width = times.iter().map(|t| t.chars().count()).max().unwrap_or(0);
-    let target_width = w
-        .events
-        .iter()
-        .map(|e| e.target.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (event, time) in w.events.iter().zip(&times) {
-        let line = format!(
-            "  {time:>time_width$}  {:<target_width$}  {}",
-            event.target, event.what
-        );
+    // The same event on identical units at the same instant is one line.
+    let rows = group_rows(
+        w.events
+            .iter()
+            .map(|e| (e.target.clone(), (eng_time(e.time), e.what.clone())))
+            .collect(),
+    );
+    let time_width = rows.iter().map(|r| r.1 .0.chars().count()).max().unwrap_or(0);
+    let target_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    for (target, (time, what)) in &rows {
+        let line = format!("  {time:>time_width$}  {target:<target_width$}  {what}");
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -421,6 +430,68 @@ mod tests {
         };
         assert_eq!(end(lines[1], "800.00 V"), end(lines[2], "168.8 A"));
         assert!(lines[4].starts_with("empty") && lines[4].contains('-'));
+    }
+
+    /// A bus 40 mV under nominal dips by 0.12 % after a load step at 1 ms;
+    /// a current that is round-off; a battery's state of charge.
+    fn number_rules_run() -> Waveforms {
+        let time: Vec<f64> = (0..=200).map(|i| f64::from(i) * 1e-4).collect();
+        let bus = time
+            .iter()
+            .map(|&t| if (2e-3..4e-3).contains(&t) { 799.0 } else { 799.96 })
+            .collect();
+        let amps = time.iter().map(|_| -1.975e-220).collect();
+        let soc = time.iter().map(|&t| 0.9953 - 0.01 * t).collect();
+        Waveforms {
+            time,
+            columns: vec![
+                col("bus800", Quantity::Voltage, Some(800.0), bus),
+                col("i(idle)", Quantity::Current, None, amps),
+                col("soc(bbu1)", Quantity::StateOfCharge, None, soc),
+            ],
+            events: vec![],
+            stats: SolverStats::default(),
+        }
+    }
+
+    #[test]
+    fn numbers_as_an_engineer_writes_them() {
+        let w = number_rules_run();
+        let t = summary_table(&w);
+        // Zero to the solver's tolerance is 0 A, not -1.975e-220 A.
+        assert!(t.contains(" 0 A") && !t.contains("e-220"), "{t}");
+        // A fraction is a percentage, never `995.3 m`.
+        assert!(t.contains("99.530 %") && !t.contains(" m "), "{t}");
+        // 799.96 V is not rounded to 800.0 V.
+        assert!(t.contains("799.96 V") && !t.contains("800.0 V"), "{t}");
+
+        let m = crate::analysis::analyse(&w, &[1e-3], &Default::default());
+        let text = metrics_table(&m);
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("bus800"))
+            .unwrap_or_default();
+        // The pre-event value keeps its fifth digit; the deviation is a dip
+        // and its percentage says so: -960.0 mV is -0.12 %, never +0.12 %.
+        assert!(row.contains("799.96 V"), "{text}");
+        assert!(row.contains("-0.12 %"), "{text}");
+    }
+
+    #[test]
+    fn identical_units_fold_and_different_ones_do_not() {
+        let mut w = number_rules_run();
+        let bus = w.columns[0].values.clone();
+        w.columns = (1..=18)
+            .map(|i| col(&format!("tray{i}.bus50"), Quantity::Voltage, Some(50.0), bus.clone()))
+            .collect();
+        // Tray 7 differs in the printed digits (799.97 V at the end).
+        if let Some(v) = w.columns[6].values.last_mut() {
+            *v = 799.97;
+        }
+        let t = summary_table(&w);
+        let folded = "tray{1,2,3,4,5,6,8,9,10,11,12,13,14,15,16,17,18}.bus50 (17 identical)";
+        assert!(t.contains(folded), "{t}");
+        assert!(t.contains("\ntray7.bus50 "), "{t}");
     }
 
     #[test]
