@@ -27,6 +27,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A diagnostic on one line: the terminal renderer wraps long messages
+/// and draws a margin (`│`) before continuation lines.
+fn flat(bytes: &[u8]) -> String {
+    text(bytes)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 const GROUP: &str = "tray1…18.bus50 (18 identical)";
 
 /// `simulate` of the rack into `out` with `--set` pairs; its stdout.
@@ -73,6 +83,21 @@ fn identical_trays_are_one_row_in_the_table_the_diff_and_the_html() {
     let page = std::fs::read_to_string(&html).expect("html");
     assert!(page.contains(GROUP), "no grouped row in the HTML");
     assert!(!page.contains(">tray2.bus50<"), "tray2 has its own row");
+    // One mode, one frequency: each pole-map legend entry (`607 Hz, ζ = …`)
+    // reads exactly as a cell of the modes table.
+    let legends: Vec<&str> = page
+        .split(", ζ = ")
+        .filter_map(|before| before.rsplit('>').next())
+        .map(str::trim)
+        .filter(|f| f.ends_with("Hz"))
+        .collect();
+    assert!(!legends.is_empty(), "no pole map legend");
+    for f in legends {
+        assert!(
+            page.contains(&format!("<td class=\"num\">{f}</td>")),
+            "pole map says {f}, the modes table does not"
+        );
+    }
 
     let summary = |d: &Path| d.join("summary.json");
     let diff = busbar()
@@ -88,8 +113,14 @@ fn identical_trays_are_one_row_in_the_table_the_diff_and_the_html() {
         "{diff}"
     );
     assert!(diff.contains("param p_rack: 135000 → 160000"), "{diff}");
-    assert!(diff.contains("override p_rack: (absent) → 160000"), "{diff}");
-    assert!(diff.contains("min tray1…18.bus50 (18 identical): "), "{diff}");
+    assert!(
+        diff.contains("override p_rack: (absent) → 160000"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("min tray1…18.bus50 (18 identical): "),
+        "{diff}"
+    );
     assert!(!diff.contains("min tray2.bus50"), "{diff}");
 
     let md = busbar()
@@ -119,7 +150,7 @@ fn diff_refuses_what_is_not_a_result_file() {
     let null = write("null.json", "null");
     for (a, b, named) in [(&array, &object, &array), (&null, &null, &null)] {
         let out = busbar().arg("diff").arg(a).arg(b).assert().code(2);
-        let err = text(&out.get_output().stderr);
+        let err = flat(&out.get_output().stderr);
         assert!(
             err.contains(&named.display().to_string()) && err.contains("`columns`"),
             "{err}"
@@ -143,7 +174,7 @@ fn report_into_a_missing_folder_fails_before_the_run() {
         .arg(&missing)
         .assert()
         .code(2);
-    let err = text(&out.get_output().stderr);
+    let err = flat(&out.get_output().stderr);
     assert!(err.contains("does not exist"), "{err}");
     assert!(err.contains("no/such/folder"), "{err}");
     // Refused before the circuit was even read: well under a run's time.
@@ -163,7 +194,7 @@ fn report_into_a_missing_folder_fails_before_the_run() {
         .arg(dir.path().join("r.html"))
         .assert()
         .code(2);
-    let err = text(&out.get_output().stderr);
+    let err = flat(&out.get_output().stderr);
     assert!(err.contains("cannot create the figures folder"), "{err}");
     assert!(!dir.path().join("r.html").exists());
 }

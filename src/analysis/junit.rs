@@ -232,8 +232,14 @@ mod tests {
             error: None,
             seconds: 1.5,
         }]);
-        assert!(xml.contains("name=\"MinDamping ζ ≥ 0.05\" time=\"0.500\""), "{xml}");
-        assert!(xml.contains("name=\"MinDamping ζ ≥ 0.05 (2)\" time=\"0.500\""), "{xml}");
+        assert!(
+            xml.contains("name=\"MinDamping ζ ≥ 0.05\" time=\"0.500\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("name=\"MinDamping ζ ≥ 0.05 (2)\" time=\"0.500\""),
+            "{xml}"
+        );
         assert!(xml.contains("name=\"MinDamping ζ ≥ 0.05 (3)\""), "{xml}");
         assert!(xml.contains("skipped=\"0\" time=\"1.500\""), "{xml}");
     }

@@ -50,7 +50,8 @@ fn read(path: &Path) -> Result<Vec<Fact>, Report> {
     let value: serde_json::Value = serde_json::from_str(&text)
         .into_diagnostic()
         .wrap_err_with(|| format!("{} is not JSON", path.display()))?;
-    facts(&value).map_err(|e| miette::miette!("{} is not a busbar result file: {e}", path.display()))
+    facts(&value)
+        .map_err(|e| miette::miette!("{} is not a busbar result file: {e}", path.display()))
 }
 
 pub fn run(args: DiffArgs, quiet: bool, json: bool) -> Result<ExitCode, Report> {

@@ -5,11 +5,11 @@
 //!
 //! Owns the layout of those results. Must not run or judge anything.
 
+use super::summary::Inputs;
 use crate::analysis::accuracy::Accuracy;
 use crate::analysis::golden::Comparison;
 use crate::analysis::junit::{junit_xml, Suite};
 use crate::analysis::{Metrics, Status, Verdict};
-use super::summary::Inputs;
 use crate::results::Failure;
 use serde::Serialize;
 

@@ -130,7 +130,10 @@ fn sections(changes: &[Change]) -> Vec<(&'static str, Vec<Shown>)> {
         ("Limits that now pass", pick(&verdict(Flip::NowPass))),
         ("Other verdict changes", pick(&verdict(Flip::Other))),
         ("Inputs", pick(&|c: &Change| c.kind == Kind::Input)),
-        ("Metrics and margins", pick(&|c: &Change| c.kind == Kind::Metric)),
+        (
+            "Metrics and margins",
+            pick(&|c: &Change| c.kind == Kind::Metric),
+        ),
     ]
 }
 
@@ -217,7 +220,12 @@ fn shown(c: &Change) -> Shown {
 
 /// Two measured values with as many digits as it takes to tell them
 /// apart, and their difference (or, for a limit, the margins).
-fn numbers(x: f64, y: f64, unit: &str, margins: (Option<f64>, Option<f64>)) -> (String, String, String) {
+fn numbers(
+    x: f64,
+    y: f64,
+    unit: &str,
+    margins: (Option<f64>, Option<f64>),
+) -> (String, String, String) {
     let scale = x.abs().max(y.abs());
     let mut sig = 5;
     while sig < 12 && fmt(x, unit, sig, scale) == fmt(y, unit, sig, scale) {
@@ -237,7 +245,14 @@ fn numbers(x: f64, y: f64, unit: &str, margins: (Option<f64>, Option<f64>)) -> (
             // apart; SI-prefixed ones need 4 digits.
             let fixed = matches!(unit, "%" | "dB" | "°" | "" | "events");
             let d = fmt(y - x, unit, if fixed { sig } else { 4 }, scale);
-            format!("{}{d}", if y >= x && !d.starts_with('-') { "+" } else { "" })
+            format!(
+                "{}{d}",
+                if y >= x && !d.starts_with('-') {
+                    "+"
+                } else {
+                    ""
+                }
+            )
         }
     };
     (fmt(x, unit, sig, scale), fmt(y, unit, sig, scale), delta)
@@ -308,15 +323,9 @@ mod tests {
 
     fn changes() -> Vec<Change> {
         let mut c = vec![number("min bus800", Kind::Metric, 788.2, 781.0, "V")];
-        c.extend((1..=18).map(|i| {
-            number(
-                &format!("min tray{i}.bus50"),
-                Kind::Metric,
-                48.1,
-                47.9,
-                "V",
-            )
-        }));
+        c.extend(
+            (1..=18).map(|i| number(&format!("min tray{i}.bus50"), Kind::Metric, 48.1, 47.9, "V")),
+        );
         c.push(verdict("Settling bus800 ≤ 5 ms", "fail", "pass"));
         c.push(verdict("Deviation bus800 ≤ ±3 %", "pass", "fail"));
         c.push(verdict("Deviation tray1.bus50 ≤ ±3 %", "pass", "fail"));
@@ -353,8 +362,14 @@ mod tests {
         let inputs = md.find("#### Inputs").unwrap_or(usize::MAX);
         let metrics = md.find("#### Metrics").unwrap_or(usize::MAX);
         assert!(fail < pass && pass < inputs && inputs < metrics, "{md}");
-        assert!(md.contains("| Deviation bus800 ≤ ±3 % | pass | FAIL |  |"), "{md}");
-        assert!(md.contains("| min tray1…18.bus50 (18 identical) | 48.100 V | 47.900 V | -200.0 mV |"), "{md}");
+        assert!(
+            md.contains("| Deviation bus800 ≤ ±3 % | pass | FAIL |  |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| min tray1…18.bus50 (18 identical) | 48.100 V | 47.900 V | -200.0 mV |"),
+            "{md}"
+        );
         assert!(!md.contains("Other verdict"));
         assert_eq!(md_cell("a|b"), "a\\|b");
     }

@@ -111,7 +111,9 @@ fn index_set(sorted: &[&str]) -> Option<String> {
         .iter()
         .map(|s| s.parse().ok())
         .collect::<Option<_>>()?;
-    let consecutive = numbers.windows(2).all(|w| w[0].checked_add(1) == Some(w[1]));
+    let consecutive = numbers
+        .windows(2)
+        .all(|w| w[0].checked_add(1) == Some(w[1]));
     let (first, last) = (sorted[0], sorted[sorted.len() - 1]);
     Some(if consecutive {
         format!("{first}…{last}")

@@ -110,11 +110,7 @@ impl Chart for SpectrumPlot<'_> {
         if let Some((f, a)) = peak {
             let top = a / y_unit.divisor;
             chart.draw_series(once(Circle::new((f, top), 5, c.filled())))?;
-            let text = format!(
-                "peak {} at {}",
-                short_eng(a, &data.unit),
-                frequency(f)
-            );
+            let text = format!("peak {} at {}", short_eng(a, &data.unit), frequency(f));
             chart.draw_series(once(Text::new(
                 format!("  {text}"),
                 (f, top),
