@@ -16,6 +16,7 @@
 
 use super::summary::{ColumnSummary, Inputs, Summary};
 use crate::analysis::{Metrics, Verdict};
+use crate::units::NOISE_FRACTION;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -272,8 +273,9 @@ pub fn diff(before: &[Fact], after: &[Fact], rel_tol: f64) -> Vec<Change> {
     for f in after {
         let old = find(before, &f.label);
         let moved = |x: f64, y: f64| {
-            // The absolute floor keeps round-off (1e-14 V against 0 V) quiet.
-            (x - y).abs() > (rel_tol * x.abs().max(y.abs())).max(1e-12)
+            // The absolute floor keeps round-off (1e-14 V against 0 V) quiet:
+            // what would print as `0 V → 0 V` (`units::is_noise`) is no change.
+            (x - y).abs() > (rel_tol * x.abs().max(y.abs())).max(NOISE_FRACTION)
         };
         let changed = match (&old, &f.datum) {
             (
@@ -342,7 +344,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("Deviation bus800 ≤ ±3 %: verdict: pass → FAIL"),
+            text.contains("Deviation bus800 ≤ ±3 %: pass → FAIL"),
             "{text}"
         );
         assert!(
