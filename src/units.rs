@@ -49,6 +49,52 @@ pub fn eng_sig(value: f64, unit: &str, significant: usize) -> String {
     )
 }
 
+/// Below this fraction of the scale it is shown with, a value is round-off.
+/// The solver resolves a part in 1e5 of a value (default rtol 1e-5, atol
+/// 1e-6); a part in 1e9 is far below that, so no resolved value is hidden.
+pub const NOISE_FRACTION: f64 = 1e-9;
+
+/// Whether `value` is zero to the solver's resolution when printed beside
+/// values of magnitude `scale` (a column's largest magnitude, or its
+/// nominal): its magnitude is below [`NOISE_FRACTION`] of `scale`, and
+/// never counts a scale under 1 (volt, ampere, watt): a current column
+/// that is all `-1.975e-220 A` is a column of zeros, not of tiny currents.
+/// Such values print as `0 A`, never as `-1.975e-220 A`.
+pub fn is_noise(value: f64, scale: f64) -> bool {
+    value.is_finite() && value.abs() < NOISE_FRACTION * scale.abs().max(1.0)
+}
+
+/// Like [`eng_sig`], but a value that [`is_noise`] against `scale` prints
+/// as `0 A` (no sign, no digits that were never computed).
+pub fn eng_scaled(value: f64, unit: &str, significant: usize, scale: f64) -> String {
+    if is_noise(value, scale) {
+        join("0", "", unit)
+    } else {
+        eng_sig(value, unit, significant)
+    }
+}
+
+/// A rate in 1/s (a mode's real part σ, a growth or decay rate): three
+/// significant digits with the unit written out, never an SI prefix on
+/// "/s" (`113 p/s` reads as picoseconds); tiny or huge magnitudes in
+/// scientific notation: `-113 1/s`, `-0.0500 1/s`, `-1.13e-10 1/s`.
+pub fn rate(value: f64) -> String {
+    let m = value.abs();
+    if value == 0.0 {
+        "0 1/s".into()
+    } else if !value.is_finite() || !(1e-3..1e6).contains(&m) {
+        format!("{value:.2e} 1/s")
+    } else {
+        let decimals = if m < 1.0 {
+            // Leading zeros are not significant: 0.0500 keeps 3 digits.
+            3 + (-m.log10()).floor() as usize
+        } else {
+            3usize.saturating_sub(integer_digits(m))
+        };
+        format!("{value:.decimals$} 1/s")
+    }
+}
+
 /// Formats a time in seconds the way an engineer reads a transient:
 /// `12.50 ms`, `350.0 µs`, `1.200 s`. Times of 1 s and above stay in
 /// seconds (no `ks`), and exactly zero prints as `0 s`.
@@ -71,6 +117,14 @@ pub fn eng3(value: f64, unit: &str) -> String {
         return format!("{value} {unit}");
     }
     eng_sig(value, unit, 3)
+}
+
+/// The frequency of a resonance (a mode, an impedance peak, a loop's
+/// crossover), as every table, text, report and figure names it: three
+/// significant digits, `142 Hz`, `1.42 kHz`. One function, so one mode
+/// never reads `1.2 kHz` in a figure and `1.234 kHz` in a table.
+pub fn frequency(hz: f64) -> String {
+    eng3(hz, "Hz")
 }
 
 /// A compact engineering label for ticks and annotations: three
@@ -263,6 +317,36 @@ mod tests {
         assert_eq!(eng(1234.0, ""), "1.234 k");
         assert_eq!(eng_sig(f64::MAX, "W", 1), "2e308 W");
         assert_eq!(eng(5e-324, "V"), "4.941e-324 V");
+    }
+
+    #[test]
+    fn round_off_against_the_scale_prints_as_zero() {
+        assert_eq!(eng_scaled(-1.975e-220, "A", 4, 1234.0), "0 A");
+        assert_eq!(eng_scaled(-1.975e-220, "A", 4, 1.975e-220), "0 A");
+        assert_eq!(eng_scaled(1e-7, "A", 4, 1234.0), "0 A");
+        // A current the solver resolves stays, with its sign.
+        assert_eq!(eng_scaled(-2e-3, "A", 4, 1234.0), "-2.000 mA");
+        assert_eq!(eng_scaled(0.0, "V", 5, 800.0), "0 V");
+        assert!(!is_noise(f64::NAN, 1.0));
+    }
+
+    #[test]
+    fn one_frequency_format() {
+        assert_eq!(frequency(1234.5), "1.23 kHz");
+        assert_eq!(frequency(142.0), "142 Hz");
+        assert_eq!(frequency(1200.0), "1.20 kHz");
+    }
+
+    #[test]
+    fn rates_in_one_per_second() {
+        assert_eq!(rate(-113.0), "-113 1/s");
+        assert_eq!(rate(-1.13e-10), "-1.13e-10 1/s");
+        assert_eq!(rate(-0.05), "-0.0500 1/s");
+        assert_eq!(rate(-0.123456), "-0.123 1/s");
+        assert_eq!(rate(-2.5), "-2.50 1/s");
+        assert_eq!(rate(-4.2e7), "-4.20e7 1/s");
+        assert_eq!(rate(0.0), "0 1/s");
+        assert!(!rate(-113e-12).contains("p/s"));
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn check_fails_the_limit_crossed_before_the_collapse() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("FAIL  MinVoltage bus ≥ 700 V: 400.0 V"),
+        stdout.contains("FAIL  MinVoltage bus ≥ 700 V: 400.01 V"),
         "{stdout}"
     );
     assert!(stdout.contains("t = 11.00 ms"), "{stdout}");

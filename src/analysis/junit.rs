@@ -3,6 +3,17 @@
 //! GitLab, GitHub test reporters): `<failure>` for a broken limit,
 //! `<error>` for one that could not be evaluated or a scenario that did
 //! not run.
+//!
+//! Test-case names are unique within a suite, as CI reporters key results
+//! by name: `check` judges a limit repeated by `--limits` once, and two
+//! different limits that still read alike get ` (2)`, ` (3)` … appended in
+//! the order they were judged.
+//!
+//! Times: a scenario's limits are all judged on one run, so the suite's
+//! `time` is the measured wall time of that scenario (reading, simulating
+//! and judging), and each test case gets an equal share of it, so that the
+//! cases add up to the suite as reporters expect. Judging one limit takes
+//! microseconds against the run's seconds and is not timed on its own.
 
 use super::verdict::{Status, Verdict};
 use std::fmt::Write as _;
@@ -84,17 +95,22 @@ fn push_suite(out: &mut String, s: &Suite) {
             out,
             "    <testcase classname=\"{}\" name=\"run\" time=\"{:.3}\">\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
             escape(&class),
-            s.seconds,
+            s.seconds / tests as f64,
             escape(first_line(why)),
             escape(why)
         );
     }
-    for v in s.verdicts {
+    let share = if tests > 0 {
+        s.seconds / tests as f64
+    } else {
+        0.0
+    };
+    for (v, name) in s.verdicts.iter().zip(unique_names(s.verdicts)) {
         let _ = write!(
             out,
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{share:.3}\"",
             escape(&class),
-            escape(&v.name)
+            escape(&name)
         );
         let body = format!("{}\n{}", v.line(), v.detail);
         match v.status {
@@ -120,6 +136,24 @@ fn push_suite(out: &mut String, s: &Suite) {
         }
     }
     out.push_str("  </testsuite>\n");
+}
+
+/// The verdicts' names, with ` (2)`, ` (3)` … after a name already used
+/// in the suite.
+fn unique_names(verdicts: &[Verdict]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    verdicts
+        .iter()
+        .map(|v| {
+            let n = seen.entry(v.name.as_str()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                v.name.clone()
+            } else {
+                format!("{} ({n})", v.name)
+            }
+        })
+        .collect()
 }
 
 /// `scenarios/step_30_100.ron` → `scenarios.step_30_100`, the dotted
@@ -180,5 +214,33 @@ mod tests {
         assert!(xml.contains("tests=\"1\" failures=\"0\" errors=\"1\""));
         assert!(xml.contains("classname=\"scenarios.x\" name=\"MinDamping ζ ≥ 0.05\""));
         assert!(xml.contains("value=\"x &lt;1&gt;\""));
+    }
+
+    #[test]
+    fn names_are_unique_and_times_add_up_to_the_run() {
+        let limit =
+            crate::analysis::Limit::MinDamping(crate::analysis::limits::MinDamping { ratio: 0.05 });
+        let verdicts = vec![
+            Verdict::error(&limit, "a"),
+            Verdict::error(&limit, "b"),
+            Verdict::error(&limit, "c"),
+        ];
+        let xml = junit_xml(&[Suite {
+            file: "s.ron",
+            scenario: None,
+            verdicts: &verdicts,
+            error: None,
+            seconds: 1.5,
+        }]);
+        assert!(
+            xml.contains("name=\"MinDamping ζ ≥ 0.05\" time=\"0.500\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("name=\"MinDamping ζ ≥ 0.05 (2)\" time=\"0.500\""),
+            "{xml}"
+        );
+        assert!(xml.contains("name=\"MinDamping ζ ≥ 0.05 (3)\""), "{xml}");
+        assert!(xml.contains("skipped=\"0\" time=\"1.500\""), "{xml}");
     }
 }

@@ -7,7 +7,7 @@
 //! compare margins across runs without knowing each limit's sense.
 
 use crate::analysis::limits::Limit;
-use crate::units::{eng, eng_time};
+use crate::units::{eng, eng_sig, eng_time};
 use serde::{Deserialize, Serialize};
 
 /// Pass, fail, or could not be evaluated.
@@ -146,6 +146,8 @@ pub fn value(x: f64, unit: &str) -> String {
         "" => format!("{x:.4}"),
         "events" => format!("{x:.0} events"),
         "s" => eng_time(x),
+        // A bus 0.04 V under its 800 V nominal must not read 800.0 V.
+        "V" => eng_sig(x, "V", 5),
         u => eng(x, u),
     }
 }

@@ -32,7 +32,9 @@ pub struct CheckArgs {
     /// Also write a JUnit XML report (one test case per limit).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Limit-set file whose limits apply to every scenario (repeatable).
+    /// Limit-set file whose limits apply to every scenario (repeatable). A
+    /// limit equal to one the scenario (or an earlier set) already has is
+    /// judged once.
     #[arg(long = "limits", value_name = "FILE")]
     pub limit_sets: Vec<PathBuf>,
     /// Compare the recorded waveforms with `DIR/<scenario>.csv`.
@@ -67,7 +69,12 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
     for path in &args.limit_sets {
         sets.push(limit_set::load(path).map_err(|e| miette::miette!("{e}"))?);
     }
-    let extra: Vec<_> = sets.iter().flat_map(|s| s.limits.iter().cloned()).collect();
+    let mut extra: Vec<busbar::analysis::Limit> = Vec::new();
+    for limit in sets.iter().flat_map(|s| s.limits.iter()) {
+        if !extra.contains(limit) {
+            extra.push(limit.clone());
+        }
+    }
     let golden = args.golden.clone().map(|dir| GoldenCheck {
         dir,
         envelope: Envelope {
@@ -132,11 +139,21 @@ impl Run<'_> {
         let fail = |e: StudyError| (e.to_string(), diagnostics::study(e));
         let mut scenario = busbar::scenario::load(path).map_err(|e| fail(e.into()))?;
         outcome.scenario = Some(scenario.name.clone());
-        scenario.limits.extend(self.extra.iter().cloned());
+        // A `--limits` limit equal to one the scenario already has is the
+        // same test: judged and reported once.
+        for limit in self.extra {
+            if !scenario.limits.contains(limit) {
+                scenario.limits.push(limit.clone());
+            }
+        }
         let study = Study::with_scenario(self.args.circuit.as_deref(), scenario)
             .map_err(fail)?
             .with_overrides(self.overrides);
         outcome.circuit = Some(study.circuit().name());
+        outcome.inputs = Some(report::Inputs {
+            params: study.applied_params().map_err(fail)?,
+            overrides: study.overrides(),
+        });
         let golden = self.golden.filter(|_| !self.args.bless);
         let (checked, tight) = if self.args.verify {
             let (checked, tight) = study.beside_tight_run(|| study.check(golden).map_err(fail));

@@ -61,6 +61,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             boundary,
             set,
         } => {
+            writable_outputs(&output, figures.as_deref())?;
             let study = open(&circuit, Some(&scenario), &set)?;
             review(&study, &output, figures.as_deref(), boundary, quiet, json)
         }
@@ -90,6 +91,38 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             }
         }
     }
+}
+
+/// Checks, before anything is computed, that `report` can write where it
+/// was asked to: the HTML file's folder must exist (a typo in it must not
+/// cost a whole run) and the file must not be a folder; the figures
+/// folder is created now, so that a path that cannot be one fails now.
+fn writable_outputs(output: &Path, figures: Option<&Path>) -> Result<(), Report> {
+    let folder = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        return Err(miette::miette!(
+            help = "create the folder first, or give -o a path in an existing folder",
+            "cannot write {}: the folder {} does not exist",
+            output.display(),
+            folder.display()
+        ));
+    }
+    if output.is_dir() {
+        return Err(miette::miette!(
+            "cannot write {}: it is a folder; -o takes the HTML file to write, e.g. {}",
+            output.display(),
+            output.join("report.html").display()
+        ));
+    }
+    if let Some(dir) = figures {
+        std::fs::create_dir_all(dir)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot create the figures folder {}", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// Reads the circuit and the scenario once, with the `--set` overrides.
@@ -201,7 +234,7 @@ fn simulate(
     )
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
-    let summary_text = summary_json(&run, &analysis, accuracy.as_ref())?;
+    let summary_text = summary_json(study, &run, &analysis, accuracy.as_ref())?;
     report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
@@ -233,8 +266,10 @@ fn simulate(
     })
 }
 
-/// `summary.json` of a judged run, with the `--verify` comparison.
+/// `summary.json` of a judged run, with its inputs and the `--verify`
+/// comparison.
 fn summary_json(
+    study: &Study,
     run: &Simulation,
     analysis: &Analysis,
     accuracy: Option<&Accuracy>,
@@ -246,6 +281,10 @@ fn summary_json(
         Some(run.wall_seconds),
     )
     .with_analysis(analysis)
+    .with_inputs(report::Inputs {
+        params: study.applied_params().map_err(diagnostics::study)?,
+        overrides: study.overrides(),
+    })
     .with_failure(run.failure(), run.warnings());
     // Through a JSON value, whose keys are sorted: the file's stable layout.
     let mut summary = serde_json::to_value(summary).into_diagnostic()?;
@@ -314,7 +353,7 @@ fn review(
             .wrap_err("cannot write the figures")?;
     }
     if json {
-        outln!("{}", summary_json(&run, &judged, None)?);
+        outln!("{}", summary_json(study, &run, &judged, None)?);
     } else if !quiet {
         outln!("{} ({} figures)", output.display(), figures.len());
     }

@@ -10,7 +10,7 @@ use super::canvas::{dashed, frame, label_style, log_axis, render, Chart, Legend,
 use super::draw::{color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, NOTE_COLOR};
 use super::plot::{Figure, PlotError};
 use super::scale::{finite_range, padded, tick_label};
-use crate::units::short_eng;
+use crate::units::{frequency, short_eng};
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -266,11 +266,11 @@ impl BodePlot<'_> {
         if let Some(fc) = ann.crossover_hz {
             legend.entry(
                 Swatch::Dashed(CROSSOVER_COLOR),
-                &format!("crossover {}", short_eng(fc, "Hz")),
+                &format!("crossover {}", frequency(fc)),
             )?;
         }
         let margin = |what: &str, value: Option<String>, at: Option<f64>| match (value, at) {
-            (Some(v), Some(f)) => format!("{what} {v} at {}", short_eng(f, "Hz")),
+            (Some(v), Some(f)) => format!("{what} {v} at {}", frequency(f)),
             (Some(v), None) => format!("{what} {v}"),
             (None, _) => format!("{what}: none (no crossing)"),
         };

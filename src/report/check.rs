@@ -5,6 +5,7 @@
 //!
 //! Owns the layout of those results. Must not run or judge anything.
 
+use super::summary::Inputs;
 use crate::analysis::accuracy::Accuracy;
 use crate::analysis::golden::Comparison;
 use crate::analysis::junit::{junit_xml, Suite};
@@ -18,6 +19,9 @@ pub struct Outcome {
     pub file: String,
     pub scenario: Option<String>,
     pub circuit: Option<String>,
+    /// The parameters and overrides the run was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Inputs>,
     pub status: Status,
     pub seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,6 +47,7 @@ impl Outcome {
             file,
             scenario: None,
             circuit: None,
+            inputs: None,
             status: Status::Error,
             seconds: 0.0,
             error: None,

@@ -1,14 +1,22 @@
-//! `busbar diff`: the metrics and margins that changed between two result
-//! files, in the words a reviewer reads in a pull request:
-//! `min bus800: 788.20 V → 781.00 V (-7.200 V)`.
+//! `busbar diff`: the facts that changed between two result files, in the
+//! words a reviewer reads in a pull request:
+//! `min bus800: 788.20 V → 781.00 V (-7.200 V)`. Facts are the run's
+//! inputs (top-level parameters as applied, overrides), its metrics and
+//! limit margins (the stability limits among them: `summary.json` carries
+//! stability only as the verdicts of its small-signal limits) and its
+//! verdicts; `diff_render` lays them out.
 //!
 //! Reads `summary.json` from `simulate` into the [`Summary`] that wrote it,
 //! and the `--json` output of `check` (one block per scenario) into its
-//! verdicts and [`Metrics`], so a renamed field cannot be skipped silently.
+//! verdicts and [`Metrics`], so a renamed field cannot be skipped silently;
+//! any other JSON is refused with what was expected.
+//!
+//! Owns the facts and their comparison. Must not format them (that is
+//! `diff_render`) nor read files.
 
-use super::summary::{ColumnSummary, Summary};
+use super::summary::{ColumnSummary, Inputs, Summary};
 use crate::analysis::{Metrics, Verdict};
-use crate::units::eng_sig;
+use crate::units::NOISE_FRACTION;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -24,10 +32,22 @@ pub enum Datum {
     Text(String),
 }
 
+/// What a fact is about, which decides where a diff shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A parameter or an override the run was given.
+    Input,
+    /// A measured value (a metric, or a limit's measurement and margin).
+    Metric,
+    /// A limit's verdict: `pass`, `fail` or `error`.
+    Verdict,
+}
+
 /// One labelled fact of a result file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fact {
     pub label: String,
+    pub kind: Kind,
     pub datum: Datum,
 }
 
@@ -35,9 +55,22 @@ pub struct Fact {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub label: String,
+    pub kind: Kind,
     pub before: Option<Datum>,
     pub after: Option<Datum>,
 }
+
+/// A JSON document that is not a busbar result file.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("expected {EXPECTED}, found {found}")]
+    NotAResult { found: String },
+    #[error("expected {EXPECTED}: {0}")]
+    Schema(#[from] serde_json::Error),
+}
+
+const EXPECTED: &str = "a JSON object with `columns` (summary.json of `simulate`, or \
+                        `report --json`) or with `scenarios` (`check --json`)";
 
 /// One scenario of `busbar check --json` (a `check::Outcome`): the parts a
 /// diff compares.
@@ -45,27 +78,69 @@ pub struct Change {
 struct CheckedScenario {
     file: String,
     #[serde(default)]
+    inputs: Option<Inputs>,
+    #[serde(default)]
     verdicts: Vec<Verdict>,
     metrics: Option<Metrics>,
 }
 
 /// Every fact of a result file, in file order; an error when the JSON is
 /// not a run summary nor the output of `check --json`.
-pub fn facts(v: &Value) -> Result<Vec<Fact>, serde_json::Error> {
+pub fn facts(v: &Value) -> Result<Vec<Fact>, DiffError> {
     let mut out = Vec::new();
-    if let Some(scenarios) = v.get("scenarios") {
+    let scenarios = v.get("scenarios").filter(|s| s.is_array());
+    let columns = v.get("columns").filter(|c| c.is_array());
+    if let Some(scenarios) = scenarios {
         let scenarios = Vec::<CheckedScenario>::deserialize(scenarios)?;
         for s in &scenarios {
             let prefix = format!("[{}] ", s.file);
+            input_facts(s.inputs.as_ref(), &prefix, &mut out);
             collect(&[], s.metrics.as_ref(), &s.verdicts, &prefix, &mut out);
         }
-    } else {
+    } else if columns.is_some() {
         let summary = Summary::deserialize(v)?;
         let verdicts = summary.verdicts.as_deref().unwrap_or_default();
         let metrics = summary.metrics.as_deref();
+        input_facts(summary.inputs.as_ref(), "", &mut out);
         collect(&summary.columns, metrics, verdicts, "", &mut out);
+    } else {
+        return Err(DiffError::NotAResult { found: shape(v) });
     }
     Ok(out)
+}
+
+/// A few words on what a JSON value is, for the error message.
+fn shape(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Number(_) => "a number".into(),
+        Value::String(_) => "a string".into(),
+        Value::Array(a) => format!("an array of {} items", a.len()),
+        Value::Object(o) if o.is_empty() => "an empty object".into(),
+        Value::Object(o) => {
+            let keys: Vec<&str> = o.keys().take(6).map(String::as_str).collect();
+            format!("an object with keys {}", keys.join(", "))
+        }
+    }
+}
+
+/// Parameters (as applied) and overrides, as input facts.
+fn input_facts(inputs: Option<&Inputs>, prefix: &str, out: &mut Vec<Fact>) {
+    let Some(inputs) = inputs else { return };
+    for (what, map) in [("param", &inputs.params), ("override", &inputs.overrides)] {
+        for (name, &value) in map {
+            out.push(Fact {
+                label: format!("{prefix}{what} {name}"),
+                kind: Kind::Input,
+                datum: Datum::Number {
+                    value,
+                    unit: String::new(),
+                    margin: None,
+                },
+            });
+        }
+    }
 }
 
 fn collect(
@@ -79,6 +154,7 @@ fn collect(
         if let Some(value) = x.filter(|x| x.is_finite()) {
             out.push(Fact {
                 label: format!("{prefix}{label}"),
+                kind: Kind::Metric,
                 datum: Datum::Number {
                     value,
                     margin: None,
@@ -103,6 +179,7 @@ fn collect(
         if let Some(value) = verdict.measured.filter(|x| x.is_finite()) {
             out.push(Fact {
                 label: format!("{prefix}{name}"),
+                kind: Kind::Metric,
                 datum: Datum::Number {
                     value,
                     unit: verdict.unit.clone(),
@@ -113,6 +190,7 @@ fn collect(
         let status = serde_json::to_value(verdict.status).unwrap_or_default();
         out.push(Fact {
             label: format!("{prefix}{name}: verdict"),
+            kind: Kind::Verdict,
             datum: Datum::Text(status.as_str().unwrap_or_default().to_string()),
         });
     }
@@ -122,7 +200,13 @@ fn collect(
 fn metric_facts(m: &Metrics, num: &mut impl FnMut(String, Option<f64>, &str)) {
     for n in &m.nodes {
         let (name, w) = (&n.name, &n.worst);
-        num(format!("deviation {name}"), w.deviation_pct, "%");
+        // Signed as the tables show it: below the pre-event value is negative.
+        let sign = w.deviation.map_or(1.0, |d| d.value.signum());
+        num(
+            format!("deviation {name}"),
+            w.deviation_pct.map(|p| sign * p),
+            "%",
+        );
         num(format!("undershoot {name}"), Some(w.undershoot), "V");
         num(format!("overshoot {name}"), Some(w.overshoot), "V");
         num(format!("settling {name}"), w.settling_time, "s");
@@ -189,8 +273,9 @@ pub fn diff(before: &[Fact], after: &[Fact], rel_tol: f64) -> Vec<Change> {
     for f in after {
         let old = find(before, &f.label);
         let moved = |x: f64, y: f64| {
-            // The absolute floor keeps round-off (1e-14 V against 0 V) quiet.
-            (x - y).abs() > (rel_tol * x.abs().max(y.abs())).max(1e-12)
+            // The absolute floor keeps round-off (1e-14 V against 0 V) quiet:
+            // what would print as `0 V → 0 V` (`units::is_noise`) is no change.
+            (x - y).abs() > (rel_tol * x.abs().max(y.abs())).max(NOISE_FRACTION)
         };
         let changed = match (&old, &f.datum) {
             (
@@ -217,6 +302,7 @@ pub fn diff(before: &[Fact], after: &[Fact], rel_tol: f64) -> Vec<Change> {
         if changed {
             out.push(Change {
                 label: f.label.clone(),
+                kind: f.kind,
                 before: old,
                 after: Some(f.datum.clone()),
             });
@@ -226,6 +312,7 @@ pub fn diff(before: &[Fact], after: &[Fact], rel_tol: f64) -> Vec<Change> {
         if find(after, &f.label).is_none() {
             out.push(Change {
                 label: f.label.clone(),
+                kind: f.kind,
                 before: Some(f.datum.clone()),
                 after: None,
             });
@@ -234,78 +321,9 @@ pub fn diff(before: &[Fact], after: &[Fact], rel_tol: f64) -> Vec<Change> {
     out
 }
 
-/// One line per change: `min bus800: 788.20 V → 781.00 V (-7.200 V)`.
-/// Numbers get as many digits as it takes for the two sides to differ.
-pub fn render(changes: &[Change]) -> String {
-    let mut out = String::new();
-    for c in changes {
-        let line = match (&c.before, &c.after) {
-            (
-                Some(Datum::Number {
-                    value: x,
-                    unit,
-                    margin: mx,
-                }),
-                Some(Datum::Number {
-                    value: y,
-                    margin: my,
-                    ..
-                }),
-            ) => {
-                let mut sig = 5;
-                while sig < 12 && fmt(*x, unit, sig) == fmt(*y, unit, sig) {
-                    sig += 1;
-                }
-                let tail = match (mx, my) {
-                    (Some(a), Some(b)) => {
-                        format!("margin {} → {}", fmt(*a, unit, sig), fmt(*b, unit, sig))
-                    }
-                    _ => {
-                        // Fixed-point units keep the decimals that told the
-                        // two values apart; SI-prefixed ones need 4 digits.
-                        let fixed = matches!(unit.as_str(), "%" | "dB" | "°" | "" | "events");
-                        let delta = fmt(y - x, unit, if fixed { sig } else { 4 });
-                        format!("{}{delta}", if y >= x { "+" } else { "" })
-                    }
-                };
-                format!(
-                    "{}: {} → {} ({tail})",
-                    c.label,
-                    fmt(*x, unit, sig),
-                    fmt(*y, unit, sig)
-                )
-            }
-            (a, b) => format!("{}: {} → {}", c.label, show(a), show(b)),
-        };
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
-fn show(d: &Option<Datum>) -> String {
-    match d {
-        None => "(absent)".to_string(),
-        Some(Datum::Text(t)) if t == "fail" => "FAIL".to_string(),
-        Some(Datum::Text(t)) => t.clone(),
-        Some(Datum::Number { value, unit, .. }) => fmt(*value, unit, 5),
-    }
-}
-
-/// Percentages, angles and decibels in fixed point (a margin of 0.5 %
-/// reads `0.50 %`, not `500.0 m%`); everything else with SI prefixes.
-fn fmt(x: f64, unit: &str, significant: usize) -> String {
-    let decimals = significant.saturating_sub(3).max(2);
-    match unit {
-        "%" | "dB" => format!("{x:.decimals$} {unit}"),
-        "°" => format!("{x:.decimals$}°"),
-        "" | "events" => format!("{x:.decimals$} {unit}").trim_end().to_string(),
-        u => eng_sig(x, u, significant),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::diff_render::render;
     use super::*;
     use serde_json::json;
 
@@ -326,7 +344,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("Deviation bus800 ≤ ±3 %: verdict: pass → FAIL"),
+            text.contains("Deviation bus800 ≤ ±3 %: pass → FAIL"),
             "{text}"
         );
         assert!(
@@ -335,5 +353,20 @@ mod tests {
         );
         assert!(!text.contains("max bus800"));
         assert!(diff(&a, &a, 1e-9).is_empty());
+    }
+
+    #[test]
+    fn anything_but_a_result_file_is_refused_with_what_was_expected() {
+        for (v, found) in [
+            (json!([1, 2, 3]), "an array of 3 items"),
+            (json!({"x": 1}), "an object with keys x"),
+            (json!(null), "null"),
+            (json!({}), "an empty object"),
+        ] {
+            let e = facts(&v).expect_err("not a result file").to_string();
+            assert!(e.contains("`columns`") && e.contains(found), "{e}");
+        }
+        let e = facts(&json!({"columns": [{"name": 3}]})).expect_err("bad column");
+        assert!(e.to_string().starts_with("expected a JSON object"), "{e}");
     }
 }

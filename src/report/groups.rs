@@ -4,8 +4,9 @@
 //! powers; at most [`MAX_TRACES`] traces per figure, with a min/max
 //! envelope standing in for large groups.
 //!
-//! Owns figure grouping, trace selection and file-stem naming. Must not
-//! draw, scale or write anything.
+//! Owns figure grouping, trace selection and file-stem naming, and the
+//! name pattern (digit runs, signature) that `row_groups` folds table rows
+//! by. Must not draw, scale or write anything.
 
 use crate::results::{Column, Quantity};
 use std::collections::{HashMap, HashSet};
@@ -181,7 +182,7 @@ fn plan(
 }
 
 /// Splits a name into runs of ASCII digits and runs of anything else.
-fn runs(name: &str) -> Vec<(bool, &str)> {
+pub(crate) fn runs(name: &str) -> Vec<(bool, &str)> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut digits: Option<bool> = None;
@@ -199,7 +200,9 @@ fn runs(name: &str) -> Vec<(bool, &str)> {
     out
 }
 
-fn signature(name: &str) -> String {
+/// The name with every digit run replaced by `#`: names with the same
+/// signature differ only in their indices.
+pub(crate) fn signature(name: &str) -> String {
     runs(name)
         .into_iter()
         .map(|(digit, text)| if digit { "#" } else { text })

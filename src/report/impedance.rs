@@ -13,7 +13,7 @@ use super::draw::{
 };
 use super::plot::{Figure, PlotError};
 use super::scale::finite_range;
-use crate::units::short_eng;
+use crate::units::{frequency, short_eng};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -157,7 +157,7 @@ impl Chart for ImpedancePlot<'_> {
                 } else {
                     marker.clone()
                 };
-                let text = format!("  {} at {}  ", short_eng(z, "Ω"), short_eng(f, "Hz"));
+                let text = format!("  {} at {}  ", short_eng(z, "Ω"), frequency(f));
                 chart.draw_series(once(Text::new(text, (f, z), style)))?;
             }
         }

@@ -12,7 +12,7 @@ use super::draw::{
     color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, LIMIT_COLOR, VIOLATION_COLOR,
 };
 use super::plot::{Figure, PlotError};
-use crate::units::short_eng;
+use crate::units::{frequency, rate, short_eng};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -226,9 +226,9 @@ impl Chart for PoleMap<'_> {
         for (k, m) in numbered.iter().enumerate() {
             let mut text = if m.is_oscillatory() {
                 let f = m.im.abs() / (2.0 * PI);
-                format!("{}, ζ = {:.3}", short_eng(f, "Hz"), m.damping())
+                format!("{}, ζ = {:.3}", frequency(f), m.damping())
             } else {
-                format!("real, σ = {}", short_eng(m.re, "/s"))
+                format!("real, σ = {}", rate(m.re))
             };
             if let Some(l) = &m.label {
                 text.push_str(": ");

@@ -7,17 +7,19 @@
 
 use super::html::{Cell, Section, Status, Table};
 use super::html_sections::VERDICT_TABLE_ID;
+use super::row_groups::group_table;
 use crate::analysis::stability::StabilityReport;
 use crate::analysis::verdict::value;
 use crate::analysis::{Status as VerdictStatus, Verdict};
-use crate::units::{eng, eng_time};
+use crate::units::{eng, eng_time, frequency, rate};
 
 /// A verdict cell from a pass flag.
 fn pass_cell(ok: bool) -> Cell {
     Cell::status(if ok { Status::Pass } else { Status::Fail })
 }
 
-/// The stability tables, modes limited to `max_modes` rows.
+/// The stability tables, modes limited to `max_modes` rows; rows of
+/// identical units folded into one (`row_groups`).
 pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
     let mut tables = Vec::new();
     if let Some(modes) = &r.modes {
@@ -52,12 +54,12 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                 vec![
                     Cell::number((k + 1).to_string()),
                     Cell::number(if m.imag > 0.0 {
-                        eng(m.frequency_hz, "Hz")
+                        frequency(m.frequency_hz)
                     } else {
                         "real".into()
                     }),
                     damping,
-                    Cell::number(format!("{:.4e}", m.real)),
+                    Cell::number(rate(m.real)),
                     Cell::number(m.time_constant_s.map(eng_time).unwrap_or_default()),
                     Cell::text(match &m.neutral {
                         Some(why) => format!("neutral ({why})"),
@@ -77,7 +79,7 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                 "#",
                 "frequency",
                 "damping ζ",
-                "σ [1/s]",
+                "σ",
                 "time constant",
                 "participation",
             ]
@@ -109,7 +111,7 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                     vec![
                         Cell::text(&l.device),
                         Cell::text(&l.command),
-                        Cell::number(opt(m.crossover_hz, &|f| eng(f, "Hz"))),
+                        Cell::number(opt(m.crossover_hz, &frequency)),
                         Cell::number(opt(m.phase_margin_deg, &|p| format!("{p:.1}°"))),
                         Cell::number(opt(m.gain_margin_db, &|g| format!("{g:.1} dB"))),
                         Cell::number(format!("{:.1} dB", l.low_frequency_gain_db)),
@@ -147,7 +149,7 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                     vec![
                         Cell::text(&b.node),
                         Cell::number(eng(b.peak_ohms, "Ω")),
-                        Cell::number(eng(b.peak_hz, "Hz")),
+                        Cell::number(frequency(b.peak_hz)),
                         Cell::number(b.target_ohms.map(|t| eng(t, "Ω")).unwrap_or_default()),
                         ratio,
                         if b.non_passive {
@@ -200,7 +202,8 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
             ..Table::default()
         });
     }
-    tables
+    // Identical units (18 trays with the same peak) share one row.
+    tables.into_iter().map(group_table).collect()
 }
 
 /// The verdict table from the analysis, one row per limit and run.

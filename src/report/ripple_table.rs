@@ -9,7 +9,7 @@
 use super::html::{Cell, Table};
 use crate::analysis::ripple::{Ripple, WindowKind};
 use crate::analysis::Metrics;
-use crate::units::{eng, eng_time};
+use crate::units::{eng, eng_time, frequency};
 
 const HEADERS: [&str; 6] = ["node", "window", "p-p", "rms", "line", "amplitude"];
 
@@ -59,7 +59,7 @@ fn cells(ripple: Option<&Ripple>) -> [String; 5] {
         window,
         eng(r.peak_to_peak, "V"),
         eng(r.rms_ac, "V"),
-        line.map_or_else(dash, |l| eng(l.frequency_hz, "Hz")),
+        line.map_or_else(dash, |l| frequency(l.frequency_hz)),
         line.map_or_else(dash, |l| eng(l.amplitude, "V")),
     ]
 }

@@ -8,7 +8,9 @@
 use super::bands::{self, LimitDraw};
 use super::groups::{FigurePlan, Trace};
 use super::overlay::LimitBand;
-use super::scale::{decimate, finite_range, finite_segments, padded, time_unit, value_unit};
+use super::scale::{
+    decimate, finite_range, finite_segments, padded, time_unit, value_unit, AxisUnit,
+};
 use crate::results::{EventRecord, Quantity, Waveforms};
 use crate::units::{eng, eng_time};
 use std::ops::Range;
@@ -147,7 +149,15 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
     } else {
         ((lo, hi), vec![true; merged.len()])
     };
-    let y_unit = value_unit(lo.abs().max(hi.abs()), plan.quantity.unit());
+    // A fraction is drawn in %, never with an SI prefix (`940 m`).
+    let y_unit = if plan.quantity == Quantity::StateOfCharge {
+        AxisUnit {
+            divisor: 0.01,
+            unit: "%".into(),
+        }
+    } else {
+        value_unit(lo.abs().max(hi.abs()), plan.quantity.unit())
+    };
     let (y0, y1) = padded(lo / y_unit.divisor, hi / y_unit.divisor, 0.06);
     let (x0, x1) = padded(t0 / x_unit.divisor, t1 / x_unit.divisor, 0.0);
 
@@ -364,6 +374,17 @@ mod tests {
         assert_eq!(d.events.len(), 1);
         assert_eq!(d.events[0].text(), "20.00 µs a: x (+2)");
         assert!(d.empty_message.is_none());
+    }
+
+    #[test]
+    fn state_of_charge_is_drawn_in_percent() {
+        let mut w = waveforms(vec![0.9400, 0.9401, 0.9402]);
+        w.columns[0].quantity = Quantity::StateOfCharge;
+        w.columns[0].nominal = None;
+        let plan = &plan_figures(&w.columns)[0];
+        let d = figure_data(&w, plan);
+        assert_eq!(d.y_desc, "state of charge [%]");
+        assert!(d.y_range.0 < 94.0 && d.y_range.1 > 94.02, "{:?}", d.y_range);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::canvas::{frame, label_style, log_axis, render, Chart, Legend, Swatch}
 use super::draw::{color, label_decimals, DrawResult, FONT, GRID_BOLD, GRID_LIGHT, NOTE_COLOR};
 use super::plot::{Figure, PlotError};
 use super::scale::{finite_range, tick_label, value_unit};
-use crate::units::short_eng;
+use crate::units::{frequency, short_eng};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::iter::once;
@@ -110,11 +110,7 @@ impl Chart for SpectrumPlot<'_> {
         if let Some((f, a)) = peak {
             let top = a / y_unit.divisor;
             chart.draw_series(once(Circle::new((f, top), 5, c.filled())))?;
-            let text = format!(
-                "peak {} at {}",
-                short_eng(a, &data.unit),
-                short_eng(f, "Hz")
-            );
+            let text = format!("peak {} at {}", short_eng(a, &data.unit), frequency(f));
             chart.draw_series(once(Text::new(
                 format!("  {text}"),
                 (f, top),

@@ -4,7 +4,7 @@
 //! Owns layout and wording only; every number comes from the report.
 
 use crate::analysis::stability::{Mode, Share, StabilityReport};
-use crate::units::eng3;
+use crate::units::{eng3, frequency};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -254,7 +254,7 @@ impl StabilityReport {
                 let _ = writeln!(
                     s,
                     "  mode {}, ζ {:.3}: ∂ζ/∂p·p = {:+.4}, ∂f/∂p·p = {}",
-                    eng3(m.frequency_hz, "Hz"),
+                    frequency(m.frequency_hz),
                     m.damping,
                     m.relative_d_damping,
                     eng3(m.d_frequency_hz * sens.value, "Hz")

@@ -11,6 +11,7 @@ use crate::analysis::{Analysis, Metrics, Verdict};
 use crate::results::{EventRecord, Failure, Quantity, SolverStats, Waveforms};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// The whole summary. Field order here is the key order in the output when
 /// this struct is serialised directly (`serde_json::to_vec_pretty(&summary)`),
@@ -22,6 +23,9 @@ use std::borrow::Cow;
 pub struct Summary<'a> {
     pub circuit: Cow<'a, str>,
     pub scenario: Cow<'a, str>,
+    /// The inputs the run was given, when the caller knows them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Inputs>,
     /// Wall-clock run time; left out when unknown so tests can compare
     /// summaries byte for byte.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,6 +49,18 @@ pub struct Summary<'a> {
     /// Warnings on the run, e.g. scheduled events that never happened.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// What a run was given beyond its files, so that `diff` can say which
+/// input changed: the circuit's top-level parameters as applied, and the
+/// overrides that were applied (the scenario's, with `--set` on top).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Inputs {
+    /// Every top-level parameter, evaluated with the overrides in place.
+    pub params: BTreeMap<String, f64>,
+    /// Parameter names and `component.field` keys with their values.
+    pub overrides: BTreeMap<String, f64>,
 }
 
 /// Summary of one recorded column. Values are `null` when the column has
@@ -82,6 +98,7 @@ impl<'a> Summary<'a> {
         Summary {
             circuit: circuit.into(),
             scenario: scenario.into(),
+            inputs: None,
             wall_seconds,
             samples: w.time.len(),
             t_start: span.map(|s| s.0),
@@ -119,6 +136,12 @@ impl<'a> Summary<'a> {
             failure: None,
             warnings: Vec::new(),
         }
+    }
+
+    /// Records the inputs the run was given.
+    pub fn with_inputs(mut self, inputs: Inputs) -> Self {
+        self.inputs = Some(inputs);
+        self
     }
 
     /// Records why the run stopped early (if it did) and its warnings.

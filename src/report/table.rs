@@ -9,11 +9,12 @@
 
 use super::html::{Cell, Table};
 use super::ripple_table::ripple_table;
+use super::row_groups::{group_rows, group_table};
 use super::stats::{AtTime, ColumnStats};
 use crate::analysis::signal::At;
 use crate::analysis::{Metrics, Verdict};
 use crate::results::{Column, Quantity, SolverStats, Waveforms};
-use crate::units::{eng, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
+use crate::units::{eng, eng_scaled, eng_sig, eng_time, DEFAULT_SIGNIFICANT};
 
 /// Voltages get one more digit than other quantities: bus regulation is
 /// judged in tenths of a percent, so `799.84 V` must not round to `799.8 V`.
@@ -46,7 +47,8 @@ pub fn summary_table(w: &Waveforms) -> String {
 }
 
 /// Initial, extreme and final value of every recorded signal, one table
-/// model for the terminal and the HTML report.
+/// model for the terminal and the HTML report; rows of identical units
+/// folded into one (`row_groups`).
 pub fn signals_table(w: &Waveforms) -> Table {
     let rows = w
         .columns
@@ -58,7 +60,7 @@ pub fn signals_table(w: &Waveforms) -> Table {
             row
         })
         .collect();
-    table("Recorded signals", &HEADER, rows)
+    group_table(table("Recorded signals", &HEADER, rows))
 }
 
 fn column_row(time: &[f64], column: &Column) -> [String; 8] {
@@ -69,6 +71,16 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
         Quantity::Current | Quantity::Power | Quantity::StateOfCharge => DEFAULT_SIGNIFICANT,
     };
     let soc = column.quantity == Quantity::StateOfCharge;
+    // Round-off is judged against the column's largest magnitude (or its
+    // nominal), so a current that is -1e-220 A in a kA column reads 0 A.
+    let scale = [
+        stats.min.map(|m| m.value),
+        stats.max.map(|m| m.value),
+        column.nominal,
+    ]
+    .into_iter()
+    .flatten()
+    .fold(0.0f64, |a, x| a.max(x.abs()));
     let value = |v: Option<f64>| {
         v.map_or_else(
             || "-".to_string(),
@@ -77,7 +89,7 @@ fn column_row(time: &[f64], column: &Column) -> [String; 8] {
                 if soc {
                     format!("{:.3} %", 100.0 * v)
                 } else {
-                    eng_sig(v, unit, sig)
+                    eng_scaled(v, unit, sig, scale)
                 }
             },
         )
@@ -149,7 +161,8 @@ fn push_table(out: &mut String, t: &Table) {
 /// The analysis metrics, one table model for the terminal and the HTML
 /// report: one row per node (worst response over the load events, static
 /// droop), its ripple apart from that (see `ripple_table`), per power and
-/// per current channel. Empty tables are left out.
+/// per current channel. Empty tables are left out. Rows of identical
+/// units are folded into one (`row_groups`).
 pub fn metrics_tables(m: &Metrics) -> Vec<Table> {
     let mut tables = Vec::new();
     if !m.nodes.is_empty() {
@@ -164,17 +177,19 @@ pub fn metrics_tables(m: &Metrics) -> Vec<Table> {
             .currents
             .iter()
             .map(|c| {
+                let scale = c.peak.map_or(0.0, |a| a.value.abs()).max(c.rms.abs());
+                let amps = |x: f64| eng_scaled(x, "A", DEFAULT_SIGNIFICANT, scale);
                 vec![
                     Cell::text(&c.name),
-                    Cell::number(opt(c.peak.map(|a| a.value), "A")),
+                    Cell::number(c.peak.map_or_else(|| "-".into(), |a| amps(a.value))),
                     Cell::number(time(c.peak.map(|a| a.time))),
-                    Cell::number(eng(c.rms, "A")),
+                    Cell::number(amps(c.rms)),
                 ]
             })
             .collect();
         tables.push(table("Currents", &["current", "peak", "at", "rms"], rows));
     }
-    tables
+    tables.into_iter().map(group_table).collect()
 }
 
 fn opt(x: Option<f64>, unit: &str) -> String {
@@ -229,7 +244,7 @@ fn node_table(m: &Metrics) -> Table {
             let mut row = vec![Cell::text(&n.name)];
             row.extend(
                 [
-                    opt(worst.map(|r| r.pre), "V"),
+                    worst.map_or_else(|| "-".into(), |r| eng_sig(r.pre, "V", VOLTAGE_SIGNIFICANT)),
                     deviation,
                     time(n.worst.deviation.map(|d| d.time)),
                     eng(n.worst.undershoot, "V"),
@@ -309,19 +324,21 @@ fn push_events(out: &mut String, w: &Waveforms) {
         return;
     }
     out.push_str(&format!("\nevents ({}):\n", w.events.len()));
-    let times: Vec<String> = w.events.iter().map(|e| eng_time(e.time)).collect();
-    let time_width = times.iter().map(|t| t.chars().count()).max().unwrap_or(0);
-    let target_width = w
-        .events
+    // The same event on identical units at the same instant is one line.
+    let rows = group_rows(
+        w.events
+            .iter()
+            .map(|e| (e.target.clone(), (eng_time(e.time), e.what.clone())))
+            .collect(),
+    );
+    let time_width = rows
         .iter()
-        .map(|e| e.target.chars().count())
+        .map(|r| r.1 .0.chars().count())
         .max()
         .unwrap_or(0);
-    for (event, time) in w.events.iter().zip(&times) {
-        let line = format!(
-            "  {time:>time_width$}  {:<target_width$}  {}",
-            event.target, event.what
-        );
+    let target_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    for (target, (time, what)) in &rows {
+        let line = format!("  {time:>time_width$}  {target:<target_width$}  {what}");
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -344,96 +361,5 @@ fn solver_line(s: &SolverStats) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::results::EventRecord;
-
-    fn col(name: &str, quantity: Quantity, nominal: Option<f64>, values: Vec<f64>) -> Column {
-        Column {
-            name: name.into(),
-            target: name.into(),
-            quantity,
-            nominal,
-            values,
-            extremes: None,
-        }
-    }
-
-    #[test]
-    fn engineering_units_and_alignment() {
-        let w = Waveforms {
-            time: vec![0.0, 250e-6, 0.0125, 0.05],
-            columns: vec![
-                col(
-                    "bus800",
-                    Quantity::Voltage,
-                    Some(800.0),
-                    vec![800.0, 799.84, 768.31, 799.84],
-                ),
-                col(
-                    "i(lfeed)",
-                    Quantity::Current,
-                    None,
-                    vec![168.75, 1234.0, 1200.0, 168.75],
-                ),
-                col(
-                    "p(tray1.gpu)",
-                    Quantity::Power,
-                    None,
-                    vec![135e3, 135e3, 135e3, 135e3],
-                ),
-                col("empty", Quantity::Voltage, None, vec![]),
-            ],
-            events: vec![EventRecord {
-                time: 0.01,
-                target: "tray*.gpu".into(),
-                what: "load step".into(),
-            }],
-            stats: SolverStats {
-                method: "esdirk34".into(),
-                steps: 1200,
-                ..SolverStats::default()
-            },
-        };
-        let t = summary_table(&w);
-        for expected in [
-            "800.00 V",
-            "799.84 V",
-            "768.31 V",
-            "12.50 ms",
-            "1.234 kA",
-            "250.0 µs",
-            "135.0 kW",
-            "-3.96 % .. +0.00 %",
-            "10.00 ms",
-            "load step",
-            "esdirk34",
-            "1200 steps",
-        ] {
-            assert!(t.contains(expected), "missing {expected:?} in\n{t}");
-        }
-        let lines: Vec<&str> = t.lines().collect();
-        assert!(lines[0].starts_with("signal"));
-        // Right-aligned columns end at the same character position.
-        let end = |line: &str, pat: &str| {
-            line.find(pat)
-                .map(|i| line[..i + pat.len()].chars().count())
-        };
-        assert_eq!(end(lines[1], "800.00 V"), end(lines[2], "168.8 A"));
-        assert!(lines[4].starts_with("empty") && lines[4].contains('-'));
-    }
-
-    #[test]
-    fn empty_run() {
-        let w = Waveforms {
-            time: vec![],
-            columns: vec![],
-            events: vec![],
-            stats: SolverStats::default(),
-        };
-        let t = summary_table(&w);
-        assert!(t.contains("no recorded signals"));
-        assert!(t.contains("events: none"));
-        assert!(t.ends_with("state events\n"));
-    }
-}
+#[path = "table_tests.rs"]
+mod tests;

@@ -177,6 +177,28 @@ impl Study {
         merged_overrides(self.scenario.as_ref(), &self.overrides)
     }
 
+    /// The circuit's top-level parameters as the run applies them: each
+    /// evaluated with the parameter overrides (scenario's, then `--set`) in
+    /// place. `summary.json` records them so that `diff` can show what
+    /// input changed.
+    pub fn applied_params(&self) -> Result<BTreeMap<String, f64>, StudyError> {
+        let defs = &self.circuit.parsed().params;
+        let fixed: BTreeMap<String, f64> = self
+            .overrides()
+            .into_iter()
+            .filter(|(k, _)| defs.contains_key(k))
+            .collect();
+        let root = crate::netlist::params::Scope::root(BTreeMap::new());
+        crate::netlist::params::resolve(defs, &fixed, &root).map_err(|e| {
+            StudyError::Netlist(NetlistError::Parameter {
+                name: e.name,
+                message: e.message,
+                location: None,
+                text: None,
+            })
+        })
+    }
+
     /// The circuit elaborated with every override.
     /// An override the scenario file wrote (not replaced by `--set`) that
     /// matches nothing is located in that file.

@@ -114,11 +114,11 @@ impl Mode {
         } else if self.imag > 0.0 {
             format!(
                 "mode {}, ζ {:.3}",
-                crate::units::eng3(self.frequency_hz, "Hz"),
+                crate::units::frequency(self.frequency_hz),
                 self.damping
             )
         } else {
-            format!("real mode σ = {:.4e} 1/s", self.real)
+            format!("real mode σ = {}", crate::units::rate(self.real))
         };
         let shares: Vec<String> = self
             .components
