@@ -46,8 +46,15 @@ fn s4_zoom_figures_show_the_hand_over_dip() -> Result<(), Box<dyn Error>> {
         (hand_over..hand_over + 5e-3).contains(&t_min),
         "the minimum at {t_min} s is not the hand-over dip at {hand_over} s"
     );
-    let values = &w.column(&column).ok_or("judged column not recorded")?.values;
-    let before = w.time.iter().rposition(|&t| t < hand_over).ok_or("no sample")?;
+    let values = &w
+        .column(&column)
+        .ok_or("judged column not recorded")?
+        .values;
+    let before = w
+        .time
+        .iter()
+        .rposition(|&t| t < hand_over)
+        .ok_or("no sample")?;
     let depth = values[before] - v_min;
     assert!(depth > 0.5, "a dip of only {depth} V");
 
@@ -60,9 +67,7 @@ fn s4_zoom_figures_show_the_hand_over_dip() -> Result<(), Box<dyn Error>> {
         .iter()
         .zip(&drawn.ranges)
         .filter(|(f, r)| {
-            f.name.starts_with(&format!("{column}_zoom"))
-                && r.time.0 <= t_min
-                && t_min <= r.time.1
+            f.name.starts_with(&format!("{column}_zoom")) && r.time.0 <= t_min && t_min <= r.time.1
         })
         .collect();
     let Some((figure, range)) = showing.first() else {
@@ -70,7 +75,11 @@ fn s4_zoom_figures_show_the_hand_over_dip() -> Result<(), Box<dyn Error>> {
         return Err(format!("no zoom of {column} holds t = {t_min} s: {names:?}").into());
     };
     let (y0, y1) = range.value;
-    assert!(y0 <= v_min && v_min <= y1, "{}: {v_min} V off {y0}..{y1}", figure.name);
+    assert!(
+        y0 <= v_min && v_min <= y1,
+        "{}: {v_min} V off {y0}..{y1}",
+        figure.name
+    );
     let share = depth / (y1 - y0);
     assert!(
         share >= 0.25,

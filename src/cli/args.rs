@@ -224,7 +224,10 @@ pub fn parse_zoom(s: &str) -> Result<Zoom, String> {
         match busbar::netlist::expr::evaluate(t, &root) {
             Ok(v) if v.is_finite() => Ok(v),
             Ok(_) => Err(format!("`{s}`: `{text}` is not a finite time; {expected}")),
-            Err(e) => Err(format!("`{s}`: `{text}` is not a time ({}); {expected}", e.0)),
+            Err(e) => Err(format!(
+                "`{s}`: `{text}` is not a time ({}); {expected}",
+                e.0
+            )),
         }
     };
     let (t0, t1) = (time(a)?, time(b)?);

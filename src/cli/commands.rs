@@ -174,8 +174,8 @@ fn check_zooms(study: &Study, zooms: &[Zoom]) -> Result<(), Report> {
     };
     match zooms.iter().find(|(_, t1)| *t1 > duration) {
         Some((t0, t1)) => Err(miette::miette!(
-            help = "give T0:T1 with T1 at most the scenario's duration",
-            "--zoom {}:{}: the run lasts {}, so this window is not within it",
+            help = "give T0:T1 with T1 at most the scenario's duration, e.g. `--zoom 5m:10m`",
+            "--zoom: the window {} to {} ends after the run, which lasts {}",
             eng_time(*t0),
             eng_time(*t1),
             eng_time(duration)

@@ -32,7 +32,7 @@ pub const MAX_NESTING: usize = 64;
 pub struct Parameter {
     pub name: String,
     /// As written in the file: a number or an expression.
-    pub written: String,
+    pub written: Num,
     /// The value used, after overrides.
     pub value: f64,
     /// Whether an override set it instead of the file.
@@ -48,23 +48,19 @@ pub fn top_parameters<P: Library>(
 ) -> Result<Vec<Parameter>, NetlistError> {
     let (fixed, _) = overrides::split(overrides, &circuit.params)?;
     let root = Scope::root(BTreeMap::new());
-    let values = params::resolve(&circuit.params, &fixed, &root).map_err(|e| {
-        NetlistError::Parameter {
+    let values =
+        params::resolve(&circuit.params, &fixed, &root).map_err(|e| NetlistError::Parameter {
             location: None,
             text: None,
             name: e.name,
             message: with_expression(e.message, &e.expression),
-        }
-    })?;
+        })?;
     Ok(circuit
         .params
         .iter()
         .map(|(name, num)| Parameter {
             name: name.clone(),
-            written: match num {
-                Num::Value(v) => v.to_string(),
-                Num::Expr(src) => src.clone(),
-            },
+            written: num.clone(),
             value: values.get(name).copied().unwrap_or(f64::NAN),
             overridden: fixed.contains_key(name),
         })

@@ -199,7 +199,10 @@ pub fn worst_points(w: &Waveforms, verdicts: &[Verdict]) -> Vec<WorstPoint> {
         .iter()
         .filter_map(|v| {
             let (time, value) = (v.time?, v.measured?);
-            let column = w.columns.iter().find(|c| Some(&c.name) == v.target.as_ref())?;
+            let column = w
+                .columns
+                .iter()
+                .find(|c| Some(&c.name) == v.target.as_ref())?;
             let fits = time.is_finite() && value.is_finite() && !v.unit.is_empty();
             (fits && column.quantity.unit() == v.unit).then(|| WorstPoint {
                 column: column.name.clone(),

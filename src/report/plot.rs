@@ -13,8 +13,8 @@ use super::draw::{draw_figure, HEIGHT, WIDTH};
 use super::groups::{plan_figures, unique_stem, FigurePlan};
 use super::overlay::{limit_bands, load_markers, worst_points};
 use super::png::encode_rgb;
-use super::smooth::{average_down, large_buffer, Supersampled};
 use super::series::{figure_data_in, FigureData, View};
+use super::smooth::{average_down, large_buffer, Supersampled};
 use super::zoom::{zoom_plan, ZoomPlan};
 use crate::analysis::{Scenario, Verdict};
 use crate::results::Waveforms;
@@ -342,6 +342,30 @@ mod tests {
             assert_eq!((decoded.width, decoded.height), (WIDTH, HEIGHT));
             assert!(decoded.rgb == *rgb, "{stem}: PNG does not round-trip");
         }
+        Ok(())
+    }
+
+    /// Anti-aliased: the edges of the ringing bus800 curve blend its blue
+    /// into the white background (a 2-pixel line drawn without
+    /// anti-aliasing has only the pure colour; text blends grey, and the
+    /// figure has no other blue).
+    #[test]
+    fn curves_are_anti_aliased() -> Result<(), String> {
+        let (name, rgb) = waveform_bitmaps(&sample())?.remove(0);
+        assert_eq!(name, "bus800");
+        let blue = [31.0, 119.0, 180.0];
+        let blended = rgb
+            .chunks_exact(3)
+            .filter(|p| {
+                // The share of blue in each channel; all three agree on a blend.
+                let a: Vec<f64> = (0..3)
+                    .map(|c| (255.0 - f64::from(p[c])) / (255.0 - blue[c]))
+                    .collect();
+                let mean = a.iter().sum::<f64>() / 3.0;
+                (0.15..0.85).contains(&mean) && a.iter().all(|x| (x - mean).abs() < 0.06)
+            })
+            .count();
+        assert!(blended > 300, "only {blended} blended pixels");
         Ok(())
     }
 

@@ -18,8 +18,8 @@ use super::html_sections::{circuit_section, scenario_section, time_domain_sectio
 use super::plot::{try_study_figures, Figure, PlotError, StudyFigures};
 use super::review_summary::{least_damped, parameter_section, stamp_section, worst_margins, Stamp};
 use super::review_tables::{stability_tables, verdict_section};
-use super::stamp::{input_hash, utc_date, Inputs};
 use super::spectrum::{spectrum_figure, SpectrumData};
+use super::stamp::{input_hash, utc_date, Inputs};
 use super::table::metrics_tables;
 use crate::analysis::ripple::ripple_spectrum;
 use crate::analysis::signal::Signal;
@@ -89,7 +89,9 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
     let metrics = metrics_tables(&r.judged.metrics);
     time_domain.tables.splice(1..1, metrics);
     sections.push(time_domain);
-    sections.push(waveform_section(try_study_figures(w, s, verdicts, r.zooms)?));
+    sections.push(waveform_section(try_study_figures(
+        w, s, verdicts, r.zooms,
+    )?));
     sections.push(spectrum_section(w, s, &r.judged.metrics)?);
     sections.push(stability_section(r.stability));
     let inputs = vec![

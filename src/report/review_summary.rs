@@ -12,6 +12,7 @@ use super::html::{Cell, Section, Status, Table};
 use crate::analysis::stability::StabilityReport;
 use crate::analysis::verdict::value;
 use crate::analysis::{Status as VerdictStatus, Verdict};
+use crate::device::Num;
 use crate::netlist::Parameter;
 use crate::units::{eng, eng_time};
 use std::collections::BTreeMap;
@@ -57,24 +58,28 @@ pub fn stamp_section(stamp: &Stamp, circuit: &str, scenario: &str) -> Section {
 }
 
 /// The margin as a fraction of the limit, for ranking limits of different
-/// units; the margin itself when the limit is zero or unknown.
+/// units; none when the limit is zero or unknown (an event count).
 fn relative(v: &Verdict) -> Option<f64> {
     let m = v.margin.filter(|m| m.is_finite())?;
-    Some(match v.limit {
-        Some(l) if l.is_finite() && l != 0.0 => m / l.abs(),
-        _ => m,
-    })
+    let l = v.limit.filter(|l| l.is_finite() && *l != 0.0)?;
+    Some(m / l.abs())
 }
 
 /// The judged limits closest to failing (or furthest past it), by margin
-/// relative to the limit.
+/// relative to the limit; failed limits first whatever their unit.
 pub fn worst_margins(verdicts: &[Verdict]) -> Section {
-    let mut judged: Vec<(&Verdict, f64)> = verdicts
+    let failed = |v: &Verdict| v.status == VerdictStatus::Fail;
+    let mut judged: Vec<(&Verdict, Option<f64>)> = verdicts
         .iter()
-        .filter(|v| v.status != VerdictStatus::Error)
-        .filter_map(|v| Some((v, relative(v)?)))
+        .map(|v| (v, relative(v)))
+        .filter(|(v, rel)| failed(v) || (rel.is_some() && v.status == VerdictStatus::Pass))
         .collect();
-    judged.sort_by(|a, b| a.1.total_cmp(&b.1));
+    judged.sort_by(|a, b| {
+        let key =
+            |(v, rel): &(&Verdict, Option<f64>)| (!failed(v), rel.unwrap_or(f64::NEG_INFINITY));
+        let (ka, kb) = (key(a), key(b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
     let rows = judged
         .iter()
         .take(WORST_MARGINS)
@@ -83,11 +88,8 @@ pub fn worst_margins(verdicts: &[Verdict]) -> Section {
                 VerdictStatus::Pass => Status::Pass,
                 _ => Status::Fail,
             };
-            let (margin, limit) = (v.margin.unwrap_or(f64::NAN), v.limit);
-            let share = match limit {
-                Some(l) if l.is_finite() && l != 0.0 => format!("{:.1} %", 100.0 * rel),
-                _ => "—".into(),
-            };
+            let margin = v.margin.unwrap_or(f64::NAN);
+            let share = rel.map_or("—".into(), |r| format!("{:.1} %", 100.0 * r));
             let place = [
                 v.target.clone(),
                 v.time.map(|t| format!("t = {}", eng_time(t))),
@@ -109,7 +111,7 @@ pub fn worst_margins(verdicts: &[Verdict]) -> Section {
     if rows.is_empty() {
         section
             .paragraphs
-            .push("No limit was judged with a margin.".into());
+            .push("No limit failed, and none has a margin relative to a level.".into());
         return section;
     }
     section.tables.push(Table {
@@ -141,9 +143,7 @@ pub fn least_damped(stability: Option<&StabilityReport>) -> Section {
         return section;
     };
     let Some(modes) = &r.modes else {
-        section
-            .paragraphs
-            .push("Modes were not computed.".into());
+        section.paragraphs.push("Modes were not computed.".into());
         return section;
     };
     let rows = modes
@@ -223,13 +223,19 @@ pub fn parameter_section(
             }
             vec![
                 Cell::text(&p.name),
-                Cell::text(&p.written),
-                Cell::number(format!("{}", p.value)),
+                Cell::text(match &p.written {
+                    Num::Value(v) => compact(*v),
+                    Num::Expr(src) => src.clone(),
+                }),
+                Cell::number(compact(p.value)),
                 mark_cell,
             ]
         })
         .collect();
-    let fields = set.keys().chain(scenario.keys()).filter(|k| k.contains('.'));
+    let fields = set
+        .keys()
+        .chain(scenario.keys())
+        .filter(|k| k.contains('.'));
     let mut seen: Vec<&String> = Vec::new();
     for key in fields {
         if seen.contains(&key) {
@@ -240,7 +246,7 @@ pub fn parameter_section(
         rows.push(vec![
             Cell::text(key),
             Cell::text("(component field)"),
-            Cell::number(v.map(|v| v.to_string()).unwrap_or_default()),
+            Cell::number(v.map(compact).unwrap_or_default()),
             Cell {
                 status: Some(Status::Warn),
                 ..Cell::text(source(key))
@@ -267,6 +273,16 @@ pub fn parameter_section(
         rows,
     });
     section
+}
+
+/// A number as short as it reads exactly: plain between 1e-3 and 1e6,
+/// else with an exponent (`2e-7`, not `0.0000002`).
+pub(crate) fn compact(v: f64) -> String {
+    if v == 0.0 || (1e-3..1e6).contains(&v.abs()) || !v.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 #[cfg(test)]
@@ -300,25 +316,39 @@ mod tests {
             verdict("c", -0.5, 46.0),
         ];
         let s = worst_margins(&v);
-        let names: Vec<&str> = s.tables[0].rows.iter().map(|r| r[0].text.as_str()).collect();
+        let names: Vec<&str> = s.tables[0]
+            .rows
+            .iter()
+            .map(|r| r[0].text.as_str())
+            .collect();
         // −0.5/46 < 10/760 (1.3 %) < 1/46 (2.2 %).
         assert_eq!(names, ["c", "a", "b"]);
         assert_eq!(s.tables[0].rows[0][4].status, Some(Status::Fail));
         assert_eq!(s.tables[0].rows[1][2].text, "1.3 %");
+        // An event count has no level to be relative to: left out.
+        let mut none = verdict("d", 0.0, 0.0);
+        none.unit = "events".into();
+        assert_eq!(worst_margins(&[none]).tables.len(), 0);
+        assert_eq!(compact(2e-7), "2e-7");
+        assert_eq!(compact(135e3), "135000");
     }
 
     #[test]
     fn parameters_mark_their_overrides() {
         let p = |name: &str, value: f64, overridden: bool| Parameter {
             name: name.into(),
-            written: "1".into(),
+            written: Num::Value(1.0),
             value,
             overridden,
         };
         let set = BTreeMap::from([("p_rack".to_string(), 2.0), ("c.farads".to_string(), 1e-3)]);
         let scenario = BTreeMap::from([("v_bus".to_string(), 3.0)]);
         let s = parameter_section(
-            &[p("p_rack", 2.0, true), p("r", 1.0, false), p("v_bus", 3.0, true)],
+            &[
+                p("p_rack", 2.0, true),
+                p("r", 1.0, false),
+                p("v_bus", 3.0, true),
+            ],
             &set,
             &scenario,
         );

@@ -199,8 +199,12 @@ impl DrawingBackend for Supersampled<'_> {
         style: &TStyle,
         pos: BackendCoord,
     ) -> Drawn {
-        let font = FontDesc::new(style.family(), style.size() * f64::from(FACTOR), style.style())
-            .transform(style.transform());
+        let font = FontDesc::new(
+            style.family(),
+            style.size() * f64::from(FACTOR),
+            style.style(),
+        )
+        .transform(style.transform());
         let large = TextStyle {
             font,
             color: style.color(),

@@ -107,7 +107,10 @@ mod tests {
             .collect();
         assert_eq!(input_hash(&inputs), expected);
         // The SHA-256 of "abc" (FIPS 180-2, appendix B.1) pins the crate.
-        let abc: String = Sha256::digest(b"abc").iter().map(|b| format!("{b:02x}")).collect();
+        let abc: String = Sha256::digest(b"abc")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(
             abc,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

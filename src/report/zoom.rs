@@ -148,11 +148,8 @@ pub fn zoom_plan(
         over.into_iter()
             .map(|(_, z)| (z, "more windows than the figures show")),
     );
-    plan.windows.extend(
-        requested
-            .iter()
-            .map(|&(a, b)| ZoomWindow::requested(a, b)),
-    );
+    plan.windows
+        .extend(requested.iter().map(|&(a, b)| ZoomWindow::requested(a, b)));
     plan
 }
 
@@ -361,7 +358,12 @@ mod tests {
     #[test]
     fn the_cap_keeps_judged_windows_and_says_what_it_dropped() {
         let events: Vec<String> = (1..=9)
-            .map(|k| format!("Trip(at: {}, component: \"x{k}\")", 0.1 * f64::from(k) - 0.05))
+            .map(|k| {
+                format!(
+                    "Trip(at: {}, component: \"x{k}\")",
+                    0.1 * f64::from(k) - 0.05
+                )
+            })
             .collect();
         let plan = zoom_plan(
             &scenario(&events.join(", ")),
@@ -371,7 +373,9 @@ mod tests {
         );
         let automatic: Vec<&ZoomWindow> = plan.windows.iter().filter(|z| !z.requested).collect();
         assert_eq!(automatic.len(), MAX_ZOOMS, "{plan:?}");
-        assert!(automatic.iter().any(|z| z.judged && z.from <= 0.9 && z.to >= 0.9));
+        assert!(automatic
+            .iter()
+            .any(|z| z.judged && z.from <= 0.9 && z.to >= 0.9));
         assert!(automatic.windows(2).all(|p| p[0].to < p[1].from));
         assert!(!plan.dropped.is_empty());
         let requested = plan.windows.last().expect("requested window");
