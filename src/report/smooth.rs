@@ -62,14 +62,14 @@ pub(crate) fn average_down(large: &[u8], width: u32, height: u32) -> Vec<u8> {
             for dy in 0..k {
                 let start = (y * k + dy) * stride + x * k * 3;
                 for p in large[start..start + k * 3].chunks_exact(3) {
-                    for c in 0..3 {
-                        sum[c] += u32::from(p[c]);
+                    for (s, v) in sum.iter_mut().zip(p) {
+                        *s += u32::from(*v);
                     }
                 }
             }
             let n = (k * k) as u32;
-            for c in 0..3 {
-                px[c] = ((sum[c] + n / 2) / n) as u8;
+            for (o, s) in px.iter_mut().zip(sum) {
+                *o = ((s + n / 2) / n) as u8;
             }
         }
     }

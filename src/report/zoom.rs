@@ -6,7 +6,8 @@
 //! event the engine recorded (a BBU trigger, a hold-up running low, a
 //! trip…), and the worst point of every limit judged on a recorded
 //! column (the time of the minimum a `MinVoltage` measured, of the
-//! maximum of a `MaxVoltage`, …).
+//! maximum of a `MaxVoltage`, …), unless that is the first sample: the
+//! initial operating point needs no zoom.
 //!
 //! Size. A window reaches from the anchor to where the signals have
 //! settled: starting from [`MIN_SAMPLES`] output samples, its length after
@@ -178,6 +179,11 @@ fn anchors(scenario: &Scenario, w: &Waveforms, verdicts: &[Verdict]) -> Vec<Anch
         let Some(column) = w.columns.iter().position(|c| c.name == target) else {
             continue;
         };
+        // An extreme at the first sample is the initial operating point,
+        // which the full figure shows at its left edge.
+        if time <= w.time[0] {
+            continue;
+        }
         out.push(Anchor {
             time,
             what: format!("{} worst at {} on {target}", v.kind, eng_time(time)),
