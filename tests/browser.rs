@@ -1,10 +1,11 @@
 //! Opens the HTML report of the reference rack study in headless Chromium
 //! from disk with networking off, and checks that it rendered: the
-//! screenshot is not blank, the DOM holds the verdict table, and the
-//! console logged no errors.
+//! screenshot is not blank, the DOM holds the first page, the verdict
+//! table and the open input files, the console logged no errors, and it
+//! prints to PDF on several pages.
 //!
-//! Skipped (with a note on stdout) when `chromium` is not on PATH; CI
-//! installs it (`.ci/run`).
+//! Skipped (with a note on stdout) when `chromium` is not on PATH, except
+//! with CI=true, where a missing browser fails; CI installs it (`.ci/run`).
 
 use assert_cmd::Command;
 use std::error::Error;
@@ -103,6 +104,9 @@ fn non_white_fraction(png_bytes: &[u8]) -> Result<f64, Box<dyn Error>> {
 #[test]
 fn report_renders_in_headless_chromium() -> TestResult {
     let Some(browser) = chromium() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            return Err("chromium is not on PATH, and CI=true needs the browser test".into());
+        }
         println!("note: chromium is not on PATH; browser test skipped");
         return Ok(());
     };
@@ -110,6 +114,7 @@ fn report_renders_in_headless_chromium() -> TestResult {
     let dir = tempfile::tempdir()?;
     let html = dir.path().join("report.html");
     Command::cargo_bin("busbar")?
+        .env("SOURCE_DATE_EPOCH", "1764547200")
         .args(["report", "--quiet"])
         .arg(root.join("circuits/nvl72_rack.ron"))
         .arg(root.join("scenarios/step_30_100.ron"))
@@ -142,7 +147,7 @@ fn report_renders_in_headless_chromium() -> TestResult {
     let out = run_browser(
         &browser,
         &dir.path().join("dom"),
-        &["--dump-dom".into(), url],
+        &["--dump-dom".into(), url.clone()],
     )?;
     let (dom, log) = (&out.stdout, &out.stderr);
     assert!(out.success, "chromium failed: {log}");
@@ -151,6 +156,35 @@ fn report_renders_in_headless_chromium() -> TestResult {
         "no verdict table in the DOM"
     );
     assert!(dom.contains("<svg"), "no inline figures in the DOM");
+    assert!(
+        dom.contains("id=\"run-table\"") && dom.contains("<details open=\"\">"),
+        "no first page or no open input files in the DOM"
+    );
     assert_eq!(console_errors(log), Vec::<&str>::new());
+
+    // Printed: the summary page, the appendix from a new page, and each
+    // input file from a new page make several pages.
+    let pdf = dir.path().join("report.pdf");
+    let out = run_browser(
+        &browser,
+        &dir.path().join("print"),
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+            url,
+        ],
+    )?;
+    assert!(out.success, "chromium failed to print: {}", out.stderr);
+    let pdf = std::fs::read(&pdf)?;
+    let pages = count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages");
+    assert!(pages >= 4, "the printed report has {pages} pages");
     Ok(())
+}
+
+/// Occurrences of `needle` in `haystack`.
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
 }

@@ -38,7 +38,7 @@ fn all_figures() -> Result<Vec<Figure>, Box<dyn Error>> {
         Some(&root.join("circuits/nvl72_rack.ron")),
         &root.join("scenarios/step_30_100.ron"),
     )?;
-    let mut figures = try_study_figures(&w, &prepared.scenario)?;
+    let mut figures = try_study_figures(&w, &prepared.scenario, &[], &[])?.figures;
     let bus = w.column("bus800").ok_or("bus800 not recorded")?;
     let (freq, amp) =
         ripple_spectrum(&Signal::new(&w.time, &bus.values), 6e-3, 0.03).ok_or("no spectrum")?;
@@ -127,12 +127,27 @@ const REGULATED_STEP: &str = r#"Scenario(name: "load step on a regulated bus", d
     limits: [Deviation(node: "bus", max_percent: 2.0), PhaseMargin(component: "conv", min_degrees: 45.0)],
 )"#;
 
-/// Runs `busbar report` and returns the HTML text.
+/// The date the determinism tests give the reports: 2025-12-01 00:00 UTC.
+const EPOCH: &str = "1764547200";
+
+/// Runs `busbar report` (dated [`EPOCH`]) and returns the HTML text.
 fn report_html(circuit: &Path, scenario: &Path, out: &Path) -> Result<String, Box<dyn Error>> {
+    report_html_with(circuit, scenario, out, &[])
+}
+
+/// Runs `busbar report` with extra arguments, dated [`EPOCH`].
+fn report_html_with(
+    circuit: &Path,
+    scenario: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> Result<String, Box<dyn Error>> {
     assert_cmd::Command::cargo_bin("busbar")?
+        .env("SOURCE_DATE_EPOCH", EPOCH)
         .arg("report")
         .arg(circuit)
         .arg(scenario)
+        .args(extra)
         .arg("-o")
         .arg(out)
         .assert()
@@ -163,7 +178,15 @@ fn html_report_is_self_contained_and_complete() -> TestResult {
         "Loop gain: store",
         "Interface at bus800",
         "forbidden: |Z_source| &gt; |Z_load|",
-        "<details>",
+        "<details open>",
+        "id=\"run-table\"",
+        "2025-12-01 00:00 UTC",
+        "id=\"worst-margins-table\"",
+        "id=\"least-damped-table\"",
+        "id=\"parameter-table\"",
+        "<td>p_rack</td><td>135000</td><td class=\"num\">135000</td><td></td>",
+        "id=\"zoom-table\"",
+        "MinVoltage worst",
         "Scenario(",
         "Circuit(",
         concat!("busbar ", env!("CARGO_PKG_VERSION")),
@@ -171,12 +194,123 @@ fn html_report_is_self_contained_and_complete() -> TestResult {
     ] {
         assert!(html.contains(needle), "the report lacks `{needle}`");
     }
+    // The first page (stamp, verdicts, worst margins, least-damped modes)
+    // comes before the appendix, which opens with the parameters.
+    let at = |needle: &str| html.find(needle).ok_or(format!("no `{needle}`"));
+    assert!(at("id=\"run-table\"")? < at("id=\"verdict-table\"")?);
+    assert!(at("id=\"verdict-table\"")? < at("id=\"least-damped-table\"")?);
+    assert!(at("id=\"least-damped-table\"")? < at("class=\"appendix\"")?);
+    assert!(at("class=\"appendix\"")? < at("id=\"parameter-table\"")?);
+    assert!(at("id=\"parameter-table\"")? < at("id=\"circuit\"")?);
+    // The hash is SHA-256 over the framed inputs (see `report::stamp`).
+    let hash = input_hash(&circuit, &scenario, "")?;
+    assert!(
+        html.contains(&hash),
+        "the report lacks the input hash {hash}"
+    );
     // Waveforms, zooms, spectrum, pole map and impedance, all inline.
     assert!(html.matches("<svg ").count() >= 8);
     for fetch in [
         "http://", "https://", "<script", "<link", "<img", "url(", "@import", "src=",
     ] {
         assert!(!html.contains(fetch), "the report contains `{fetch}`");
+    }
+    Ok(())
+}
+
+/// SHA-256 of the report's inputs as `report::stamp` documents the
+/// framing: each part's label, its length (u64, little-endian), its bytes.
+fn input_hash(circuit: &Path, scenario: &Path, overrides: &str) -> Result<String, Box<dyn Error>> {
+    use sha2::{Digest, Sha256};
+    let (c, s) = (
+        std::fs::read_to_string(circuit)?,
+        std::fs::read_to_string(scenario)?,
+    );
+    let mut h = Sha256::new();
+    for (label, bytes) in [
+        ("circuit", c.as_bytes()),
+        ("scenario", s.as_bytes()),
+        ("overrides", overrides.as_bytes()),
+        ("version", env!("CARGO_PKG_VERSION").as_bytes()),
+    ] {
+        h.update(label.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `--set` shows in the parameter table and in the hash; the date follows
+/// SOURCE_DATE_EPOCH, and a malformed one is an error; `--zoom` adds the
+/// window asked for.
+#[test]
+fn html_report_marks_overrides_dates_and_zooms() -> TestResult {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir()?;
+    let (circuit, scenario) = (
+        root.join("circuits/nvl72_rack.ron"),
+        root.join("scenarios/step_30_100.ron"),
+    );
+    let html = report_html_with(
+        &circuit,
+        &scenario,
+        &dir.path().join("set.html"),
+        &["--set", "c_bus=2e-3", "--zoom", "4m:9ms"],
+    )?;
+    for needle in [
+        "<td>c_bus</td><td>0.001</td><td class=\"num\">0.002</td><td class=\"warn\">overridden: --set</td>",
+        "<td>v_src</td><td>800</td><td class=\"num\">800</td><td></td>",
+        "4.000 ms to 9.000 ms",
+        "asked for",
+    ] {
+        assert!(html.contains(needle), "the report lacks `{needle}`");
+    }
+    let hash = input_hash(&circuit, &scenario, "c_bus=2e-3\n")?;
+    assert!(
+        html.contains(&hash),
+        "the report lacks the input hash {hash}"
+    );
+    assert!(!html.contains(&input_hash(&circuit, &scenario, "")?));
+
+    let bad = assert_cmd::Command::cargo_bin("busbar")?
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .arg("report")
+        .arg(&circuit)
+        .arg(&scenario)
+        .arg("-o")
+        .arg(dir.path().join("bad.html"))
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&bad.get_output().stderr).into_owned();
+    assert!(stderr.contains("SOURCE_DATE_EPOCH"), "{stderr}");
+    Ok(())
+}
+
+/// `--zoom` windows that are malformed or outside the run are errors that
+/// say so, before anything runs.
+#[test]
+fn zoom_windows_outside_the_run_are_errors() -> TestResult {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (zoom, says) in [
+        ("9m:4m", "T0 must come before T1"),
+        ("4m", "expected T0:T1"),
+        ("4x:5m", "is not a time"),
+        ("20m:40m", "which lasts 30.00 ms"),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("busbar")?
+            .current_dir(root)
+            .args([
+                "report",
+                "circuits/nvl72_rack.ron",
+                "scenarios/step_30_100.ron",
+            ])
+            .args(["-o", "/nonexistent/never.html", "--zoom", zoom])
+            .assert()
+            .failure();
+        // Diagnostics wrap to the terminal: compare the words only.
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).replace('│', " ");
+        let words = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains(says), "--zoom {zoom}: {stderr}");
     }
     Ok(())
 }

@@ -52,6 +52,12 @@ pub enum Command {
         /// voltage; exit 1 when one exceeds 1e-4.
         #[arg(long)]
         verify: bool,
+        /// With --plot, also draw every waveform figure zoomed into T0:T1,
+        /// seconds with SI prefixes as in circuit files (`38m:46m`, `10:10.5`);
+        /// repeatable. Windows around events and the extremes limits judged
+        /// are drawn anyway.
+        #[arg(long, value_name = "T0:T1", value_parser = parse_zoom, requires = "plot")]
+        zoom: Vec<Zoom>,
         #[command(flatten)]
         set: Overrides,
     },
@@ -59,7 +65,7 @@ pub enum Command {
     /// circuit, scenario, metrics, stability, all plots and the inputs.
     /// With --json, also print the run's summary as `simulate` writes it.
     #[command(
-        after_help = "Example:\n  busbar report circuits/nvl72_rack.ron scenarios/step_30_100.ron -o report.html --figures figures"
+        after_help = "Examples:\n  busbar report circuits/nvl72_rack.ron scenarios/step_30_100.ron -o report.html --figures figures\n  busbar report circuits/orv3_48v_rack.ron scenarios/orv3/s4_ac_loss.ron --zoom 38m:46m\n\nThe report's date is the time of the run, or SOURCE_DATE_EPOCH (seconds since 1970, UTC) when set, so that the same inputs give the same bytes."
     )]
     Report {
         /// Circuit file (RON).
@@ -76,6 +82,12 @@ pub enum Command {
         /// with the value where it reaches ζ = 0.05 marked.
         #[arg(long, value_name = "PARAM=LO:HI", value_parser = parse_boundary)]
         boundary: Option<Boundary>,
+        /// Also draw every waveform figure zoomed into T0:T1, seconds with
+        /// SI prefixes as in circuit files (`38m:46m`, `10:10.5`);
+        /// repeatable. Windows around events and the extremes limits judged
+        /// are drawn anyway.
+        #[arg(long, value_name = "T0:T1", value_parser = parse_zoom)]
+        zoom: Vec<Zoom>,
         #[command(flatten)]
         set: Overrides,
     },
@@ -165,6 +177,8 @@ impl Overrides {
 
 /// A boundary search: the parameter and its range.
 pub type Boundary = (String, f64, f64);
+/// A zoom window, seconds from the start of the run.
+pub type Zoom = (f64, f64);
 
 /// Parses `NAME=VALUE` with a finite number.
 pub fn parse_set(s: &str) -> Result<(String, f64), String> {
@@ -192,6 +206,38 @@ pub fn parse_boundary(s: &str) -> Result<Boundary, String> {
         return Err(format!("`{s}`: the bounds must be finite numbers"));
     }
     Ok((key.trim().to_string(), lo, hi))
+}
+
+/// Parses a zoom window `T0:T1` in seconds: numbers as in circuit files,
+/// SI prefixes included (`38m:46m`), with an optional trailing `s`
+/// (`38ms:46ms`). T0 must be ≥ 0 and before T1; whether the run reaches
+/// T1 is checked against the scenario.
+pub fn parse_zoom(s: &str) -> Result<Zoom, String> {
+    let expected = "expected T0:T1 in seconds, e.g. `38m:46m`";
+    let (a, b) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}`: {expected}"))?;
+    let time = |text: &str| -> Result<f64, String> {
+        let t = text.trim();
+        let t = t.strip_suffix('s').unwrap_or(t);
+        let root = busbar::netlist::params::Scope::root(BTreeMap::new());
+        match busbar::netlist::expr::evaluate(t, &root) {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(format!("`{s}`: `{text}` is not a finite time; {expected}")),
+            Err(e) => Err(format!(
+                "`{s}`: `{text}` is not a time ({}); {expected}",
+                e.0
+            )),
+        }
+    };
+    let (t0, t1) = (time(a)?, time(b)?);
+    if t0 < 0.0 {
+        return Err(format!("`{s}`: the window starts before the run (t = 0)"));
+    }
+    if t0 >= t1 {
+        return Err(format!("`{s}`: T0 must come before T1"));
+    }
+    Ok((t0, t1))
 }
 
 /// A number that parses and is finite; `what` says what else it must be.

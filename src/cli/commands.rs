@@ -1,7 +1,7 @@
 //! The commands: each validates its arguments, opens one `Study`, makes one
 //! call into the library, and prints or writes the result.
 
-use super::args::{Cli, Command, Overrides};
+use super::args::{Cli, Command, Overrides, Zoom};
 use super::diagnostics;
 use busbar::analysis::accuracy::Accuracy;
 use busbar::analysis::stability::ReportOptions;
@@ -9,6 +9,7 @@ use busbar::analysis::Analysis;
 use busbar::netlist::Library;
 use busbar::report::{self, review_document, review_figures, stability_figures, Review};
 use busbar::study::{Simulation, Study};
+use busbar::units::eng_time;
 use miette::{IntoDiagnostic, Report, WrapErr};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -48,10 +49,17 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             output,
             plot,
             verify,
+            zoom,
             set,
         } => {
             let study = open(&circuit, Some(&scenario), &set)?;
-            simulate(&study, &output, Outputs { plot, verify }, quiet, json)
+            check_zooms(&study, &zoom)?;
+            let outputs = Outputs {
+                plot,
+                verify,
+                zoom: &zoom,
+            };
+            simulate(&study, &output, outputs, quiet, json)
         }
         Command::Report {
             circuit,
@@ -59,11 +67,18 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             output,
             figures,
             boundary,
+            zoom,
             set,
         } => {
             writable_outputs(&output, figures.as_deref())?;
             let study = open(&circuit, Some(&scenario), &set)?;
-            review(&study, &output, figures.as_deref(), boundary, quiet, json)
+            check_zooms(&study, &zoom)?;
+            let asked = Asked {
+                figures: figures.as_deref(),
+                boundary,
+                zoom: &zoom,
+            };
+            review(&study, &output, asked, quiet, json)
         }
         Command::Validate { circuit, set } => validate(&open(&circuit, None, &set)?, json),
         Command::Stability(args) => super::stability::stability(&args, quiet, json),
@@ -179,9 +194,49 @@ fn run_transient(study: &Study, quiet: bool) -> Result<Simulation, Report> {
 
 /// What `simulate` does besides the run: figures, the tighter rerun.
 #[derive(Debug, Clone, Copy)]
-struct Outputs {
+struct Outputs<'a> {
     plot: bool,
     verify: bool,
+    zoom: &'a [Zoom],
+}
+
+/// A `--zoom` window must lie within the run: an error before it starts.
+fn check_zooms(study: &Study, zooms: &[Zoom]) -> Result<(), Report> {
+    let Some(duration) = study.scenario().map(|s| s.duration) else {
+        return Ok(());
+    };
+    match zooms.iter().find(|(_, t1)| *t1 > duration) {
+        Some((t0, t1)) => Err(miette::miette!(
+            help = "give T0:T1 with T1 at most the scenario's duration, e.g. `--zoom 5m:10m`",
+            "--zoom: the window {} to {} ends after the run, which lasts {}",
+            eng_time(*t0),
+            eng_time(*t1),
+            eng_time(duration)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The report's date, seconds since 1970 UTC: `SOURCE_DATE_EPOCH` when set
+/// (the reproducible-builds convention, so that the same inputs give the
+/// same bytes), else the time the run starts.
+fn report_date() -> Result<i64, Report> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| *s >= 0)
+            .ok_or_else(|| {
+                miette::miette!(
+                    "SOURCE_DATE_EPOCH=`{text}`: expected whole seconds since 1970-01-01 00:00 UTC"
+                )
+            }),
+        Err(std::env::VarError::NotPresent) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)),
+        Err(e) => Err(miette::miette!("SOURCE_DATE_EPOCH: {e}")),
+    }
 }
 
 /// After the evidence of a stopped run is written: the engine's error,
@@ -239,7 +294,7 @@ fn simulate(
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
     if outputs.plot {
-        plot_run(study, &run, output)?;
+        plot_run(study, &run, &analysis, outputs.zoom, output, quiet)?;
     }
     if json {
         outln!("{summary_text}");
@@ -297,9 +352,23 @@ fn summary_json(
 /// The waveform figures of the run and the stability figures at its final
 /// load. The transient's results stand without the stability figures, so
 /// a failed analysis is a warning here, not an error.
-fn plot_run(study: &Study, run: &Simulation, output: &Path) -> Result<(), Report> {
-    let mut figures = report::try_study_figures(&run.waveforms, &run.prepared.scenario)
+fn plot_run(
+    study: &Study,
+    run: &Simulation,
+    judged: &Analysis,
+    zoom: &[Zoom],
+    output: &Path,
+    quiet: bool,
+) -> Result<(), Report> {
+    let (w, scenario) = (&run.waveforms, &run.prepared.scenario);
+    let drawn = report::try_study_figures(w, scenario, &judged.verdicts, zoom)
         .map_err(|e| miette::miette!("cannot draw the waveforms: {e}"))?;
+    if !quiet {
+        for note in &drawn.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    let mut figures = drawn.figures;
     let setup = study.setup(study.final_time());
     match stability_figures(&setup, &ReportOptions::default()) {
         Ok(drawn) => {
@@ -316,20 +385,28 @@ fn plot_run(study: &Study, run: &Simulation, output: &Path) -> Result<(), Report
     Ok(())
 }
 
+/// What `busbar report` was asked for besides the document.
+struct Asked<'a> {
+    figures: Option<&'a Path>,
+    boundary: Option<(String, f64, f64)>,
+    zoom: &'a [Zoom],
+}
+
 /// `busbar report`: the design-review HTML, and the figures on request;
 /// with `--json`, the run's summary (as `simulate` writes it) on stdout.
 fn review(
     study: &Study,
     output: &Path,
-    figures_dir: Option<&Path>,
-    boundary: Option<(String, f64, f64)>,
+    asked: Asked,
     quiet: bool,
     json: bool,
 ) -> Result<ExitCode, Report> {
+    let date = report_date()?;
+    let parameters = study.parameters().map_err(diagnostics::study)?;
     let mut run = run_transient(study, quiet)?;
     let judged = study.judge(&run);
     let options = ReportOptions {
-        boundary,
+        boundary: asked.boundary,
         ..ReportOptions::default()
     };
     let failure = run.failure();
@@ -341,13 +418,17 @@ fn review(
         failure: failure.as_ref(),
         judged: &judged,
         stability: stability_figures(&study.setup(study.final_time()), &options),
+        parameters: &parameters,
+        set: study.own_overrides(),
+        date,
+        zooms: asked.zoom,
     })
     .map_err(|e| miette::miette!("cannot draw the report's figures: {e}"))?;
     report::write_atomic(output, report::render_html(&doc).as_bytes())
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", output.display()))?;
     let figures: Vec<_> = review_figures(&doc).into_iter().cloned().collect();
-    if let Some(dir) = figures_dir {
+    if let Some(dir) = asked.figures {
         report::write_figures(dir, &figures)
             .into_diagnostic()
             .wrap_err("cannot write the figures")?;

@@ -27,6 +27,46 @@ pub const MAX_COMPONENTS: usize = 2_000_000;
 /// Deepest nesting of `Instance` and `Repeat` together.
 pub const MAX_NESTING: usize = 64;
 
+/// A top-level parameter as a run applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    /// As written in the file: a number or an expression.
+    pub written: Num,
+    /// The value used, after overrides.
+    pub value: f64,
+    /// Whether an override set it instead of the file.
+    pub overridden: bool,
+}
+
+/// The top-level parameters of `circuit` with `overrides` applied, in name
+/// order: what elaboration uses. Errors carry no location (elaboration
+/// reports the same ones located).
+pub fn top_parameters<P: Library>(
+    circuit: &Circuit<P>,
+    overrides: &BTreeMap<String, f64>,
+) -> Result<Vec<Parameter>, NetlistError> {
+    let (fixed, _) = overrides::split(overrides, &circuit.params)?;
+    let root = Scope::root(BTreeMap::new());
+    let values =
+        params::resolve(&circuit.params, &fixed, &root).map_err(|e| NetlistError::Parameter {
+            location: None,
+            text: None,
+            name: e.name,
+            message: with_expression(e.message, &e.expression),
+        })?;
+    Ok(circuit
+        .params
+        .iter()
+        .map(|(name, num)| Parameter {
+            name: name.clone(),
+            written: num.clone(),
+            value: values.get(name).copied().unwrap_or(f64::NAN),
+            overridden: fixed.contains_key(name),
+        })
+        .collect())
+}
+
 /// Expands `circuit` into primitives. `file` and `text` (the file's
 /// contents) let errors point at the offending component; without them
 /// errors carry no location.

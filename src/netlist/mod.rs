@@ -21,7 +21,7 @@ use crate::error::SourceLocation;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use elaborate::elaborate;
+pub use elaborate::{elaborate, top_parameters, Parameter};
 pub use resolve::Resolver;
 pub use schema::{parse_circuit, Circuit, Subcircuit};
 pub use structure::{Item, Library};

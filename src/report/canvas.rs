@@ -1,5 +1,6 @@
 //! Shared machinery of the analysis figures (Bode, impedance, pole map,
-//! spectrum, sweep): rendering one chart to PNG and SVG, the legend panel
+//! spectrum, sweep): rendering one chart to PNG (anti-aliased, see
+//! `smooth`) and SVG, the legend panel
 //! beside the plot, compact engineering tick labels, and the frequency
 //! axis ticks (1-2-5 per decade).
 //!
@@ -9,6 +10,7 @@
 use super::draw::{fit, wrap, DrawResult, FONT, LEGEND_LINE, LEGEND_TEXT_X, NOTE_COLOR};
 use super::plot::{ensure_font, Figure, PlotError};
 use super::png::encode_rgb;
+use super::smooth::{average_down, large_buffer, Supersampled};
 use plotters::coord::combinators::{IntoLogRange, LogCoord, WithKeyPoints};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -35,15 +37,15 @@ pub(crate) fn render(name: &str, title: &str, chart: &impl Chart) -> Result<Figu
         message,
     };
     let (w, h) = (CHART_WIDTH, CHART_HEIGHT);
-    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    let mut large = large_buffer(w, h);
     {
-        let root =
-            BitMapBackend::<plotters::backend::RGBPixel>::with_buffer_and_format(&mut rgb, (w, h))
-                .map_err(|e| error(e.to_string()))?
-                .into_drawing_area();
+        let root = Supersampled::new(&mut large, (w, h))
+            .map_err(error)?
+            .into_drawing_area();
         chart.draw(&root).map_err(|e| error(e.to_string()))?;
         root.present().map_err(|e| error(e.to_string()))?;
     }
+    let rgb = average_down(&large, w, h);
     let png = encode_rgb(w, h, &rgb).ok_or_else(|| error("bitmap size mismatch".into()))?;
     let mut svg = String::new();
     {

@@ -154,6 +154,14 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(
             ))?;
         }
     }
+    // A ring with a dot at the extreme each limit measured.
+    for (point, _) in &fig.worst {
+        chart.draw_series(once(
+            EmptyElement::at(*point)
+                + Circle::new((0, 0), 8, LIMIT_COLOR.stroke_width(2))
+                + Circle::new((0, 0), 2, LIMIT_COLOR.filled()),
+        ))?;
+    }
     let number_style = TextStyle::from((FONT, 16).into_font()).color(&EVENT_COLOR);
     for marker in &fig.events {
         chart.draw_series(once(
@@ -293,6 +301,15 @@ fn draw_legend<DB: DrawingBackend>(
             label.clone(),
         ))?;
         y += LEGEND_LINE;
+    }
+    for (_, text) in &fig.worst {
+        area.draw(&Circle::new((23, y), 7, LIMIT_COLOR.stroke_width(2)))?;
+        area.draw(&Circle::new((23, y), 2, LIMIT_COLOR.filled()))?;
+        for line in wrap(area, text, &label, max_text) {
+            area.draw(&Text::new(line, (LEGEND_TEXT_X, y), label.clone()))?;
+            y += LEGEND_LINE - 4;
+        }
+        y += 4;
     }
     if !fig.events.is_empty() {
         area.draw(&DashedPathElement::new(

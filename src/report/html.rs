@@ -3,6 +3,11 @@
 //! an air-gapped machine, survives being mailed around, and prints on A4
 //! or Letter.
 //!
+//! Layout: a summary page first (its own sections, then a page break when
+//! printed), then the appendix (the rest of the sections), then the input
+//! files, quoted in full and wrapped so that they print without losing a
+//! character (each file starts on a new page).
+//!
 //! Owns the document skeleton, the styling and HTML escaping, over generic
 //! sections of tables and figures. What goes into the sections is built in
 //! `html_sections` (from circuits, scenarios and waveforms) or by the
@@ -20,9 +25,12 @@ pub struct HtmlReport {
     pub subtitle: Vec<String>,
     /// A red alert under the heading (a run that stopped early), if any.
     pub banner: Option<String>,
-    /// Sections in reading order; each gets an entry in the contents.
+    /// The first page, in reading order.
+    pub summary: Vec<Section>,
+    /// The appendix, in reading order; every section gets an entry in the
+    /// contents.
     pub sections: Vec<Section>,
-    /// Input files shown verbatim in a collapsible block at the end.
+    /// Input files quoted verbatim at the end (open, printable).
     pub inputs: Vec<InputFile>,
     /// `busbar` version that produced the report.
     pub version: String,
@@ -157,15 +165,25 @@ p.note { color: var(--muted); font-size: 0.92em; }
 details { margin: 10px 0; }
 summary { cursor: pointer; font-weight: 600; }
 pre { background: #f7f8fa; border: 1px solid var(--rule); padding: 10px; overflow-x: auto;
-  font-size: 0.85em; white-space: pre-wrap; word-break: break-word; }
-@page { margin: 12mm; }
+  font-size: 0.85em; white-space: pre-wrap; overflow-wrap: anywhere; }
+p.part { font-size: 1.5em; font-weight: 700; margin: 2.2em 0 0; border-top: 3px solid var(--ink);
+  padding-top: 6px; }
+code.hash { font-size: 0.9em; overflow-wrap: anywhere; }
+@page { size: auto; margin: 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
-  h2 { break-after: avoid; }
-  table, figure, tr { break-inside: avoid; }
+  h2, h3, caption { break-after: avoid; }
+  figure, tr { break-inside: avoid; }
+  thead { display: table-header-group; }
   td.pass, td.fail, td.warn, td.na, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   figure svg { border: none; }
+  .appendix { break-before: page; }
+  .appendix > p.part { margin-top: 0; }
+  .input-file { break-before: page; }
+  pre { overflow: visible; font-size: 7.5pt; line-height: 1.3; border: none; padding: 0;
+    background: none; break-inside: auto; }
+  details > summary { display: none; }
 }
 "#;
 
@@ -203,7 +221,7 @@ pub fn render_html(report: &HtmlReport) -> String {
         );
     }
     out.push_str("<nav><ol>\n");
-    for s in &report.sections {
+    for s in report.summary.iter().chain(&report.sections) {
         let _ = writeln!(
             out,
             "<li><a href=\"#{}\">{}</a></li>",
@@ -212,11 +230,16 @@ pub fn render_html(report: &HtmlReport) -> String {
         );
     }
     out.push_str("<li><a href=\"#inputs\">Inputs and version</a></li>\n</ol></nav>\n</header>\n");
+    out.push_str("<div class=\"summary-page\">\n");
+    for s in &report.summary {
+        section(&mut out, s);
+    }
+    out.push_str("</div>\n<div class=\"appendix\">\n<p class=\"part\">Appendix</p>\n");
     for s in &report.sections {
         section(&mut out, s);
     }
     inputs(&mut out, report);
-    out.push_str("</body>\n</html>\n");
+    out.push_str("</div>\n</body>\n</html>\n");
     out
 }
 
@@ -303,11 +326,12 @@ fn inputs(out: &mut String, report: &HtmlReport) {
         "<p>Produced by busbar {}. Running the same version on these inputs reproduces this report.</p>",
         escape(&report.version)
     );
-    out.push_str("<details>\n<summary>Input files (RON)</summary>\n");
+    // Open, so that the files print; a reader on screen may fold them.
+    out.push_str("<details open>\n<summary>Input files (RON)</summary>\n");
     for f in &report.inputs {
         let _ = writeln!(
             out,
-            "<h3>{}</h3>\n<pre>{}</pre>",
+            "<div class=\"input-file\">\n<h3>{}</h3>\n<pre>{}</pre>\n</div>",
             escape(&f.name),
             escape(&f.text)
         );
@@ -379,6 +403,11 @@ mod tests {
             title: "t & u".into(),
             subtitle: vec!["circuit c".into()],
             banner: None,
+            summary: vec![Section {
+                id: "first".into(),
+                title: "First page".into(),
+                ..Section::default()
+            }],
             sections: vec![Section {
                 id: "verdicts".into(),
                 title: "Verdicts".into(),
@@ -403,7 +432,10 @@ mod tests {
         assert!(html.contains("<th scope=\"col\">verdict</th>"));
         assert!(html.contains("<td class=\"fail\">FAIL</td>"));
         assert!(html.contains("Scenario(name: &quot;&lt;x&gt;&quot;)"));
-        assert!(html.contains("<details>"));
+        assert!(html.contains("<details open>"));
+        let (first, appendix) = (html.find("id=\"first\""), html.find("class=\"appendix\""));
+        assert!(first.is_some() && appendix.is_some() && first < appendix);
+        assert!(appendix < html.find("id=\"verdicts\""));
         assert!(!html.contains("http"));
         assert!(!html.contains("<script"));
     }

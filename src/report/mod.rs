@@ -4,13 +4,13 @@
 //! what changed between two runs.
 //!
 //! Plots: waveform figures with the scenario's limit bands and zooms
-//! (`plot`, `overlay`, `bands`), and figures of analysis results built from
+//! (`plot`, `overlay`, `bands`, `zoom`), and figures of analysis results built from
 //! plain data structs that the analysis fills: Bode (`bode`), impedance
 //! (`impedance`), pole map (`polemap`), ripple spectrum (`spectrum`),
 //! sweep and boundary (`sweep_plot`); `figures` turns a stability analysis
 //! into the set of them that every command draws. The design-review
-//! document (`review`, `review_tables`, `html`, `html_sections`) inlines
-//! them as SVG; `check` lays out the outcome of `busbar check`.
+//! document (`review`, `review_summary`, `review_tables`, `html`,
+//! `html_sections`, `stamp`) inlines them as SVG; `check` lays out the outcome of `busbar check`.
 //!
 //! Every function here is a pure rendering into bytes or text, except
 //! `write_atomic` and `write_figures`, which are the only places that touch
@@ -41,17 +41,21 @@ mod plot;
 mod png;
 mod polemap;
 mod review;
+mod review_summary;
 mod review_tables;
 mod ripple_table;
 mod row_groups;
 mod scale;
 mod series;
+mod smooth;
 mod spectrum;
 mod stability_text;
+mod stamp;
 mod stats;
 mod summary;
 mod sweep_plot;
 mod table;
+mod zoom;
 
 pub use accuracy::accuracy_table;
 pub use atomic::write_atomic;
@@ -66,9 +70,10 @@ pub use figures::{stability_figures, StabilityFigures};
 pub use html::{escape, render_html, Cell, HtmlReport, InputFile, Section, Status, Table};
 pub use html_sections::{circuit_section, scenario_section, time_domain_section, VERDICT_TABLE_ID};
 pub use impedance::{impedance_figure, ImpedanceData, MagnitudeCurve};
-pub use overlay::{disturbances, limit_bands, zoom_windows, Disturbance, LimitBand};
+pub use overlay::{disturbances, limit_bands, worst_points, Disturbance, LimitBand, WorstPoint};
 pub use plot::{
     try_study_figures, try_waveform_figures, waveform_figures, write_figures, Figure, PlotError,
+    PlotRanges, StudyFigures,
 };
 pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
 pub use review::{review_document, review_figures, Review};
@@ -77,3 +82,4 @@ pub use spectrum::{spectrum_figure, SpectrumData};
 pub use summary::{summary_json, ColumnSummary, Inputs, Summary};
 pub use sweep_plot::{sweep_figure, SweepBoundary, SweepData, SweepSeries};
 pub use table::{metrics_table, summary_table, verdict_lines};
+pub use zoom::{zoom_plan, ZoomPlan, ZoomWindow, MAX_ZOOMS};

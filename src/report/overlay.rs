@@ -1,25 +1,18 @@
-//! What a scenario adds to its waveform figures: limit bands (from
-//! `limits`), markers for load changes (load steps are not engine events,
-//! so they would otherwise be invisible) and the time windows of the
-//! zoomed figures around each disturbance.
+//! What a scenario and its verdicts add to the waveform figures: limit
+//! bands (from `limits`), markers for load changes (load steps are not
+//! engine events, so they would otherwise be invisible) and the worst
+//! point each limit measured. The zoom windows are chosen in `zoom`.
 //!
 //! Owns the translation of scenario limits into drawable bands. The
 //! highlight of samples outside a band is a visual aid only: verdicts come
 //! from the analysis. Must not draw or write files.
 
 use crate::analysis::limits::{BandShape, Scenario};
+use crate::analysis::Verdict;
 use crate::glob;
 use crate::results::{Column, EventRecord, Quantity, Waveforms};
 use crate::scenario::Profile;
-
-/// Zoomed figures beyond this many only repeat themselves.
-const MAX_ZOOMS: usize = 4;
-/// A zoom window starts this fraction of the run before the disturbance…
-const ZOOM_BEFORE: f64 = 0.04;
-/// …and ends this fraction after it.
-const ZOOM_AFTER: f64 = 0.3;
-/// A window covering more of the run than this is not worth a second figure.
-const ZOOM_MAX_FRACTION: f64 = 0.7;
+use crate::units::{eng, eng_time};
 
 /// One scenario limit drawn on the figure of one recorded column.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,33 +177,46 @@ pub(crate) fn load_markers(scenario: &Scenario) -> Vec<EventRecord> {
         .collect()
 }
 
-/// Time windows for zoomed figures: one around each disturbance (load
-/// change or recorded event), overlapping windows merged, at most
-/// [`MAX_ZOOMS`]. Windows that would show most of the run are dropped.
-pub fn zoom_windows(scenario: &Scenario, w: &Waveforms) -> Vec<(f64, f64)> {
-    let (t0, t1) = match (w.time.first(), w.time.last()) {
-        (Some(&a), Some(&b)) if b > a => (a, b),
-        _ => return Vec::new(),
-    };
-    let span = t1 - t0;
-    let mut times: Vec<f64> = disturbances(scenario).iter().map(|d| d.time).collect();
-    times.extend(w.events.iter().map(|e| e.time));
-    times.retain(|t| t.is_finite() && (t0..t1).contains(t));
-    times.sort_by(f64::total_cmp);
-    let mut windows: Vec<(f64, f64)> = Vec::new();
-    for t in times {
-        let (a, b) = (
-            (t - ZOOM_BEFORE * span).max(t0),
-            (t + ZOOM_AFTER * span).min(t1),
-        );
-        match windows.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => windows.push((a, b)),
-        }
-    }
-    windows.retain(|(a, b)| b - a <= ZOOM_MAX_FRACTION * span);
-    windows.truncate(MAX_ZOOMS);
-    windows
+/// The extreme a limit measured, drawn where it happened on the figure
+/// of the column it was measured on: the solver sees extremes between
+/// output samples, so the drawn curve may not reach it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorstPoint {
+    /// The recorded column (`Column::name`).
+    pub column: String,
+    /// Seconds.
+    pub time: f64,
+    /// SI units of the column.
+    pub value: f64,
+    /// Legend text, e.g. `MinVoltage worst 46.83 V at 40.12 ms`.
+    pub label: String,
+}
+
+/// The worst points of the verdicts measured in the unit of a recorded
+/// column (a `MinVoltage` in volts, not a `Deviation` in percent).
+pub fn worst_points(w: &Waveforms, verdicts: &[Verdict]) -> Vec<WorstPoint> {
+    verdicts
+        .iter()
+        .filter_map(|v| {
+            let (time, value) = (v.time?, v.measured?);
+            let column = w
+                .columns
+                .iter()
+                .find(|c| Some(&c.name) == v.target.as_ref())?;
+            let fits = time.is_finite() && value.is_finite() && !v.unit.is_empty();
+            (fits && column.quantity.unit() == v.unit).then(|| WorstPoint {
+                column: column.name.clone(),
+                time,
+                value,
+                label: format!(
+                    "{} worst {} at {}",
+                    v.kind,
+                    eng(value, &v.unit),
+                    eng_time(time)
+                ),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -268,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn markers_and_windows() {
+    fn markers_and_worst_points() {
         let s = scenario("", "Trip(at: 0.02, component: \"x\")");
         let d = disturbances(&s);
         assert_eq!(d.len(), 2);
@@ -276,9 +282,23 @@ mod tests {
         let markers = load_markers(&s);
         assert_eq!(markers.len(), 1);
         assert_eq!(markers[0].target, "gpu*");
-        let windows = zoom_windows(&s, &waveforms());
-        assert_eq!(windows.len(), 2, "{windows:?}");
-        assert!(windows[0].0 < 5e-3 && windows[0].1 > 0.01);
-        assert!(windows[1].0 < 0.02 && windows[1].1 <= 0.03);
+        let mut v = crate::analysis::Verdict {
+            kind: "MinVoltage".into(),
+            name: "MinVoltage bus800 ≥ 770 V".into(),
+            status: crate::analysis::Status::Pass,
+            measured: Some(779.5),
+            limit: Some(770.0),
+            margin: Some(9.5),
+            unit: "V".into(),
+            target: Some("bus800".into()),
+            time: Some(6.2e-3),
+            detail: String::new(),
+        };
+        let points = worst_points(&waveforms(), std::slice::from_ref(&v));
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].label, "MinVoltage worst 779.5 V at 6.200 ms");
+        // A deviation in percent is not a point on a voltage figure.
+        v.unit = "%".into();
+        assert!(worst_points(&waveforms(), &[v]).is_empty());
     }
 }

@@ -11,10 +11,12 @@
 use super::atomic::write_atomic;
 use super::draw::{draw_figure, HEIGHT, WIDTH};
 use super::groups::{plan_figures, unique_stem, FigurePlan};
-use super::overlay::{limit_bands, load_markers, zoom_windows};
+use super::overlay::{limit_bands, load_markers, worst_points};
 use super::png::encode_rgb;
 use super::series::{figure_data_in, FigureData, View};
-use crate::analysis::Scenario;
+use super::smooth::{average_down, large_buffer, Supersampled};
+use super::zoom::{zoom_plan, ZoomPlan};
+use crate::analysis::{Scenario, Verdict};
 use crate::results::Waveforms;
 use crate::units::eng_time;
 use plotters::prelude::*;
@@ -76,6 +78,7 @@ pub fn waveform_figures(w: &Waveforms) -> Vec<Figure> {
     plan_figures(&w.columns)
         .iter()
         .filter_map(|plan| render_plan(w, plan, &View::default(), None).ok())
+        .map(|(figure, _)| figure)
         .collect()
 }
 
@@ -85,32 +88,62 @@ pub fn try_waveform_figures(w: &Waveforms) -> Result<Vec<Figure>, PlotError> {
     ensure_font()?;
     plan_figures(&w.columns)
         .iter()
-        .map(|plan| render_plan(w, plan, &View::default(), None))
+        .map(|plan| render_plan(w, plan, &View::default(), None).map(|(figure, _)| figure))
         .collect()
 }
 
+/// The waveform figures of a study and what they show.
+#[derive(Debug, Clone)]
+pub struct StudyFigures {
+    pub figures: Vec<Figure>,
+    /// What each figure plots, in the order of `figures`.
+    pub ranges: Vec<PlotRanges>,
+    /// The zoom windows drawn and those left out.
+    pub zooms: ZoomPlan,
+    /// For the reader: the windows that were not zoomed, and why.
+    pub notes: Vec<String>,
+}
+
+/// The axis ranges of a waveform figure in SI units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotRanges {
+    /// Seconds.
+    pub time: (f64, f64),
+    /// Units of the figure's quantity (V, A, W).
+    pub value: (f64, f64),
+}
+
 /// The waveform figures of a study: those of [`waveform_figures`] with the
-/// scenario's limit bands (samples outside a band highlighted) and markers
-/// at the load changes, then the same figures zoomed around each
-/// disturbance, named `<name>_zoom<k>`; the first figure that cannot be
-/// rendered is the error.
-pub fn try_study_figures(w: &Waveforms, scenario: &Scenario) -> Result<Vec<Figure>, PlotError> {
+/// scenario's limit bands (samples outside a band highlighted), markers at
+/// the load changes and the worst point of each limit in `verdicts`, then
+/// the same figures zoomed into each window of [`zoom_plan`] (the
+/// `requested` windows last), named `<name>_zoom<k>`. The first figure
+/// that cannot be rendered is the error.
+pub fn try_study_figures(
+    w: &Waveforms,
+    scenario: &Scenario,
+    verdicts: &[Verdict],
+    requested: &[(f64, f64)],
+) -> Result<StudyFigures, PlotError> {
     ensure_font()?;
     let limits = limit_bands(scenario, w);
     let markers = load_markers(scenario);
+    let worst = worst_points(w, verdicts);
     let plans = plan_figures(&w.columns);
     let full = View {
         window: None,
         markers: &markers,
         limits: &limits,
+        worst: &worst,
     };
-    let mut figures = plans
+    let mut drawn = plans
         .iter()
         .map(|plan| render_plan(w, plan, &full, None))
         .collect::<Result<Vec<_>, _>>()?;
-    for (k, window) in zoom_windows(scenario, w).into_iter().enumerate() {
+    let zooms = zoom_plan(scenario, w, verdicts, requested);
+    for (k, window) in zooms.windows.iter().enumerate() {
         let view = View {
-            window: Some(window),
+            window: Some((window.from, window.to)),
             ..full
         };
         for plan in &plans {
@@ -119,14 +152,25 @@ pub fn try_study_figures(w: &Waveforms, scenario: &Scenario) -> Result<Vec<Figur
                 title: format!(
                     "{}, {} to {}",
                     plan.title,
-                    eng_time(window.0),
-                    eng_time(window.1)
+                    eng_time(window.from),
+                    eng_time(window.to)
                 ),
             };
-            figures.push(render_plan(w, plan, &view, Some(zoom))?);
+            drawn.push(render_plan(w, plan, &view, Some(zoom))?);
         }
     }
-    Ok(figures)
+    let notes = zooms
+        .dropped
+        .iter()
+        .map(|(z, why)| format!("Not zoomed ({why}): {}.", z.describe()))
+        .collect();
+    let (figures, ranges) = drawn.into_iter().unzip();
+    Ok(StudyFigures {
+        figures,
+        ranges,
+        zooms,
+        notes,
+    })
 }
 
 /// Name and title of a zoomed copy of a planned figure.
@@ -141,7 +185,7 @@ fn render_plan(
     plan: &FigurePlan,
     view: &View,
     zoom: Option<Zoom>,
-) -> Result<Figure, PlotError> {
+) -> Result<(Figure, PlotRanges), PlotError> {
     let (stem, title) = match zoom {
         Some(z) => (z.stem, z.title),
         None => (plan.stem.clone(), plan.title.clone()),
@@ -156,12 +200,18 @@ fn render_plan(
     let png = encode_rgb(WIDTH, HEIGHT, &rgb)
         .ok_or_else(|| draw_error("bitmap size mismatch".to_string()))?;
     let svg = render_svg(&data).map_err(draw_error)?;
-    Ok(Figure {
+    let si = |(a, b): (f64, f64), d: f64| (a * d, b * d);
+    let ranges = PlotRanges {
+        time: si(data.x_range, data.x_divisor),
+        value: si(data.y_range, data.y_divisor),
+    };
+    let figure = Figure {
         name: stem,
         title,
         png,
         svg,
-    })
+    };
+    Ok((figure, ranges))
 }
 
 /// Writes `<name>.png` and `<name>.svg` for every figure into `dir`
@@ -186,21 +236,17 @@ pub fn write_figures(dir: &Path, figures: &[Figure]) -> io::Result<Vec<PathBuf>>
     Ok(paths)
 }
 
-/// Renders a figure into a raw RGB8 buffer of `WIDTH × HEIGHT` pixels.
+/// Renders a figure into a raw RGB8 buffer of `WIDTH × HEIGHT` pixels,
+/// anti-aliased (see `smooth`).
 pub(crate) fn render_rgb(data: &FigureData) -> Result<Vec<u8>, String> {
     ensure_font().map_err(|e| e.to_string())?;
-    let mut buffer = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    let mut large = large_buffer(WIDTH, HEIGHT);
     {
-        let backend = BitMapBackend::<plotters::backend::RGBPixel>::with_buffer_and_format(
-            &mut buffer,
-            (WIDTH, HEIGHT),
-        )
-        .map_err(|e| e.to_string())?;
-        let root = backend.into_drawing_area();
+        let root = Supersampled::new(&mut large, (WIDTH, HEIGHT))?.into_drawing_area();
         draw_figure(&root, data).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
-    Ok(buffer)
+    Ok(average_down(&large, WIDTH, HEIGHT))
 }
 
 fn render_svg(data: &FigureData) -> Result<String, String> {
@@ -296,6 +342,30 @@ mod tests {
             assert_eq!((decoded.width, decoded.height), (WIDTH, HEIGHT));
             assert!(decoded.rgb == *rgb, "{stem}: PNG does not round-trip");
         }
+        Ok(())
+    }
+
+    /// Anti-aliased: the edges of the ringing bus800 curve blend its blue
+    /// into the white background (a 2-pixel line drawn without
+    /// anti-aliasing has only the pure colour; text blends grey, and the
+    /// figure has no other blue).
+    #[test]
+    fn curves_are_anti_aliased() -> Result<(), String> {
+        let (name, rgb) = waveform_bitmaps(&sample())?.remove(0);
+        assert_eq!(name, "bus800");
+        let blue = [31.0, 119.0, 180.0];
+        let blended = rgb
+            .chunks_exact(3)
+            .filter(|p| {
+                // The share of blue in each channel; all three agree on a blend.
+                let a: Vec<f64> = (0..3)
+                    .map(|c| (255.0 - f64::from(p[c])) / (255.0 - blue[c]))
+                    .collect();
+                let mean = a.iter().sum::<f64>() / 3.0;
+                (0.15..0.85).contains(&mean) && a.iter().all(|x| (x - mean).abs() < 0.06)
+            })
+            .count();
+        assert!(blended > 300, "only {blended} blended pixels");
         Ok(())
     }
 

@@ -1,7 +1,9 @@
 //! The design-review document of a study (what `busbar report` writes):
-//! verdicts, circuit, scenario, transient metrics, waveforms, the ripple
-//! spectrum, the small-signal section with its figures, and the input
-//! files, assembled from results already computed.
+//! a first page with the run's stamp, the verdicts, the worst margins and
+//! the least-damped modes; then the appendix: parameters, circuit,
+//! scenario, transient metrics, waveforms (with their zoom windows), the
+//! ripple spectrum, the small-signal section with its figures, and the
+//! input files, assembled from results already computed.
 //!
 //! A run the engine stopped gets a red banner saying when, where and why,
 //! over the part computed.
@@ -11,19 +13,23 @@
 //! the stability figures.
 
 use super::figures::StabilityFigures;
-use super::html::{HtmlReport, InputFile, Section};
+use super::html::{Cell, HtmlReport, InputFile, Section, Table};
 use super::html_sections::{circuit_section, scenario_section, time_domain_section};
-use super::plot::{try_study_figures, Figure, PlotError};
+use super::plot::{try_study_figures, Figure, PlotError, StudyFigures};
+use super::review_summary::{least_damped, parameter_section, stamp_section, worst_margins, Stamp};
 use super::review_tables::{stability_tables, verdict_section};
 use super::spectrum::{spectrum_figure, SpectrumData};
+use super::stamp::{input_hash, utc_date, Inputs};
 use super::table::metrics_tables;
 use crate::analysis::ripple::ripple_spectrum;
 use crate::analysis::signal::Signal;
 use crate::analysis::stability::StabilityError;
 use crate::analysis::Scenario;
 use crate::analysis::{Analysis, Metrics, Prepared};
+use crate::netlist::Parameter;
 use crate::results::{Failure, Quantity, Waveforms};
 use crate::units::{eng, eng_time};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Modes listed in the table (least damped first).
@@ -42,54 +48,118 @@ pub struct Review<'a> {
     pub judged: &'a Analysis,
     /// The stability analysis at the final load with its figures.
     pub stability: Result<StabilityFigures, StabilityError>,
+    /// The circuit's top-level parameters as applied.
+    pub parameters: &'a [Parameter],
+    /// The overrides given on top of the scenario's (`--set`).
+    pub set: &'a BTreeMap<String, f64>,
+    /// When the run was made, seconds since 1970 UTC (the caller's
+    /// `SOURCE_DATE_EPOCH` when set, for reproducible reports).
+    pub date: i64,
+    /// Zoom windows asked for by name, seconds.
+    pub zooms: &'a [(f64, f64)],
 }
 
 /// Assembles the document; fails only when a figure cannot be drawn.
 pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
     let (p, w, s) = (r.prepared, r.waveforms, &r.prepared.scenario);
-    let mut sections = vec![verdict_section(&r.judged.verdicts)];
+    let version = env!("CARGO_PKG_VERSION").to_string();
+    let stamp = Stamp {
+        date: utc_date(r.date),
+        hash: input_hash(&Inputs {
+            circuit: r.circuit_text,
+            scenario: s.text(),
+            overrides: r.set,
+            version: &version,
+        }),
+        version: version.clone(),
+    };
+    let circuit_name = r.circuit_file.display().to_string();
+    let scenario_name = s.path().display().to_string();
+    let verdicts = &r.judged.verdicts;
+    let summary = vec![
+        stamp_section(&stamp, &circuit_name, &scenario_name),
+        verdict_section(verdicts),
+        worst_margins(verdicts),
+        least_damped(r.stability.as_ref().ok().map(|x| &x.report)),
+    ];
+    let mut sections = vec![parameter_section(r.parameters, r.set, &s.overrides)];
     sections.push(circuit_section(&p.circuit, &p.model));
     sections.push(scenario_section(s));
     let mut time_domain = time_domain_section(w);
     let metrics = metrics_tables(&r.judged.metrics);
     time_domain.tables.splice(1..1, metrics);
     sections.push(time_domain);
-    sections.push(Section {
-        id: "waveforms".into(),
-        title: "Waveforms".into(),
-        paragraphs: vec![
-            "Limit bands of the scenario are shaded; samples outside a band are drawn in red. \
-             Zoomed figures follow each load change or event."
-                .into(),
-        ],
-        figures: try_study_figures(w, s)?,
-        ..Section::default()
-    });
+    sections.push(waveform_section(try_study_figures(
+        w, s, verdicts, r.zooms,
+    )?));
     sections.push(spectrum_section(w, s, &r.judged.metrics)?);
     sections.push(stability_section(r.stability));
     let inputs = vec![
         InputFile {
-            name: r.circuit_file.display().to_string(),
+            name: circuit_name.clone(),
             text: r.circuit_text.to_string(),
         },
         InputFile {
-            name: s.path().display().to_string(),
+            name: scenario_name.clone(),
             text: s.text().to_string(),
         },
     ];
-    let version = env!("CARGO_PKG_VERSION").to_string();
     Ok(HtmlReport {
         title: format!("busbar report: {}", s.name),
         subtitle: vec![
-            format!("Circuit {} ({})", p.circuit.name, r.circuit_file.display()),
-            format!("Scenario {}", s.path().display()),
-            format!("busbar {version}"),
+            format!("Circuit {} ({circuit_name})", p.circuit.name),
+            format!("Scenario {scenario_name}"),
+            format!("busbar {version}, run {}", stamp.date),
         ],
         banner: r.failure.map(|f| banner(f, s.duration)),
+        summary,
         sections,
         inputs,
         version,
     })
+}
+
+/// The waveform figures, full run then zooms, with a table of what each
+/// zoom window shows and which windows were left out.
+fn waveform_section(drawn: StudyFigures) -> Section {
+    let rows: Vec<Vec<Cell>> = drawn
+        .zooms
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(k, z)| {
+            vec![
+                Cell::number(format!("zoom {}", k + 1)),
+                Cell::number(eng_time(z.from)),
+                Cell::number(eng_time(z.to)),
+                Cell::text(z.shows.join("; ")),
+            ]
+        })
+        .collect();
+    let tables = if rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![Table {
+            id: "zoom-table".into(),
+            caption: "Zoom windows".into(),
+            headers: ["figure", "from", "to", "shows"].map(String::from).to_vec(),
+            rows,
+        }]
+    };
+    Section {
+        id: "waveforms".into(),
+        title: "Waveforms".into(),
+        paragraphs: vec![
+            "Limit bands of the scenario are shaded; samples outside a band are drawn in red; \
+             a ring marks the extreme each limit measured (the solver's, which may lie \
+             between samples). Zoomed figures follow every load change, event and judged \
+             extreme, each from just before it to where the signals have settled."
+                .into(),
+        ],
+        tables,
+        figures: drawn.figures,
+        notes: drawn.notes,
+    }
 }
 
 /// The banner of a run that stopped early: when, where and why, and that

@@ -7,7 +7,7 @@
 
 use super::bands::{self, LimitDraw};
 use super::groups::{FigurePlan, Trace};
-use super::overlay::LimitBand;
+use super::overlay::{LimitBand, WorstPoint};
 use super::scale::{
     decimate, finite_range, finite_segments, padded, time_unit, value_unit, AxisUnit,
 };
@@ -44,16 +44,22 @@ pub(crate) struct FigureData {
     pub limits: Vec<LimitDraw>,
     /// Runs of samples outside a limit band, drawn highlighted.
     pub violations: Vec<Segment>,
+    /// The extremes limits measured inside the figure: point and legend.
+    pub worst: Vec<((f64, f64), String)>,
+    /// Plotted value × these = SI value, for time and for the quantity.
+    pub x_divisor: f64,
+    pub y_divisor: f64,
 }
 
 /// What a rendering of a plan adds to the recorded data: a time window
 /// (zoomed figures), event markers the engine did not record (load
-/// changes) and scenario limit bands.
+/// changes), scenario limit bands and the worst points limits measured.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct View<'a> {
     pub window: Option<(f64, f64)>,
     pub markers: &'a [EventRecord],
     pub limits: &'a [LimitBand],
+    pub worst: &'a [WorstPoint],
 }
 
 impl View<'_> {
@@ -127,17 +133,29 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
     let member_values = plan.columns.iter().flat_map(|&c| values(c).iter().copied());
     let data_range = finite_range(member_values);
     let nominal = plan.nominal.filter(|n| n.is_finite());
+    let names: Vec<&str> = plan
+        .columns
+        .iter()
+        .filter_map(|&c| w.columns.get(c).map(|col| col.name.as_str()))
+        .collect();
+    // A worst point between samples is part of the data: the range takes
+    // it in, so the extreme a limit judged is always on the figure.
+    let worst: Vec<&WorstPoint> = view
+        .worst
+        .iter()
+        .filter(|p| names.contains(&p.column.as_str()) && (t0..=t1).contains(&p.time))
+        .collect();
+    let data_range = data_range.map(|(lo, hi)| {
+        worst
+            .iter()
+            .fold((lo, hi), |(lo, hi), p| (lo.min(p.value), hi.max(p.value)))
+    });
     let (lo, hi) = match (data_range, nominal) {
         (Some((lo, hi)), Some(n)) => (lo.min(n), hi.max(n)),
         (Some(r), None) => r,
         (None, Some(n)) => (n, n),
         (None, None) => (0.0, 0.0),
     };
-    let names: Vec<&str> = plan
-        .columns
-        .iter()
-        .filter_map(|&c| w.columns.get(c).map(|col| col.name.as_str()))
-        .collect();
     let own: Vec<&LimitBand> = view
         .limits
         .iter()
@@ -228,6 +246,15 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
             .then(|| "no finite samples".to_string()),
         limits,
         violations,
+        worst: worst
+            .iter()
+            .map(|p| {
+                let at = (p.time / x_unit.divisor, p.value / y_unit.divisor);
+                (at, p.label.clone())
+            })
+            .collect(),
+        x_divisor: x_unit.divisor,
+        y_divisor: y_unit.divisor,
     }
 }
 

@@ -35,7 +35,7 @@ use crate::analysis::{Prepared, Scenario};
 use crate::compile::{CompileError, Model};
 use crate::components::FlatCircuit;
 use crate::engine::{EngineError, Observer, Stopped};
-use crate::netlist::NetlistError;
+use crate::netlist::{top_parameters, NetlistError, Parameter};
 use crate::prepare::{prepare_recording, PrepareError};
 use crate::results::{Failure, Waveforms};
 use crate::scenario::{self, ScenarioError};
@@ -213,6 +213,17 @@ impl Study {
                 }
                 (e, _) => StudyError::Netlist(e),
             })
+    }
+
+    /// The circuit's top-level parameters with every override applied,
+    /// as the run uses them.
+    pub fn parameters(&self) -> Result<Vec<Parameter>, StudyError> {
+        Ok(top_parameters(self.circuit.parsed(), &self.overrides())?)
+    }
+
+    /// The overrides given on top of the scenario's (`--set`).
+    pub fn own_overrides(&self) -> &BTreeMap<String, f64> {
+        &self.overrides
     }
 
     /// The circuit elaborated and compiled, without a scenario.
