@@ -241,7 +241,10 @@ fn check_link(root: &Path, dir: &Path, rel: &str, text: &str, target: &str) -> O
         if !root.join(&path).exists() {
             return Some(format!("link to `{target}`: no file {}", path.display()));
         }
-        (path.clone(), fs::read_to_string(root.join(&path)).unwrap_or_default())
+        (
+            path.clone(),
+            fs::read_to_string(root.join(&path)).unwrap_or_default(),
+        )
     };
     let anchor = anchor?;
     if anchors(&body).iter().any(|a| a == anchor) {
@@ -379,7 +382,8 @@ fn checker_reports_each_dead_link_path_and_anchor_with_its_line() {
 #[test]
 fn checker_reads_ron_comments_only() {
     let repo = sample_repo();
-    let ron = "// Header citing docs/a.md and docs/gone.md.\nCircuit(name: \"docs/not-a-comment\")\n";
+    let ron =
+        "// Header citing docs/a.md and docs/gone.md.\nCircuit(name: \"docs/not-a-comment\")\n";
     let problems = check_ron(repo.path(), "circuits/x.ron", ron);
     assert_eq!(problems.len(), 1, "{}", report(&problems));
     assert!(problems[0].what.contains("docs/gone.md") && problems[0].line == 1);
