@@ -5,6 +5,8 @@ use crate::device::{
     Slot,
 };
 use serde::Deserialize;
+use crate::field_doc::{Field as F, Range as R, Schema};
+use super::doc::{NAME, node};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +20,19 @@ pub struct Resistor {
 impl Resistor {
     /// Events a `Resistor` raises: none.
     pub const EVENTS: &'static [&'static str] = &[];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Resistor",
+        summary: "A linear resistor: i = (v_a − v_b)/R.",
+        fields: &[
+            NAME,
+            node("a", "First terminal; current is positive from `a` to `b`."),
+            node("b", "Second terminal."),
+            F::req("ohms", "Ω", R::Positive, "Resistance R."),
+        ],
+        example: r#"Resistor(name: "r_feed", a: "src", b: "bus800", ohms: 2e-3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Resistor {

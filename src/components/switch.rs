@@ -6,6 +6,8 @@ use crate::device::{
     Primitive, Reaction, SignalKind, Slot,
 };
 use serde::Deserialize;
+use crate::field_doc::{Field as F, Range as R, Schema};
+use super::doc::{NAME, node};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +36,25 @@ fn off_default() -> Num {
 impl Switch {
     /// Every event a `Switch` raises (see `apply`).
     pub const EVENTS: &'static [&'static str] = &["open", "close"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Switch",
+        summary: "A breaker or contactor: a resistor that changes value at `Open` and `Close` events.",
+        fields: &[
+            NAME,
+            node("a", "First terminal; current is positive from `a` to `b`."),
+            node("b", "Second terminal."),
+            F::opt("closed", "", "true", R::Any, "Whether the switch starts closed."),
+            F::opt("on_ohms", "Ω", "1e-4", R::Positive, "Resistance when closed."),
+            F::opt("off_ohms", "Ω", "1e6", R::Positive, "Resistance when open."),
+        ],
+        actions: &[
+            ("Open", "Switches to `off_ohms`; reports `open`."),
+            ("Close", "Switches to `on_ohms`; reports `close`."),
+        ],
+        example: r#"Switch(name: "breaker", a: "src", b: "bus800", closed: true)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Switch {
