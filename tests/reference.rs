@@ -30,16 +30,32 @@ fn every_field_of_every_file_format_is_documented() {
 #[test]
 fn the_walk_reaches_every_component_limit_and_profile() {
     let walks = busbar::reference::walks();
-    let names = |i: usize| -> BTreeSet<&str> { walks[i].entries.iter().map(|e| e.doc.name).collect() };
+    let names =
+        |i: usize| -> BTreeSet<&str> { walks[i].entries.iter().map(|e| e.doc.name).collect() };
     let circuit = names(0);
     for (kind, _) in busbar::components::declared_events() {
         assert!(circuit.contains(kind), "component {kind} not reached");
     }
-    for part in ["VoltageLoop", "AntiWindup", "LoadModel", "Cell", "Repeat", "Instance"] {
+    for part in [
+        "VoltageLoop",
+        "AntiWindup",
+        "LoadModel",
+        "Cell",
+        "Repeat",
+        "Instance",
+    ] {
         assert!(circuit.contains(part), "{part} not reached");
     }
     let scenario = names(1);
-    for kind in ["Step", "Pulse", "Trace", "Event", "MinVoltage", "NoEvent", "RampRate"] {
+    for kind in [
+        "Step",
+        "Pulse",
+        "Trace",
+        "Event",
+        "MinVoltage",
+        "NoEvent",
+        "RampRate",
+    ] {
         assert!(scenario.contains(kind), "{kind} not reached");
     }
     assert!(names(3).contains("Tolerance"));
@@ -93,7 +109,10 @@ fn committed_reference_is_current() {
             .unwrap_or_default()
     };
     let (want, have) = (files(fresh.path()), files(&committed));
-    assert_eq!(want, have, "docs/reference/ holds other files than generated; {REGENERATE}");
+    assert_eq!(
+        want, have,
+        "docs/reference/ holds other files than generated; {REGENERATE}"
+    );
     for file in &want {
         let new = std::fs::read_to_string(fresh.path().join(file)).expect("generated page");
         let old = std::fs::read_to_string(committed.join(file)).expect("committed page");
@@ -103,7 +122,10 @@ fn committed_reference_is_current() {
                 .zip(old.lines())
                 .position(|(a, b)| a != b)
                 .unwrap_or(new.lines().count().min(old.lines().count()));
-            panic!("docs/reference/{file} is stale (first difference at line {}); {REGENERATE}", line + 1);
+            panic!(
+                "docs/reference/{file} is stale (first difference at line {}); {REGENERATE}",
+                line + 1
+            );
         }
     }
 }
@@ -123,7 +145,11 @@ fn reference_links_resolve() {
                 continue;
             }
             let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
-            let file = if file.is_empty() { path.clone() } else { dir.join(file) };
+            let file = if file.is_empty() {
+                path.clone()
+            } else {
+                dir.join(file)
+            };
             let Ok(linked) = std::fs::read_to_string(&file) else {
                 broken.push(format!("{}: {target}", path.display()));
                 continue;
@@ -153,7 +179,11 @@ fn links(text: &str) -> Vec<String> {
 /// The anchors of a page's headings, as Markdown renderers make them.
 fn anchors(text: &str) -> BTreeSet<String> {
     text.lines()
-        .filter_map(|l| l.trim_start_matches('#').strip_prefix(' ').filter(|_| l.starts_with('#')))
+        .filter_map(|l| {
+            l.trim_start_matches('#')
+                .strip_prefix(' ')
+                .filter(|_| l.starts_with('#'))
+        })
         .map(|h| {
             h.to_lowercase()
                 .chars()
@@ -189,7 +219,10 @@ fn help_topics_and_commands() {
     };
     let components = text(&["help", "components"]);
     for (kind, _) in busbar::components::declared_events() {
-        assert!(components.contains(&format!("| {kind} |")), "{kind} not listed");
+        assert!(
+            components.contains(&format!("| {kind} |")),
+            "{kind} not listed"
+        );
     }
     assert!(text(&["help", "limits"]).contains("## NoEvent"));
     assert!(text(&["help", "profiles"]).contains("## Pulse"));
@@ -206,4 +239,32 @@ fn unknown_topic_is_an_error_with_suggestions() {
     let err = String::from_utf8(out.get_output().stderr.clone()).expect("utf-8");
     assert!(err.contains("no help topic `Converer`"), "{err}");
     assert!(err.contains("did you mean Converter"), "{err}");
+}
+
+/// Every example in the reference is a valid entry: each component's
+/// parses and validates in a circuit, each limit's in a scenario.
+#[test]
+fn examples_are_valid() {
+    use std::collections::BTreeMap;
+    let path = Path::new("example.ron");
+    for doc in busbar::components::documented() {
+        assert!(!doc.example.is_empty(), "{} has no example", doc.name);
+        let text = format!("Circuit(components: [{}])", doc.example);
+        if let Err(e) = busbar::components::parse_str(&text, path, &BTreeMap::new()) {
+            panic!("example of {}: {e}\n{text}", doc.name);
+        }
+    }
+    for doc in busbar::analysis::limits::doc::documented() {
+        if doc.example.is_empty() || doc.name == "LimitSet" {
+            continue;
+        }
+        let text = format!(
+            "Scenario(name: \"x\", duration: 0.1, sample: 1e-3, limits: [{}])",
+            doc.example
+        );
+        if let Err(e) = busbar::scenario::parse_str::<busbar::analysis::limits::Limit>(&text, path)
+        {
+            panic!("example of {}: {e}\n{text}", doc.name);
+        }
+    }
 }

@@ -12,14 +12,14 @@
 //! converter in front of it.
 
 use super::control::Stamp;
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, Reaction,
     SignalKind,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 
 /// Most points an OCV table may have (each gets a field name for
 /// expressions and overrides, e.g. `ocv.3.volts`).
@@ -57,9 +57,15 @@ pub struct Battery {
 impl Cell {
     pub const DOC: Schema = Schema {
         name: "Cell",
-        summary: "A `Bbu`'s `battery: (...)`: the cell fields of `Battery`, same meanings and units.",
+        summary:
+            "A `Bbu`'s `battery: (...)`: the cell fields of `Battery`, same meanings and units.",
         fields: &[
-            F::req("ocv", "(—, V)", R::Rule("2 to 16 points, soc increasing, volts > 0"), "Open-circuit voltage table of (soc, volts) points."),
+            F::req(
+                "ocv",
+                "(—, V)",
+                R::Rule("2 to 16 points, soc increasing, volts > 0"),
+                "Open-circuit voltage table of (soc, volts) points.",
+            ),
             F::req("r0", "Ω", R::NonNegative, "Series resistance."),
             F::req("r1", "Ω", R::NonNegative, "Resistance of the RC pair."),
             F::req("c1", "F", R::Positive, "Capacitance of the RC pair."),

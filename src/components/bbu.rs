@@ -27,12 +27,12 @@ mod device;
 use super::battery::{cell_numbers, validate_cell, Cell, CellModel, BBU_OCV_NAMES};
 use super::control::VoltageLoop;
 use super::converter::{one, pi_loop, validate_regulation};
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use crate::device::{check, Builder, ComponentError, Device, Num, Primitive};
+use crate::field_doc::{Field as F, Range as R, Schema};
 use device::{BbuDevice, Settings};
 use serde::Deserialize;
-use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node, ret};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

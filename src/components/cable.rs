@@ -3,14 +3,14 @@
 //! Internal nodes are named `name.n1` … `name.n{n-1}`.
 
 use super::capacitor::build_capacitor;
+use super::doc::{node, NAME};
 use super::inductor::{zero, SeriesRl};
 use super::resistor::Conductance;
 use crate::device::{
     check, Branch, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

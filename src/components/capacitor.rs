@@ -6,14 +6,14 @@
 //! - with ESR: one state v_c, and i = (v_a − v_b − v_c)/esr;
 //! - ideal and floating: a state v_c and an algebraic current i.
 
+use super::doc::{node, NAME};
 use super::inductor::zero;
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
     Slot, GROUND,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,13 @@ impl Capacitor {
             node("a", "First terminal; current is positive from `a` to `b`."),
             node("b", "Second terminal (often `gnd`)."),
             F::req("farads", "F", R::Positive, "Capacitance C."),
-            F::opt("esr", "Ω", "0", R::NonNegative, "Equivalent series resistance."),
+            F::opt(
+                "esr",
+                "Ω",
+                "0",
+                R::NonNegative,
+                "Equivalent series resistance.",
+            ),
         ],
         example: r#"Capacitor(name: "c_bus", a: "bus800", b: "gnd", farads: 2e-3, esr: 5e-3)"#,
         ..Schema::EMPTY

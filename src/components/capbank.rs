@@ -25,15 +25,15 @@
 
 use super::control::{self, Saturation, Stamp};
 use super::converter::one;
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, GROUND,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema, Variant};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,7 +78,12 @@ impl BankLaw {
             Variant::with(
                 "VirtualCapacitance",
                 "c = −farads·dv/dt: the bus sees extra capacitance within the loop bandwidth.",
-                &[F::req("farads", "F", R::Positive, "Emulated capacitance C_v.")],
+                &[F::req(
+                    "farads",
+                    "F",
+                    R::Positive,
+                    "Emulated capacitance C_v.",
+                )],
             ),
         ],
         ..Schema::EMPTY

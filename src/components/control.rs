@@ -7,8 +7,8 @@
 //! decide its modes or apply scenario actions: each component does that.
 
 use crate::device::{check, Builder, ComponentError, Num, Slot};
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema, Variant};
+use serde::Deserialize;
 use std::f64::consts::TAU;
 
 /// Its documentation table (see `field_doc`).

@@ -18,15 +18,15 @@
 mod device;
 
 use super::control::{self, AntiWindup, PiLoop, Saturation, VoltageLoop};
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
     check, Builder, ComponentError, Device, Num, Primitive,
     TerminalRole::{self, PowerInput, PowerOutput},
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 
 pub(crate) use device::{HoldupDrop, RegulatedDevice, Supply, RECTIFIER_EVENTS};
 

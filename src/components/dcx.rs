@@ -6,6 +6,7 @@
 //! (algebraic when L_out = 0); input current i/N + P_nl/v_in. A tripped Dcx
 //! carries no current.
 
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
@@ -13,9 +14,8 @@ use crate::device::{
     Primitive, Reaction, SignalKind, Slot,
     TerminalRole::{self, PowerInput, PowerOutput},
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,12 +1,12 @@
 //! `Inductor(name, a, b, henries, ohms = 0)`: L·i' = v_a − v_b − R·i.
 
+use super::doc::{node, NAME};
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
     Slot,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,15 +8,15 @@
 //! for `seconds` (a state event). `smoothing` puts GPU power smoothing
 //! (`smoothing.rs`) between the profile and the demand: P_d = watts·s.
 
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::smoothing::{self, Smoother, Smoothing};
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, Slot,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema, Variant};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 use std::f64::consts::TAU;
 
 #[derive(Debug, Clone, Deserialize)]

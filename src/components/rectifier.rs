@@ -22,12 +22,12 @@ use super::control::{AntiWindup, VoltageLoop};
 use super::converter::{
     default_limit, one, pi_loop, validate_regulation, HoldupDrop, RegulatedDevice, Supply,
 };
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{check, Builder, ComponentError, Device, Num, Primitive, GROUND};
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 use std::f64::consts::TAU;
 
 #[derive(Debug, Clone, Deserialize)]

@@ -14,8 +14,8 @@
 //! Owns only the smoothing law; `load` owns the state and stamps it.
 
 use crate::device::{check, ComponentError, InputValue, Num, Reaction};
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
+use serde::Deserialize;
 
 /// Its documentation table (see `field_doc`).
 impl Smoothing {

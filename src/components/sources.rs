@@ -6,14 +6,14 @@
 //! so a voltage source that delivers power has a negative `i(...)` and
 //! `p(...)`, as in SPICE.
 
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, Slot,
 };
-use serde::Deserialize;
 use crate::field_doc::{Field as F, Range as R, Schema};
-use super::doc::{NAME, node, ret};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -104,7 +104,12 @@ pub struct Field {
 
 impl Field {
     /// A required field.
-    pub const fn req(name: &'static str, unit: &'static str, range: Range, meaning: &'static str) -> Field {
+    pub const fn req(
+        name: &'static str,
+        unit: &'static str,
+        range: Range,
+        meaning: &'static str,
+    ) -> Field {
         Field {
             name,
             unit,

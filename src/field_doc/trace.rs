@@ -301,7 +301,10 @@ struct Choice<'p> {
 impl<'de, 'p> EnumAccess<'de> for Choice<'p> {
     type Error = Found;
     type Variant = Tracer<'p>;
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Tracer<'p>), Found> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Tracer<'p>), Found> {
         let v = seed.deserialize(BorrowedStrDeserializer::new(self.variant))?;
         Ok((v, self.rest))
     }
@@ -364,11 +367,16 @@ mod tests {
         );
         let mode = trace::<Outer>(&[Step::Field("mode")]).unwrap();
         assert_eq!(mode.wrappers, vec![Wrapper::Optional]);
-        assert!(matches!(mode.shape, Shape::Enum { name: "Mode", variants } if variants.len() == 3));
+        assert!(
+            matches!(mode.shape, Shape::Enum { name: "Mode", variants } if variants.len() == 3)
+        );
         let droop = [Step::Field("mode"), Step::Variant("Droop")];
         assert!(matches!(
             trace::<Outer>(&droop).unwrap().shape,
-            Shape::Struct { fields: &["ohms", "name"], .. }
+            Shape::Struct {
+                fields: &["ohms", "name"],
+                ..
+            }
         ));
         let name = [droop[0], droop[1], Step::Field("name")];
         assert_eq!(trace::<Outer>(&name).unwrap().shape, Shape::Text);
@@ -376,7 +384,10 @@ mod tests {
         let t = trace::<Outer>(&table).unwrap();
         assert_eq!((t.wrappers, t.shape), (vec![Wrapper::List], Shape::Integer));
         let c = trace::<Outer>(&[Step::Field("corners")]).unwrap();
-        assert_eq!((c.wrappers, c.shape), (vec![Wrapper::List], Shape::Tuple(2)));
+        assert_eq!(
+            (c.wrappers, c.shape),
+            (vec![Wrapper::List], Shape::Tuple(2))
+        );
         let e = trace::<Outer>(&[Step::Field("corners"), Step::Element]).unwrap();
         assert_eq!(e.shape, Shape::Number);
         assert!(trace::<Outer>(&[Step::Field("nope")]).is_err());

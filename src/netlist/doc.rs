@@ -32,7 +32,12 @@ pub const CIRCUIT: Schema = Schema {
 pub const BUS_DECL: Schema = Schema {
     name: "BusDecl",
     summary: "`(nominal: 800)`: a bus's nominal voltage.",
-    fields: &[F::req("nominal", "V", R::Positive, "Nominal voltage (number or expression).")],
+    fields: &[F::req(
+        "nominal",
+        "V",
+        R::Positive,
+        "Nominal voltage (number or expression).",
+    )],
     ..Schema::EMPTY
 };
 

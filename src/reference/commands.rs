@@ -37,10 +37,14 @@ pub fn page(cli: &Command) -> String {
     out
 }
 
+/// The about text of the `help` subcommand clap adds to commands that
+/// have subcommands of their own (`busbar sweep help`).
+const CLAP_HELP: &str = "Print this message or the help of the given subcommand(s)";
+
 /// Subcommands shown to users, in definition order.
 fn visible(cmd: &Command) -> impl Iterator<Item = &Command> {
     cmd.get_subcommands()
-        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        .filter(|s| !s.is_hide_set() && s.get_about().is_none_or(|a| a.to_string() != CLAP_HELP))
 }
 
 fn hidden(a: &Arg) -> bool {

@@ -144,8 +144,9 @@ pub fn section(entry: &Entry, events: Option<&[&str]>, ctx: &Ctx) -> String {
 
 /// The table of fields.
 pub fn field_table(fields: &[TypedField], ctx: &Ctx) -> String {
-    let mut out =
-        String::from("| field | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| field | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n",
+    );
     for f in fields {
         let d = f.doc;
         let _ = writeln!(
@@ -154,7 +155,10 @@ pub fn field_table(fields: &[TypedField], ctx: &Ctx) -> String {
             d.name,
             cell(&ctx.link(&f.ty)),
             cell(d.unit),
-            cell(&d.default.map_or("required".to_string(), |v| format!("`{v}`"))),
+            cell(
+                &d.default
+                    .map_or("required".to_string(), |v| format!("`{v}`"))
+            ),
             cell(d.range.text()),
             cell(d.meaning)
         );

@@ -31,7 +31,9 @@ use std::path::{Path, PathBuf};
 /// Why the reference cannot be produced or a topic shown.
 #[derive(Debug, thiserror::Error)]
 pub enum ReferenceError {
-    #[error("no help topic `{topic}`; did you mean {suggestions}? (`busbar help` lists the topics)")]
+    #[error(
+        "no help topic `{topic}`; did you mean {suggestions}? (`busbar help` lists the topics)"
+    )]
     UnknownTopic { topic: String, suggestions: String },
     #[error("the reference is incomplete:\n{}", problems.join("\n"))]
     Incomplete { problems: Vec<String> },

@@ -18,15 +18,51 @@ const SWEEP: usize = 3;
 
 /// The pages, in the index's order: file, title, one line.
 pub const PAGES: &[(&str, &str, &str)] = &[
-    ("circuit-file.md", "Circuit files", "`Circuit`, `Subcircuit`, `Instance`, `Repeat`, parameters, buses and expressions"),
-    ("components.md", "Components", "every component with its fields, actions, events and an example"),
-    ("scenario-file.md", "Scenario files", "duration, loads, stagger, overrides, recording, tolerances"),
-    ("profiles.md", "Load profiles", "`Step`, `Pulse`, `Pwl`, `Trace`"),
-    ("events.md", "Events", "scheduled events, which component takes which action, and the events components raise"),
-    ("record.md", "Record entries", "what a scenario's `record` list may name"),
-    ("limits.md", "Limits", "every limit kind, and limit-set files"),
-    ("sweep-file.md", "Sweep files", "grids, corners, Monte Carlo draws and what to collect"),
-    ("commands.md", "Commands", "every command and flag of `busbar`"),
+    (
+        "circuit-file.md",
+        "Circuit files",
+        "`Circuit`, `Subcircuit`, `Instance`, `Repeat`, parameters, buses and expressions",
+    ),
+    (
+        "components.md",
+        "Components",
+        "every component with its fields, actions, events and an example",
+    ),
+    (
+        "scenario-file.md",
+        "Scenario files",
+        "duration, loads, stagger, overrides, recording, tolerances",
+    ),
+    (
+        "profiles.md",
+        "Load profiles",
+        "`Step`, `Pulse`, `Pwl`, `Trace`",
+    ),
+    (
+        "events.md",
+        "Events",
+        "scheduled events, which component takes which action, and the events components raise",
+    ),
+    (
+        "record.md",
+        "Record entries",
+        "what a scenario's `record` list may name",
+    ),
+    (
+        "limits.md",
+        "Limits",
+        "every limit kind, and limit-set files",
+    ),
+    (
+        "sweep-file.md",
+        "Sweep files",
+        "grids, corners, Monte Carlo draws and what to collect",
+    ),
+    (
+        "commands.md",
+        "Commands",
+        "every command and flag of `busbar`",
+    ),
 ];
 
 fn is_in(list: &[&'static Schema], name: &str) -> bool {
@@ -97,7 +133,10 @@ pub fn pages(walks: &[Walk]) -> Vec<(&'static str, String)> {
         ("index.md", index()),
         ("circuit-file.md", circuit_page(walks, s)),
         ("components.md", components_page(walks, s)),
-        ("scenario-file.md", page(walks, SCENARIO, "scenario-file.md", s)),
+        (
+            "scenario-file.md",
+            page(walks, SCENARIO, "scenario-file.md", s),
+        ),
         ("profiles.md", page(walks, SCENARIO, "profiles.md", s)),
         ("events.md", events_page(walks, s)),
         ("record.md", record_page()),
@@ -155,7 +194,9 @@ fn components_page(walks: &[Walk], style: Style) -> String {
         .filter(|e| events_of(e.doc.name).is_some())
         .collect();
     out.push_str(&summary_table("component", &kinds, &ctx));
-    out.push_str("\nThe types some fields hold (loops, load models, cells…) follow the components.\n\n");
+    out.push_str(
+        "\nThe types some fields hold (loops, load models, cells…) follow the components.\n\n",
+    );
     out + &sections(walks, CIRCUIT, "components.md", style)
 }
 
@@ -231,8 +272,15 @@ fn limits_page(walks: &[Walk], style: Style) -> String {
 /// The names `busbar help` accepts besides commands.
 pub fn topic_names(walks: &[Walk]) -> Vec<String> {
     let mut names: Vec<String> = [
-        "components", "limits", "profiles", "events", "record", "circuit", "scenario",
-        "sweep-file", "commands",
+        "components",
+        "limits",
+        "profiles",
+        "events",
+        "record",
+        "circuit",
+        "scenario",
+        "sweep-file",
+        "commands",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -303,7 +351,11 @@ fn topics(walks: &[Walk], cli: &clap::Command) -> String {
     let mut out = String::from("busbar help TOPIC\n\nTopics:\n");
     for (file, title, line) in PAGES {
         let name = file.trim_end_matches(".md").trim_end_matches("-file");
-        let name = if *file == "sweep-file.md" { "sweep-file" } else { name };
+        let name = if *file == "sweep-file.md" {
+            "sweep-file"
+        } else {
+            name
+        };
         let _ = writeln!(out, "  {name:<14} {title}: {line}");
     }
     let _ = writeln!(

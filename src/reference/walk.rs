@@ -127,8 +127,9 @@ impl Walker<'_> {
         let mut out = Vec::new();
         for name in accepted {
             let Some(doc) = documented.iter().find(|d| d.name == *name) else {
-                self.problems
-                    .push(format!("field `{name}` of `{owner}` has no documentation row"));
+                self.problems.push(format!(
+                    "field `{name}` of `{owner}` has no documentation row"
+                ));
                 continue;
             };
             let ty = self.type_of(&extend(path, Step::Field(name)));
@@ -155,8 +156,9 @@ impl Walker<'_> {
         let mut out = Vec::new();
         for name in accepted {
             let Some(vdoc) = doc.variant(name) else {
-                self.problems
-                    .push(format!("variant `{name}` of `{owner}` has no documentation"));
+                self.problems.push(format!(
+                    "variant `{name}` of `{owner}` has no documentation"
+                ));
                 continue;
             };
             let here = extend(path, Step::Variant(name));

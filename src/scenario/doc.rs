@@ -9,8 +9,17 @@ use crate::field_doc::{Field as F, Range as R, Schema, Variant};
 /// Every scenario-file type's table, the scenario first.
 pub fn documented() -> Vec<&'static Schema> {
     vec![
-        &SCENARIO, &START, &LOAD_SPEC, &PROFILE, &STEP, &PULSE, &TRACE, &STAGGER, &PHASED,
-        &RANDOM_DELAY, &EVENT,
+        &SCENARIO,
+        &START,
+        &LOAD_SPEC,
+        &PROFILE,
+        &STEP,
+        &PULSE,
+        &TRACE,
+        &STAGGER,
+        &PHASED,
+        &RANDOM_DELAY,
+        &EVENT,
     ]
 }
 
@@ -41,7 +50,10 @@ pub const START: Schema = Schema {
     name: "Start",
     summary: "The initial state of the transient run.",
     variants: &[
-        Variant::unit("OperatingPoint", "The DC steady state of the circuit at t = 0."),
+        Variant::unit(
+            "OperatingPoint",
+            "The DC steady state of the circuit at t = 0.",
+        ),
         Variant::unit("Zero", "Every state starts at zero (cold start)."),
     ],
     ..Schema::EMPTY
@@ -123,8 +135,19 @@ pub const PHASED: Schema = Schema {
     name: "Phased",
     summary: "The fields of `Stagger(...)`.",
     fields: &[
-        F::req("seconds", "s", R::NonNegative, "Delay between consecutive phases."),
-        F::opt("phases", "", "None (no wrap-around)", R::Rule("≥ 1"), "Number of phases before the delay wraps around."),
+        F::req(
+            "seconds",
+            "s",
+            R::NonNegative,
+            "Delay between consecutive phases.",
+        ),
+        F::opt(
+            "phases",
+            "",
+            "None (no wrap-around)",
+            R::Rule("≥ 1"),
+            "Number of phases before the delay wraps around.",
+        ),
     ],
     ..Schema::EMPTY
 };
@@ -133,8 +156,18 @@ pub const RANDOM_DELAY: Schema = Schema {
     name: "RandomDelay",
     summary: "The fields of `Random(...)`.",
     fields: &[
-        F::req("seconds", "s", R::NonNegative, "Width of the uniform delay."),
-        F::req("seed", "", R::Any, "Seed of the draws (same seed, same delays)."),
+        F::req(
+            "seconds",
+            "s",
+            R::NonNegative,
+            "Width of the uniform delay.",
+        ),
+        F::req(
+            "seed",
+            "",
+            R::Any,
+            "Seed of the draws (same seed, same delays).",
+        ),
     ],
     ..Schema::EMPTY
 };
@@ -175,4 +208,9 @@ pub const EVENT: Schema = Schema {
 };
 
 const AT: F = F::req("at", "s", R::NonNegative, "When the event happens.");
-const COMPONENT: F = F::req("component", "", R::Rule("not empty"), "Component name or glob.");
+const COMPONENT: F = F::req(
+    "component",
+    "",
+    R::Rule("not empty"),
+    "Component name or glob.",
+);

@@ -105,7 +105,11 @@ mod tests {
     #[test]
     fn documented_forms_parse_to_their_kind_and_cover_every_kind() {
         for (kind, _, _, example) in FORMS {
-            assert_eq!(Probe::parse(example).map(|p| p.kind), Ok(*kind), "{example}");
+            assert_eq!(
+                Probe::parse(example).map(|p| p.kind),
+                Ok(*kind),
+                "{example}"
+            );
         }
         for kind in [
             ProbeKind::Voltage,
@@ -121,7 +125,10 @@ mod tests {
                 | ProbeKind::Power
                 | ProbeKind::StateOfCharge => {}
             }
-            assert!(FORMS.iter().any(|f| f.0 == kind), "{kind:?} is undocumented");
+            assert!(
+                FORMS.iter().any(|f| f.0 == kind),
+                "{kind:?} is undocumented"
+            );
         }
     }
 

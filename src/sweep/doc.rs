@@ -65,8 +65,18 @@ pub const MONTE_CARLO: Schema = Schema {
     summary: "Seeded random draws around each parameter's nominal value.",
     fields: &[
         F::req("samples", "", R::Rule("≥ 1"), "Draws per grid point."),
-        F::req("seed", "", R::Any, "Seed: the same seed gives the same draws on any number of jobs or shards."),
-        F::req("vary", "", R::Rule("at least one, none a grid parameter"), "`{\"name\": Tolerance}`: how each parameter is drawn."),
+        F::req(
+            "seed",
+            "",
+            R::Any,
+            "Seed: the same seed gives the same draws on any number of jobs or shards.",
+        ),
+        F::req(
+            "vary",
+            "",
+            R::Rule("at least one, none a grid parameter"),
+            "`{\"name\": Tolerance}`: how each parameter is drawn.",
+        ),
     ],
     ..Schema::EMPTY
 };
@@ -75,7 +85,11 @@ pub const TOLERANCE: Schema = Schema {
     name: "Tolerance",
     summary: "How one parameter is drawn, relative to its nominal value.",
     variants: &[
-        Variant::with("Uniform", "Uniform within ±`percent`.", &[F::req("percent", "%", PERCENT, "Half-width.")]),
+        Variant::with(
+            "Uniform",
+            "Uniform within ±`percent`.",
+            &[F::req("percent", "%", PERCENT, "Half-width.")],
+        ),
         Variant::with(
             "Normal",
             "Normal with standard deviation `sigma_percent`.",
@@ -86,7 +100,12 @@ pub const TOLERANCE: Schema = Schema {
             "Normal with `sigma_percent`, redrawn outside ±`limit_percent`.",
             &[
                 F::req("sigma_percent", "%", PERCENT, "Standard deviation."),
-                F::req("limit_percent", "%", R::Rule("0 < x < 100, ≥ sigma_percent/10"), "Truncation."),
+                F::req(
+                    "limit_percent",
+                    "%",
+                    R::Rule("0 < x < 100, ≥ sigma_percent/10"),
+                    "Truncation.",
+                ),
             ],
         ),
     ],

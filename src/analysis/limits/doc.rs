@@ -9,8 +9,20 @@ use crate::field_doc::{Field as F, Range as R, Schema, Variant};
 /// Every limit kind's table, in the order of the registry.
 pub fn documented() -> Vec<&'static Schema> {
     vec![
-        &LIMIT_SET, &LIMIT, &MIN_VOLTAGE, &DEVIATION, &SETTLING, &RIPPLE, &MIN_DAMPING, &PHASE_MARGIN,
-        &GAIN_MARGIN, &IMPEDANCE_RATIO, &MAX_CURRENT, &RAMP_RATE, &MAX_VOLTAGE, &MAX_ENERGY,
+        &LIMIT_SET,
+        &LIMIT,
+        &MIN_VOLTAGE,
+        &DEVIATION,
+        &SETTLING,
+        &RIPPLE,
+        &MIN_DAMPING,
+        &PHASE_MARGIN,
+        &GAIN_MARGIN,
+        &IMPEDANCE_RATIO,
+        &MAX_CURRENT,
+        &RAMP_RATE,
+        &MAX_VOLTAGE,
+        &MAX_ENERGY,
         &NO_EVENT,
     ]
 }
@@ -50,8 +62,18 @@ pub const LIMIT: Schema = Schema {
     ..Schema::EMPTY
 };
 
-const NODE: F = F::req("node", "", R::Rule("matches a node"), "Node name or glob; judged on every match, the worst one reported.");
-const COMPONENT: F = F::req("component", "", R::Rule("matches a component"), "Component name or glob; judged on every match, the worst one reported.");
+const NODE: F = F::req(
+    "node",
+    "",
+    R::Rule("matches a node"),
+    "Node name or glob; judged on every match, the worst one reported.",
+);
+const COMPONENT: F = F::req(
+    "component",
+    "",
+    R::Rule("matches a component"),
+    "Component name or glob; judged on every match, the worst one reported.",
+);
 
 pub const MIN_VOLTAGE: Schema = Schema {
     name: "MinVoltage",
@@ -136,7 +158,10 @@ pub const IMPEDANCE_RATIO: Schema = Schema {
 pub const MAX_CURRENT: Schema = Schema {
     name: "MaxCurrent",
     summary: "The largest |i| through a component.",
-    fields: &[COMPONENT, F::req("amps", "A", R::Positive, "Largest allowed |i|.")],
+    fields: &[
+        COMPONENT,
+        F::req("amps", "A", R::Positive, "Largest allowed |i|."),
+    ],
     example: r#"MaxCurrent(component: "feed", amps: 250)"#,
     ..Schema::EMPTY
 };
