@@ -12,6 +12,7 @@ use std::path::PathBuf;
 #[command(
     name = "busbar",
     version,
+    disable_help_subcommand = true,
     about = "Stability and transient simulator for 800 VDC / 48 VDC AI data-centre power systems",
     after_help = "Examples:\n  busbar simulate circuits/nvl72_rack.ron scenarios/step_30_100.ron -o out --plot\n  busbar validate circuits/hall.ron\n  busbar export circuits/busway_row.ron -s scenarios/row_step.ron --spice row.cir"
 )]
@@ -156,6 +157,22 @@ pub enum Command {
         after_help = "Exit status: 0 found, 2 error (including: the passing end of the range fails).\n\nExample:\n  busbar size circuits/nvl72_rack.ron scenarios/nvl72/s1_step.ron --param e_store=100:4700"
     )]
     Size(super::sweep::SizeArgs),
+    /// The reference: components and their fields (unit, default, range),
+    /// limit kinds, load profiles, events, record entries, file formats,
+    /// or a command's own help.
+    #[command(
+        after_help = "Examples:\n  busbar help\n  busbar help components\n  busbar help Converter\n  busbar help limits\n  busbar help profiles\n  busbar help events\n  busbar help sweep merge"
+    )]
+    Help {
+        /// `components`, `limits`, `profiles`, `events`, `record`,
+        /// `circuit`, `scenario`, `sweep-file`, `commands`, a type such
+        /// as `Converter` or `MinVoltage`, or a command such as `simulate`.
+        topic: Vec<String>,
+        /// Write the reference pages (Markdown) into DIR instead, e.g.
+        /// `docs/reference`.
+        #[arg(long, value_name = "DIR", hide = true)]
+        write_reference: Option<PathBuf>,
+    },
 }
 
 /// `--set NAME=VALUE`, repeatable: parameter or `component.field`

@@ -43,6 +43,10 @@ macro_rules! outln {
 pub fn run(cli: Cli) -> Result<ExitCode, Report> {
     let (quiet, json) = (cli.quiet, cli.json);
     match cli.command {
+        Command::Help {
+            topic,
+            write_reference,
+        } => help(&topic, write_reference.as_deref(), quiet),
         Command::Simulate {
             circuit,
             scenario,
@@ -495,5 +499,22 @@ fn export(
     report::write_atomic(spice, deck.as_bytes())
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", spice.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `busbar help [TOPIC…]`, or `--write-reference DIR`: the reference
+/// generated from the code (`busbar::reference`).
+fn help(topic: &[String], write_to: Option<&Path>, quiet: bool) -> Result<ExitCode, Report> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    if let Some(dir) = write_to {
+        let written = busbar::reference::write(dir, &cli).map_err(|e| miette::miette!("{e}"))?;
+        if !quiet {
+            outln!("wrote {} pages into {}", written.len(), dir.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = busbar::reference::help(&cli, topic).map_err(|e| miette::miette!("{e}"))?;
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }

@@ -12,11 +12,13 @@
 //! converter in front of it.
 
 use super::control::Stamp;
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, Reaction,
     SignalKind,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 /// Most points an OCV table may have (each gets a field name for
@@ -49,6 +51,29 @@ pub struct Battery {
     pub capacity_ah: Num,
     /// Initial state of charge, 0…1.
     pub soc: Num,
+}
+
+/// Its documentation table (see `field_doc`).
+impl Cell {
+    pub const DOC: Schema = Schema {
+        name: "Cell",
+        summary:
+            "A `Bbu`'s `battery: (...)`: the cell fields of `Battery`, same meanings and units.",
+        fields: &[
+            F::req(
+                "ocv",
+                "(—, V)",
+                R::Rule("2 to 16 points, soc increasing, volts > 0"),
+                "Open-circuit voltage table of (soc, volts) points.",
+            ),
+            F::req("r0", "Ω", R::NonNegative, "Series resistance."),
+            F::req("r1", "Ω", R::NonNegative, "Resistance of the RC pair."),
+            F::req("c1", "F", R::Positive, "Capacitance of the RC pair."),
+            F::req("capacity_ah", "Ah", R::Positive, "Capacity."),
+            F::req("soc", "", R::UnitInterval, "Initial state of charge."),
+        ],
+        ..Schema::EMPTY
+    };
 }
 
 /// The cell fields of a `Bbu`'s `battery: (...)`.
@@ -194,6 +219,25 @@ impl Battery {
 impl Battery {
     /// Every event a `Battery` raises (see `on_root`: the charge crossing empty).
     pub const EVENTS: &'static [&'static str] = &["depleted", "recharged"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Battery",
+        summary: "A Thevenin cell or string with one RC pair.",
+        about: "v_t = OCV(soc) − r0·i − v1, c1·v1' = i − v1/r1, soc' = −i/(3600·Ah), discharge current positive (also in the recorded `i(...)` and `p(...)`). OCV is linear between table points and flat beyond them.",
+        fields: &[
+            NAME,
+            node("pos", "Positive terminal."),
+            ret("neg", "Negative terminal."),
+            F::req("ocv", "(—, V)", R::Rule("2 to 16 points, soc increasing, volts > 0"), "Open-circuit voltage table of (soc, volts) points."),
+            F::req("r0", "Ω", R::NonNegative, "Series resistance."),
+            F::req("r1", "Ω", R::NonNegative, "Resistance of the RC pair."),
+            F::req("c1", "F", R::Positive, "Capacitance of the RC pair."),
+            F::req("capacity_ah", "Ah", R::Positive, "Capacity."),
+            F::req("soc", "", R::UnitInterval, "Initial state of charge."),
+        ],
+        example: r#"Battery(name: "string", pos: "bat", ocv: [(0.0, 42.0), (1.0, 54.0)], r0: 0.02, r1: 0.01, c1: 100, capacity_ah: 10, soc: 0.9)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Battery {

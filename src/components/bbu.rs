@@ -27,8 +27,10 @@ mod device;
 use super::battery::{cell_numbers, validate_cell, Cell, CellModel, BBU_OCV_NAMES};
 use super::control::VoltageLoop;
 use super::converter::{one, pi_loop, validate_regulation};
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use crate::device::{check, Builder, ComponentError, Device, Num, Primitive};
+use crate::field_doc::{Field as F, Range as R, Schema};
 use device::{BbuDevice, Settings};
 use serde::Deserialize;
 
@@ -75,6 +77,38 @@ impl Bbu {
 impl Bbu {
     /// Every event a `Bbu` raises (declared with its mode machine).
     pub const EVENTS: &'static [&'static str] = device::EVENTS;
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Bbu",
+        summary: "An ORv3-style battery backup unit: a battery behind a discharge converter that starts on bus undervoltage or on the AC_LOSS signal.",
+        about: "Modes, each change a reported event. *standby*: no current, or charging at `charge_watts` (`charging`, `charged`) from `recharge_delay_seconds` after a release. *triggered*: the bus stayed below `trigger_volts` for `trigger_seconds`, or the scenario sent `Set(field: \"ac_ok\", value: 0)`; no current for `start_seconds`. *discharging*: PI regulation of the bus at `volts` with droop, discharge only, clamped at `current_limit_pu` (1.0 pu unless given). *released*: the bus stayed above `release_volts` for `release_seconds`. *depleted*: soc reached 0. An AC loss on a `Rectifier` does not trigger a BBU by itself: only the bus undervoltage or its own `ac_ok` does.",
+        fields: &[
+            NAME,
+            node("bus", "The bus it backs up."),
+            ret("ret", "Return terminal."),
+            F::req("battery", "", R::Any, "The cell model."),
+            F::req("rated_watts", "W", R::Positive, "Rated discharge power; sets the current limit."),
+            F::req("volts", "V", R::Positive, "Regulation set-point while discharging (no-load voltage)."),
+            F::req("droop_ohms", "Ω", R::NonNegative, "Output droop resistance."),
+            F::req("voltage_loop", "", R::Any, "PI gains of the voltage loop."),
+            F::req("current_loop_hz", "Hz", R::Positive, "Bandwidth of the inner current loop."),
+            F::opt("current_limit_pu", "pu", "1", R::Positive, "Discharge current limit as a multiple of rated_watts/volts."),
+            F::opt("efficiency", "", "1", R::Fraction, "Discharge converter efficiency."),
+            F::req("trigger_volts", "V", R::Positive, "Bus voltage below which the unit triggers."),
+            F::req("trigger_seconds", "s", R::Positive, "How long the bus must stay below `trigger_volts`."),
+            F::req("start_seconds", "s", R::Positive, "Delay from trigger to discharge."),
+            F::req("release_volts", "V", R::Rule("≥ trigger_volts"), "Bus voltage above which the unit releases."),
+            F::req("release_seconds", "s", R::Positive, "How long the bus must stay above `release_volts`."),
+            F::req("charge_watts", "W", R::NonNegative, "Recharge power drawn from the bus in standby."),
+            F::opt("recharge_delay_seconds", "s", "60", R::Positive, "Delay from release (or t = 0 below full) to recharging."),
+        ],
+        actions: &[
+            ("Set(field: \"volts\", value)", "Moves the set-point to `value` > 0; reports `volts set to <value>`."),
+            ("Set(field: \"ac_ok\", value)", "`value` = 0 is the PSUs' AC_LOSS signal: a unit in standby triggers at once (`triggered (ac loss)`) and discharges after `start_seconds`; a positive value releases nothing by itself."),
+        ],
+        example: r#"Bbu(name: "bbu", bus: "bus48", battery: (ocv: [(0.0, 42.0), (1.0, 54.0)], r0: 0.02, r1: 0.01, c1: 100, capacity_ah: 10, soc: 1.0), rated_watts: 6e3, volts: 48.5, droop_ohms: 0, voltage_loop: Bandwidth(hz: 500, capacitance: 0.05), current_loop_hz: 5e3, trigger_volts: 48.5, trigger_seconds: 1e-3, start_seconds: 1e-3, release_volts: 48.5, release_seconds: 0.1, charge_watts: 0)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Bbu {

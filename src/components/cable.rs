@@ -3,11 +3,13 @@
 //! Internal nodes are named `name.n1` … `name.n{n-1}`.
 
 use super::capacitor::build_capacitor;
+use super::doc::{node, NAME};
 use super::inductor::{zero, SeriesRl};
 use super::resistor::Conductance;
 use crate::device::{
     check, Branch, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +33,23 @@ fn one() -> Num {
 impl Cable {
     /// Events a `Cable` raises: none.
     pub const EVENTS: &'static [&'static str] = &[];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Cable",
+        summary: "A cable or busway as a chain of π-sections.",
+        about: "Each of the `sections` sections is R/n and L/n in series with C/2n to ground at each end. Internal nodes are named `name.n1` … `name.n{n-1}`. `ohms` and `henries` may not both be zero.",
+        fields: &[
+            NAME,
+            node("a", "First end; current is positive from `a` to `b`."),
+            node("b", "Second end."),
+            F::req("ohms", "Ω", R::NonNegative, "Total series resistance."),
+            F::req("henries", "H", R::NonNegative, "Total series inductance."),
+            F::opt("farads", "F", "0", R::NonNegative, "Total shunt capacitance to ground."),
+            F::opt("sections", "", "1", R::Rule("whole number, 1 to 10000"), "Number of π-sections n."),
+        ],
+        example: r#"Cable(name: "busway", a: "bus800", b: "row_end", ohms: 4e-3, henries: 8e-6, farads: 20e-9, sections: 4)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Cable {

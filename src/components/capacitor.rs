@@ -6,11 +6,13 @@
 //! - with ESR: one state v_c, and i = (v_a − v_b − v_c)/esr;
 //! - ideal and floating: a state v_c and an algebraic current i.
 
+use super::doc::{node, NAME};
 use super::inductor::zero;
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
     Slot, GROUND,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +29,26 @@ pub struct Capacitor {
 impl Capacitor {
     /// Events a `Capacitor` raises: none.
     pub const EVENTS: &'static [&'static str] = &[];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Capacitor",
+        summary: "A capacitor with optional ESR: C·v_c' = i, v_a − v_b = v_c + esr·i.",
+        fields: &[
+            NAME,
+            node("a", "First terminal; current is positive from `a` to `b`."),
+            node("b", "Second terminal (often `gnd`)."),
+            F::req("farads", "F", R::Positive, "Capacitance C."),
+            F::opt(
+                "esr",
+                "Ω",
+                "0",
+                R::NonNegative,
+                "Equivalent series resistance.",
+            ),
+        ],
+        example: r#"Capacitor(name: "c_bus", a: "bus800", b: "gnd", farads: 2e-3, esr: 5e-3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Capacitor {

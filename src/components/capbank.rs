@@ -25,12 +25,14 @@
 
 use super::control::{self, Saturation, Stamp};
 use super::converter::one;
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, GROUND,
 };
+use crate::field_doc::{Field as F, Range as R, Schema, Variant};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +61,35 @@ pub struct CapBank {
     pub recharge_seconds: Option<Num>,
 }
 
+/// Its documentation table (see `field_doc`).
+impl BankLaw {
+    pub const DOC: Schema = Schema {
+        name: "BankLaw",
+        summary: "The outer law of a `CapBank`: the current command c from the bus voltage v.",
+        variants: &[
+            Variant::with(
+                "Droop",
+                "c = (volts − v)/ohms.",
+                &[
+                    F::req("ohms", "Ω", R::Positive, "Droop resistance."),
+                    F::req("volts", "V", R::Positive, "Bus voltage at zero current."),
+                ],
+            ),
+            Variant::with(
+                "VirtualCapacitance",
+                "c = −farads·dv/dt: the bus sees extra capacitance within the loop bandwidth.",
+                &[F::req(
+                    "farads",
+                    "F",
+                    R::Positive,
+                    "Emulated capacitance C_v.",
+                )],
+            ),
+        ],
+        ..Schema::EMPTY
+    };
+}
+
 /// The outer law that sets the bank converter's current command.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +104,35 @@ pub enum BankLaw {
 impl CapBank {
     /// Every event a `CapBank` raises (declared with its device below).
     pub const EVENTS: &'static [&'static str] = EVENTS;
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "CapBank",
+        summary: "A supercapacitor or electrolytic bank behind a bidirectional converter: the storage close to the GPUs.",
+        about: "Bank C·v_c' = −i_b − v_c/R_leak behind `esr`; bus side a current loop i' = 2π·f_i·(i* − i) whose command comes from the `law`. The command is limited to ±rated_watts/v and by the voltage window: no discharge once v_c has fallen to `v_min` (`empty`), no charge once it has risen to `v_max` (`full`), each cleared with a hysteresis of 1 % of the window. `soc(name)` records the share of usable energy left, (v_c² − v_min²)/(v_max² − v_min²).",
+        fields: &[
+            NAME,
+            node("bus", "The bus it supports."),
+            ret("ret", "Return terminal."),
+            F::req("farads", "F", R::Positive, "Bank capacitance C."),
+            F::opt("esr", "Ω", "0", R::NonNegative, "Bank series resistance."),
+            F::opt("leakage_ohms", "Ω", "None (no leakage)", R::Positive, "Leakage resistance R_leak."),
+            F::req("v_init", "V", R::Rule("v_min < v_init < v_max"), "Bank voltage at the start of a run."),
+            F::req("v_min", "V", R::Positive, "Lowest usable bank voltage."),
+            F::req("v_max", "V", R::Rule("> v_init"), "Highest bank voltage."),
+            F::req("rated_watts", "W", R::Positive, "Power rating of the converter."),
+            F::req("law", "", R::Any, "Outer control law setting the current command."),
+            F::req("current_loop_hz", "Hz", R::Positive, "Bandwidth f_i of the current loop."),
+            F::opt("efficiency", "", "1", R::Fraction, "Converter efficiency."),
+            F::opt("derivative_hz", "Hz", "current_loop_hz", R::Positive, "Bandwidth f_d of the dv/dt filter of `VirtualCapacitance`."),
+            F::opt("recharge_seconds", "s", "None (no restoring term)", R::Positive, "Time constant of a term that restores v_c to v_init."),
+        ],
+        actions: &[
+            ("Trip", "Stops the converter; reports `trip`."),
+            ("Set(field: \"volts\", value)", "With a `Droop` law only: moves the droop law's `volts`; reports `volts set to <value>`."),
+        ],
+        example: r#"CapBank(name: "cbu", bus: "bus800", farads: 10, v_init: 400, v_min: 200, v_max: 450, rated_watts: 200e3, law: Droop(ohms: 0.5, volts: 800), current_loop_hz: 5e3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for CapBank {

@@ -7,8 +7,36 @@
 //! decide its modes or apply scenario actions: each component does that.
 
 use crate::device::{check, Builder, ComponentError, Num, Slot};
+use crate::field_doc::{Field as F, Range as R, Schema, Variant};
 use serde::Deserialize;
 use std::f64::consts::TAU;
+
+/// Its documentation table (see `field_doc`).
+impl VoltageLoop {
+    pub const DOC: Schema = Schema {
+        name: "VoltageLoop",
+        summary: "The gains of a converter's PI voltage loop.",
+        variants: &[
+            Variant::with(
+                "Pi",
+                "Gains given directly (kp and ki not both zero).",
+                &[
+                    F::req("kp", "A/V", R::NonNegative, "Proportional gain k_p."),
+                    F::req("ki", "A/(V·s)", R::NonNegative, "Integral gain k_i."),
+                ],
+            ),
+            Variant::with(
+                "Bandwidth",
+                "Crossover `hz` on the `capacitance` the loop regulates: k_p = 2π·f·C, k_i = k_p·2π·f/4 (PI zero a quarter of the way up).",
+                &[
+                    F::req("hz", "Hz", R::Positive, "Crossover frequency f."),
+                    F::req("capacitance", "F", R::Positive, "Capacitance C of the regulated bus."),
+                ],
+            ),
+        ],
+        ..Schema::EMPTY
+    };
+}
 
 /// How the outer voltage loop is tuned.
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +133,19 @@ impl Stamp {
     pub(crate) fn y(&self, y: &[f64], local: usize) -> f64 {
         y[self.index[local]]
     }
+}
+
+/// Its documentation table (see `field_doc`).
+impl AntiWindup {
+    pub const DOC: Schema = Schema {
+        name: "AntiWindup",
+        summary: "What a PI integrator does while the current command is limited.",
+        variants: &[
+            Variant::unit("BackCalculation", "The integrator relaxes to the limit with the PI's own time constant: ξ' = k_i·e + (k_i/k_p)·(clamp(u) − u)."),
+            Variant::unit("Hold", "The integrator is frozen (ξ' = 0) from the moment the limit is reached until the command comes back inside it."),
+        ],
+        ..Schema::EMPTY
+    };
 }
 
 /// What the integrator does while the command is at a limit.

@@ -28,12 +28,14 @@
 mod device;
 
 use super::control::{self, AntiWindup, PiLoop, Saturation, VoltageLoop};
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
     check, Builder, ComponentError, Device, Num, Primitive,
     TerminalRole::{self, PowerInput, PowerOutput},
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 pub(crate) use device::{HoldupDrop, RegulatedDevice, Supply, RECTIFIER_EVENTS};
@@ -144,6 +146,34 @@ pub(crate) fn pi_loop(
 impl Converter {
     /// Every event a `Converter` raises (declared with its device).
     pub const EVENTS: &'static [&'static str] = device::CONVERTER_EVENTS;
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Converter",
+        summary: "A regulated average-value DC/DC converter (power-balance form) with PI voltage loop, current loop and current limit.",
+        about: "Voltage loop e = V_ref − droop_ohms·i − v_out through a PI with anti-windup; the command i* is limited to ±current_limit_pu·rated_watts/volts (0 below unless `bidirectional`); the current follows i' = 2π·current_loop_hz·(i* − i) into `output`. The input draws p_in/v_in with p_in = v_out·i/efficiency forward and v_out·i·efficiency in reverse. Control law and anti-windup: `docs/converters.md`.",
+        fields: &[
+            NAME,
+            node("input", "Input terminal (power drawn from it)."),
+            node("output", "Output terminal (regulated)."),
+            ret("input_ret", "Input return."),
+            ret("output_ret", "Output return."),
+            F::req("volts", "V", R::Positive, "Regulation set-point V_ref (the no-load output voltage)."),
+            F::req("rated_watts", "W", R::Positive, "Rated output power; sets the current limit."),
+            F::opt("droop_ohms", "Ω", "0", R::NonNegative, "Output droop resistance R_droop."),
+            F::req("voltage_loop", "", R::Any, "PI gains of the voltage loop."),
+            F::req("current_loop_hz", "Hz", R::Positive, "Bandwidth f_i of the inner current loop."),
+            F::opt("current_limit_pu", "pu", "1.2", R::Positive, "Current limit as a multiple of rated_watts/volts."),
+            F::opt("efficiency", "", "1", R::Fraction, "Conversion efficiency η."),
+            F::opt("bidirectional", "", "false", R::Any, "Whether the converter may also carry power from output to input (I_min = −I_max)."),
+            F::opt("anti_windup", "", "BackCalculation", R::Any, "What the integrator does at the current limit."),
+        ],
+        actions: &[
+            ("Trip", "Stops the converter (no current from then on); reports `trip`."),
+            ("Set(field: \"volts\", value)", "Moves the set-point to `value` > 0; reports `volts set to <value>`."),
+        ],
+        example: r#"Converter(name: "store_conv", input: "store", output: "bus800", volts: 800, rated_watts: 50e3, voltage_loop: Bandwidth(hz: 1e3, capacitance: 2e-3), current_loop_hz: 10e3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Converter {

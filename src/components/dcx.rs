@@ -6,6 +6,7 @@
 //! (algebraic when L_out = 0); input current i/N + P_nl/v_in. A tripped Dcx
 //! carries no current.
 
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{
@@ -13,6 +14,7 @@ use crate::device::{
     Primitive, Reaction, SignalKind, Slot,
     TerminalRole::{self, PowerInput, PowerOutput},
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +38,26 @@ pub struct Dcx {
 impl Dcx {
     /// Every event a `Dcx` raises (see `apply`).
     pub const EVENTS: &'static [&'static str] = &["trip"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Dcx",
+        summary: "A fixed-ratio (LLC) bus converter, e.g. 800 V → 50 V, bidirectional.",
+        about: "Secondary EMF v_in/N; output branch L_out·i' = v_in/N − v_out − R_out·i (algebraic when `henries` = 0); input current i/N + P_nl/v_in. A tripped Dcx carries no current.",
+        fields: &[
+            NAME,
+            node("input", "Input (high-voltage) terminal."),
+            node("output", "Output (low-voltage) terminal."),
+            F::req("ratio", "", R::Positive, "Turns ratio N = v_in/v_out at no load (16 for 800 → 50 V)."),
+            F::req("ohms", "Ω", R::NonNegative, "Output resistance R_out."),
+            F::opt("henries", "H", "0", R::NonNegative, "Output inductance L_out; 0 makes the output current algebraic."),
+            F::opt("no_load_watts", "W", "0", R::NonNegative, "No-load loss P_nl drawn from the input."),
+            ret("input_ret", "Input return."),
+            ret("output_ret", "Output return."),
+        ],
+        actions: &[("Trip", "Stops the converter (no current from then on); reports `trip`.")],
+        example: r#"Dcx(name: "dcx", input: "bus800", output: "bus50", ratio: 16, ohms: 1e-3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Dcx {

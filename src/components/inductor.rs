@@ -1,9 +1,11 @@
 //! `Inductor(name, a, b, henries, ohms = 0)`: L·i' = v_a − v_b − R·i.
 
+use super::doc::{node, NAME};
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
     Slot,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +26,20 @@ pub(crate) fn zero() -> Num {
 impl Inductor {
     /// Events a `Inductor` raises: none.
     pub const EVENTS: &'static [&'static str] = &[];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Inductor",
+        summary: "An inductor with series resistance: L·i' = v_a − v_b − R·i.",
+        fields: &[
+            NAME,
+            node("a", "First terminal; current is positive from `a` to `b`."),
+            node("b", "Second terminal."),
+            F::req("henries", "H", R::Positive, "Inductance L."),
+            F::opt("ohms", "Ω", "0", R::NonNegative, "Series resistance R."),
+        ],
+        example: r#"Inductor(name: "l_feed", a: "src", b: "bus800", henries: 10e-6, ohms: 1e-3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Inductor {

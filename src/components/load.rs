@@ -8,12 +8,14 @@
 //! for `seconds` (a state event). `smoothing` puts GPU power smoothing
 //! (`smoothing.rs`) between the profile and the demand: P_d = watts·s.
 
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::smoothing::{self, Smoother, Smoothing};
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, Slot,
 };
+use crate::field_doc::{Field as F, Range as R, Schema, Variant};
 use serde::Deserialize;
 use std::f64::consts::TAU;
 
@@ -33,6 +35,43 @@ pub struct Load {
     pub uvlo: Option<Uvlo>,
     #[serde(default)]
     pub smoothing: Option<Smoothing>,
+}
+
+/// Its documentation table (see `field_doc`).
+impl LoadModel {
+    pub const DOC: Schema = Schema {
+        name: "LoadModel",
+        summary: "How a load's current depends on its voltage v, with P the (per-unit scaled) power.",
+        variants: &[
+            Variant::with(
+                "ConstantPower",
+                "i = P/v above `min_volts`, i = P·v/min_volts² below it (a regulated downstream converter that falls out of regulation).",
+                &[F::req("min_volts", "V", R::Positive, "Voltage below which the load turns resistive.")],
+            ),
+            Variant::with(
+                "ConstantCurrent",
+                "i = P/volts whatever the voltage.",
+                &[F::req("volts", "V", R::Positive, "Reference voltage.")],
+            ),
+            Variant::with(
+                "Resistive",
+                "i = P·v/volts².",
+                &[F::req("volts", "V", R::Positive, "Voltage at which it draws P.")],
+            ),
+            Variant::with(
+                "Zip",
+                "A mix of the three by fractions p + i + z = 1 referred to `volts`; the constant-power part turns resistive below `min_volts`.",
+                &[
+                    F::req("p", "", R::Rule("≥ 0, p + i + z = 1"), "Constant-power fraction."),
+                    F::req("i", "", R::Rule("≥ 0, p + i + z = 1"), "Constant-current fraction."),
+                    F::req("z", "", R::Rule("≥ 0, p + i + z = 1"), "Constant-impedance fraction."),
+                    F::req("volts", "V", R::Positive, "Reference voltage."),
+                    F::req("min_volts", "V", R::Positive, "Voltage below which the constant-power part turns resistive."),
+                ],
+            ),
+        ],
+        ..Schema::EMPTY
+    };
 }
 
 /// How the drawn current depends on the terminal voltage.
@@ -58,6 +97,19 @@ pub enum LoadModel {
     },
 }
 
+/// Its documentation table (see `field_doc`).
+impl Uvlo {
+    pub const DOC: Schema = Schema {
+        name: "Uvlo",
+        summary: "`uvlo: (volts, seconds)`: undervoltage lockout; the trip is final for the run and reported as `uvlo trip`.",
+        fields: &[
+            F::req("volts", "V", R::Positive, "Trip threshold."),
+            F::req("seconds", "s", R::NonNegative, "How long the voltage must stay below the threshold."),
+        ],
+        ..Schema::EMPTY
+    };
+}
+
 /// Under-voltage lockout: trip when v < volts for longer than seconds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +121,25 @@ pub struct Uvlo {
 impl Load {
     /// Every event a `Load` raises (see `on_timer` and `apply`).
     pub const EVENTS: &'static [&'static str] = &["uvlo trip", "trip"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Load",
+        summary: "A rack, tray or GPU load driven by the scenario's per-unit profile p(t).",
+        about: "Demand P_d(t) = watts·p(t) (p = 1 when no `loads` entry of the scenario matches it). With `bandwidth_hz` the drawn power follows through a first-order lag P' = 2π·f·(P_d − P). `uvlo` trips the load to zero current once its voltage has stayed below `uvlo.volts` for `uvlo.seconds`. `smoothing` puts GPU power smoothing between the profile and the demand.",
+        fields: &[
+            NAME,
+            node("node", "Supply terminal."),
+            ret("ret", "Return terminal."),
+            F::req("watts", "W", R::NonNegative, "Rated power; the profile's per-unit value scales it."),
+            F::req("model", "", R::Any, "How the drawn current depends on the voltage."),
+            F::opt("bandwidth_hz", "Hz", "None (instant)", R::Positive, "Bandwidth of a first-order lag on the drawn power."),
+            F::opt("uvlo", "", "None", R::Any, "Undervoltage lockout."),
+            F::opt("smoothing", "", "None", R::Any, "GPU power smoothing of the demand."),
+        ],
+        actions: &[("Trip", "Drops the load to zero current; reports `trip`.")],
+        example: r#"Load(name: "gpu", node: "bus50", watts: 7.5e3, model: ConstantPower(min_volts: 40))"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Load {

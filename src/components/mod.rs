@@ -110,6 +110,26 @@ macro_rules! registry {
         pub fn declared_events() -> Vec<(&'static str, &'static [&'static str])> {
             vec![$((stringify!($kind), <$ty>::EVENTS),)*]
         }
+
+        /// The documentation of a component list's entries: every kind,
+        /// then `Instance` and `Repeat`.
+        pub const SPEC_DOC: crate::field_doc::Schema = crate::field_doc::Schema {
+            name: <ComponentSpec as Library>::NAME,
+            summary: "One entry of a `components` list: a component, an `Instance` of a subcircuit or a `Repeat` block.",
+            variants: &[
+                $(crate::field_doc::Variant::unit(stringify!($kind), <$ty>::DOC.summary),)*
+                crate::field_doc::Variant::unit(INSTANCE, crate::netlist::doc::INSTANCE.summary),
+                crate::field_doc::Variant::unit(REPEAT, crate::netlist::doc::REPEAT.summary),
+            ],
+            ..crate::field_doc::Schema::EMPTY
+        };
+
+        /// Every component kind's documentation table, in registry
+        /// order (the reference checks each against the fields serde
+        /// accepts).
+        pub fn documented() -> Vec<&'static crate::field_doc::Schema> {
+            vec![$(&<$ty>::DOC,)*]
+        }
     };
 }
 
@@ -129,6 +149,42 @@ registry! {
     Battery(battery::Battery),
     Bbu(bbu::Bbu),
     CapBank(capbank::CapBank),
+}
+
+/// The documentation tables of the types components are built from
+/// (loops, load models, …), beside [`documented`]'s components.
+pub fn documented_parts() -> Vec<&'static crate::field_doc::Schema> {
+    vec![
+        &control::VoltageLoop::DOC,
+        &control::AntiWindup::DOC,
+        &load::LoadModel::DOC,
+        &load::Uvlo::DOC,
+        &smoothing::Smoothing::DOC,
+        &capbank::BankLaw::DOC,
+        &rectifier::Ripple::DOC,
+        &rectifier::HoldupDropSpec::DOC,
+        &battery::Cell::DOC,
+    ]
+}
+
+/// Rows shared by many components' documentation tables.
+pub(crate) mod doc {
+    use crate::field_doc::{Field, Range::Any};
+
+    pub const NAME: Field = Field::req(
+        "name",
+        "",
+        Any,
+        "Component name, unique in its scope; inside a subcircuit instance it becomes `instance.name`.",
+    );
+    /// A terminal node that is required.
+    pub const fn node(name: &'static str, meaning: &'static str) -> Field {
+        Field::req(name, "", Any, meaning)
+    }
+    /// A return terminal, ground unless given.
+    pub const fn ret(name: &'static str, meaning: &'static str) -> Field {
+        Field::opt(name, "", "\"gnd\"", Any, meaning)
+    }
 }
 
 /// Default return terminal.

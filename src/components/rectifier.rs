@@ -40,9 +40,11 @@ use super::control::{AntiWindup, VoltageLoop};
 use super::converter::{
     default_limit, one, pi_loop, validate_regulation, HoldupDrop, RegulatedDevice, Supply,
 };
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use super::inductor::zero;
 use crate::device::{check, Builder, ComponentError, Device, Num, Primitive, GROUND};
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 use std::f64::consts::TAU;
 
@@ -78,6 +80,20 @@ pub struct Rectifier {
     pub anti_windup: AntiWindup,
 }
 
+/// Its documentation table (see `field_doc`).
+impl HoldupDropSpec {
+    pub const DOC: Schema = Schema {
+        name: "HoldupDropSpec",
+        summary: "`holdup_drop: (volts, fall_seconds, after_fraction)`: the set-point falls by `volts` over `fall_seconds` once `after_fraction` of the hold-up energy is used (ORv3 HPR: 3 V in 1 ms after 50 %); reports `hold-up low`.",
+        fields: &[
+            F::req("volts", "V", R::Positive, "How far the set-point falls."),
+            F::req("fall_seconds", "s", R::Positive, "Time the fall takes."),
+            F::req("after_fraction", "", R::Rule("0 < x < 1"), "Fraction of `holdup_joules` used when the drop starts."),
+        ],
+        ..Schema::EMPTY
+    };
+}
+
 /// Set-point drop part-way through the hold-up (the BBU hand-over).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,6 +102,19 @@ pub struct HoldupDropSpec {
     pub fall_seconds: Num,
     /// Fraction of `holdup_joules` used when the drop starts, in (0, 1).
     pub after_fraction: Num,
+}
+
+/// Its documentation table (see `field_doc`).
+impl Ripple {
+    pub const DOC: Schema = Schema {
+        name: "Ripple",
+        summary: "`ac_ripple: (hz, amplitude_pu)`: multiplies the delivered current by 1 + a·sin(2π·hz·t).",
+        fields: &[
+            F::req("hz", "Hz", R::Positive, "Ripple frequency: 6·f_grid (6-pulse) or 12·f_grid (12-pulse), e.g. 360 Hz."),
+            F::req("amplitude_pu", "pu", R::Rule("0 ≤ a < 1"), "Peak ripple a as a fraction of the delivered current."),
+        ],
+        ..Schema::EMPTY
+    };
 }
 
 /// Characteristic ripple on the delivered current.
@@ -101,6 +130,37 @@ pub struct Ripple {
 impl Rectifier {
     /// Every event a `Rectifier` raises (declared with its device).
     pub const EVENTS: &'static [&'static str] = super::converter::RECTIFIER_EVENTS;
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Rectifier",
+        summary: "An AC front end, PSU or solid-state transformer behind an ideal AC grid: a Converter without input terminals.",
+        about: "The control is the Converter's. `Set(field: \"grid_volts\", value: 0)` (or `ac_ok`) is an AC loss: the unit rides through on `holdup_joules` of input energy and then stops (`hold-up exhausted`); a positive value restores AC. An AC loss on a rectifier does not start a `Bbu` by itself: a BBU starts on its own undervoltage trigger, or at once when the scenario also sends it `Set(field: \"ac_ok\", value: 0)` (the ORv3 AC_LOSS signal).",
+        fields: &[
+            NAME,
+            node("output", "Output terminal (regulated)."),
+            ret("output_ret", "Output return."),
+            F::req("volts", "V", R::Positive, "Regulation set-point V_ref (the no-load output voltage)."),
+            F::req("rated_watts", "W", R::Positive, "Rated output power; sets the current limit."),
+            F::opt("droop_ohms", "Ω", "0", R::NonNegative, "Output droop resistance."),
+            F::req("voltage_loop", "", R::Any, "PI gains of the voltage loop."),
+            F::req("current_loop_hz", "Hz", R::Positive, "Bandwidth of the inner current loop."),
+            F::opt("current_limit_pu", "pu", "1.2", R::Positive, "Current limit as a multiple of rated_watts/volts."),
+            F::opt("efficiency", "", "1", R::Fraction, "Conversion efficiency (grid power = output power / η)."),
+            F::opt("bidirectional", "", "false", R::Any, "Whether it may also sink current from the output."),
+            F::opt("ac_ripple", "", "None", R::Any, "Characteristic 6·f or 12·f ripple on the delivered current."),
+            F::opt("holdup_joules", "J", "0", R::NonNegative, "Input energy available to ride through an AC loss (a PSU's bulk capacitor)."),
+            F::opt("holdup_drop", "", "None", R::Rule("needs holdup_joules > 0"), "Set-point drop part-way through the hold-up (ORv3 hand-over to a BBU)."),
+            F::opt("anti_windup", "", "BackCalculation", R::Any, "What the integrator does at the current limit."),
+        ],
+        actions: &[
+            ("Trip", "Stops the unit; reports `trip`."),
+            ("Set(field: \"volts\", value)", "Moves the set-point to `value` > 0; reports `volts set to <value>`."),
+            ("Set(field: \"grid_volts\", value)", "`value` = 0: AC loss (`ac loss`, ride-through on the hold-up); > 0: AC back (`ac restored`)."),
+            ("Set(field: \"ac_ok\", value)", "The same as `grid_volts`."),
+        ],
+        example: r#"Rectifier(name: "sst", output: "bus800", volts: 800, rated_watts: 1.5e6, voltage_loop: Bandwidth(hz: 200, capacitance: 10e-3), current_loop_hz: 2e3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Rectifier {

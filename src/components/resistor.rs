@@ -1,9 +1,11 @@
 //! `Resistor(name, a, b, ohms)`: i = (v_a − v_b)/R.
 
+use super::doc::{node, NAME};
 use crate::device::{
     check, Branch, BranchKind, Builder, ComponentError, Ctx, Device, Num, Primitive, SignalKind,
     Slot,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +20,19 @@ pub struct Resistor {
 impl Resistor {
     /// Events a `Resistor` raises: none.
     pub const EVENTS: &'static [&'static str] = &[];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Resistor",
+        summary: "A linear resistor: i = (v_a − v_b)/R.",
+        fields: &[
+            NAME,
+            node("a", "First terminal; current is positive from `a` to `b`."),
+            node("b", "Second terminal."),
+            F::req("ohms", "Ω", R::Positive, "Resistance R."),
+        ],
+        example: r#"Resistor(name: "r_feed", a: "src", b: "bus800", ohms: 2e-3)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Resistor {

@@ -14,7 +14,24 @@
 //! Owns only the smoothing law; `load` owns the state and stamps it.
 
 use crate::device::{check, ComponentError, InputValue, Num, Reaction};
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
+
+/// Its documentation table (see `field_doc`).
+impl Smoothing {
+    pub const DOC: Schema = Schema {
+        name: "Smoothing",
+        summary: "`smoothing: (floor_pu, ramp_up_pu_per_s, ramp_down_pu_per_s, hysteresis_seconds)`: GPU power smoothing (floor, ramp rates, ramp-down hysteresis).",
+        about: "The smoothed demand s follows the target max(p(t), floor_pu) with its rate limited to the two ramp rates; when the target falls below s, s holds for `hysteresis_seconds` before ramping down.",
+        fields: &[
+            F::req("floor_pu", "pu", R::NonNegative, "Lowest demand the smoothing lets through, per unit of rated watts."),
+            F::req("ramp_up_pu_per_s", "pu/s", R::NonNegative, "Fastest rise of the demand."),
+            F::req("ramp_down_pu_per_s", "pu/s", R::NonNegative, "Fastest fall of the demand."),
+            F::req("hysteresis_seconds", "s", R::NonNegative, "Hold before ramping down."),
+        ],
+        ..Schema::EMPTY
+    };
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,11 +13,13 @@
 //! current from a bus to ground (`from: "bus", to: "gnd"`) is a load with
 //! a negative `p(...)`.
 
+use super::doc::{node, ret, NAME};
 use super::gnd;
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, Slot, GROUND,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +35,24 @@ pub struct VoltageSource {
 impl VoltageSource {
     /// Every event a `VoltageSource` raises (see `apply`; a glob, the text carries the value).
     pub const EVENTS: &'static [&'static str] = &["volts set to *"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "VoltageSource",
+        summary: "An ideal DC voltage source: v_pos − v_neg = volts.",
+        about: "Passive sign convention: a source that delivers power shows a negative `i(...)` and `p(...)`, as in SPICE.",
+        fields: &[
+            NAME,
+            node("pos", "Positive terminal."),
+            ret("neg", "Negative terminal."),
+            F::req("volts", "V", R::Any, "Source voltage."),
+        ],
+        actions: &[(
+            "Set(field: \"volts\", value)",
+            "Steps the voltage to `value`; reports `volts set to <value>`.",
+        )],
+        example: r#"VoltageSource(name: "grid", pos: "src", volts: 800)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for VoltageSource {
@@ -161,6 +181,23 @@ pub struct CurrentSource {
 impl CurrentSource {
     /// Every event a `CurrentSource` raises (see `apply`; a glob, the text carries the value).
     pub const EVENTS: &'static [&'static str] = &["amps set to *"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "CurrentSource",
+        summary: "An ideal DC current source driving `amps` from `from` through itself to `to`.",
+        fields: &[
+            NAME,
+            node("from", "Terminal the current leaves the network at."),
+            node("to", "Terminal the current is injected into."),
+            F::req("amps", "A", R::Any, "Source current."),
+        ],
+        actions: &[(
+            "Set(field: \"amps\", value)",
+            "Steps the current to `value`; reports `amps set to <value>`.",
+        )],
+        example: r#"CurrentSource(name: "inj", from: "gnd", to: "bus50", amps: 10)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for CurrentSource {

@@ -1,10 +1,12 @@
 //! `Switch(name, a, b, closed = true, on_ohms = 1e-4, off_ohms = 1e6)`: a
 //! resistor whose value changes at `Open`/`Close` events.
 
+use super::doc::{node, NAME};
 use crate::device::{
     check, Action, Branch, BranchKind, Builder, ComponentError, Ctx, Device, DeviceError, Num,
     Primitive, Reaction, SignalKind, Slot,
 };
+use crate::field_doc::{Field as F, Range as R, Schema};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +36,38 @@ fn off_default() -> Num {
 impl Switch {
     /// Every event a `Switch` raises (see `apply`).
     pub const EVENTS: &'static [&'static str] = &["open", "close"];
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "Switch",
+        summary:
+            "A breaker or contactor: a resistor that changes value at `Open` and `Close` events.",
+        fields: &[
+            NAME,
+            node("a", "First terminal; current is positive from `a` to `b`."),
+            node("b", "Second terminal."),
+            F::opt(
+                "closed",
+                "",
+                "true",
+                R::Any,
+                "Whether the switch starts closed.",
+            ),
+            F::opt(
+                "on_ohms",
+                "Ω",
+                "1e-4",
+                R::Positive,
+                "Resistance when closed.",
+            ),
+            F::opt("off_ohms", "Ω", "1e6", R::Positive, "Resistance when open."),
+        ],
+        actions: &[
+            ("Open", "Switches to `off_ohms`; reports `open`."),
+            ("Close", "Switches to `on_ohms`; reports `close`."),
+        ],
+        example: r#"Switch(name: "breaker", a: "src", b: "bus800", closed: true)"#,
+        ..Schema::EMPTY
+    };
 }
 
 impl Primitive for Switch {

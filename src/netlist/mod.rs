@@ -7,6 +7,7 @@
 //! components only through the `device::Primitive` trait, and must not
 //! import `components` (which builds on it) or `compile`.
 
+pub mod doc;
 pub mod elaborate;
 pub mod expr;
 pub mod locate;

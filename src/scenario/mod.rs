@@ -10,6 +10,7 @@
 //! [`ScenarioLimit`].
 
 mod bind;
+pub mod doc;
 pub(crate) mod locate;
 mod profile;
 mod record;
@@ -19,7 +20,7 @@ mod validate;
 
 pub use bind::LoadBinding;
 pub use profile::LoadProfile;
-pub use record::{Probe, ProbeKind};
+pub use record::{Probe, ProbeKind, FORMS as RECORD_FORMS};
 pub use schema::{
     Event, LoadSpec, Phased, Profile, Pulse, RandomDelay, RetiredSweep, Scenario, Stagger, Start,
     Step, Trace,

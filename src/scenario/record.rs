@@ -25,6 +25,36 @@ impl ProbeKind {
     }
 }
 
+/// The forms a `record` entry takes, for the reference: the kind, the
+/// syntax, what it measures with its unit, and an example (each example
+/// parses to its kind: see the tests below).
+pub const FORMS: &[(ProbeKind, &str, &str, &str)] = &[
+    (
+        ProbeKind::Voltage,
+        "`v(node)` or `node`",
+        "Node voltage to ground, V; the column is named `node`.",
+        "v(tray*.bus50)",
+    ),
+    (
+        ProbeKind::Current,
+        "`i(component)`",
+        "Current through a component, A, positive from its first terminal to its second (a source delivering power is negative; a battery's is positive when discharging).",
+        "i(feed)",
+    ),
+    (
+        ProbeKind::Power,
+        "`p(component)`",
+        "Power of a component, W, with the same sign as its current.",
+        "p(grid)",
+    ),
+    (
+        ProbeKind::StateOfCharge,
+        "`soc(component)`",
+        "State of charge of a storage component (Battery, Bbu, CapBank), 0 to 1.",
+        "soc(bbu*)",
+    ),
+];
+
 /// One parsed `record` entry. `target` may be a glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
@@ -71,6 +101,36 @@ impl Probe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documented_forms_parse_to_their_kind_and_cover_every_kind() {
+        for (kind, _, _, example) in FORMS {
+            assert_eq!(
+                Probe::parse(example).map(|p| p.kind),
+                Ok(*kind),
+                "{example}"
+            );
+        }
+        for kind in [
+            ProbeKind::Voltage,
+            ProbeKind::Current,
+            ProbeKind::Power,
+            ProbeKind::StateOfCharge,
+        ] {
+            // A new kind must be added here (the match fails to compile)
+            // and to FORMS (this assertion fails).
+            match kind {
+                ProbeKind::Voltage
+                | ProbeKind::Current
+                | ProbeKind::Power
+                | ProbeKind::StateOfCharge => {}
+            }
+            assert!(
+                FORMS.iter().any(|f| f.0 == kind),
+                "{kind:?} is undocumented"
+            );
+        }
+    }
 
     #[test]
     fn parses_entries() {

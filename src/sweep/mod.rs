@@ -14,6 +14,7 @@
 //! Sits above `study` and uses only its public methods. Must not compute
 //! circuit numbers itself nor parse the circuit or scenario formats.
 
+pub mod doc;
 mod figures;
 mod output;
 mod points;

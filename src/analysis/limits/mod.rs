@@ -10,6 +10,7 @@
 //! is an error, never a pass. Must not parse files or render output.
 
 mod common;
+pub mod doc;
 mod loops;
 
 use super::stability::Bound;
