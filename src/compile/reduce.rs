@@ -71,11 +71,7 @@ pub fn reduce(
     for (cut, eliminated) in matched(&cuts) {
         let pivot = cut.pivot;
         let kcl = cut.nodes.iter().map(|&t| (t, 1.0)).collect();
-        let derivative = cut
-            .inductors
-            .iter()
-            .map(|&(state, sign)| (state, sign / b.mass[state]))
-            .collect();
+        let derivative = cut.inductors.clone();
         out.mixes.push(RowMix::new(b, &stamped, eliminated, kcl));
         out.mixes.push(RowMix::new(b, &stamped, pivot, derivative));
         b.mass[eliminated] = 0.0;
@@ -192,7 +188,8 @@ struct Cut {
     /// A node of the group that a boundary inductor touches: its row takes
     /// the derivative of the KCL, whose own entry there is −Σ1/L ≠ 0.
     pivot: usize,
-    /// Boundary inductor currents, with +1 if the current enters the group.
+    /// Boundary inductor currents, each with ±1/L (+ if the current
+    /// enters the group): its weight in the derivative of the KCL.
     inductors: Vec<(usize, f64)>,
     inductor_names: Vec<String>,
     /// Current-source devices on the boundary.
@@ -245,7 +242,7 @@ fn classify(
                 if cut.pivot == 0 {
                     cut.pivot = if a_in { br.a } else { br.b };
                 }
-                cut.inductors.push((state, sign));
+                cut.inductors.push((state, sign / b.mass[state]));
                 cut.inductor_names.push(owner);
             }
         }
