@@ -52,7 +52,11 @@ const SERIES: &str = r#"Circuit(name: "series", components: [
 #[test]
 fn series_inductors_share_one_state() {
     let model = busbar::compile::compile(&flat(SERIES)).expect("compiles");
-    assert_eq!(model.states(), 1, "two series inductors merge into one state");
+    assert_eq!(
+        model.states(),
+        1,
+        "two series inductors merge into one state"
+    );
 }
 
 #[test]
@@ -145,7 +149,10 @@ fn pinned_capacitors_carry_no_current() {
             (column(&w, "i(vn)")[k], -amps),
         ];
         for (got, want) in checks {
-            assert!((got - want).abs() <= 1e-9 * 800.0, "t = {t}: {got} ≠ {want}");
+            assert!(
+                (got - want).abs() <= 1e-9 * 800.0,
+                "t = {t}: {got} ≠ {want}"
+            );
         }
     }
 }

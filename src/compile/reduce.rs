@@ -32,11 +32,11 @@
 
 use super::mix::RowMix;
 use crate::components::ComponentSpec;
-use crate::netlist::Library;
 use crate::device::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction,
-    SignalKind, UnknownKind, GROUND,
+    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind,
+    UnknownKind, GROUND,
 };
+use crate::netlist::Library;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The reductions applied to one model.
@@ -71,7 +71,16 @@ pub fn reduce(
     for (cut, eliminated) in matched(&cuts) {
         let pivot = cut.pivot;
         let kcl = cut.nodes.iter().map(|&t| (t, 1.0)).collect();
-        let derivative = cut.inductors.clone();
+        // Scaled by 1/Σ(1/L) so the row reads in volts (a 1/L-weighted
+        // mean of the inductor voltages), like the KVL rows: unscaled,
+        // rounding in v_a − v_b times 1/L (~1e6 per H) would exceed the
+        // Newton tolerance.
+        let total: f64 = cut.inductors.iter().map(|&(_, w)| w.abs()).sum();
+        let derivative = cut
+            .inductors
+            .iter()
+            .map(|&(state, w)| (state, w / total))
+            .collect();
         out.mixes.push(RowMix::new(b, &stamped, eliminated, kcl));
         out.mixes.push(RowMix::new(b, &stamped, pivot, derivative));
         b.mass[eliminated] = 0.0;
@@ -274,7 +283,13 @@ fn matched(cuts: &[Cut]) -> Vec<(&Cut, usize)> {
     let position = |s: usize| columns.binary_search(&s).expect("listed");
     let rows: Vec<Vec<usize>> = cuts
         .iter()
-        .map(|c| c.inductors.iter().rev().map(|&(s, _)| position(s)).collect())
+        .map(|c| {
+            c.inductors
+                .iter()
+                .rev()
+                .map(|&(s, _)| position(s))
+                .collect()
+        })
         .collect();
     let (match_col, _) = super::topology::max_matching(&rows, columns.len());
     let mut out: Vec<(&Cut, usize)> = Vec::new();
