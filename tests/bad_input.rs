@@ -155,13 +155,14 @@ fn negative_capacitance_names_component_and_line() {
 
 #[test]
 fn index_two_topology_names_components_and_fix() {
-    // An ideal capacitor directly across the voltage source: a C–V loop.
+    // An ideal capacitor from the source to the ideally buffered bus: a
+    // loop of the source and two capacitors, which no source pins.
     with_circuit(
         &GOOD_CIRCUIT.replace(
             "Inductor(name: \"lfeed\"",
-            "Capacitor(name: \"cx\", a: \"src\", b: \"gnd\", farads: 1e-6),\n        Inductor(name: \"lfeed\"",
+            "Capacitor(name: \"cx\", a: \"src\", b: \"bus\", farads: 1e-6),\n        Inductor(name: \"lfeed\"",
         ),
-        &["cx", "grid", "loop", "ESR"],
+        &["cx", "grid", "cbus", "loop", "ESR"],
     );
 }
 
@@ -170,8 +171,8 @@ fn inductor_cut_set_names_the_node() {
     with_circuit(
         r#"Circuit(name: "cut", components: [
             VoltageSource(name: "grid", pos: "src", volts: 800.0),
-            Inductor(name: "l1", a: "src", b: "mid", henries: 5e-6),
-            Inductor(name: "l2", a: "mid", b: "bus", henries: 5e-6),
+            CurrentSource(name: "j1", from: "src", to: "mid", amps: 100.0),
+            CurrentSource(name: "j2", from: "mid", to: "bus", amps: 100.0),
             Capacitor(name: "cbus", a: "bus", b: "gnd", farads: 1e-3),
             Load(name: "gpu", node: "bus", watts: 1e3, model: ConstantPower(min_volts: 400.0)),
         ])"#,

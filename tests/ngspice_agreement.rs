@@ -149,3 +149,21 @@ fn busway10() {
 fn events() {
     agree("events");
 }
+
+/// Ideal capacitors across ideal sources (reduced: pinned capacitors).
+#[test]
+fn source_cap() {
+    agree("source_cap");
+}
+
+/// A busway whose taps have no capacitance (reduced: inductor cut-sets).
+#[test]
+fn busway_bare() {
+    agree("busway_bare");
+}
+
+/// A current source in series with inductors (reduced: inductor cut-sets).
+#[test]
+fn isrc_series() {
+    agree("isrc_series");
+}

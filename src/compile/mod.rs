@@ -1,11 +1,14 @@
 //! Compilation of a flat circuit into a `Model`: numbered unknowns, the
 //! constant mass diagonal, compiled devices and the sparse Jacobian pattern.
 //!
-//! Owns unknown numbering, the pattern and the topology (index) checks.
+//! Owns unknown numbering, the pattern, the exact reductions of index-2
+//! structures (`reduce`, `mix`) and the topology (index) checks.
 //! Must not integrate in time or pick solvers (`engine`), nor parse text
 //! (`netlist`).
 
 mod lints;
+mod mix;
+mod reduce;
 mod topology;
 
 pub use lints::lints;
@@ -72,6 +75,9 @@ pub struct Model {
     pub pattern: Pattern,
     /// Bus globs with nominal voltages.
     pub buses: Vec<crate::netlist::BusSpec>,
+    /// Rows rewritten after the devices stamp them (inductor cut-sets,
+    /// see `reduce`).
+    mixes: Vec<mix::RowMix>,
 }
 
 impl Model {
@@ -91,6 +97,7 @@ impl Model {
         for d in &self.devices {
             d.eval(ctx, y, f);
         }
+        mix::apply_rows(&self.mixes, f);
         f[0] = 0.0;
     }
 
@@ -100,6 +107,7 @@ impl Model {
         for d in &self.devices {
             d.jacobian(ctx, y, jac);
         }
+        mix::apply_jacobian(&self.mixes, jac);
     }
 
     /// ∂F/∂t into `ft` (extended).
@@ -108,6 +116,7 @@ impl Model {
         for d in &self.devices {
             d.time_derivative(ctx, y, ft);
         }
+        mix::apply_rows(&self.mixes, ft);
         ft[0] = 0.0;
     }
 
@@ -150,13 +159,14 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
     for make in extra {
         devices.push(make(&mut b));
     }
+    let reduced = reduce::reduce(&circuit.components, &mut b, &mut devices);
     // Every unknown needs its diagonal in the pattern: M/(hγ) − J and the
     // consistent re-initialisation both write there.
     for i in 1..b.names.len() {
         b.slot(i, i);
     }
     let pattern = build_pattern(&b);
-    topology::check_index(&b, &devices, &pattern)?;
+    topology::check_index(&b, &devices, &pattern, &reduced)?;
     let device_index = devices
         .iter()
         .enumerate()
@@ -174,6 +184,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         slot_count: b.slot_count,
         pattern,
         buses: circuit.buses.clone(),
+        mixes: reduced.mixes,
     })
 }
 

@@ -3,8 +3,12 @@
 //! cut-sets and loops of capacitors and voltage sources. A structural rank
 //! test of the algebraic block backs them up.
 //!
+//! Structures that `reduce` rewrote exactly (capacitors pinned by sources,
+//! inductor cut-sets) are skipped; what remains is refused.
+//!
 //! Owns only diagnosis; must not change the model.
 
+use super::reduce::Reductions;
 use super::{CompileError, Pattern};
 use crate::components::ComponentSpec;
 use crate::device::{Branch, BranchKind, Builder, Device, UnknownKind, GROUND};
@@ -118,17 +122,17 @@ fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Opti
     (distance <= 2.max(name.len() / 4)).then_some(best)
 }
 
-struct UnionFind {
+pub(super) struct UnionFind {
     parent: Vec<usize>,
 }
 
 impl UnionFind {
-    fn new(n: usize) -> Self {
+    pub(super) fn new(n: usize) -> Self {
         UnionFind {
             parent: (0..n).collect(),
         }
     }
-    fn find(&mut self, mut x: usize) -> usize {
+    pub(super) fn find(&mut self, mut x: usize) -> usize {
         while self.parent[x] != x {
             self.parent[x] = self.parent[self.parent[x]];
             x = self.parent[x];
@@ -136,7 +140,7 @@ impl UnionFind {
         x
     }
     /// Joins the sets; false if they were already one (a loop closes).
-    fn union(&mut self, a: usize, b: usize) -> bool {
+    pub(super) fn union(&mut self, a: usize, b: usize) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return false;
@@ -151,6 +155,7 @@ pub fn check_index(
     b: &Builder,
     devices: &[Box<dyn Device>],
     pattern: &Pattern,
+    reduced: &Reductions,
 ) -> Result<(), CompileError> {
     let size = b.names.len();
     let is_node = |i: usize| i == GROUND || matches!(b.kinds[i], UnknownKind::Node);
@@ -197,7 +202,15 @@ pub fn check_index(
             BranchKind::VoltageDefining | BranchKind::GroundedCapacitor
         )
     };
-    for (d, br) in branches.iter().filter(|(_, br)| voltage_defining(br.kind)) {
+    // Capacitors whose voltage sources fix were reduced (`reduce`).
+    let pinned = |d: usize, br: &Branch| match br.kind {
+        BranchKind::GroundedCapacitor => reduced.pinned_nodes.contains(&br.a.max(br.b)),
+        _ => reduced.pinned_devices.contains(&d),
+    };
+    for (d, br) in branches
+        .iter()
+        .filter(|(d, br)| voltage_defining(br.kind) && !pinned(*d, br))
+    {
         if br.kind == BranchKind::GroundedCapacitor {
             let node = br.a.max(br.b);
             if grounded_seen[node] {
@@ -242,7 +255,8 @@ pub fn check_index(
         }
     }
     for nodes in groups.values() {
-        if nodes.iter().any(|&i| b.mass[i] > 0.0) {
+        let cut_reduced = nodes.iter().all(|i| reduced.cut_nodes.contains(i));
+        if cut_reduced || nodes.iter().any(|&i| b.mass[i] > 0.0) {
             continue;
         }
         let names: Vec<String> = nodes.iter().map(|&i| node_name(i)).collect();
@@ -332,28 +346,34 @@ fn structurally_singular_row(b: &Builder, pattern: &Pattern) -> Option<usize> {
             }
         }
     }
-    let mut match_col: Vec<Option<usize>> = vec![None; n];
-    let mut match_row: Vec<Option<usize>> = vec![None; n];
-    // Greedy pass first: most rows match immediately.
-    for r in 0..n {
-        if !algebraic(r) {
-            continue;
-        }
-        if let Some(&c) = rows[r].iter().find(|&&c| match_col[c].is_none()) {
+    let (_, match_row) = max_matching(&rows, n);
+    (0..n)
+        .find(|&r| algebraic(r) && match_row[r].is_none())
+        .map(|r| r + 1)
+}
+
+/// A maximum matching of rows to columns (`rows[r]` lists the columns row
+/// `r` may take, in order of preference), as (row of each column, column
+/// of each row). Greedy first, then augmenting paths.
+pub(super) fn max_matching(
+    rows: &[Vec<usize>],
+    columns: usize,
+) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let mut match_col: Vec<Option<usize>> = vec![None; columns];
+    let mut match_row: Vec<Option<usize>> = vec![None; rows.len()];
+    for (r, candidates) in rows.iter().enumerate() {
+        if let Some(&c) = candidates.iter().find(|&&c| match_col[c].is_none()) {
             match_col[c] = Some(r);
             match_row[r] = Some(c);
         }
     }
-    let mut visited = vec![usize::MAX; n];
-    for r in 0..n {
-        if !algebraic(r) || match_row[r].is_some() {
-            continue;
-        }
-        if !augment(r, &rows, &mut match_col, &mut match_row, &mut visited) {
-            return Some(r + 1);
+    let mut visited = vec![usize::MAX; columns];
+    for r in 0..rows.len() {
+        if match_row[r].is_none() {
+            augment(r, rows, &mut match_col, &mut match_row, &mut visited);
         }
     }
-    None
+    (match_col, match_row)
 }
 
 fn augment(
