@@ -82,6 +82,20 @@ pub struct InputUvlo {
     pub on_volts: Num,
 }
 
+impl InputUvlo {
+    /// Its documentation table (see `field_doc`).
+    pub const DOC: Schema = Schema {
+        name: "InputUvlo",
+        summary: "`uvlo: (off_volts, on_volts)`: a converter's input under-voltage lockout with hysteresis.",
+        about: "Below `off_volts` at the input the converter stops (`uvlo`): the current command is zero and the delivered current and the integrator decay with the current loop. It restarts (`uvlo cleared`) when the input rises above `on_volts`, a soft start from the reset integrator. An input below `off_volts` at the operating point is an error.",
+        fields: &[
+            F::req("off_volts", "V", R::Positive, "Input voltage below which the converter stops."),
+            F::req("on_volts", "V", R::Positive, "Input voltage above which it restarts; above `off_volts`."),
+        ],
+        ..Schema::EMPTY
+    };
+}
+
 pub(crate) fn default_limit() -> Num {
     Num::Value(1.2)
 }
@@ -166,6 +180,7 @@ impl Converter {
             F::opt("efficiency", "", "1", R::Fraction, "Conversion efficiency η."),
             F::opt("bidirectional", "", "false", R::Any, "Whether the converter may also carry power from output to input (I_min = −I_max)."),
             F::opt("anti_windup", "", "BackCalculation", R::Any, "What the integrator does at the current limit."),
+            F::opt("uvlo", "", "None", R::Any, "Input under-voltage lockout with hysteresis (`uvlo` / `uvlo cleared`)."),
         ],
         actions: &[
             ("Trip", "Stops the converter (no current from then on); reports `trip`."),

@@ -157,6 +157,7 @@ pub fn documented_parts() -> Vec<&'static crate::field_doc::Schema> {
     vec![
         &control::VoltageLoop::DOC,
         &control::AntiWindup::DOC,
+        &converter::InputUvlo::DOC,
         &load::LoadModel::DOC,
         &load::Uvlo::DOC,
         &smoothing::Smoothing::DOC,

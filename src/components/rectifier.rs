@@ -134,7 +134,7 @@ impl Rectifier {
     pub const DOC: Schema = Schema {
         name: "Rectifier",
         summary: "An AC front end, PSU or solid-state transformer behind an ideal AC grid: a Converter without input terminals.",
-        about: "The control is the Converter's. `Set(field: \"grid_volts\", value: 0)` (or `ac_ok`) is an AC loss: the unit rides through on `holdup_joules` of input energy and then stops (`hold-up exhausted`); a positive value restores AC. An AC loss on a rectifier does not start a `Bbu` by itself: a BBU starts on its own undervoltage trigger, or at once when the scenario also sends it `Set(field: \"ac_ok\", value: 0)` (the ORv3 AC_LOSS signal).",
+        about: "The control is the Converter's. `Set(field: \"grid_volts\", value: 0)` (or `ac_ok`) is an AC loss: the unit rides through on `holdup_joules` of input energy and then stops (`hold-up exhausted`); 1 restores a normal grid, and 0 < g < 1 is a partial sag that acts through the input current limit (module doc, `docs/converters.md`). An AC loss on a rectifier does not start a `Bbu` by itself: a BBU starts on its own undervoltage trigger, or at once when the scenario also sends it `Set(field: \"ac_ok\", value: 0)` (the ORv3 AC_LOSS signal).",
         fields: &[
             NAME,
             node("output", "Output terminal (regulated)."),
@@ -155,7 +155,7 @@ impl Rectifier {
         actions: &[
             ("Trip", "Stops the unit; reports `trip`."),
             ("Set(field: \"volts\", value)", "Moves the set-point to `value` > 0; reports `volts set to <value>`."),
-            ("Set(field: \"grid_volts\", value)", "`value` = 0: AC loss (`ac loss`, ride-through on the hold-up); > 0: AC back (`ac restored`)."),
+            ("Set(field: \"grid_volts\", value)", "The per-unit grid voltage g. 0: AC loss (`ac loss`, ride-through on the hold-up); 1 or more: a normal grid (`ac restored`); 0 < g < 1: a sag, the input power limited to g·current_limit_pu·rated_watts/efficiency (`input current limit` / `input current limit cleared`), the shortfall from the hold-up while it lasts."),
             ("Set(field: \"ac_ok\", value)", "The same as `grid_volts`."),
         ],
         example: r#"Rectifier(name: "sst", output: "bus800", volts: 800, rated_watts: 1.5e6, voltage_loop: Bandwidth(hz: 200, capacitance: 10e-3), current_loop_hz: 2e3)"#,
