@@ -145,8 +145,9 @@ fn pinned_capacitors_carry_no_current() {
             (n[k], -400.0),
             (column(&w, "i(cp)")[k], 0.0),
             (column(&w, "i(cpn)")[k], 0.0),
-            (column(&w, "i(vp)")[k], -amps),
-            (column(&w, "i(vn)")[k], -amps),
+            // Sources read positive while they deliver (docs/conventions.md).
+            (column(&w, "i(vp)")[k], amps),
+            (column(&w, "i(vn)")[k], amps),
         ];
         for (got, want) in checks {
             assert!(

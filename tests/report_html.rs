@@ -291,6 +291,9 @@ fn html_report_marks_overrides_dates_and_zooms() -> TestResult {
 #[test]
 fn zoom_windows_outside_the_run_are_errors() -> TestResult {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // An existing folder: `-o` is checked first, and must not be the error.
+    let dir = tempfile::tempdir()?;
+    let html = dir.path().join("never.html");
     for (zoom, says) in [
         ("9m:4m", "T0 must come before T1"),
         ("4m", "expected T0:T1"),
@@ -304,7 +307,9 @@ fn zoom_windows_outside_the_run_are_errors() -> TestResult {
                 "circuits/nvl72_rack.ron",
                 "scenarios/step_30_100.ron",
             ])
-            .args(["-o", "/nonexistent/never.html", "--zoom", zoom])
+            .arg("-o")
+            .arg(&html)
+            .args(["--zoom", zoom])
             .assert()
             .failure();
         // Diagnostics wrap to the terminal: compare the words only.

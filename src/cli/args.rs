@@ -136,7 +136,7 @@ pub enum Command {
     /// failed (also before an engine failure stopped the run), 2 an input
     /// or numerical error, or a stopped run on which no limit failed.
     #[command(
-        after_help = "Examples:\n  busbar check scenarios/*.ron --junit check.xml\n  busbar check --limits scenarios/limits/orv3_48v.ron scenarios/step_30_100.ron\n  busbar check scenarios/step_30_100.ron --golden tests/golden --bless\n  busbar check scenarios/hall_step.ron --verify"
+        after_help = "Examples:\n  busbar check scenarios/*.ron --junit check.xml\n  busbar check --limits scenarios/limits/orv3_48v.ron scenarios/step_30_100.ron\n  busbar check scenarios/step_30_100.ron --golden golden --bless\n  busbar check scenarios/hall_step.ron --verify"
     )]
     Check(CheckArgs),
     /// Print the metrics and margins that changed between two result files.
