@@ -9,12 +9,13 @@
 //! compute margins or modes (the analysis reports them) nor render HTML.
 
 use super::html::{Cell, Section, Status, Table};
+use super::review_tables::{mode_frequency, mode_shares, mode_status};
 use crate::analysis::stability::StabilityReport;
 use crate::analysis::verdict::value;
 use crate::analysis::{Status as VerdictStatus, Verdict};
 use crate::device::Num;
 use crate::netlist::Parameter;
-use crate::units::{eng, eng_time};
+use crate::units::eng_time;
 use std::collections::BTreeMap;
 
 /// Rows of the worst-margin table.
@@ -152,32 +153,14 @@ pub fn least_damped(stability: Option<&StabilityReport>) -> Section {
         .filter(|m| m.neutral.is_none())
         .take(LEAST_DAMPED)
         .map(|m| {
-            let status = if m.is_unstable() {
-                Status::Fail
-            } else if m.is_poorly_damped(r.damping_threshold) {
-                Status::Warn
-            } else {
-                Status::Pass
-            };
-            let shares: Vec<String> = m
-                .components
-                .iter()
-                .filter(|s| s.fraction >= 0.05)
-                .take(3)
-                .map(|s| format!("{} {:.0} %", s.name, 100.0 * s.fraction))
-                .collect();
             vec![
-                Cell::number(if m.imag > 0.0 {
-                    eng(m.frequency_hz, "Hz")
-                } else {
-                    "real".into()
-                }),
+                Cell::number(mode_frequency(m)),
                 Cell {
                     text: format!("{:.4}", m.damping),
                     numeric: true,
-                    status: Some(status),
+                    status: Some(mode_status(m, r.damping_threshold)),
                 },
-                Cell::text(shares.join(", ")),
+                Cell::text(mode_shares(m, 3)),
             ]
         })
         .collect();

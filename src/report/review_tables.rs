@@ -8,7 +8,7 @@
 use super::html::{Cell, Section, Status, Table};
 use super::html_sections::VERDICT_TABLE_ID;
 use super::row_groups::group_table;
-use crate::analysis::stability::StabilityReport;
+use crate::analysis::stability::{Mode, StabilityReport};
 use crate::analysis::verdict::value;
 use crate::analysis::{Status as VerdictStatus, Verdict};
 use crate::units::{eng, eng_time, frequency, rate};
@@ -16,6 +16,37 @@ use crate::units::{eng, eng_time, frequency, rate};
 /// A verdict cell from a pass flag.
 fn pass_cell(ok: bool) -> Cell {
     Cell::status(if ok { Status::Pass } else { Status::Fail })
+}
+
+/// A mode's row colour: unstable fails, poorly damped warns.
+pub(crate) fn mode_status(m: &Mode, damping_threshold: f64) -> Status {
+    if m.is_unstable() {
+        Status::Fail
+    } else if m.is_poorly_damped(damping_threshold) {
+        Status::Warn
+    } else {
+        Status::Pass
+    }
+}
+
+/// A mode's frequency as every table prints it, or `real`.
+pub(crate) fn mode_frequency(m: &Mode) -> String {
+    if m.imag > 0.0 {
+        frequency(m.frequency_hz)
+    } else {
+        "real".into()
+    }
+}
+
+/// The `n` components that take part most (at least 5 % each), joined.
+pub(crate) fn mode_shares(m: &Mode, n: usize) -> String {
+    m.components
+        .iter()
+        .filter(|s| s.fraction >= 0.05)
+        .take(n)
+        .map(|s| format!("{} {:.0} %", s.name, 100.0 * s.fraction))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The stability tables, modes limited to `max_modes` rows; rows of
@@ -36,34 +67,18 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                         format!("{:.4}", m.damping)
                     },
                     numeric: true,
-                    status: Some(if m.is_unstable() {
-                        Status::Fail
-                    } else if m.is_poorly_damped(r.damping_threshold) {
-                        Status::Warn
-                    } else {
-                        Status::Pass
-                    }),
+                    status: Some(mode_status(m, r.damping_threshold)),
                 };
-                let shares: Vec<String> = m
-                    .components
-                    .iter()
-                    .filter(|s| s.fraction >= 0.05)
-                    .take(4)
-                    .map(|s| format!("{} {:.0} %", s.name, 100.0 * s.fraction))
-                    .collect();
+                let shares = mode_shares(m, 4);
                 vec![
                     Cell::number((k + 1).to_string()),
-                    Cell::number(if m.imag > 0.0 {
-                        frequency(m.frequency_hz)
-                    } else {
-                        "real".into()
-                    }),
+                    Cell::number(mode_frequency(m)),
                     damping,
                     Cell::number(rate(m.real)),
                     Cell::number(m.time_constant_s.map(eng_time).unwrap_or_default()),
                     Cell::text(match &m.neutral {
                         Some(why) => format!("neutral ({why})"),
-                        None => shares.join(", "),
+                        None => shares,
                     }),
                 ]
             })
