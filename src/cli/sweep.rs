@@ -146,10 +146,13 @@ pub fn run(args: SweepArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
     }
     summarise(&sweep, &rows, &args.output, quiet, json);
     if !quiet && !json {
-        let solver: f64 = rows.iter().map(|r| r.solver_seconds).sum();
+        let spent = sweep::PointSeconds::total(&rows);
         write_stdout(&format!(
-            "time: {:.3} s wall, {solver:.3} s integrating summed over points\n",
-            started.elapsed().as_secs_f64()
+            "time: {:.3} s wall; summed over points: {:.3} s binding, {:.3} s integrating, {:.3} s judging\n",
+            started.elapsed().as_secs_f64(),
+            spent.binding,
+            spent.integrating,
+            spent.judging,
         ));
     }
     Ok(ExitCode::SUCCESS)

@@ -295,6 +295,25 @@ impl Study {
         (judged, requested)
     }
 
+    /// The verdicts of [`Study::judge`] without the per-node metrics: the
+    /// metrics hold the events only. A sweep that collects no metric needs
+    /// no more, and the ripple and settling of every node cost more than
+    /// the run itself on a small circuit.
+    pub fn judge_limits(&self, run: &Simulation) -> Analysis {
+        let w = &run.waveforms;
+        let no_columns = Waveforms {
+            time: w.time.clone(),
+            columns: Vec::new(),
+            events: w.events.clone(),
+            stats: w.stats.clone(),
+        };
+        let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
+        let mut judged =
+            analysis::run::analyse_split(&run.prepared, &no_columns, w, small.as_mut());
+        judge_stopped(run, &mut judged);
+        judged
+    }
+
     /// The operating-point setup at time `at` of the scenario (its loads,
     /// and its actions up to then), with every override.
     pub fn setup(&self, at: f64) -> Setup {

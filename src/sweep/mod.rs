@@ -29,7 +29,7 @@ pub use points::Points;
 pub use run::{merge, run, Progress, RunOptions, Shard};
 pub use size::{size, SizeOptions, Sized};
 pub use spec::SweepSpec;
-pub use study::{Column, PointVerdict, Row, Sweep};
+pub use study::{Column, PointSeconds, PointVerdict, Row, Sweep};
 pub use worst::worst_scenario;
 
 use crate::scenario::ScenarioError;

@@ -104,7 +104,7 @@ pub fn read_points_csv(sweep: &Sweep, path: &Path) -> Result<Vec<Row>, SweepErro
             worst_margin: num(field(base))?,
             verdict,
             binding: field(base + 2).to_string(),
-            solver_seconds: 0.0,
+            seconds: Default::default(),
         });
     }
     Ok(rows)

@@ -78,9 +78,34 @@ pub struct Row {
     pub verdict: PointVerdict,
     /// The limit with the smallest relative margin, or the error.
     pub binding: String,
-    /// Integration time of the point's transients (not in any file: the
-    /// files must not depend on the machine); 0 for rows read back.
-    pub solver_seconds: f64,
+    /// Where the point's time went (not in any file: the files must not
+    /// depend on the machine); zero for rows read back.
+    pub seconds: PointSeconds,
+}
+
+/// The time one point took, by phase, for the overhead a benchmark reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PointSeconds {
+    /// Elaborating and compiling the circuit with the point's values and
+    /// binding each scenario to it.
+    pub binding: f64,
+    /// The transients.
+    pub integrating: f64,
+    /// Metrics and limits, small-signal limits (operating points and
+    /// eigenvalues) and collected small-signal metrics included.
+    pub judging: f64,
+}
+
+impl PointSeconds {
+    /// The phases summed over rows.
+    pub fn total<'a>(rows: impl IntoIterator<Item = &'a Row>) -> PointSeconds {
+        rows.into_iter()
+            .fold(PointSeconds::default(), |a, r| PointSeconds {
+                binding: a.binding + r.seconds.binding,
+                integrating: a.integrating + r.seconds.integrating,
+                judging: a.judging + r.seconds.judging,
+            })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -217,12 +242,12 @@ impl Sweep {
             worst_margin: None,
             verdict: PointVerdict::Pass,
             binding: String::new(),
-            solver_seconds: 0.0,
+            seconds: PointSeconds::default(),
         };
         let mut worst: Option<(f64, String)> = None;
         for (s, base) in self.studies.iter().enumerate() {
             let study = base.clone().with_overrides(&overrides);
-            let seconds = &mut row.solver_seconds;
+            let seconds = &mut row.seconds;
             match self.evaluate_scenario(s, &study, &mut cells, &mut worst, seconds) {
                 Ok(v) => row.verdict = row.verdict.max_with(v),
                 Err(e) => {
@@ -234,10 +259,12 @@ impl Sweep {
             }
         }
         if let Some(at) = self.spec.collect.small_signal_at {
+            let started = Instant::now();
             let study = self.studies[0].clone().with_overrides(&overrides);
             if let Ok(report) = study.stability(at, &ReportOptions::default()) {
                 self.fill_small_signal(&report, &mut cells);
             }
+            row.seconds.judging += started.elapsed().as_secs_f64();
         }
         row.cells = cells;
         if let Some((m, name)) = worst {
@@ -256,27 +283,34 @@ impl Sweep {
         study: &Study,
         cells: &mut [Option<f64>],
         worst: &mut Option<(f64, String)>,
-        solver_seconds: &mut f64,
+        seconds: &mut PointSeconds,
     ) -> Result<PointVerdict, StudyError> {
-        // Timed apart from binding, for the overhead a benchmark reports.
-        let mut prepared = study.prepare()?;
         let started = Instant::now();
+        let mut prepared = study.prepare()?;
+        let bound = Instant::now();
+        seconds.binding += (bound - started).as_secs_f64();
         // A point whose run stops early is judged on what it computed: a
         // limit crossed before the collapse fails it, as `check` does.
         let (waveforms, stopped) = partial_or_error(prepared.run_keeping_partial(None))?;
-        *solver_seconds += started.elapsed().as_secs_f64();
+        let integrated = Instant::now();
+        seconds.integrating += (integrated - bound).as_secs_f64();
         let run = Simulation {
             prepared,
             waveforms,
             wall_seconds: 0.0,
             stopped,
         };
-        let analysis = study.judge(&run);
-        let mut verdict = PointVerdict::Pass;
-        let found = if self.spec.collect.metrics.is_empty() {
-            Vec::new()
+        let collects_metrics = !self.spec.collect.metrics.is_empty();
+        let analysis = if collects_metrics {
+            study.judge(&run)
         } else {
+            study.judge_limits(&run)
+        };
+        let mut verdict = PointVerdict::Pass;
+        let found = if collects_metrics {
             metric_facts(study, &analysis, &run)
+        } else {
+            Vec::new()
         };
         for (cell, column) in cells.iter_mut().zip(&self.columns) {
             if column.scenario != s {
@@ -293,6 +327,7 @@ impl Sweep {
                 ColumnKind::SmallSignal(_) => {}
             }
         }
+        seconds.judging += integrated.elapsed().as_secs_f64();
         for v in &analysis.verdicts {
             verdict = verdict.max_with(match v.status {
                 Status::Pass => PointVerdict::Pass,

@@ -277,19 +277,52 @@ fn balance(a: &mut Mat<f64>) -> Vec<f64> {
     d
 }
 
-fn shares(weights: impl Iterator<Item = (String, f64)>) -> Vec<Share> {
-    let mut by_name: BTreeMap<String, f64> = BTreeMap::new();
-    for (name, w) in weights {
-        *by_name.entry(name).or_default() += w;
+/// The distinct names of a block's states (owners or state names), each
+/// state mapped to its name's number: summing a mode's participation per
+/// name is then arithmetic on a vector, once per mode, instead of a map of
+/// strings (which was the larger part of the decomposition's time).
+struct NameIds<'a> {
+    names: Vec<&'a str>,
+    id_of_state: Vec<usize>,
+}
+
+impl<'a> NameIds<'a> {
+    fn new(group: &[usize], names: &'a [String]) -> Self {
+        let mut distinct: Vec<&str> = group.iter().map(|&k| names[k].as_str()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let id_of_state = group
+            .iter()
+            .map(|&k| distinct.binary_search(&names[k].as_str()).unwrap_or(0))
+            .collect();
+        NameIds {
+            names: distinct,
+            id_of_state,
+        }
     }
-    let mut out: Vec<Share> = by_name
-        .into_iter()
-        .filter(|(_, f)| *f > 0.0)
-        .map(|(name, fraction)| Share { name, fraction })
-        .collect();
-    out.sort_by(|a, b| b.fraction.total_cmp(&a.fraction).then(a.name.cmp(&b.name)));
-    out.truncate(MAX_SHARES);
-    out
+
+    /// The largest shares of weights `p` (one per state of the block, summing
+    /// to `total`), largest first, ties by name.
+    fn shares(&self, p: &[f64], total: f64, sums: &mut Vec<f64>) -> Vec<Share> {
+        sums.clear();
+        sums.resize(self.names.len(), 0.0);
+        for (&id, pk) in self.id_of_state.iter().zip(p) {
+            sums[id] += pk / total;
+        }
+        let mut kept: Vec<usize> = (0..sums.len()).filter(|&i| sums[i] > 0.0).collect();
+        kept.sort_by(|&a, &b| {
+            sums[b]
+                .total_cmp(&sums[a])
+                .then(self.names[a].cmp(self.names[b]))
+        });
+        kept.truncate(MAX_SHARES);
+        kept.into_iter()
+            .map(|i| Share {
+                name: self.names[i].to_string(),
+                fraction: sums[i],
+            })
+            .collect()
+    }
 }
 
 /// `Ok` when every entry of A is finite, else an error naming the first
@@ -376,6 +409,11 @@ fn block_modes(
     let v_im = Mat::<f64>::from_fn(m, m, |r, c| v[(r, c)].im);
     let (av_re, av_im) = (&sub * &v_re, &sub * &v_im);
     let mut residual: f64 = 0.0;
+    let (owners, states) = (
+        NameIds::new(group, &ss.owners),
+        NameIds::new(group, &ss.states),
+    );
+    let mut sums = Vec::new();
     for i in 0..m {
         let lambda = eig.S()[i];
         let (mut num, mut v_norm, mut w_norm) = (0.0, 0.0, 0.0);
@@ -398,15 +436,11 @@ fn block_modes(
         };
         let p: Vec<f64> = (0..m).map(|k| (v[(k, i)] * w[(i, k)]).norm()).collect();
         let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let named = |names: &[String]| {
-            shares(
-                group
-                    .iter()
-                    .zip(&p)
-                    .map(|(&k, pk)| (names[k].clone(), pk / total)),
-            )
-        };
-        let mode = Mode::new(lambda, named(&ss.owners), named(&ss.states));
+        let mode = Mode::new(
+            lambda,
+            owners.shares(&p, total, &mut sums),
+            states.shares(&p, total, &mut sums),
+        );
         // W = V⁻¹, so w_i·v_i = 1 and κ(λ) = ‖v_i‖·‖w_i‖.
         let resolution = v_norm * w_norm.sqrt() * m as f64 * f64::EPSILON * norm_a;
         out.push(if lambda.norm() <= resolution {
