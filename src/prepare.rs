@@ -43,7 +43,7 @@ pub enum PrepareError {
 
 /// A compiled circuit with its scenario, ready to run; generic over the
 /// scenario's limit type, which this layer never looks into.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Prepared<L> {
     pub circuit: FlatCircuit,
     pub scenario: Scenario<L>,
@@ -217,7 +217,7 @@ fn scheduled_actions<L>(
     Ok(actions)
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ProfileSignal(LoadProfile);
 
 impl InputSignal for ProfileSignal {

@@ -215,7 +215,7 @@ fn state_space_export_names_and_entries() {
 /// A PI-regulated, current-fed output stage: ξ' = k_i·e, i* = k_p·e + ξ,
 /// i' = ω_i·(i* − i), e = V_ref − v_f with a first-order voltage sensor
 /// τ·v_f' = v_out − v_f; i flows into `out`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Regulator {
     out: usize,
     sensed: usize,

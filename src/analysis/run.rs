@@ -99,19 +99,37 @@ pub fn analyse_split(
 /// a Newton solve). `setup` holds the circuit and the overrides beyond the
 /// scenario's.
 pub fn small_signal<'a>(p: &'a Prepared, setup: &Setup) -> Box<dyn SmallSignal + 'a> {
-    let wanted = p.scenario.limits.iter().any(|l| l.spec().small_signal());
-    if !wanted {
+    if !wants_small_signal(p) {
         return Box::new(NoSmallSignal);
     }
-    let gap = merge_gap(p.scenario.sample);
-    let events = event_windows(&instants(p), 0.0, p.scenario.duration, gap);
-    let mut at = vec![0.0];
-    at.extend(events.iter().map(|e| e.last));
     let setup = Setup {
         scenario: Some(p.scenario.clone()),
         ..setup.clone()
     };
-    Box::new(StabilityLimits::new(setup, at))
+    Box::new(StabilityLimits::new(setup, small_signal_instants(p)))
+}
+
+/// Like [`small_signal`], binding each operating point on a copy of
+/// `before_run`: `p` as it was prepared, before its run moved it.
+pub fn small_signal_on_copies(p: &Prepared, before_run: Option<Prepared>) -> Box<dyn SmallSignal> {
+    match before_run.filter(|_| wants_small_signal(p)) {
+        Some(copy) => Box::new(StabilityLimits::on_copies(copy, small_signal_instants(p))),
+        None => Box::new(NoSmallSignal),
+    }
+}
+
+/// Whether the scenario has a limit judged on operating points.
+pub fn wants_small_signal(p: &Prepared) -> bool {
+    p.scenario.limits.iter().any(|l| l.spec().small_signal())
+}
+
+/// t = 0 and the end of every load event.
+fn small_signal_instants(p: &Prepared) -> Vec<f64> {
+    let gap = merge_gap(p.scenario.sample);
+    let events = event_windows(&instants(p), 0.0, p.scenario.duration, gap);
+    let mut at = vec![0.0];
+    at.extend(events.iter().map(|e| e.last));
+    at
 }
 
 /// The scenario's limits, with its `ripple_window` given to every `Ripple`

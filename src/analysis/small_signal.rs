@@ -9,13 +9,23 @@
 //! "when". Owns when each point is bound; the measures live with the
 //! kinds in `limits`.
 
-use super::limits::SmallSignal;
-use super::stability::{Bound, Setup};
+use super::limits::{Prepared, SmallSignal};
+use super::stability::{bind_prepared, Bound, Setup};
+
+/// Where an operating point's model comes from.
+enum Source {
+    /// Elaborated and compiled again from the circuit and scenario; `at` is
+    /// set per operating point.
+    Setup(Box<Setup>),
+    /// Copied from the study as prepared before its run (same circuit,
+    /// same values): no elaboration or compile, which is most of a sweep
+    /// point's cost on a small circuit.
+    Copy(Box<Prepared>),
+}
 
 /// Judges small-signal limits at the operating points of a scenario.
 pub struct StabilityLimits {
-    /// The circuit and scenario; `at` is set per operating point.
-    setup: Setup,
+    source: Source,
     instants: Vec<f64>,
     /// Operating points, bound on first use, one per instant.
     bound: Vec<Option<Result<Bound, String>>>,
@@ -24,12 +34,22 @@ pub struct StabilityLimits {
 impl StabilityLimits {
     /// `setup`: the circuit with its scenario (its `at` is ignored);
     /// `instants`: where to linearise (t = 0 and the end of each event).
-    pub fn new(setup: Setup, mut instants: Vec<f64>) -> Self {
+    pub fn new(setup: Setup, instants: Vec<f64>) -> Self {
+        Self::with_source(Source::Setup(Box::new(setup)), instants)
+    }
+
+    /// Like [`StabilityLimits::new`], on copies of `prepared`: the study
+    /// compiled with every override and bound to its scenario, not yet run.
+    pub fn on_copies(prepared: Prepared, instants: Vec<f64>) -> Self {
+        Self::with_source(Source::Copy(Box::new(prepared)), instants)
+    }
+
+    fn with_source(source: Source, mut instants: Vec<f64>) -> Self {
         instants.sort_by(f64::total_cmp);
         instants.dedup();
         let bound = instants.iter().map(|_| None).collect();
         StabilityLimits {
-            setup,
+            source,
             instants,
             bound,
         }
@@ -37,8 +57,15 @@ impl StabilityLimits {
 
     fn bound(&mut self, k: usize) -> Result<&Bound, String> {
         if self.bound[k].is_none() {
-            self.setup.at = self.instants[k];
-            self.bound[k] = Some(self.setup.bind().map_err(|e| e.to_string()));
+            let at = self.instants[k];
+            let bound = match &mut self.source {
+                Source::Setup(setup) => {
+                    setup.at = at;
+                    setup.bind()
+                }
+                Source::Copy(prepared) => bind_prepared((**prepared).clone(), at),
+            };
+            self.bound[k] = Some(bound.map_err(|e| e.to_string()));
         }
         match &self.bound[k] {
             Some(Ok(b)) => Ok(b),

@@ -58,7 +58,7 @@ pub struct Pattern {
 }
 
 /// The compiled DAE M·y' = F(y, t) with analytic sparse Jacobian.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Model {
     pub name: String,
     /// Names of unknowns, extended (index 0 is ground).

@@ -303,7 +303,7 @@ fn matched(cuts: &[Cut]) -> Vec<(&Cut, usize)> {
 }
 
 /// Stands in for a device while it is moved into its wrapper.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Placeholder;
 
 impl Device for Placeholder {
@@ -319,7 +319,7 @@ impl Device for Placeholder {
 
 /// A current source whose current only inductors carry away: everything
 /// as the source, except that it refuses a step of its current.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ForcedCurrent {
     inner: Box<dyn Device>,
     inductors: String,

@@ -302,7 +302,7 @@ const I: usize = 2;
 const Q: usize = 3;
 const V1: usize = 4;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct BatteryDevice {
     name: String,
     st: Stamp,

@@ -129,7 +129,7 @@ impl Primitive for Cable {
 }
 
 /// The compiled cable: its sections and shunt capacitances.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CableDevice {
     name: String,
     /// The `series` R–L sections first, then the shunt capacitances.

@@ -137,7 +137,7 @@ pub fn build_capacitor(
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct EsrCapacitor {
     name: String,
     a: usize,
@@ -196,7 +196,7 @@ impl Device for EsrCapacitor {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct GroundedCapacitor {
     name: String,
     a: usize,
@@ -234,7 +234,7 @@ impl Device for GroundedCapacitor {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct FloatingCapacitor {
     name: String,
     a: usize,

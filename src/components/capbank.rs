@@ -304,7 +304,7 @@ enum Law {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CapBankDevice {
     name: String,
     st: Stamp,

@@ -99,7 +99,7 @@ impl VoltageLoop {
 /// internal unknowns), so that stamping reads `st.add(jac, ROW, COL, v)`.
 /// A local unknown that does not exist (a Rectifier's input) is ground:
 /// its stamps land in the trash slot and its value reads 0.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Stamp {
     /// Extended index of each local unknown.
     index: Vec<usize>,

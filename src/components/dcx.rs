@@ -132,7 +132,7 @@ impl Primitive for Dcx {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct DcxDevice {
     name: String,
     input: usize,

@@ -74,7 +74,7 @@ impl Primitive for Inductor {
 
 /// A series R–L branch whose current is a state. Shared by inductors and
 /// cable sections.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SeriesRl {
     pub name: String,
     pub a: usize,

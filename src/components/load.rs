@@ -341,7 +341,7 @@ impl Law {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct LoadDevice {
     name: String,
     node: usize,

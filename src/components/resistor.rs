@@ -64,7 +64,7 @@ impl Primitive for Resistor {
 
 /// A linear conductance between two nodes. Shared by resistors, switches
 /// and cable sections without inductance.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Conductance {
     pub name: String,
     pub a: usize,

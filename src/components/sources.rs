@@ -93,7 +93,7 @@ impl Primitive for VoltageSource {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct VoltageSourceDevice {
     name: String,
     pos: usize,
@@ -228,7 +228,7 @@ impl Primitive for CurrentSource {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CurrentSourceDevice {
     name: String,
     from: usize,

@@ -104,7 +104,7 @@ impl Primitive for Switch {
 }
 
 /// A two-valued conductance. Also used for scenario faults (off = 0 S).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SwitchDevice {
     name: String,
     a: usize,

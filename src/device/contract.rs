@@ -115,8 +115,27 @@ pub struct Reaction {
     pub discontinuity: bool,
 }
 
+/// A boxed copy of a device, so that a compiled model can be copied: a
+/// sweep point binds its small-signal operating points on copies of the
+/// model it integrates instead of elaborating and compiling it again.
+pub trait CloneDevice {
+    fn clone_device(&self) -> Box<dyn Device>;
+}
+
+impl<T: Device + Clone + 'static> CloneDevice for T {
+    fn clone_device(&self) -> Box<dyn Device> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Device> {
+    fn clone(&self) -> Self {
+        self.clone_device()
+    }
+}
+
 /// The compiled equations of one component.
-pub trait Device: Send + Sync + std::fmt::Debug {
+pub trait Device: Send + Sync + std::fmt::Debug + CloneDevice {
     /// Hierarchical name of the component.
     fn name(&self) -> &str;
     /// Adds this device's terms of F(y, t) into `f`.

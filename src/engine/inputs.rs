@@ -6,7 +6,7 @@
 use crate::device::InputValue;
 
 /// A per-unit signal driving one input channel.
-pub trait InputSignal: Send + Sync + std::fmt::Debug {
+pub trait InputSignal: Send + Sync + std::fmt::Debug + CloneSignal {
     fn value(&self, t: f64) -> f64;
     /// Right-derivative at t.
     fn slope(&self, t: f64) -> f64;
@@ -14,8 +14,25 @@ pub trait InputSignal: Send + Sync + std::fmt::Debug {
     fn breakpoints(&self, t_end: f64) -> Vec<f64>;
 }
 
+/// A boxed copy of a signal, so that a bound run can be copied.
+pub trait CloneSignal {
+    fn clone_signal(&self) -> Box<dyn InputSignal>;
+}
+
+impl<T: InputSignal + Clone + 'static> CloneSignal for T {
+    fn clone_signal(&self) -> Box<dyn InputSignal> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn InputSignal> {
+    fn clone(&self) -> Self {
+        self.clone_signal()
+    }
+}
+
 /// Channels plus a reusable buffer of their values at one time.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct InputTable {
     signals: Vec<Option<Box<dyn InputSignal>>>,
     buffer: Vec<InputValue>,

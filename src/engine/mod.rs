@@ -59,7 +59,7 @@ pub struct Probe {
 }
 
 /// Everything the engine needs besides the model.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RunSpec {
     pub duration: f64,
     pub sample: f64,

@@ -299,7 +299,11 @@ impl Study {
     /// metrics hold the events only. A sweep that collects no metric needs
     /// no more, and the ripple and settling of every node cost more than
     /// the run itself on a small circuit.
-    pub fn judge_limits(&self, run: &Simulation) -> Analysis {
+    ///
+    /// `before_run`: the study as prepared, before its run; small-signal
+    /// limits then bind their operating points on copies of it instead of
+    /// elaborating and compiling the circuit again.
+    pub fn judge_limits(&self, run: &Simulation, before_run: Option<Prepared>) -> Analysis {
         let w = &run.waveforms;
         let no_columns = Waveforms {
             time: w.time.clone(),
@@ -307,7 +311,10 @@ impl Study {
             events: w.events.clone(),
             stats: w.stats.clone(),
         };
-        let mut small = analysis::run::small_signal(&run.prepared, &self.setup(0.0));
+        let mut small = match before_run {
+            Some(copy) => analysis::run::small_signal_on_copies(&run.prepared, Some(copy)),
+            None => analysis::run::small_signal(&run.prepared, &self.setup(0.0)),
+        };
         let mut judged =
             analysis::run::analyse_split(&run.prepared, &no_columns, w, small.as_mut());
         judge_stopped(run, &mut judged);

@@ -9,6 +9,7 @@
 use super::points::Points;
 use super::spec::{self, SweepSpec};
 use super::SweepError;
+use crate::analysis::run::wants_small_signal;
 use crate::analysis::stability::{CircuitSource, ReportOptions, StabilityReport};
 use crate::analysis::{Analysis, Status};
 use crate::report::diff::{facts, Datum, Fact};
@@ -287,6 +288,11 @@ impl Sweep {
     ) -> Result<PointVerdict, StudyError> {
         let started = Instant::now();
         let mut prepared = study.prepare()?;
+        let collects_metrics = !self.spec.collect.metrics.is_empty();
+        // Small-signal limits bind their operating points on copies of the
+        // model as compiled for this point, not on a new compile.
+        let before_run =
+            (!collects_metrics && wants_small_signal(&prepared)).then(|| prepared.clone());
         let bound = Instant::now();
         seconds.binding += (bound - started).as_secs_f64();
         // A point whose run stops early is judged on what it computed: a
@@ -300,11 +306,10 @@ impl Sweep {
             wall_seconds: 0.0,
             stopped,
         };
-        let collects_metrics = !self.spec.collect.metrics.is_empty();
         let analysis = if collects_metrics {
             study.judge(&run)
         } else {
-            study.judge_limits(&run)
+            study.judge_limits(&run, before_run)
         };
         let mut verdict = PointVerdict::Pass;
         let found = if collects_metrics {

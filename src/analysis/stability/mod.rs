@@ -41,7 +41,9 @@ pub use nyquist::{nyquist, Nyquist};
 pub use partial::partial_modes;
 pub use pencil::{Pencil, SparseMatrix};
 pub use report::{stability_report, BusPoint, ReportOptions, StabilityReport, Timings};
-pub use setup::{merged_overrides, operating_point, Bound, CircuitSource, OperatingPoint, Setup};
+pub use setup::{
+    bind_prepared, merged_overrides, operating_point, Bound, CircuitSource, OperatingPoint, Setup,
+};
 pub use state_space::{state_matrix, state_owners, state_space, StateSpace};
 pub use sweep::{
     boundary_search, least_damping_sweep, sensitivity, Boundary, ModeSensitivity, Sensitivity,

@@ -188,6 +188,19 @@ pub struct Bound {
     pub point: OperatingPoint,
 }
 
+/// The operating point at time `at` of a circuit already bound to its
+/// scenario (its loads, and its actions up to `at`). Takes the prepared
+/// study before it runs: a run moves its model's switches and setpoints.
+pub fn bind_prepared<L>(prepared: prepare::Prepared<L>, at: f64) -> Result<Bound, StabilityError> {
+    let (circuit, mut model, mut spec) = (prepared.circuit, prepared.model, prepared.spec);
+    let point = operating_point(&mut model, &mut spec.inputs, &spec.actions, at)?;
+    Ok(Bound {
+        circuit,
+        model,
+        point,
+    })
+}
+
 impl Setup {
     /// The circuit alone: every load at 1 pu, t = 0.
     pub fn new(circuit: CircuitSource) -> Self {
@@ -220,14 +233,7 @@ impl Setup {
                 // The circuit is already elaborated with every override.
                 scenario.overrides.clear();
                 let prepared = prepare::prepare_flat(circuit, scenario)?;
-                let (circuit, mut model, mut spec) =
-                    (prepared.circuit, prepared.model, prepared.spec);
-                let point = operating_point(&mut model, &mut spec.inputs, &spec.actions, self.at)?;
-                Ok(Bound {
-                    circuit,
-                    model,
-                    point,
-                })
+                bind_prepared(prepared, self.at)
             }
             None => {
                 let mut model = compile(&circuit)?;

@@ -59,7 +59,7 @@ enum Mode {
     Depleted,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct BbuDevice {
     name: String,
     st: Stamp,

@@ -29,7 +29,7 @@ const CUR: usize = 6;
 const USED: usize = 7;
 
 /// Compiled Converter or Rectifier.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RegulatedDevice {
     name: String,
     st: Stamp,
