@@ -39,8 +39,15 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
+/// Stderr with the diagnostic's line wrapping and box drawing undone, so
+/// that a phrase can be looked for whatever the terminal width.
 fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let text = String::from_utf8_lossy(&out.stderr);
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join(" ")
 }
 
 /// Runs `args` in `dir`, expecting exit 2 with an error naming the input,
@@ -50,8 +57,15 @@ fn refused(dir: &Path, args: &[&str], victim: &str) {
     let out = busbar(dir).args(args).output().expect("runs");
     assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     let text = stderr(&out);
-    assert!(text.contains("an input of this command"), "{args:?}: {text}");
-    assert_eq!(fs::read(dir.join(victim)).expect("input"), before, "{args:?} replaced {victim}");
+    assert!(
+        text.contains("an input of this command"),
+        "{args:?}: {text}"
+    );
+    assert_eq!(
+        fs::read(dir.join(victim)).expect("input"),
+        before,
+        "{args:?} replaced {victim}"
+    );
 }
 
 #[test]
@@ -62,7 +76,11 @@ fn no_output_may_replace_an_input() {
     refused(d, &["report", "c.ron", "s.ron", "-o", "./s.ron"], "s.ron");
     refused(d, &["export", "c.ron", "--spice", "c.ron"], "c.ron");
     refused(d, &["export", "c.ron", "--state-space", "c.ron"], "c.ron");
-    refused(d, &["export", "c.ron", "-s", "s.ron", "--spice", "s.ron"], "s.ron");
+    refused(
+        d,
+        &["export", "c.ron", "-s", "s.ron", "--spice", "s.ron"],
+        "s.ron",
+    );
     refused(d, &["check", "s.ron", "--junit", "s.ron"], "s.ron");
     // The circuit a scenario names is an input too, found through the scenario.
     refused(d, &["check", "s.ron", "--junit", "c.ron"], "c.ron");
@@ -77,7 +95,11 @@ fn no_output_may_replace_an_input() {
 "#,
     )
     .expect("scenario");
-    refused(d, &["simulate", "c.ron", "t.ron", "-o", "out"], "out/waveforms.csv");
+    refused(
+        d,
+        &["simulate", "c.ron", "t.ron", "-o", "out"],
+        "out/waveforms.csv",
+    );
     // A hard link is the same file under another name.
     fs::hard_link(d.join("c.ron"), d.join("link.ron")).expect("link");
     refused(d, &["export", "c.ron", "--spice", "link.ron"], "c.ron");
@@ -136,7 +158,11 @@ fn diff_refuses_json_that_is_not_a_busbar_result() {
         ("array.json", "[1,2,3]", "an array of 3 items"),
         ("object.json", r#"{"x": 1}"#, "an object with keys x"),
         ("null.json", "null", "null"),
-        ("columns.json", r#"{"columns": []}"#, "`circuit`, `scenario`, `samples`, `events`, `solver`"),
+        (
+            "columns.json",
+            r#"{"columns": []}"#,
+            "`circuit`, `scenario`, `samples`, `events`, `solver`",
+        ),
     ] {
         fs::write(d.join(name), text).expect("json");
         for args in [[name, name], [summary.to_str().expect("utf-8"), name]] {
@@ -193,7 +219,17 @@ fn a_failed_plot_run_leaves_the_folder_as_it_was() {
     fs::write(d.join("run").join(&figure).join("keep"), "x").expect("keep");
     let before = snapshot(&d.join("run"));
     let second = busbar(d)
-        .args(["simulate", "c.ron", "s.ron", "-o", "run", "--plot", "-q", "--set", "r.ohms=0.2"])
+        .args([
+            "simulate",
+            "c.ron",
+            "s.ron",
+            "-o",
+            "run",
+            "--plot",
+            "-q",
+            "--set",
+            "r.ohms=0.2",
+        ])
         .output()
         .expect("runs");
     assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
@@ -205,7 +241,10 @@ fn a_failed_plot_run_leaves_the_folder_as_it_was() {
         .output()
         .expect("runs");
     assert!(plain.status.success(), "{}", stderr(&plain));
-    let names: Vec<String> = snapshot(&d.join("run")).into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = snapshot(&d.join("run"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(
         names,
         [".busbar-simulate.manifest", "summary.json", "waveforms.csv"]
@@ -226,5 +265,8 @@ fn stale_temporary_files_of_a_killed_run_are_removed() {
     if Path::new("/proc/self").exists() {
         assert!(!stale.exists(), "the stale temporary file is still there");
     }
-    assert!(live.exists(), "a running writer's temporary file was removed");
+    assert!(
+        live.exists(),
+        "a running writer's temporary file was removed"
+    );
 }

@@ -26,7 +26,12 @@ pub struct NonFinite {
 /// metric, if any.
 pub fn check(metrics: &Metrics, waveforms: &Waveforms) -> Result<(), NonFinite> {
     for column in &waveforms.columns {
-        if let Some((k, &v)) = column.values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        if let Some((k, &v)) = column
+            .values
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite())
+        {
             let t = waveforms.time.get(k).copied().unwrap_or(f64::NAN);
             return Err(NonFinite {
                 what: format!("`{}` at t = {}", column.name, crate::units::eng_time(t)),
@@ -65,7 +70,11 @@ fn first_non_finite(v: &ron::Value, path: &str) -> Option<(String, f64)> {
                 ron::Value::String(s) => s.clone(),
                 other => format!("{other:?}"),
             };
-            let sub = if path.is_empty() { key } else { format!("{path}.{key}") };
+            let sub = if path.is_empty() {
+                key
+            } else {
+                format!("{path}.{key}")
+            };
             first_non_finite(item, &sub)
         }),
         _ => None,

@@ -133,9 +133,7 @@ fn measure(c: &Comparison, detail: String) -> Measure {
 pub fn golden_path(dir: &Path, scenario: &Path) -> PathBuf {
     let absolute = std::path::absolute(scenario).unwrap_or_else(|_| scenario.to_path_buf());
     let resolved = std::fs::canonicalize(&absolute).unwrap_or(absolute);
-    let cwd = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .ok();
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize).ok();
     let relative = cwd
         .as_deref()
         .and_then(|c| resolved.strip_prefix(c).ok())

@@ -183,7 +183,8 @@ pub fn netlist(e: NetlistError) -> Report {
             help,
             location: Some(location),
             text: Some(text),
-        } => located("circuit", 
+        } => located(
+            "circuit",
             format!("component `{component}`: {message}"),
             &location,
             &text,

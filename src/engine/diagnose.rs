@@ -19,6 +19,36 @@ pub struct OpenAtDc {
     pub components: Vec<String>,
 }
 
+/// The no-equilibrium error of a node that nothing conducts to at DC,
+/// when the circuit has one (see `diagnose`).
+pub(super) fn open_at_dc_error(
+    model: &Model,
+    spec: &mut super::RunSpec,
+    y: &[f64],
+) -> Option<super::EngineError> {
+    let ctx = Ctx {
+        t: 0.0,
+        inputs: spec.inputs.at(0.0),
+    };
+    let open = open_at_dc(model, &ctx, y).into_iter().next()?;
+    let list = open
+        .components
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(super::EngineError::NoEquilibrium {
+        message: format!(
+            "nothing conducts at DC at node `{}`: only capacitors and current sources or constant-current loads reach it ({list}), so any net current into it charges its capacitance for ever",
+            open.node
+        ),
+        help: format!(
+            "give node `{}` a DC path: a resistor or a resistive/constant-power load to ground, or a source that fixes its voltage; or start from zero (`start: Zero` in the scenario)",
+            open.node
+        ),
+    })
+}
+
 /// The node rows of the DC Jacobian at `y` that hold only zeros.
 pub fn open_at_dc(model: &Model, ctx: &Ctx, y: &[f64]) -> Vec<OpenAtDc> {
     let p = &model.pattern;

@@ -442,7 +442,7 @@ pub(crate) fn initial_state(
             if let Err(e) =
                 newton.operating_point(model, &mut spec.inputs, 0.0, &mut y, NEWTON_TOLERANCE)
             {
-                if let Some(open) = open_at_dc_error(model, spec, &y) {
+                if let Some(open) = super::diagnose::open_at_dc_error(model, spec, &y) {
                     return Err(open);
                 }
                 return Err(EngineError::NoEquilibrium {
@@ -468,32 +468,6 @@ pub(crate) fn initial_state(
             Ok(y)
         }
     }
-}
-
-/// The no-equilibrium error of a node that nothing conducts to at DC,
-/// when the circuit has one (see `diagnose`).
-fn open_at_dc_error(model: &Model, spec: &mut RunSpec, y: &[f64]) -> Option<EngineError> {
-    let ctx = Ctx {
-        t: 0.0,
-        inputs: spec.inputs.at(0.0),
-    };
-    let open = super::diagnose::open_at_dc(model, &ctx, y).into_iter().next()?;
-    let list = open
-        .components
-        .iter()
-        .map(|c| format!("`{c}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(EngineError::NoEquilibrium {
-        message: format!(
-            "nothing conducts at DC at node `{}`: only capacitors and current sources or constant-current loads reach it ({list}), so any net current into it charges its capacitance for ever",
-            open.node
-        ),
-        help: format!(
-            "give node `{}` a DC path: a resistor or a resistive/constant-power load to ground, or a source that fixes its voltage; or start from zero (`start: Zero` in the scenario)",
-            open.node
-        ),
-    })
 }
 
 fn reinitialise(

@@ -186,7 +186,11 @@ mod tests {
         }
         write_atomic(&dir.path().join("waveforms.csv"), b"t\n")?;
         let expected = if process_alive(1).is_some() {
-            vec![".notes.tmp".to_string(), live_name(&live), "waveforms.csv".into()]
+            vec![
+                ".notes.tmp".to_string(),
+                live_name(&live),
+                "waveforms.csv".into(),
+            ]
         } else {
             vec![
                 ".notes.tmp".to_string(),
@@ -202,7 +206,8 @@ mod tests {
     }
 
     fn live_name(p: &Path) -> String {
-        p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        p.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     }
 
     #[test]

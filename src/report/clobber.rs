@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 /// An output that names an input of the same command.
 #[derive(Debug, thiserror::Error)]
-#[error("{what} {output} is {input}, an input of this command: writing it would replace that input")]
+#[error(
+    "{what} {output} is {input}, an input of this command: writing it would replace that input"
+)]
 pub struct Clobber {
     /// The option that named the output, e.g. "-o" or "--junit".
     pub what: String,
@@ -124,9 +126,13 @@ mod tests {
         std::fs::write(&input, "x")?;
         let inputs = InputFiles::new([input.clone(), dir.path().join("missing.ron")]);
         let other_spelling = dir.path().join(".").join("c.ron");
-        let e = inputs.check_file("-o", &other_spelling).expect_err("clobber");
+        let e = inputs
+            .check_file("-o", &other_spelling)
+            .expect_err("clobber");
         assert!(e.to_string().contains("an input of this command"), "{e}");
-        assert!(inputs.check_file("-o", &dir.path().join("new.html")).is_ok());
+        assert!(inputs
+            .check_file("-o", &dir.path().join("new.html"))
+            .is_ok());
         assert!(inputs
             .check_folder("-o", dir.path(), |n| n.ends_with(".ron"))
             .is_err());

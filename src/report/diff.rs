@@ -68,7 +68,7 @@ pub enum DiffError {
     #[error("expected {EXPECTED}: {0}")]
     Schema(#[from] serde_json::Error),
     /// Keys every file of that kind has are missing.
-    #[error("{what} without {}: not a complete busbar result file", list(.missing))]
+    #[error("it lacks {}, which every {what} has", list(.missing))]
     Missing {
         what: &'static str,
         missing: Vec<String>,
@@ -81,7 +81,9 @@ fn list(keys: &[String]) -> String {
 }
 
 /// Keys `summary.json` (and `report --json`) always holds.
-const SUMMARY_KEYS: &[&str] = &["circuit", "scenario", "samples", "columns", "events", "solver"];
+const SUMMARY_KEYS: &[&str] = &[
+    "circuit", "scenario", "samples", "columns", "events", "solver",
+];
 /// Keys `check --json` always holds, and those of each of its scenarios.
 const CHECK_KEYS: &[&str] = &["passed", "failed", "errors", "scenarios"];
 const CHECKED_KEYS: &[&str] = &["file", "verdicts"];
@@ -122,11 +124,11 @@ pub fn facts(v: &Value) -> Result<Vec<Fact>, DiffError> {
     let scenarios = v.get("scenarios").filter(|s| s.is_array());
     let columns = v.get("columns").filter(|c| c.is_array());
     if let Some(scenarios) = scenarios {
-        require(v, CHECK_KEYS, "a `check --json` output")?;
+        require(v, CHECK_KEYS, "`check --json` output")?;
         for (i, s) in scenarios.as_array().into_iter().flatten().enumerate() {
-            require(s, CHECKED_KEYS, "a `check --json` scenario").map_err(|e| match e {
+            require(s, CHECKED_KEYS, "`check --json` scenario").map_err(|e| match e {
                 DiffError::Missing { missing, .. } => DiffError::Missing {
-                    what: "a `check --json` scenario",
+                    what: "`check --json` scenario",
                     missing: missing
                         .into_iter()
                         .map(|k| format!("scenarios[{i}].{k}"))
@@ -142,7 +144,7 @@ pub fn facts(v: &Value) -> Result<Vec<Fact>, DiffError> {
             collect(&[], s.metrics.as_ref(), &s.verdicts, &prefix, &mut out);
         }
     } else if columns.is_some() {
-        require(v, SUMMARY_KEYS, "a run summary")?;
+        require(v, SUMMARY_KEYS, "run summary")?;
         let summary = Summary::deserialize(v)?;
         let verdicts = summary.verdicts.as_deref().unwrap_or_default();
         let metrics = summary.metrics.as_deref();
@@ -431,12 +433,20 @@ mod tests {
     fn a_result_file_missing_its_keys_is_refused_naming_them() {
         let e = facts(&json!({"columns": []})).expect_err("incomplete summary");
         let text = e.to_string();
-        for key in ["`circuit`", "`scenario`", "`samples`", "`events`", "`solver`"] {
+        for key in [
+            "`circuit`",
+            "`scenario`",
+            "`samples`",
+            "`events`",
+            "`solver`",
+        ] {
             assert!(text.contains(key), "{text}");
         }
         assert!(!text.contains("`columns`"), "{text}");
-        let e = facts(&json!({"passed": 0, "failed": 0, "errors": 0, "scenarios": [{"file": "a.ron"}]}))
-            .expect_err("incomplete check output");
+        let e = facts(
+            &json!({"passed": 0, "failed": 0, "errors": 0, "scenarios": [{"file": "a.ron"}]}),
+        )
+        .expect_err("incomplete check output");
         assert!(e.to_string().contains("`scenarios[0].verdicts`"), "{e}");
         assert!(facts(&summary(json!({}))).is_ok());
     }

@@ -227,7 +227,10 @@ mod tests {
         for bad in ["../x", "a/b", "", ".", "..", ".hidden"] {
             assert!(set.add(bad, b"x").is_err(), "{bad}");
         }
-        fs::write(dir.path().join(".busbar-simulate.manifest"), "../escape\nok.csv\n")?;
+        fs::write(
+            dir.path().join(".busbar-simulate.manifest"),
+            "../escape\nok.csv\n",
+        )?;
         assert_eq!(set.read_manifest(), ["ok.csv"]);
         Ok(())
     }

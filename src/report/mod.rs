@@ -77,9 +77,8 @@ pub use html_sections::{circuit_section, scenario_section, time_domain_section, 
 pub use impedance::{impedance_figure, ImpedanceData, MagnitudeCurve};
 pub use overlay::{disturbances, limit_bands, worst_points, Disturbance, LimitBand, WorstPoint};
 pub use plot::{
-    stage_figures, try_study_figures, try_waveform_figures, waveform_figures, write_figures, Figure,
-    PlotError,
-    PlotRanges, StudyFigures,
+    stage_figures, try_study_figures, try_waveform_figures, waveform_figures, write_figures,
+    Figure, PlotError, PlotRanges, StudyFigures,
 };
 pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
 pub use review::{review_document, review_figures, Review};

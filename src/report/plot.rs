@@ -8,8 +8,8 @@
 //! Owns backend set-up, font registration and figure file names. Must not
 //! decide grouping (`groups`), data scaling (`series`) or layout (`draw`).
 
-use super::folder::StagedFolder;
 use super::draw::{draw_figure, HEIGHT, WIDTH};
+use super::folder::StagedFolder;
 use super::groups::{plan_figures, unique_stem, FigurePlan};
 use super::overlay::{limit_bands, load_markers, worst_points};
 use super::png::encode_rgb;

@@ -14,6 +14,7 @@
 //! modified, except for scenario actions applied before the operating
 //! point (`--at`).
 
+mod eigen_failure;
 mod extremum;
 mod frequency;
 mod light_damping;
