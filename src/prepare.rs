@@ -106,8 +106,13 @@ pub fn prepare_recording<L: ScenarioLimit>(
     scenario.check_targets(&component_names, &node_names)?;
     let events: Vec<&[&str]> = circuit.components.iter().map(|c| c.events()).collect();
     scenario.check_event_names(&component_names, &events)?;
+    let kinds: Vec<&str> = circuit.components.iter().map(|c| c.kind()).collect();
+    let actions: Vec<&[(&str, &str)]> = circuit.components.iter().map(|c| c.actions()).collect();
+    scenario.check_event_actions(&component_names, &kinds, &actions)?;
 
     let bindings = scenario.bind_loads(&model.inputs)?;
+    let min_step = engine::MIN_STEP_FRACTION * scenario.duration;
+    scenario.check_corner_spacing(&bindings, &model.inputs, min_step)?;
     let breakpoints = scenario.breakpoints(&bindings);
     let mut signals: Vec<Option<Box<dyn InputSignal>>> =
         (0..model.inputs.len()).map(|_| None).collect();

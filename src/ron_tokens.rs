@@ -27,6 +27,29 @@ pub(crate) struct Token {
     pub depth: usize,
 }
 
+/// The text without its UTF-8 byte-order mark, if it starts with one:
+/// editors on some systems write one, and it is not RON. Every RON reader
+/// strips it before parsing, so that positions count from the first
+/// visible character.
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The first control character of a display name, if any: names reach
+/// terminals verbatim, where an escape sequence could rewrite the screen.
+pub(crate) fn control_char(name: &str) -> Option<char> {
+    name.chars().find(|c| c.is_control())
+}
+
+/// The byte span of the first string literal that reads as `value`, for
+/// pointing at a value that parsed but is not allowed.
+pub(crate) fn string_span(text: &str, value: &str) -> Option<(usize, usize)> {
+    tokenize(text)
+        .into_iter()
+        .find(|t| matches!(&t.kind, Kind::Str(s) if s == value))
+        .map(|t| t.span)
+}
+
 /// Splits RON text into the tokens the locator needs. Never fails:
 /// anything unusual becomes `Other`.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {

@@ -302,7 +302,7 @@ fn golden_waveforms_bless_compare_and_fail() {
     check(&["--bless"])
         .code(0)
         .stdout(predicate::str::contains("blessed"));
-    let file = golden.join("step_30_100.csv");
+    let file = golden.join("scenarios").join("step_30_100.csv");
     assert!(file.exists());
     check(&[])
         .code(0)

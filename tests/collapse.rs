@@ -1,5 +1,6 @@
 //! A design that collapses keeps its evidence. An 800 V source behind a
-//! 1 Ω feed supplies a constant-power load ramped from 100 kW to 200 kW
+//! 1 Ω feed (a closed switch, which the scenarios open after the run has
+//! ended) supplies a constant-power load ramped from 100 kW to 200 kW
 //! between 5 ms and 15 ms; the feed delivers at most Vs²/4R = 160 kW, so
 //! the bus follows the upper root of V² − Vs·V + R·P(t) = 0 down to the
 //! nose (V = Vs/2 = 400 V) at P = 160 kW, t = 11 ms, where the equations
@@ -39,7 +40,7 @@ fn bus_volts(t: f64) -> f64 {
 
 const CIRCUIT: &str = r#"Circuit(name: "weak feed", components: [
     VoltageSource(name: "vsrc", pos: "src", volts: 800.0),
-    Resistor(name: "feed", a: "src", b: "bus", ohms: 1.0),
+    Switch(name: "feed", a: "src", b: "bus", on_ohms: 1.0, off_ohms: 1e12),
     Load(name: "cpl", node: "bus", watts: 200e3, model: ConstantPower(min_volts: 100.0)),
 ], buses: {"bus": (nominal: 800.0)})
 "#;

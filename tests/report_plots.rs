@@ -208,6 +208,7 @@ fn figures_are_written_atomically_with_safe_names() -> TestResult {
     assert_eq!(
         names,
         [
+            ".busbar-figures.manifest",
             "bus800.png",
             "bus800.svg",
             "escape_v_n_1.png",

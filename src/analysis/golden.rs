@@ -123,12 +123,32 @@ fn measure(c: &Comparison, detail: String) -> Measure {
     }
 }
 
-/// Where the golden file of a scenario lives: `DIR/<scenario stem>.csv`.
+/// Where the golden file of a scenario lives: `DIR/<scenario path>.csv`,
+/// the scenario's path relative to the current folder with `.ron`
+/// replaced by `.csv` (`scenarios/nvl72/s1_step.ron` →
+/// `DIR/scenarios/nvl72/s1_step.csv`), so that two scenarios of the same
+/// file name in different folders never share a golden file. A scenario
+/// outside the current folder keeps its whole absolute path under `DIR`
+/// (the root dropped), which is just as unique.
 pub fn golden_path(dir: &Path, scenario: &Path) -> PathBuf {
-    let stem = scenario
-        .file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    dir.join(format!("{stem}.csv"))
+    let absolute = std::path::absolute(scenario).unwrap_or_else(|_| scenario.to_path_buf());
+    let resolved = std::fs::canonicalize(&absolute).unwrap_or(absolute);
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    let relative = cwd
+        .as_deref()
+        .and_then(|c| resolved.strip_prefix(c).ok())
+        .unwrap_or(&resolved);
+    let mut out = dir.to_path_buf();
+    for part in relative.components() {
+        if let std::path::Component::Normal(p) = part {
+            out.push(p);
+        }
+    }
+    if out == dir {
+        out.push("scenario");
+    }
+    out.set_extension("csv");
+    out
 }
 
 /// Parses a waveforms CSV (as written by `report::waveforms_csv`).

@@ -75,7 +75,9 @@ pub fn load(path: &Path) -> Result<LimitSet, LimitSetError> {
 }
 
 /// Parses the text of a limit-set file.
+/// A leading byte-order mark is skipped.
 pub fn parse(text: &str) -> Result<LimitSet, SetProblem> {
+    let text = crate::ron_tokens::strip_bom(text);
     let options = ron::Options::default().with_default_extension(
         ron::extensions::Extensions::IMPLICIT_SOME
             | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,

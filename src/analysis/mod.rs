@@ -22,6 +22,7 @@
 //! render output (`report`).
 
 pub mod accuracy;
+pub mod finite;
 pub mod golden;
 pub mod junit;
 pub mod limit_set;

@@ -22,7 +22,9 @@ pub struct Cli {
     /// Print nothing but errors.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Machine-readable JSON on stdout instead of tables.
+    /// Machine-readable JSON on stdout instead of tables; an error is then
+    /// one line of JSON on stderr (kind, message, causes, file, line,
+    /// column, help), with the same exit status.
     #[arg(long, global = true)]
     pub json: bool,
 }

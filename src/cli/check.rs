@@ -8,11 +8,11 @@
 //! or a run stopped with no limit failed.
 
 use super::args::{non_negative, positive};
-use super::commands::{parse_set, write_stdout};
+use super::commands::{parse_set, refuse_clobber, write_stdout};
 use super::diagnostics;
 use busbar::analysis::golden::{self, Envelope};
 use busbar::analysis::limit_set;
-use busbar::report::{self, check_json, check_junit, Outcome, Tally};
+use busbar::report::{self, check_json, check_junit, InputFiles, Outcome, Tally};
 use busbar::study::{GoldenCheck, Study, StudyError};
 use clap::Args;
 use miette::{IntoDiagnostic, Report, WrapErr};
@@ -37,7 +37,8 @@ pub struct CheckArgs {
     /// judged once.
     #[arg(long = "limits", value_name = "FILE")]
     pub limit_sets: Vec<PathBuf>,
-    /// Compare the recorded waveforms with `DIR/<scenario>.csv`.
+    /// Compare the recorded waveforms with `DIR/<scenario path>.csv`: the
+    /// scenario's path from the current folder, `.ron` replaced by `.csv`.
     #[arg(long, value_name = "DIR")]
     pub golden: Option<PathBuf>,
     /// Rewrite the golden waveforms from this run instead of comparing.
@@ -84,6 +85,18 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
         },
     });
     let overrides: BTreeMap<String, f64> = args.set.iter().cloned().collect();
+    // The files named on the command line now; the circuits and traces
+    // the scenarios name as they are read, before the report is written.
+    let mut inputs = InputFiles::new(
+        args.scenarios
+            .iter()
+            .chain(&args.limit_sets)
+            .chain(&args.circuit)
+            .cloned(),
+    );
+    if let Some(file) = &args.junit {
+        refuse_clobber(inputs.check_file("--junit", file))?;
+    }
     let text_out = !quiet && !json;
     let mut outcomes = Vec::new();
     for path in &args.scenarios {
@@ -97,9 +110,9 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
             text_out,
             quiet,
         };
-        if let Err((message, report)) = run.check_one(path, &mut outcome) {
+        if let Err((message, report)) = run.check_one(path, &mut outcome, &mut inputs) {
             outcome.error = Some(message);
-            eprintln!("{report:?}");
+            diagnostics::print(&report, json);
         }
         outcome.finish(started.elapsed().as_secs_f64());
         if text_out {
@@ -109,6 +122,7 @@ pub fn run(args: CheckArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
     }
     let tally = Tally::of(&outcomes);
     if let Some(file) = &args.junit {
+        refuse_clobber(inputs.check_file("--junit", file))?;
         report::write_atomic(file, check_junit(&outcomes).as_bytes())
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot write {}", file.display()))?;
@@ -135,7 +149,12 @@ struct Run<'a> {
 impl Run<'_> {
     /// Runs one scenario into `outcome`; an error (its message and its
     /// diagnostic) is one that stopped it.
-    fn check_one(&self, path: &Path, outcome: &mut Outcome) -> Result<(), (String, Report)> {
+    fn check_one(
+        &self,
+        path: &Path,
+        outcome: &mut Outcome,
+        inputs: &mut InputFiles,
+    ) -> Result<(), (String, Report)> {
         let fail = |e: StudyError| (e.to_string(), diagnostics::study(e));
         let mut scenario = busbar::scenario::load(path).map_err(|e| fail(e.into()))?;
         outcome.scenario = Some(scenario.name.clone());
@@ -149,6 +168,7 @@ impl Run<'_> {
         let study = Study::with_scenario(self.args.circuit.as_deref(), scenario)
             .map_err(fail)?
             .with_overrides(self.overrides);
+        inputs.extend(study.input_files());
         outcome.circuit = Some(study.circuit().name());
         outcome.inputs = Some(report::Inputs {
             params: study.applied_params().map_err(fail)?,
@@ -161,6 +181,8 @@ impl Run<'_> {
         } else {
             (study.check(golden).map_err(fail)?, None)
         };
+        busbar::analysis::finite::check(&checked.analysis.metrics, &checked.run.waveforms)
+            .map_err(|e| fail(e.into()))?;
         if let Some(warning) = study.damping_warning(&checked.run).filter(|_| !self.quiet) {
             eprintln!("warning: {}: {warning}", path.display());
         }
@@ -189,6 +211,7 @@ impl Run<'_> {
             eprintln!("{}: not blessed: the run stopped early", path.display());
         } else if let (Some(g), true) = (self.golden, self.args.bless) {
             let file = golden::golden_path(&g.dir, path);
+            refuse_clobber(inputs.check_file("--bless", &file)).map_err(|e| (e.to_string(), e))?;
             bless(&file, &checked.run.waveforms).map_err(|e| (e.to_string(), e))?;
             if self.text_out {
                 write_stdout(&format!("blessed {}\n", file.display()));

@@ -4,10 +4,13 @@
 use super::args::{Cli, Command, Overrides, Zoom};
 use super::diagnostics;
 use busbar::analysis::accuracy::Accuracy;
+use busbar::analysis::finite;
 use busbar::analysis::stability::ReportOptions;
 use busbar::analysis::Analysis;
 use busbar::netlist::Library;
-use busbar::report::{self, review_document, review_figures, stability_figures, Review};
+use busbar::report::{
+    self, review_document, review_figures, stability_figures, InputFiles, Review, StagedFolder,
+};
 use busbar::study::{Simulation, Study};
 use busbar::units::eng_time;
 use miette::{IntoDiagnostic, Report, WrapErr};
@@ -57,6 +60,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             set,
         } => {
             let study = open(&circuit, Some(&scenario), &set)?;
+            let inputs = InputFiles::new(study.input_files());
+            refuse_clobber(inputs.check_folder("-o", &output, simulate_writes))?;
             check_zooms(&study, &zoom)?;
             let outputs = Outputs {
                 plot,
@@ -74,8 +79,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             zoom,
             set,
         } => {
-            writable_outputs(&output, figures.as_deref())?;
             let study = open(&circuit, Some(&scenario), &set)?;
+            let inputs = InputFiles::new(study.input_files());
+            refuse_clobber(inputs.check_file("-o", &output))?;
+            if let Some(dir) = &figures {
+                refuse_clobber(inputs.check_folder("--figures", dir, figure_file))?;
+            }
+            writable_outputs(&output, figures.as_deref())?;
             check_zooms(&study, &zoom)?;
             let asked = Asked {
                 figures: figures.as_deref(),
@@ -101,6 +111,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             set,
         } => {
             let study = open(&circuit, scenario.as_deref(), &set)?;
+            let inputs = InputFiles::new(study.input_files());
+            if let Some(file) = &spice {
+                refuse_clobber(inputs.check_file("--spice", file))?;
+            }
+            if let Some(file) = &state_space {
+                refuse_clobber(inputs.check_file("--state-space", file))?;
+            }
             if let Some(file) = &state_space {
                 super::stability::export_state_space(&study, at, file)?;
             }
@@ -110,6 +127,27 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             }
         }
     }
+}
+
+/// An output that would replace an input, as a diagnostic.
+pub(super) fn refuse_clobber(check: Result<(), report::Clobber>) -> Result<(), Report> {
+    check.map_err(|e| {
+        miette::miette!(
+            help = "give the output another path: no output of a command may be one of its inputs",
+            "{e}"
+        )
+    })
+}
+
+/// The files `simulate -o DIR` writes into DIR (or removes there as the
+/// last run's stale figures).
+fn simulate_writes(name: &str) -> bool {
+    matches!(name, "waveforms.csv" | "summary.json") || figure_file(name)
+}
+
+/// A figure file, as `--plot` and `--figures` write them.
+pub(super) fn figure_file(name: &str) -> bool {
+    name.ends_with(".png") || name.ends_with(".svg")
 }
 
 /// Checks, before anything is computed, that `report` can write where it
@@ -279,27 +317,33 @@ fn simulate(
     // beyond that was recorded for the verdicts only.
     let (mut analysis, requested) = study.judge_requested(&run);
     run.waveforms = requested;
+    finite::check(&analysis.metrics, &run.waveforms).map_err(|e| diagnostics::study(e.into()))?;
     let accuracy = tight.map(|tight| tight.accuracy(&run));
     if let Some(a) = &accuracy {
         analysis.verdicts.push(a.verdict());
     }
     let (prepared, waveforms) = (&run.prepared, &run.waveforms);
-    std::fs::create_dir_all(output)
+    // Staged as one set: a run that fails before the end (drawing the
+    // figures, say) leaves the folder with the previous run's files only.
+    let mut folder = StagedFolder::begin(output, "simulate")
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot create output folder {}", output.display()))?;
-    report::write_atomic(
-        &output.join("waveforms.csv"),
-        &report::waveforms_csv(waveforms),
-    )
-    .into_diagnostic()
-    .wrap_err("cannot write waveforms.csv")?;
+    folder
+        .add("waveforms.csv", &report::waveforms_csv(waveforms))
+        .into_diagnostic()
+        .wrap_err("cannot write waveforms.csv")?;
     let summary_text = summary_json(study, &run, &analysis, accuracy.as_ref())?;
-    report::write_atomic(&output.join("summary.json"), summary_text.as_bytes())
+    folder
+        .add("summary.json", summary_text.as_bytes())
         .into_diagnostic()
         .wrap_err("cannot write summary.json")?;
     if outputs.plot {
-        plot_run(study, &run, &analysis, outputs.zoom, output, quiet)?;
+        plot_run(study, &run, &analysis, outputs.zoom, &mut folder, quiet)?;
     }
+    folder
+        .commit()
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write into {}", output.display()))?;
     if json {
         outln!("{summary_text}");
     } else if !quiet {
@@ -361,7 +405,7 @@ fn plot_run(
     run: &Simulation,
     judged: &Analysis,
     zoom: &[Zoom],
-    output: &Path,
+    folder: &mut StagedFolder,
     quiet: bool,
 ) -> Result<(), Report> {
     let (w, scenario) = (&run.waveforms, &run.prepared.scenario);
@@ -383,7 +427,7 @@ fn plot_run(
         }
         Err(e) => eprintln!("warning: no stability figures: {e}"),
     }
-    report::write_figures(output, &figures)
+    report::stage_figures(folder, &figures)
         .into_diagnostic()
         .wrap_err("cannot write plots")?;
     Ok(())
@@ -409,6 +453,7 @@ fn review(
     let parameters = study.parameters().map_err(diagnostics::study)?;
     let mut run = run_transient(study, quiet)?;
     let judged = study.judge(&run);
+    finite::check(&judged.metrics, &run.waveforms).map_err(|e| diagnostics::study(e.into()))?;
     let options = ReportOptions {
         boundary: asked.boundary,
         ..ReportOptions::default()

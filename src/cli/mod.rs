@@ -17,10 +17,11 @@ use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
     let args = args::Cli::parse();
+    let json = args.json;
     match commands::run(args) {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            diagnostics::print(&report, json);
             ExitCode::from(2)
         }
     }

@@ -104,6 +104,14 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
         ));
     }
     let study = super::commands::open(&args.circuit, args.scenario.as_deref(), &args.set)?;
+    if args.plot {
+        let inputs = report::InputFiles::new(study.input_files());
+        super::commands::refuse_clobber(inputs.check_folder(
+            "--output",
+            &args.output,
+            super::commands::figure_file,
+        ))?;
+    }
     let setup = study.setup(args.at);
     let options = ReportOptions {
         damping_threshold: args.damping,

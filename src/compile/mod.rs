@@ -13,7 +13,7 @@ mod topology;
 
 pub use lints::lints;
 
-use crate::components::FlatCircuit;
+use crate::components::{ComponentSpec, FlatCircuit};
 use crate::device::{Builder, Ctx, Device, Slot, UnknownKind};
 use crate::netlist::Library;
 use std::collections::{BTreeMap, HashMap};
@@ -166,7 +166,8 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         b.slot(i, i);
     }
     let pattern = build_pattern(&b);
-    topology::check_index(&b, &devices, &pattern, &reduced)?;
+    topology::check_index(&b, &devices, &pattern, &reduced)
+        .map_err(|e| cable_help(e, &circuit.components))?;
     let device_index = devices
         .iter()
         .enumerate()
@@ -216,5 +217,42 @@ fn build_pattern(b: &Builder) -> Pattern {
         row_idx,
         slot_of_entry,
         diagonal,
+    }
+}
+
+/// A loop of sources and capacitors through a `Cable`'s shunt capacitance:
+/// the usual fix, an ESR, is not a field a Cable has, so say what is.
+fn cable_help(e: CompileError, components: &[ComponentSpec]) -> CompileError {
+    let CompileError::Topology {
+        message,
+        nodes,
+        components: names,
+        help,
+    } = e
+    else {
+        return e;
+    };
+    let cables: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            components
+                .iter()
+                .any(|c| c.kind() == "Cable" && c.primitive().name() == n.as_str())
+        })
+        .collect();
+    let help = if cables.is_empty() || !message.contains("loop of voltage sources and capacitors") {
+        help
+    } else {
+        let list: Vec<String> = cables.iter().map(|c| format!("`{c}`")).collect();
+        format!(
+            "a Cable ({}) takes no ESR: put a Resistor or an Inductor in series between the source and the cable, or give the source a series resistance; an ESR fits only the loop's Capacitor components",
+            list.join(", ")
+        )
+    };
+    CompileError::Topology {
+        message,
+        nodes,
+        components: names,
+        help,
     }
 }

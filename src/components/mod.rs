@@ -95,6 +95,14 @@ macro_rules! registry {
         }
 
         impl ComponentSpec {
+            /// The scenario actions this component takes, as its
+            /// documentation lists them, e.g. `("Trip", "…")`.
+            pub fn actions(&self) -> &'static [(&'static str, &'static str)] {
+                match self {
+                    $(ComponentSpec::$kind(_) => <$ty>::DOC.actions,)*
+                }
+            }
+
             /// The names of the events this component can raise (globs
             /// where the text carries a value, e.g. `volts set to *`).
             pub fn events(&self) -> &'static [&'static str] {

@@ -66,7 +66,7 @@ pub struct Branch {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DeviceError {
     /// The action is not one the device takes; `supported` lists those.
-    #[error("{device} supports {supported}, not {action:?}")]
+    #[error("{device} supports {supported}, not {action}")]
     Unsupported {
         /// The device as a message names it, e.g. "load `gpu`".
         device: String,
@@ -74,7 +74,7 @@ pub enum DeviceError {
         action: Action,
     },
     /// The device takes no scenario action at all.
-    #[error("{device} does not support {action:?}")]
+    #[error("{device} takes no scenario action, not {action}")]
     NoActions { device: String, action: Action },
     /// The only equilibrium is physically a collapse (a constant-power
     /// load below its `min_volts`).
@@ -99,6 +99,20 @@ pub enum Action {
     Open,
     Close,
     Set { field: String, value: f64 },
+}
+
+/// As a scenario file writes it: `Trip`, `Set(field: "volts", value: 700)`.
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Trip => f.write_str("Trip"),
+            Action::Open => f.write_str("Open"),
+            Action::Close => f.write_str("Close"),
+            Action::Set { field, value } => {
+                write!(f, "Set(field: \"{field}\", value: {value})")
+            }
+        }
+    }
 }
 
 /// What a device asks of the engine after a root or timer.

@@ -7,6 +7,7 @@
 //! re-initialisation) and `linear` (sparse LU). Must not parse files or write output.
 
 mod culprit;
+pub mod diagnose;
 pub mod inputs;
 pub mod linear;
 pub mod newton;
@@ -16,7 +17,7 @@ pub mod run;
 
 pub use culprit::Culprit;
 pub use inputs::{InputSignal, InputTable};
-pub use run::{simulate, simulate_keeping_partial, Observer, Stopped};
+pub use run::{simulate, simulate_keeping_partial, Observer, Stopped, MIN_STEP_FRACTION};
 
 use crate::device::{Action, DeviceError};
 use crate::results::{Failure, Quantity};

@@ -21,6 +21,9 @@ pub trait Observer {
 }
 
 const MAX_STEPS: u64 = 20_000_000;
+/// The smallest step, as a fraction of the run's duration (or of t when
+/// later): below it a step is lost in the rounding of t.
+pub const MIN_STEP_FRACTION: f64 = 1e-14;
 /// Residual tolerance for operating point and re-initialisation (absolute,
 /// in the unit of each equation: amperes for KCL, volts for constraints).
 const NEWTON_TOLERANCE: f64 = 1e-9;
@@ -145,6 +148,21 @@ fn integrate(
             handle_reaction(model, d, 0.0, r, &mut timers, events);
         }
     }
+    // A timer of zero delay armed by the initial state (a load that starts
+    // below its UVLO threshold with `seconds: 0`) fires before the first
+    // step: a step would have to land on t = 0 with h = 0. What it switched
+    // off was off before t = 0 too, so the operating point is solved again
+    // without it.
+    if fire_due_timers(model, &mut timers, 0.0, 0.0, &y, events) {
+        match spec.start {
+            Start::OperatingPoint => y = initial_state(model, spec, &mut newton)?,
+            Start::Zero => reinitialise(model, spec, &mut newton, 0.0, &mut y)?,
+        }
+        eval_roots(model, spec, &root_owner, 0.0, &y, &mut roots_old);
+        for (k, g) in roots_old.iter().enumerate() {
+            root_sign[k] = if *g < 0.0 { -1 } else { 1 };
+        }
+    }
     recorder.record(model, spec, 0.0, &y, &zero_derivative(size));
 
     let h_restart = (duration * 1e-7).max(1e-12);
@@ -167,7 +185,7 @@ fn integrate(
         if landing {
             h = remaining;
         }
-        if h <= 1e-14 * t.abs().max(duration) && !landing {
+        if h <= MIN_STEP_FRACTION * t.abs().max(duration) && !landing {
             return Err(EngineError::StepTooSmall {
                 time: t,
                 step: h,
@@ -424,6 +442,9 @@ pub(crate) fn initial_state(
             if let Err(e) =
                 newton.operating_point(model, &mut spec.inputs, 0.0, &mut y, NEWTON_TOLERANCE)
             {
+                if let Some(open) = super::diagnose::open_at_dc_error(model, spec, &y) {
+                    return Err(open);
+                }
                 return Err(EngineError::NoEquilibrium {
                     message: format!(
                         "Newton and pseudo-transient continuation did not converge; the equation of `{}` keeps a residual of {:.3e}",
@@ -462,6 +483,31 @@ fn reinitialise(
             time: t,
             culprit: culprit_at(model, spec, e.worst, t, y),
         })
+}
+
+/// Fires the device timers due at `t` (within `slack`); true when one of
+/// them made a discontinuity.
+fn fire_due_timers(
+    model: &mut Model,
+    timers: &mut Vec<(f64, usize, u64)>,
+    t: f64,
+    slack: f64,
+    y: &[f64],
+    events: &mut Vec<EventRecord>,
+) -> bool {
+    let mut discontinuity = false;
+    let mut i = 0;
+    while i < timers.len() {
+        if timers[i].0 <= t + slack {
+            let (_, d, token) = timers.swap_remove(i);
+            let r = model.devices[d].on_timer(token, t, y);
+            discontinuity |= r.discontinuity;
+            handle_reaction(model, d, t, r, timers, events);
+        } else {
+            i += 1;
+        }
+    }
+    discontinuity
 }
 
 fn apply_due_actions(

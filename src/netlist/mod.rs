@@ -47,6 +47,7 @@ pub fn parse_str<P: Library>(
     path: &Path,
     overrides: &BTreeMap<String, f64>,
 ) -> Result<FlatCircuit<P>, NetlistError> {
+    let text = crate::ron_tokens::strip_bom(text);
     let circuit = parse_circuit(text, path)?;
     elaborate(circuit, overrides, Some(path), Some(text))
 }

@@ -10,6 +10,7 @@ use super::locate::{location_at, syntax_span};
 use super::structure::{Item, Library};
 use super::NetlistError;
 use crate::device::Num;
+use crate::ron_tokens::{control_char, string_span, strip_bom};
 use ron::extensions::Extensions;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -110,15 +111,29 @@ pub fn ron_options() -> ron::Options {
 }
 
 /// Parses a circuit file's text. `path` is only used in messages.
+/// A leading byte-order mark is skipped.
 pub fn parse_circuit<P: Library>(text: &str, path: &Path) -> Result<Circuit<P>, NetlistError> {
-    ron_options().from_str::<Circuit<P>>(text).map_err(|e| {
+    let text = strip_bom(text);
+    let circuit = ron_options().from_str::<Circuit<P>>(text).map_err(|e| {
         let span = syntax_span(text, &e.span);
         NetlistError::Syntax {
             message: syntax_message(&e.code),
             location: location_at(text, path, span),
             text: text.to_string(),
         }
-    })
+    })?;
+    if let Some(c) = control_char(&circuit.name) {
+        let span = string_span(text, &circuit.name).unwrap_or((0, 0));
+        return Err(NetlistError::Syntax {
+            message: format!(
+                "the circuit's `name` holds the control character U+{:04X}; names are printed as written, so use visible characters",
+                u32::from(c)
+            ),
+            location: location_at(text, path, span),
+            text: text.to_string(),
+        });
+    }
+    Ok(circuit)
 }
 
 /// ron's message, reworded where it does not say what was expected.

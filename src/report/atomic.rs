@@ -1,8 +1,13 @@
 //! Atomic file replacement: readers see either the old file or the complete
 //! new one, never a half-written file under the final name.
 //!
-//! Owns only the write-fsync-rename protocol. Must not decide file names
-//! or contents.
+//! Temporary files are named `.<name>.<pid>.<n>.tmp`. A process killed
+//! mid-write leaves its temporary file behind; the next write into that
+//! folder removes every such file whose process no longer runs (checked in
+//! `/proc`; elsewhere stale files are left alone rather than guessed at).
+//!
+//! Owns only the write-fsync-rename protocol and its temporary files. Must
+//! not decide file names or contents.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -30,8 +35,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let (tmp_path, file) = create_temp(dir, &file_name.to_string_lossy())?;
-    let result = fill_and_rename(file, &tmp_path, path, bytes);
+    let tmp_path = write_temp(dir, &file_name.to_string_lossy(), bytes)?;
+    let result = fs::rename(&tmp_path, path);
     if result.is_err() {
         // Best effort: the original error is what the caller needs to see.
         let _ = fs::remove_file(&tmp_path);
@@ -39,6 +44,61 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result?;
     sync_dir(dir);
     Ok(())
+}
+
+/// Writes `bytes` to a new temporary file for `name` in `dir`, flushed to
+/// disk, and returns its path (removed again if writing fails). Stale
+/// temporary files of dead processes in `dir` are removed first.
+pub(super) fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    remove_stale_temps(dir);
+    let (tmp_path, mut file) = create_temp(dir, name)?;
+    let result = file.write_all(bytes).and_then(|_| file.sync_all());
+    drop(file);
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp_path);
+        return Err(e);
+    }
+    Ok(tmp_path)
+}
+
+/// The writer's pid in a temporary file name `.<name>.<pid>.<n>.tmp`.
+fn temp_pid(file_name: &str) -> Option<u32> {
+    let inner = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = inner.rsplitn(3, '.');
+    let n = parts.next()?;
+    let pid = parts.next()?;
+    parts.next().filter(|name| !name.is_empty())?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Whether process `pid` is running; `None` where that cannot be known.
+fn process_alive(pid: u32) -> Option<bool> {
+    let proc_root = Path::new("/proc");
+    if !proc_root.join("self").exists() {
+        return None;
+    }
+    Some(proc_root.join(pid.to_string()).exists())
+}
+
+/// Removes the temporary files of dead writers in `dir`. Best effort: a
+/// file another process removes first, or one that cannot be removed, is
+/// not this run's concern.
+pub(super) fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) = temp_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && pid != own && process_alive(pid) == Some(false) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Creates a new, exclusively owned temporary file next to the target.
@@ -60,17 +120,10 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
     ))
 }
 
-fn fill_and_rename(mut file: File, tmp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(tmp, target)
-}
-
 /// Makes the rename itself durable where the platform allows it. Failure is
 /// ignored: the data is already safe and some file systems refuse to sync
 /// directories.
-fn sync_dir(dir: &Path) {
+pub(super) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -117,6 +170,53 @@ mod tests {
         assert_eq!(names(dir.path()), ["plots"]);
         assert_eq!(fs::read(target.join("keep.txt"))?, b"keep");
         Ok(())
+    }
+
+    #[test]
+    fn stale_temporary_files_of_dead_writers_are_removed() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        // Above the largest pid Linux hands out (2^22): never running.
+        let dead = dir.path().join(".waveforms.csv.4194305.0.tmp");
+        let live = dir
+            .path()
+            .join(format!(".summary.json.{}.7.tmp", std::process::id()));
+        let foreign = dir.path().join(".notes.tmp");
+        for f in [&dead, &live, &foreign] {
+            fs::write(f, b"partial")?;
+        }
+        write_atomic(&dir.path().join("waveforms.csv"), b"t\n")?;
+        let expected = if process_alive(1).is_some() {
+            vec![
+                ".notes.tmp".to_string(),
+                live_name(&live),
+                "waveforms.csv".into(),
+            ]
+        } else {
+            vec![
+                ".notes.tmp".to_string(),
+                live_name(&live),
+                ".waveforms.csv.4194305.0.tmp".into(),
+                "waveforms.csv".into(),
+            ]
+        };
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(names(dir.path()), expected);
+        Ok(())
+    }
+
+    fn live_name(p: &Path) -> String {
+        p.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn temporary_names_parse_back_to_their_pid() {
+        assert_eq!(temp_pid(".waveforms.csv.123.0.tmp"), Some(123));
+        assert_eq!(temp_pid(".a.b.c.png.9.12.tmp"), Some(9));
+        assert_eq!(temp_pid(".x.tmp"), None);
+        assert_eq!(temp_pid("waveforms.csv.1.0.tmp"), None);
+        assert_eq!(temp_pid("..1.0.tmp"), None);
     }
 
     #[test]

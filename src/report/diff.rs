@@ -67,6 +67,39 @@ pub enum DiffError {
     NotAResult { found: String },
     #[error("expected {EXPECTED}: {0}")]
     Schema(#[from] serde_json::Error),
+    /// Keys every file of that kind has are missing.
+    #[error("it lacks {}, which every {what} has", list(.missing))]
+    Missing {
+        what: &'static str,
+        missing: Vec<String>,
+    },
+}
+
+fn list(keys: &[String]) -> String {
+    let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    keys.join(", ")
+}
+
+/// Keys `summary.json` (and `report --json`) always holds.
+const SUMMARY_KEYS: &[&str] = &[
+    "circuit", "scenario", "samples", "columns", "events", "solver",
+];
+/// Keys `check --json` always holds, and those of each of its scenarios.
+const CHECK_KEYS: &[&str] = &["passed", "failed", "errors", "scenarios"];
+const CHECKED_KEYS: &[&str] = &["file", "verdicts"];
+
+/// Fails naming the keys of `keys` that `v` lacks.
+fn require(v: &Value, keys: &[&str], what: &'static str) -> Result<(), DiffError> {
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| v.get(**k).is_none())
+        .map(|k| k.to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(DiffError::Missing { what, missing })
+    }
 }
 
 const EXPECTED: &str = "a JSON object with `columns` (summary.json of `simulate`, or \
@@ -91,6 +124,19 @@ pub fn facts(v: &Value) -> Result<Vec<Fact>, DiffError> {
     let scenarios = v.get("scenarios").filter(|s| s.is_array());
     let columns = v.get("columns").filter(|c| c.is_array());
     if let Some(scenarios) = scenarios {
+        require(v, CHECK_KEYS, "`check --json` output")?;
+        for (i, s) in scenarios.as_array().into_iter().flatten().enumerate() {
+            require(s, CHECKED_KEYS, "`check --json` scenario").map_err(|e| match e {
+                DiffError::Missing { missing, .. } => DiffError::Missing {
+                    what: "`check --json` scenario",
+                    missing: missing
+                        .into_iter()
+                        .map(|k| format!("scenarios[{i}].{k}"))
+                        .collect(),
+                },
+                other => other,
+            })?;
+        }
         let scenarios = Vec::<CheckedScenario>::deserialize(scenarios)?;
         for s in &scenarios {
             let prefix = format!("[{}] ", s.file);
@@ -98,6 +144,7 @@ pub fn facts(v: &Value) -> Result<Vec<Fact>, DiffError> {
             collect(&[], s.metrics.as_ref(), &s.verdicts, &prefix, &mut out);
         }
     } else if columns.is_some() {
+        require(v, SUMMARY_KEYS, "run summary")?;
         let summary = Summary::deserialize(v)?;
         let verdicts = summary.verdicts.as_deref().unwrap_or_default();
         let metrics = summary.metrics.as_deref();
@@ -327,16 +374,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A summary with the keys every `summary.json` holds, plus `extra`.
+    fn summary(extra: Value) -> Value {
+        let mut v = json!({
+            "circuit": "c", "scenario": "s", "samples": 1, "columns": [], "events": [],
+            "solver": serde_json::to_value(crate::results::SolverStats::default()).expect("stats"),
+        });
+        if let (Some(map), Value::Object(extra)) = (v.as_object_mut(), extra) {
+            map.extend(extra);
+        }
+        v
+    }
+
     #[test]
     fn changed_metrics_and_verdicts() {
-        let a = json!({
+        let a = summary(json!({
             "columns": [{"name": "bus800", "quantity": "voltage", "min": 788.2, "max": 800.0, "final": 799.0}],
             "verdicts": [{"name": "Deviation bus800 ≤ ±3 %", "status": "pass", "measured": 1.5, "margin": 1.5, "unit": "%"}],
-        });
-        let b = json!({
+        }));
+        let b = summary(json!({
             "columns": [{"name": "bus800", "quantity": "voltage", "min": 781.0, "max": 800.0, "final": 799.0}],
             "verdicts": [{"name": "Deviation bus800 ≤ ±3 %", "status": "fail", "measured": 3.5, "margin": -0.5, "unit": "%"}],
-        });
+        }));
         let (a, b) = (facts(&a).expect("a summary"), facts(&b).expect("a summary"));
         let text = render(&diff(&a, &b, 1e-9));
         assert!(
@@ -366,7 +425,29 @@ mod tests {
             let e = facts(&v).expect_err("not a result file").to_string();
             assert!(e.contains("`columns`") && e.contains(found), "{e}");
         }
-        let e = facts(&json!({"columns": [{"name": 3}]})).expect_err("bad column");
+        let e = facts(&summary(json!({"columns": [{"name": 3}]}))).expect_err("bad column");
         assert!(e.to_string().starts_with("expected a JSON object"), "{e}");
+    }
+
+    #[test]
+    fn a_result_file_missing_its_keys_is_refused_naming_them() {
+        let e = facts(&json!({"columns": []})).expect_err("incomplete summary");
+        let text = e.to_string();
+        for key in [
+            "`circuit`",
+            "`scenario`",
+            "`samples`",
+            "`events`",
+            "`solver`",
+        ] {
+            assert!(text.contains(key), "{text}");
+        }
+        assert!(!text.contains("`columns`"), "{text}");
+        let e = facts(
+            &json!({"passed": 0, "failed": 0, "errors": 0, "scenarios": [{"file": "a.ron"}]}),
+        )
+        .expect_err("incomplete check output");
+        assert!(e.to_string().contains("`scenarios[0].verdicts`"), "{e}");
+        assert!(facts(&summary(json!({}))).is_ok());
     }
 }

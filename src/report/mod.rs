@@ -13,8 +13,9 @@
 //! `html_sections`, `stamp`) inlines them as SVG; `check` lays out the outcome of `busbar check`.
 //!
 //! Every function here is a pure rendering into bytes or text, except
-//! `write_atomic` and `write_figures`, which are the only places that touch
-//! the file system. Output is deterministic: the same inputs give
+//! `write_atomic`, `write_figures` and `StagedFolder` (an output folder
+//! written as one set), which are the only places that write to the file
+//! system, and `clobber`, which only looks at it. Output is deterministic: the same inputs give
 //! byte-identical files, so results can be committed and diffed.
 //!
 //! Owns presentation of results. Must not run simulations, compute
@@ -26,12 +27,14 @@ mod bands;
 mod bode;
 mod canvas;
 mod check;
+mod clobber;
 mod csv;
 pub mod diff;
 pub mod diff_render;
 mod draw;
 mod explore_plot;
 mod figures;
+mod folder;
 mod groups;
 mod html;
 mod html_sections;
@@ -61,19 +64,21 @@ pub use accuracy::accuracy_table;
 pub use atomic::write_atomic;
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
 pub use check::{check_json, check_junit, Outcome, Tally};
+pub use clobber::{Clobber, InputFiles};
 pub use csv::waveforms_csv;
 pub use explore_plot::{
     contour, histogram_figure, map_figure, scatter_figure, AxisLabel, HistogramData, MapData,
     ScatterData,
 };
 pub use figures::{stability_figures, StabilityFigures};
+pub use folder::StagedFolder;
 pub use html::{escape, render_html, Cell, HtmlReport, InputFile, Section, Status, Table};
 pub use html_sections::{circuit_section, scenario_section, time_domain_section, VERDICT_TABLE_ID};
 pub use impedance::{impedance_figure, ImpedanceData, MagnitudeCurve};
 pub use overlay::{disturbances, limit_bands, worst_points, Disturbance, LimitBand, WorstPoint};
 pub use plot::{
-    try_study_figures, try_waveform_figures, waveform_figures, write_figures, Figure, PlotError,
-    PlotRanges, StudyFigures,
+    stage_figures, try_study_figures, try_waveform_figures, waveform_figures, write_figures,
+    Figure, PlotError, PlotRanges, StudyFigures,
 };
 pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
 pub use review::{review_document, review_figures, Review};

@@ -8,8 +8,8 @@
 //! Owns backend set-up, font registration and figure file names. Must not
 //! decide grouping (`groups`), data scaling (`series`) or layout (`draw`).
 
-use super::atomic::write_atomic;
 use super::draw::{draw_figure, HEIGHT, WIDTH};
+use super::folder::StagedFolder;
 use super::groups::{plan_figures, unique_stem, FigurePlan};
 use super::overlay::{limit_bands, load_markers, worst_points};
 use super::png::encode_rgb;
@@ -215,25 +215,29 @@ fn render_plan(
 }
 
 /// Writes `<name>.png` and `<name>.svg` for every figure into `dir`
-/// (created if missing), each atomically, and returns the paths written.
-/// Names are sanitised again and made unique, so figures built by hand
-/// cannot escape `dir` or overwrite each other.
+/// (created if missing) as one set (`folder`: all written or none), and
+/// returns the paths written. Names are sanitised again and made unique,
+/// so figures built by hand cannot escape `dir` or overwrite each other.
 pub fn write_figures(dir: &Path, figures: &[Figure]) -> io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    let mut set = StagedFolder::begin(dir, "figures")?;
+    stage_figures(&mut set, figures)?;
+    set.commit()
+}
+
+/// Stages `<name>.png` and `<name>.svg` for every figure into `set`, with
+/// the names `write_figures` gives them.
+pub fn stage_figures(set: &mut StagedFolder, figures: &[Figure]) -> io::Result<()> {
     let mut used = HashSet::new();
-    let mut paths = Vec::with_capacity(2 * figures.len());
     for figure in figures {
         let stem = unique_stem(&figure.name, &mut used);
         for (ext, bytes) in [
             ("png", figure.png.as_slice()),
             ("svg", figure.svg.as_bytes()),
         ] {
-            let path = dir.join(format!("{stem}.{ext}"));
-            write_atomic(&path, bytes)?;
-            paths.push(path);
+            set.add(&format!("{stem}.{ext}"), bytes)?;
         }
     }
-    Ok(paths)
+    Ok(())
 }
 
 /// Renders a figure into a raw RGB8 buffer of `WIDTH × HEIGHT` pixels,

@@ -211,6 +211,104 @@ impl<L: ScenarioLimit> Scenario<L> {
         self.invalid(message, &path(second))
     }
 
+    /// Checks every event against the actions its components take, as
+    /// their documentation lists them (`Trip`, `Open`, `Close`,
+    /// `Set(field: "volts", value)`, …), so that an action a component
+    /// cannot take fails here, at the event, and not when the run reaches
+    /// it. `actions[k]` and `kinds[k]` belong to `component_names[k]`.
+    pub fn check_event_actions(
+        &self,
+        component_names: &[String],
+        kinds: &[&str],
+        actions: &[&[(&str, &str)]],
+    ) -> Result<(), ScenarioError> {
+        for (i, event) in self.events.iter().enumerate() {
+            let (wanted, key) = match event {
+                Event::Fault { .. } => continue,
+                Event::Set { field, .. } => (format!("Set(field: \"{field}\""), "field"),
+                other => (other.kind().to_string(), "component"),
+            };
+            let taken = |list: &[(&str, &str)]| {
+                list.iter()
+                    .any(|(a, _)| *a == wanted || a.starts_with(&format!("{wanted},")))
+            };
+            for (k, name) in component_names.iter().enumerate() {
+                let list = actions.get(k).copied().unwrap_or_default();
+                if !glob::matches(event.target(), name) || taken(list) {
+                    continue;
+                }
+                let what = match event {
+                    Event::Set { field, .. } => format!("`Set` of `{field}`"),
+                    other => format!("`{}`", other.kind()),
+                };
+                let takes = if list.is_empty() {
+                    "no scenario action at all".to_string()
+                } else {
+                    let names: Vec<String> = list.iter().map(|(a, _)| format!("`{a}`")).collect();
+                    names.join(", ")
+                };
+                let message = format!(
+                    "event {} (`{}`): `{name}` (a {}) takes no {what}; it takes {takes}",
+                    i + 1,
+                    event.kind(),
+                    kinds.get(k).copied().unwrap_or("component"),
+                );
+                return Err(self.invalid(message, &[Key("events"), Index(i), Key(key)]));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a profile corner closer to the one before it (or to t = 0)
+    /// than `min_step`, the smallest step the solver takes: the run could
+    /// only fail there, with a step size error far from the cause.
+    /// `load_names[b.load]` names binding `b`'s load.
+    pub fn check_corner_spacing(
+        &self,
+        bindings: &[LoadBinding],
+        load_names: &[String],
+        min_step: f64,
+    ) -> Result<(), ScenarioError> {
+        for b in bindings {
+            let mut corners = b.profile.breakpoints(self.duration);
+            corners.retain(|t| (0.0..=self.duration).contains(t));
+            corners.sort_by(f64::total_cmp);
+            corners.dedup();
+            let mut previous = 0.0;
+            for &t in &corners {
+                let gap = t - previous;
+                if gap > 0.0 && gap < min_step {
+                    let name = load_names.get(b.load).map_or("?", String::as_str);
+                    let entry = self
+                        .loads
+                        .iter()
+                        .rposition(|l| glob::matches(&l.target, name));
+                    let kind = entry.map_or("profile", |k| match self.loads[k].profile {
+                        Profile::Step(_) => "Step",
+                        Profile::Pulse(_) => "Pulse",
+                        Profile::Pwl(_) => "Pwl",
+                        Profile::Trace(_) => "Trace",
+                    });
+                    let message = format!(
+                        "load `{name}`: its {kind} profile has a corner at t = {}, only {} after the one before (t = {}); the solver's smallest step over this {} run is {}, so the edge cannot be resolved: move the corner later or give the edge a duration (a Step's `rise`) of at least that",
+                        units::eng(t, "s"),
+                        units::eng(gap, "s"),
+                        units::eng(previous, "s"),
+                        units::eng(self.duration, "s"),
+                        units::eng(min_step, "s"),
+                    );
+                    let path = match entry {
+                        Some(k) => vec![Key("loads"), Index(k), Key("profile")],
+                        None => Vec::new(),
+                    };
+                    return Err(self.invalid(message, &path));
+                }
+                previous = t;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn invalid(&self, message: String, path: &[Seg]) -> ScenarioError {
         super::invalid_at(&self.path, &self.text, message, path)
     }

@@ -80,7 +80,9 @@ pub fn load<L: ScenarioLimit>(path: &Path) -> Result<Scenario<L>, ScenarioError>
 
 /// Like [`load`] with the text already in memory. `path` names the file in
 /// messages and anchors relative paths (circuit, traces).
+/// A leading byte-order mark is skipped.
 pub fn parse_str<L: ScenarioLimit>(text: &str, path: &Path) -> Result<Scenario<L>, ScenarioError> {
+    let text = crate::ron_tokens::strip_bom(text);
     let options = ron::Options::default().with_default_extension(
         ron::extensions::Extensions::IMPLICIT_SOME
             | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
@@ -160,6 +162,22 @@ impl<L> Scenario<L> {
                 )
             })
             .collect()
+    }
+
+    /// The files this scenario was read from or reads: itself, the circuit
+    /// it names and its `Trace` files (what no output may replace).
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        if !self.path.as_os_str().is_empty() {
+            files.push(self.path.clone());
+        }
+        files.extend(self.circuit_path());
+        for load in &self.loads {
+            if let Profile::Trace(t) = &load.profile {
+                files.push(self.resolve(&t.file));
+            }
+        }
+        files
     }
 
     /// The parsed `record` entries, in file order.

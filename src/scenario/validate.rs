@@ -57,6 +57,15 @@ fn non_negative<'a>(x: f64, context: &str, path: Vec<Seg<'a>>) -> Check<'a> {
 
 /// Every rule, section by section; the first failure is reported.
 pub(crate) fn validate<L: ScenarioLimit>(s: &Scenario<L>) -> Check<'_> {
+    if let Some(c) = crate::ron_tokens::control_char(&s.name) {
+        return Err(issue(
+            vec![Key("name")],
+            format!(
+                "the scenario's `name` holds the control character U+{:04X}; names are printed as written, so use visible characters",
+                u32::from(c)
+            ),
+        ));
+    }
     positive(s.duration, "", vec![Key("duration")])?;
     positive(s.sample, "", vec![Key("sample")])?;
     if s.sample > s.duration {

@@ -60,6 +60,8 @@ pub enum StudyError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Stability(#[from] StabilityError),
+    #[error(transparent)]
+    NonFinite(#[from] crate::analysis::finite::NonFinite),
     #[error("the scenario names no circuit; give one on the command line")]
     NoCircuit,
     #[error("this needs a scenario file")]
@@ -166,6 +168,16 @@ impl Study {
 
     pub fn scenario(&self) -> Option<&Scenario> {
         self.scenario.as_ref()
+    }
+
+    /// Every file the study read: the circuit, the scenario, the circuit
+    /// the scenario names and its traces. No output may be one of them.
+    pub fn input_files(&self) -> Vec<std::path::PathBuf> {
+        let mut files = vec![self.circuit.path().to_path_buf()];
+        if let Some(s) = &self.scenario {
+            files.extend(s.input_files());
+        }
+        files
     }
 
     fn scenario_or_err(&self) -> Result<&Scenario, StudyError> {

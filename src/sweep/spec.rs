@@ -117,7 +117,9 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
 }
 
 /// Like [`load`] with the text in memory; `path` names it in messages.
+/// A leading byte-order mark is skipped.
 pub fn parse_str(text: &str, path: &Path) -> Result<SweepSpec, ScenarioError> {
+    let text = crate::ron_tokens::strip_bom(text);
     let options =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut spec: SweepSpec = options

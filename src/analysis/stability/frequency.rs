@@ -200,6 +200,9 @@ pub struct InterfaceSweep {
 struct Split {
     pencil: Pencil,
     node: usize,
+    /// Whether the component has a Jacobian entry at the node at all (a
+    /// bare capacitor has none: its current is all in the mass matrix).
+    touches: bool,
 }
 
 impl Split {
@@ -215,12 +218,14 @@ impl Split {
         let j = SparseMatrix::jacobian(model, point);
         let (k, twin) = (node - 1, j.n);
         let mut entries = Vec::with_capacity(j.values.len() + 8);
+        let mut touches = false;
         for c in 0..j.n {
             for e in p.col_ptr[c]..p.col_ptr[c + 1] {
                 let r = p.row_idx[e];
                 let mine = own[p.slot_of_entry[e]];
                 entries.push((r, c, j.values[e] - mine));
                 if mine != 0.0 {
+                    touches |= r == k || c == k;
                     let map = |i: usize| if i == k { twin } else { i };
                     entries.push((map(r), map(c), mine));
                 }
@@ -231,6 +236,7 @@ impl Split {
         Ok(Split {
             pencil: Pencil::new(SparseMatrix::from_triplets(j.n + 1, &entries), mass)?,
             node: k,
+            touches,
         })
     }
 
@@ -294,6 +300,19 @@ pub fn minor_loop_gain(
         ))
     })?;
     let split = Split::new(model, point, device, node)?;
+    if !split.touches {
+        let candidates = power_inputs(circuit);
+        let hint = if candidates.is_empty() {
+            "this circuit has none; give `--interface` a load or a converter".to_string()
+        } else {
+            let names: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+            format!("this circuit's are {}", names.join(", "))
+        };
+        return Err(StabilityError::Invalid(format!(
+            "`{component}` ({}) cannot be an interface: a minor-loop gain splits the network at a component whose current at `{node_name}` depends on the voltages (a converter's or rectifier's input, a load), and `{component}` only stores charge there, so the split leaves its side undetermined; {hint}",
+            spec.kind()
+        )));
+    }
     let mut tm = |f: f64| split.eval(f).map(|(s, l)| s / l);
     let mut values = Vec::with_capacity(freqs.len());
     let (mut sources, mut loads) = (Vec::with_capacity(freqs.len()), Vec::new());

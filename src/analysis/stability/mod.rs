@@ -14,6 +14,7 @@
 //! modified, except for scenario actions applied before the operating
 //! point (`--at`).
 
+mod eigen_failure;
 mod extremum;
 mod frequency;
 mod light_damping;
@@ -80,7 +81,9 @@ pub enum StabilityError {
              reduce the circuit (fewer sections, merged racks) or analyse a part of it"
     )]
     TooLarge { states: usize, limit: usize },
-    #[error("the eigenvalue decomposition failed: {0}")]
+    /// The eigen-solver did not converge; the text names the states,
+    /// their components and the likely cause.
+    #[error("the eigenvalue decomposition did not converge {0}")]
     Eigen(String),
     /// An entry of the linearised model, or a frequency it implies, is not
     /// a finite number: a component value far outside its physical range.

@@ -21,6 +21,7 @@
 //!
 //! Owns the eigen-decomposition only; must not build A (`state_space`).
 
+use super::eigen_failure::eigen_failure;
 use super::state_space::StateSpace;
 use super::StabilityError;
 use faer::linalg::solvers::DenseSolveCore;
@@ -397,7 +398,7 @@ fn block_modes(
     let scale = balance(&mut sub);
     let eig = sub
         .eigen()
-        .map_err(|e| StabilityError::Eigen(format!("{e:?}")))?;
+        .map_err(|e| eigen_failure(&ss.a, Some(&ss.owners), group, &format!("{e:?}")))?;
     // Eigenvectors of A are D·(those of D⁻¹·A·D); undo the scaling so
     // that residuals and participations refer to A itself.
     let sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
@@ -469,7 +470,7 @@ pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
         balance(&mut sub);
         out.extend(
             sub.eigenvalues()
-                .map_err(|e| StabilityError::Eigen(format!("{e:?}")))?,
+                .map_err(|e| eigen_failure(a, None, &group, &format!("{e:?}")))?,
         );
     }
     Ok(out)

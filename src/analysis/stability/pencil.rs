@@ -166,7 +166,7 @@ impl Pencil {
             Ok(())
         } else {
             Err(StabilityError::Singular(format!(
-                "s·M − J is numerically singular at f = {:.6e} Hz",
+                "s·M − J is numerically singular at f = {:.6e} Hz: some node or state is not determined at that frequency (a part of the network joined to the rest only through ideal sources, or a pole exactly on the frequency axis); check the circuit with `busbar validate` and the modes with `busbar stability`",
                 s.im / std::f64::consts::TAU
             )))
         }

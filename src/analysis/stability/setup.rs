@@ -117,7 +117,9 @@ impl CircuitSource {
     }
 
     /// Parses circuit text; `path` names it in messages.
+    /// A leading byte-order mark is dropped.
     pub fn from_text(text: &str, path: &Path) -> Result<Self, NetlistError> {
+        let text = crate::ron_tokens::strip_bom(text);
         let parsed = netlist::parse_circuit(text, path)?;
         Ok(CircuitSource {
             path: path.to_path_buf(),

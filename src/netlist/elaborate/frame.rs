@@ -82,6 +82,16 @@ pub(super) fn check_name(what: &str, name: &str) -> Result<(), String> {
         || name
             .chars()
             .any(|c| c.is_whitespace() || "*?(),{}[]\"".contains(c));
+    // Names reach terminals and reports verbatim: a control character
+    // (an escape sequence, a bell) could rewrite what the user reads.
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "{what} `{}` is not valid: it holds the control character U+{:04X}; \
+             use letters, digits, `_`, `-` and `.`",
+            name.escape_debug(),
+            u32::from(c)
+        ));
+    }
     if bad {
         Err(format!(
             "{what} `{name}` is not valid: use letters, digits, `_`, `-` and `.` \
