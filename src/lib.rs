@@ -25,6 +25,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod analysis;
+pub mod budget;
 pub mod compile;
 pub mod components;
 pub mod device;

@@ -108,7 +108,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
     scenario.check_event_names(&component_names, &events)?;
 
     let bindings = scenario.bind_loads(&model.inputs)?;
-    let breakpoints = scenario.breakpoints(&bindings);
+    let breakpoints = scenario.breakpoints(&bindings)?;
     let mut signals: Vec<Option<Box<dyn InputSignal>>> =
         (0..model.inputs.len()).map(|_| None).collect();
     for b in bindings {
@@ -124,6 +124,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
         });
     }
     let (probes, requested_probes) = probes(&model, &scenario, extra)?;
+    scenario.check_output(probes.len())?;
     let spec = RunSpec {
         duration: scenario.duration,
         sample: scenario.sample,

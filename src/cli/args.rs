@@ -25,6 +25,14 @@ pub struct Cli {
     /// Machine-readable JSON on stdout instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Raise (or lower) a budget, `NAME=VALUE`, repeatable: `elements`
+    /// (instances, Repeat iterations and primitives; default 2e6),
+    /// `output-values` (samples × columns of a run; 5e7), `breakpoints`
+    /// (load-profile corners of a run; 1e5), `frequency-points` (points of
+    /// one frequency sweep; 1.2e5), `input-bytes` (size of an input file;
+    /// 64 MiB). Example: `--budget elements=1e7`.
+    #[arg(long = "budget", global = true, value_name = "NAME=VALUE", value_parser = busbar::budget::parse_setting)]
+    pub budgets: Vec<(busbar::budget::Budget, u64)>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +297,16 @@ pub fn per_decade(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=10_000).contains(&n) => Ok(n),
         _ => Err(format!(
             "expected a whole number from 1 to 10000, got `{s}`"
+        )),
+    }
+}
+
+/// Worker threads: 0 (one per core) to 1024.
+pub fn jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n <= 1024 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of threads from 0 (one per core) to 1024, got `{s}`"
         )),
     }
 }

@@ -287,10 +287,9 @@ fn simulate(
     std::fs::create_dir_all(output)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot create output folder {}", output.display()))?;
-    report::write_atomic(
-        &output.join("waveforms.csv"),
-        &report::waveforms_csv(waveforms),
-    )
+    report::write_atomic_with(&output.join("waveforms.csv"), |out| {
+        report::write_waveforms_csv(waveforms, out)
+    })
     .into_diagnostic()
     .wrap_err("cannot write waveforms.csv")?;
     let summary_text = summary_json(study, &run, &analysis, accuracy.as_ref())?;

@@ -103,6 +103,23 @@ pub struct Field {
 }
 
 impl Field {
+    /// The range as the reference prints it: the rule, then the
+    /// magnitudes its unit allows (see [`magnitude`]).
+    pub fn range_text(&self) -> String {
+        let rule = self.range.text();
+        match magnitude(self.unit) {
+            Some((lo, hi)) => {
+                let bounds = format!("magnitude 0 or {lo:e} to {hi:e}");
+                if rule.is_empty() {
+                    bounds
+                } else {
+                    format!("{rule}; {bounds}")
+                }
+            }
+            _ => rule.to_string(),
+        }
+    }
+
     /// A required field.
     pub const fn req(
         name: &'static str,
@@ -135,6 +152,28 @@ impl Field {
             meaning,
         }
     }
+}
+
+/// The magnitudes a nonzero value in `unit` may take, `(smallest,
+/// largest)`: far outside any power system on either side, so that a
+/// value beyond them is a typo (µ for M, a missing exponent sign) or an
+/// attack on the solver, never a design. The reference prints them
+/// beside each field's range, and elaboration refuses a component field
+/// outside them (`components::magnitude`): one table for both.
+pub fn magnitude(unit: &str) -> Option<(f64, f64)> {
+    Some(match unit {
+        "F" => (1e-15, 1e6),
+        "H" => (1e-15, 1e6),
+        "Ω" => (1e-12, 1e12),
+        "V" => (1e-9, 1e7),
+        "A" => (1e-12, 1e8),
+        "W" => (1e-9, 1e10),
+        "J" => (1e-9, 1e15),
+        "Ah" => (1e-9, 1e9),
+        "Hz" => (1e-9, 1e12),
+        "s" => (1e-12, 1e9),
+        _ => return None,
+    })
 }
 
 /// The values a numeric field accepts, as validation checks them.

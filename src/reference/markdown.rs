@@ -159,7 +159,7 @@ pub fn field_table(fields: &[TypedField], ctx: &Ctx) -> String {
                 &d.default
                     .map_or("required".to_string(), |v| format!("`{v}`"))
             ),
-            cell(d.range.text()),
+            cell(&d.range_text()),
             cell(d.meaning)
         );
     }
