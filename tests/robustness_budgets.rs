@@ -34,13 +34,24 @@ fn refused_within(args: &[&str], seconds: f64, expected: &[&str]) {
     let (code, stderr, took) = run(args);
     assert_eq!(code, Some(2), "busbar {args:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "busbar {args:?}: {stderr}");
+    let flat = flatten(&stderr);
     for piece in expected {
         assert!(
-            stderr.contains(piece),
+            flat.contains(piece),
             "busbar {args:?}: no `{piece}` in {stderr}"
         );
     }
     assert!(took < seconds, "busbar {args:?} took {took:.2} s");
+}
+
+/// The message with the diagnostic's line wrapping undone: the frame
+/// characters dropped and the lines joined with single spaces.
+fn flatten(stderr: &str) -> String {
+    let words: Vec<&str> = stderr
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "│" | "×"))
+        .collect();
+    words.join(" ")
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -120,7 +131,7 @@ fn instance_fan_outs_are_counted_before_they_expand() {
     refused_within(
         &["validate", &c],
         5.0,
-        &["fan.ron:43:5", "instance of `l40`", "elements"],
+        &["fan.ron:44:", "instance of `l40`", "elements"],
     );
     let c = write(
         dir.path(),

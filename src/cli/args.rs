@@ -25,12 +25,10 @@ pub struct Cli {
     /// Machine-readable JSON on stdout instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Raise (or lower) a budget, `NAME=VALUE`, repeatable: `elements`
-    /// (instances, Repeat iterations and primitives; default 2e6),
-    /// `output-values` (samples × columns of a run; 5e7), `breakpoints`
-    /// (load-profile corners of a run; 1e5), `frequency-points` (points of
-    /// one frequency sweep; 1.2e5), `input-bytes` (size of an input file;
-    /// 64 MiB). Example: `--budget elements=1e7`.
+    /// Raise (or lower) a budget, `NAME=VALUE`, repeatable:
+    /// `elements`, `output-values`, `breakpoints`, `frequency-points` or
+    /// `input-bytes` (their defaults: `busbar help commands`). Example:
+    /// `--budget elements=1e7`.
     #[arg(long = "budget", global = true, value_name = "NAME=VALUE", value_parser = busbar::budget::parse_setting)]
     pub budgets: Vec<(busbar::budget::Budget, u64)>,
 }
