@@ -32,7 +32,7 @@ pub struct SweepArgs {
     /// Worker threads, 0 to 1024 (0: one per core). The files do not
     /// depend on it.
     #[arg(long, default_value_t = 0, value_name = "N",
-          value_parser = super::args::jobs)]
+          value_parser = super::args::jobs, allow_hyphen_values = true)]
     pub jobs: usize,
     /// Run only shard K of N (the points k with k mod N = K − 1); merge
     /// the shard folders with `busbar sweep merge`.

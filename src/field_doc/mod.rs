@@ -107,16 +107,14 @@ impl Field {
     /// magnitudes its unit allows (see [`magnitude`]).
     pub fn range_text(&self) -> String {
         let rule = self.range.text();
-        match magnitude(self.unit) {
-            Some((lo, hi)) => {
-                let bounds = format!("magnitude 0 or {lo:e} to {hi:e}");
-                if rule.is_empty() {
-                    bounds
-                } else {
-                    format!("{rule}; {bounds}")
-                }
-            }
-            _ => rule.to_string(),
+        let Some((lo, hi)) = magnitude(self.unit) else {
+            return rule.to_string();
+        };
+        match self.range {
+            Range::Positive => format!("{lo:e} to {hi:e}"),
+            Range::NonNegative => format!("0, or {lo:e} to {hi:e}"),
+            _ if rule.is_empty() => format!("0, or magnitude {lo:e} to {hi:e}"),
+            _ => format!("{rule}; 0, or magnitude {lo:e} to {hi:e}"),
         }
     }
 
