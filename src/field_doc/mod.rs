@@ -162,7 +162,8 @@ pub fn magnitude(unit: &str) -> Option<(f64, f64)> {
     Some(match unit {
         "F" => (1e-15, 1e6),
         "H" => (1e-15, 1e6),
-        "Ω" => (1e-12, 1e12),
+        // 1e15 Ω: the insulation of an open switch.
+        "Ω" => (1e-12, 1e15),
         "V" => (1e-9, 1e7),
         "A" => (1e-12, 1e8),
         "W" => (1e-9, 1e10),
