@@ -11,7 +11,7 @@
 //!
 //! The modules are layered; each may use only its own layer and those
 //! below it (`tests/module_graph.rs` enforces this):
-//! 0. `error`, `glob`, `results` and `device`: the contract a component
+//! 0. `error`, `budget`, `glob`, `results` and `device`: the contract a component
 //!    implements (`Primitive`, `Device`, `Builder`, `Num`, its validation
 //!    error), so the code that implements it never reaches upwards;
 //! 1. `netlist` (generic over the component library) and `scenario`;
@@ -25,6 +25,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod analysis;
+pub mod budget;
 pub mod compile;
 pub mod components;
 pub mod device;

@@ -113,7 +113,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
     let bindings = scenario.bind_loads(&model.inputs)?;
     let min_step = engine::MIN_STEP_FRACTION * scenario.duration;
     scenario.check_corner_spacing(&bindings, &model.inputs, min_step)?;
-    let breakpoints = scenario.breakpoints(&bindings);
+    let breakpoints = scenario.breakpoints(&bindings)?;
     let mut signals: Vec<Option<Box<dyn InputSignal>>> =
         (0..model.inputs.len()).map(|_| None).collect();
     for b in bindings {
@@ -129,6 +129,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
         });
     }
     let (probes, requested_probes) = probes(&model, &scenario, extra)?;
+    scenario.check_output(probes.len())?;
     let spec = RunSpec {
         duration: scenario.duration,
         sample: scenario.sample,

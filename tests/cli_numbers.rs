@@ -74,3 +74,26 @@ fn good_numbers_still_run() {
     ]);
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn thread_counts_and_budgets_are_checked_by_their_parsers() {
+    let sweep = "scenarios/sweeps/nvl72_storage.ron";
+    refused(
+        &["sweep", sweep, "--jobs", "100000"],
+        "from 0 (one per core) to 1024",
+    );
+    refused(
+        &["sweep", sweep, "--jobs", "-1"],
+        "from 0 (one per core) to 1024",
+    );
+    let row = "circuits/busway_row.ron";
+    refused(&["validate", row, "--budget", "nodes=5"], "is not a budget");
+    refused(
+        &["validate", row, "--budget", "elements=0"],
+        "from 1 to 1e18",
+    );
+    refused(
+        &["validate", row, "--budget", "elements=inf"],
+        "from 1 to 1e18",
+    );
+}

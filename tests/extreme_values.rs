@@ -85,3 +85,46 @@ fn absurd_finite_values_end_in_a_result_or_a_named_error() {
         assert!(!err.contains("panicked"), "{set}: {err}");
     }
 }
+
+/// A value outside the physical range of its unit is refused with the
+/// component, the field and the range, wherever it comes from: written in
+/// the file, through a parameter, or by an override.
+#[test]
+fn values_outside_their_physical_range_are_refused_with_the_range() {
+    for (farads, ok) in [
+        ("1e-300", false),
+        ("2e7", false),
+        ("1e-15", true),
+        ("1e6", true),
+    ] {
+        let (accepted, err) = validate_text(&rc(farads));
+        assert_eq!(accepted, ok, "{farads}: {err}");
+        if !ok {
+            assert!(err.contains("c.ron"), "{farads}: {err}");
+            assert!(err.contains("`farads`"), "{farads}: {err}");
+            assert!(
+                err.contains("1e-15") && err.contains("1e6"),
+                "{farads}: {err}"
+            );
+        }
+    }
+    let circuit = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits/nvl72_rack.ron");
+    for (set, field) in [("cbus.esr=1e300", "`esr`"), ("vsrc.volts=1e308", "`volts`")] {
+        let out = busbar()
+            .arg("validate")
+            .arg(&circuit)
+            .args(["--set", set])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {err}");
+        assert!(
+            err.contains(field) && err.contains("physical range"),
+            "{set}: {err}"
+        );
+    }
+    // The reference prints the same range the check enforces.
+    let out = busbar().args(["help", "Capacitor"]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1e-15 to 1e6"), "{text}");
+}

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u32)] = &[
     // Ground floor: shared vocabulary with no knowledge of circuits.
     ("error", 0),
+    ("budget", 0),
     ("glob", 0),
     ("results", 0),
     ("units", 0),

@@ -202,7 +202,7 @@ fn help_converter_lists_each_field_with_unit_and_default() {
     let out = busbar().args(["help", "Converter"]).assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).expect("utf-8");
     for row in [
-        "| `volts` | number or expression | V | required | > 0 |",
+        "| `volts` | number or expression | V | required | 1e-9 to 1e7 |",
         "| `current_limit_pu` | number or expression | pu | `1.2` | > 0 |",
         "| `anti_windup` | AntiWindup |  | `BackCalculation` |",
     ] {

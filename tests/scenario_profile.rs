@@ -338,7 +338,7 @@ fn scenario_breakpoints_merge_events_and_profiles() {
     let s: Scenario = scenario::load(&data("full.ron")).expect("full.ron parses");
     let loads = names(&["tray1.gpu", "tray2.gpu", "tray3.gpu"]);
     let bound = s.bind_loads(&loads).expect("binds");
-    let bp = s.breakpoints(&bound);
+    let bp = s.breakpoints(&bound).expect("within the budget");
     assert!(bp.windows(2).all(|w| w[0] < w[1]));
     for t in [0.0, 0.02, 0.03, 0.035, 0.036, 0.04, 0.01] {
         assert!(bp.iter().any(|b| close(*b, t)), "{t} missing from {bp:?}");

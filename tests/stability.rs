@@ -348,7 +348,8 @@ fn loop_gain_matches_pi_transfer_function() {
     let fp = bisect(&|f| closed(f).im, 1e3, 1e5);
     let gm = -20.0 * closed(fp).norm().log10();
 
-    let freqs = busbar::analysis::stability::default_frequencies(0.1, 1e6, 40);
+    let freqs =
+        busbar::analysis::stability::default_frequencies(0.1, 1e6, 40).expect("frequency grid");
     let lg = loop_gain(&model, &point, "reg", command, &freqs).expect("loop gain");
     let m = &lg.margins;
     let got_pm = m.phase_margin_deg.expect("phase margin");
@@ -376,7 +377,8 @@ fn minor_loop_gain_at_a_constant_power_load() {
         let s = c64::new(0.0, TAU * f);
         ((s * L + R).inv() + s * C).inv()
     };
-    let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, 40);
+    let freqs =
+        busbar::analysis::stability::default_frequencies(1.0, 1e6, 40).expect("frequency grid");
     let ml = busbar::analysis::stability::minor_loop_gain(
         &bound.circuit,
         &bound.model,
@@ -442,7 +444,8 @@ fn middlebrook_margin_does_not_depend_on_the_grid() {
     let text = lc_cpl(100e3).replace("ohms: 0.05", "ohms: 0.005");
     let bound = setup(&text).bind().expect("bind");
     let at = |per_decade: usize| {
-        let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, per_decade);
+        let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, per_decade)
+            .expect("frequency grid");
         busbar::analysis::stability::minor_loop_gain(
             &bound.circuit,
             &bound.model,
@@ -489,7 +492,8 @@ fn bus_impedance_peak_matches_the_resonance() {
         }
     }
     for per_decade in [10, 40] {
-        let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, per_decade);
+        let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, per_decade)
+            .expect("frequency grid");
         let nodes = [("bus".to_string(), None)];
         let got = busbar::analysis::stability::bus_impedance(
             &bound.model,
@@ -553,7 +557,8 @@ fn converter_loop_gain_matches_closed_form() {
         }
     }
     let pm = (-closed(lo)).arg().to_degrees();
-    let freqs = busbar::analysis::stability::default_frequencies(0.1, 1e6, 40);
+    let freqs =
+        busbar::analysis::stability::default_frequencies(0.1, 1e6, 40).expect("frequency grid");
     let lg = loop_gain(&bound.model, &bound.point, "conv", loops[0], &freqs).expect("loop gain");
     let got = lg.margins.phase_margin_deg.expect("phase margin");
     assert!((got - pm).abs() < 0.1, "PM {got} vs {pm}");
@@ -691,7 +696,8 @@ fn shift_invert_finds_the_least_damped_modes_of_the_dense_solver() {
         .expect("bind");
     let ss = state_space(&bound.model, &bound.point, false).expect("state space");
     let dense = modes(&ss).expect("dense modes");
-    let shifts = busbar::analysis::stability::default_frequencies(1.0, 1e6, 2);
+    let shifts =
+        busbar::analysis::stability::default_frequencies(1.0, 1e6, 2).expect("frequency grid");
     let partial = busbar::analysis::stability::partial_modes(&bound.model, &bound.point, &shifts)
         .expect("partial modes");
     for d in dense.modes.iter().filter(|m| m.damping < 0.1) {

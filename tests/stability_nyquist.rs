@@ -76,7 +76,8 @@ fn kyber_sst_loop_is_open_loop_unstable_and_nyquist_stable() {
     let bound = Setup::new(CircuitSource::read(&circuit).expect("circuit file"))
         .bind()
         .expect("operating point");
-    let freqs = busbar::analysis::stability::default_frequencies(1.0, 1e6, 40);
+    let freqs =
+        busbar::analysis::stability::default_frequencies(1.0, 1e6, 40).expect("frequency grid");
     let loops = loop_gains(&bound.model, &bound.point, &freqs).expect("loop gains");
     let sst = loops.iter().find(|l| l.device == "sst").expect("SST loop");
     let n = sst.nyquist.as_ref().expect("Nyquist count");

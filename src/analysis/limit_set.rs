@@ -64,7 +64,7 @@ pub enum SetProblem {
 /// Reads and checks a limit-set file. Errors name the file, and the line
 /// and column for syntax errors.
 pub fn load(path: &Path) -> Result<LimitSet, LimitSetError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LimitSetError::Io {
+    let text = crate::budget::read_input_text(path).map_err(|source| LimitSetError::Io {
         path: path.to_path_buf(),
         source,
     })?;

@@ -27,6 +27,12 @@ pub struct Cli {
     /// column, help), with the same exit status.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Raise (or lower) a budget, `NAME=VALUE`, repeatable:
+    /// `elements`, `output-values`, `breakpoints`, `frequency-points` or
+    /// `input-bytes` (their defaults: `busbar help commands`). Example:
+    /// `--budget elements=1e7`.
+    #[arg(long = "budget", global = true, value_name = "NAME=VALUE", value_parser = busbar::budget::parse_setting)]
+    pub budgets: Vec<(busbar::budget::Budget, u64)>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,6 +297,16 @@ pub fn per_decade(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=10_000).contains(&n) => Ok(n),
         _ => Err(format!(
             "expected a whole number from 1 to 10000, got `{s}`"
+        )),
+    }
+}
+
+/// Worker threads: 0 (one per core) to 1024.
+pub fn jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n <= 1024 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of threads from 0 (one per core) to 1024, got `{s}`"
         )),
     }
 }

@@ -227,7 +227,7 @@ fn bless(file: &Path, waveforms: &busbar::results::Waveforms) -> Result<(), Repo
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
     }
-    report::write_atomic(file, &report::waveforms_csv(waveforms))
+    report::write_atomic_with(file, |out| report::write_waveforms_csv(waveforms, out))
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", file.display()))
 }

@@ -329,7 +329,9 @@ fn simulate(
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot create output folder {}", output.display()))?;
     folder
-        .add("waveforms.csv", &report::waveforms_csv(waveforms))
+        .add_with("waveforms.csv", |out| {
+            report::write_waveforms_csv(waveforms, out)
+        })
         .into_diagnostic()
         .wrap_err("cannot write waveforms.csv")?;
     let summary_text = summary_json(study, &run, &analysis, accuracy.as_ref())?;

@@ -44,7 +44,7 @@ pub enum Format {
 }
 
 fn read(path: &Path) -> Result<Vec<Fact>, Report> {
-    let text = std::fs::read_to_string(path)
+    let text = busbar::budget::read_input_text(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text)

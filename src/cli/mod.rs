@@ -18,6 +18,9 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     let args = args::Cli::parse();
     let json = args.json;
+    for &(budget, value) in &args.budgets {
+        budget.set(value);
+    }
     match commands::run(args) {
         Ok(code) => code,
         Err(report) => {

@@ -29,8 +29,10 @@ pub struct SweepArgs {
     /// Output folder: points.csv, sweep.json, figures, worst.ron.
     #[arg(short, long, default_value = "busbar-sweep")]
     pub output: PathBuf,
-    /// Worker threads (0: one per core). The files do not depend on it.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    /// Worker threads, 0 to 1024 (0: one per core). The files do not
+    /// depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = super::args::jobs, allow_hyphen_values = true)]
     pub jobs: usize,
     /// Run only shard K of N (the points k with k mod N = K − 1); merge
     /// the shard folders with `busbar sweep merge`.

@@ -75,6 +75,8 @@ pub struct Model {
     pub pattern: Pattern,
     /// Bus globs with nominal voltages.
     pub buses: Vec<crate::netlist::BusSpec>,
+    /// `buses` indexed for [`Model::nominal`].
+    bus_index: crate::netlist::BusIndex,
     /// Rows rewritten after the devices stamp them (inductor cut-sets,
     /// see `reduce`).
     mixes: Vec<mix::RowMix>,
@@ -122,10 +124,7 @@ impl Model {
 
     /// Nominal voltage of a node from the bus declarations.
     pub fn nominal(&self, node: &str) -> Option<f64> {
-        self.buses
-            .iter()
-            .find(|b| crate::glob::matches(&b.pattern, node))
-            .map(|b| b.nominal)
+        self.bus_index.nominal(node)
     }
 
     /// Node names in index order.
@@ -185,6 +184,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         slot_count: b.slot_count,
         pattern,
         buses: circuit.buses.clone(),
+        bus_index: crate::netlist::BusIndex::new(&circuit.buses),
         mixes: reduced.mixes,
     })
 }

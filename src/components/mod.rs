@@ -17,6 +17,7 @@ pub mod converter;
 pub mod dcx;
 pub mod inductor;
 pub mod load;
+mod magnitude;
 pub mod rectifier;
 pub mod resistor;
 pub mod smoothing;
@@ -90,6 +91,19 @@ macro_rules! registry {
             fn primitive_mut(&mut self) -> &mut dyn Primitive {
                 match self {
                     $(ComponentSpec::$kind(c) => c,)*
+                }
+            }
+
+            fn check_magnitudes(&mut self) -> Result<(), crate::device::ComponentError> {
+                magnitude::check(self)
+            }
+        }
+
+        impl ComponentSpec {
+            /// The documentation table of this component's kind.
+            pub fn schema(&self) -> &'static crate::field_doc::Schema {
+                match self {
+                    $(ComponentSpec::$kind(_) => &<$ty>::DOC,)*
                 }
             }
         }

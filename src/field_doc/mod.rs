@@ -103,6 +103,21 @@ pub struct Field {
 }
 
 impl Field {
+    /// The range as the reference prints it: the rule, then the
+    /// magnitudes its unit allows (see [`magnitude`]).
+    pub fn range_text(&self) -> String {
+        let rule = self.range.text();
+        let Some((lo, hi)) = magnitude(self.unit) else {
+            return rule.to_string();
+        };
+        match self.range {
+            Range::Positive => format!("{lo:e} to {hi:e}"),
+            Range::NonNegative => format!("0, or {lo:e} to {hi:e}"),
+            _ if rule.is_empty() => format!("0, or magnitude {lo:e} to {hi:e}"),
+            _ => format!("{rule}; 0, or magnitude {lo:e} to {hi:e}"),
+        }
+    }
+
     /// A required field.
     pub const fn req(
         name: &'static str,
@@ -135,6 +150,29 @@ impl Field {
             meaning,
         }
     }
+}
+
+/// The magnitudes a nonzero value in `unit` may take, `(smallest,
+/// largest)`: far outside any power system on either side, so that a
+/// value beyond them is a typo (µ for M, a missing exponent sign) or an
+/// attack on the solver, never a design. The reference prints them
+/// beside each field's range, and elaboration refuses a component field
+/// outside them (`components::magnitude`): one table for both.
+pub fn magnitude(unit: &str) -> Option<(f64, f64)> {
+    Some(match unit {
+        "F" => (1e-15, 1e6),
+        "H" => (1e-15, 1e6),
+        // 1e15 Ω: the insulation of an open switch.
+        "Ω" => (1e-12, 1e15),
+        "V" => (1e-9, 1e7),
+        "A" => (1e-12, 1e8),
+        "W" => (1e-9, 1e10),
+        "J" => (1e-9, 1e15),
+        "Ah" => (1e-9, 1e9),
+        "Hz" => (1e-9, 1e12),
+        "s" => (1e-12, 1e9),
+        _ => return None,
+    })
 }
 
 /// The values a numeric field accepts, as validation checks them.

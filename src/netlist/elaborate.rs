@@ -21,9 +21,6 @@ use std::path::Path;
 
 /// Largest `Repeat` count.
 pub const MAX_REPEAT: i64 = 100_000;
-/// Largest number of primitives a circuit may expand to; far beyond any
-/// data hall, small enough to fail with a message before memory runs out.
-pub const MAX_COMPONENTS: usize = 2_000_000;
 /// Deepest nesting of `Instance` and `Repeat` together.
 pub const MAX_NESTING: usize = 64;
 
@@ -86,6 +83,8 @@ pub fn elaborate<P: Library>(
         instances: HashMap::new(),
         buses: Vec::new(),
         stack: Vec::new(),
+        used: 0,
+        sizes: HashMap::new(),
     };
 
     let (param_overrides, field_overrides) = overrides::split(overrides, &circuit.params)?;
@@ -123,7 +122,8 @@ pub fn elaborate<P: Library>(
     for (key, value) in field_overrides {
         let changed = overrides::apply(&mut elab.out, key, value)?;
         for i in changed {
-            if let Err(mut e) = elab.out[i].primitive().validate() {
+            let checked = elab.out[i].primitive().validate();
+            if let Err(mut e) = checked.and_then(|()| elab.out[i].check_magnitudes()) {
                 e.help.get_or_insert_with(|| {
                     format!("the value comes from override `{key}` = {value}")
                 });
@@ -159,6 +159,7 @@ fn with_expression(message: String, expression: &str) -> String {
 
 mod frame;
 mod instance;
+mod size;
 
 struct Elab<'c, P> {
     circuit: &'c Circuit<P>,
@@ -173,6 +174,10 @@ struct Elab<'c, P> {
     buses: Vec<BusSpec>,
     /// Subcircuits being expanded, outermost first, to catch recursion.
     stack: Vec<String>,
+    /// Elements built so far, against the `elements` budget (`size`).
+    used: u64,
+    /// Elements one instance of each subcircuit expands to at least.
+    sizes: HashMap<String, f64>,
 }
 
 impl<'c, P: Library> Elab<'c, P> {
@@ -255,13 +260,7 @@ impl<'c, P: Library> Elab<'c, P> {
         template: &P,
         anchor: Option<usize>,
     ) -> Result<(), NetlistError> {
-        if self.out.len() >= MAX_COMPONENTS {
-            return Err(self.component_error(
-                template.name(),
-                format!("the circuit expands to more than {MAX_COMPONENTS} components"),
-                anchor,
-            ));
-        }
+        self.charge(template.name(), anchor)?;
         let mut spec = template.clone();
         let prim = spec.primitive_mut();
         let mut r = FieldResolver {
@@ -269,6 +268,9 @@ impl<'c, P: Library> Elab<'c, P> {
             component: prim.name().to_string(),
         };
         resolve_primitive(prim, &mut r).map_err(|e| self.located(e, anchor))?;
+        spec.check_magnitudes()
+            .map_err(|e| self.located(e.into(), anchor))?;
+        let prim = spec.primitive_mut();
 
         let name = prim.name().to_string();
         if let Some(&first) = self.names.get(&name) {
@@ -347,7 +349,16 @@ impl<'c, P: Library> Elab<'c, P> {
                     anchor,
                 )
             })?;
+        self.charge(&label, anchor)?;
+        let size = count * (1.0 + self.written_size(&r.components));
+        self.reserve(
+            size,
+            &format!("the circuit up to this `Repeat` of {count}"),
+            &label,
+            anchor,
+        )?;
         for k in r.start..end {
+            self.charge(&label, anchor)?;
             let scope = Scope::child(frame.scope, BTreeMap::from([(r.index.clone(), k as f64)]));
             let inner = Frame {
                 scope: &scope,

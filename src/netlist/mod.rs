@@ -7,6 +7,7 @@
 //! components only through the `device::Primitive` trait, and must not
 //! import `components` (which builds on it) or `compile`.
 
+mod buses;
 pub mod doc;
 pub mod elaborate;
 pub mod expr;
@@ -22,6 +23,7 @@ use crate::error::SourceLocation;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use buses::BusIndex;
 pub use elaborate::{elaborate, top_parameters, Parameter};
 pub use resolve::Resolver;
 pub use schema::{parse_circuit, Circuit, Subcircuit};
@@ -34,7 +36,7 @@ pub fn load<P: Library>(
     path: &Path,
     overrides: &BTreeMap<String, f64>,
 ) -> Result<FlatCircuit<P>, NetlistError> {
-    let text = std::fs::read_to_string(path).map_err(|source| NetlistError::Io {
+    let text = crate::budget::read_input_text(path).map_err(|source| NetlistError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -133,7 +135,8 @@ pub struct FlatCircuit<P> {
 }
 
 impl<P> FlatCircuit<P> {
-    /// Nominal voltage of `node` from the first matching bus glob.
+    /// Nominal voltage of `node` from the first matching bus glob. Scans
+    /// the list: for many nodes, build a [`BusIndex`] once instead.
     pub fn nominal(&self, node: &str) -> Option<f64> {
         self.buses
             .iter()

@@ -41,6 +41,11 @@ pub trait Library: Clone + fmt::Debug + Sized {
     fn name(&self) -> &str {
         self.primitive().name()
     }
+    /// Refuses a resolved numeric field outside the magnitudes its unit
+    /// allows; a library without units accepts every value.
+    fn check_magnitudes(&mut self) -> Result<(), crate::device::ComponentError> {
+        Ok(())
+    }
 }
 
 /// One entry of a written component list.

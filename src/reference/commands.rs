@@ -20,6 +20,7 @@ pub fn page(cli: &Command) -> String {
     );
     let globals: Vec<&Arg> = cli.get_arguments().filter(|a| !hidden(a)).collect();
     out.push_str(&arg_table(&globals));
+    out.push_str(&budget_table());
     out.push_str("\n| command | |\n|---|---|\n");
     for sub in visible(&cli) {
         let name = format!("busbar {}", sub.get_name());
@@ -33,6 +34,23 @@ pub fn page(cli: &Command) -> String {
     out.push('\n');
     for sub in visible(&cli) {
         command(&mut out, sub, &format!("busbar {}", sub.get_name()));
+    }
+    out
+}
+
+/// The budgets `--budget` sets, with their defaults.
+fn budget_table() -> String {
+    let mut out = String::from(
+        "\nBudgets, each checked before the work it bounds starts; a run beyond one stops with a message naming it (`--budget NAME=VALUE` raises it):\n\n| budget | default | counts |\n|---|---|---|\n",
+    );
+    for b in crate::budget::Budget::ALL {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            b.name(),
+            b.default_value(),
+            cell(b.meaning())
+        );
     }
     out
 }

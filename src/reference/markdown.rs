@@ -88,12 +88,19 @@ impl Ctx<'_> {
 /// for a component its actions, events and example.
 pub fn section(entry: &Entry, events: Option<&[&str]>, ctx: &Ctx) -> String {
     let doc: &Schema = entry.doc;
+    // Component fields are checked against the magnitudes of their unit
+    // (`components::magnitude`); the reference prints those ranges there
+    // and only there.
+    let enforced = crate::components::documented()
+        .into_iter()
+        .chain(crate::components::documented_parts())
+        .any(|s| std::ptr::eq(s, doc));
     let mut out = format!("## {}\n\n{}\n\n", doc.name, doc.summary);
     if !doc.about.is_empty() {
         let _ = write!(out, "{}\n\n", doc.about);
     }
     if !entry.fields.is_empty() {
-        out.push_str(&field_table(&entry.fields, ctx));
+        out.push_str(&field_table(&entry.fields, enforced, ctx));
         out.push('\n');
     }
     for v in &entry.variants {
@@ -108,7 +115,7 @@ pub fn section(entry: &Entry, events: Option<&[&str]>, ctx: &Ctx) -> String {
         let _ = writeln!(out, "- {content}: {}", v.doc.summary);
         if !v.fields.is_empty() {
             out.push('\n');
-            for line in field_table(&v.fields, ctx).lines() {
+            for line in field_table(&v.fields, enforced, ctx).lines() {
                 let _ = writeln!(out, "  {line}");
             }
             out.push('\n');
@@ -142,8 +149,9 @@ pub fn section(entry: &Entry, events: Option<&[&str]>, ctx: &Ctx) -> String {
     out
 }
 
-/// The table of fields.
-pub fn field_table(fields: &[TypedField], ctx: &Ctx) -> String {
+/// The table of fields; with `magnitudes`, each range names the
+/// magnitudes its unit allows.
+pub fn field_table(fields: &[TypedField], magnitudes: bool, ctx: &Ctx) -> String {
     let mut out = String::from(
         "| field | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n",
     );
@@ -159,7 +167,11 @@ pub fn field_table(fields: &[TypedField], ctx: &Ctx) -> String {
                 &d.default
                     .map_or("required".to_string(), |v| format!("`{v}`"))
             ),
-            cell(d.range.text()),
+            cell(&if magnitudes {
+                d.range_text()
+            } else {
+                d.range.text().to_string()
+            }),
             cell(d.meaning)
         );
     }

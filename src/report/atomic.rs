@@ -25,6 +25,15 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// existing `path` is left untouched, so an interrupted run cannot leave a
 /// truncated result that looks complete.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |out| out.write_all(bytes))
+}
+
+/// Same as [`write_atomic`], with the contents streamed by `fill` into a
+/// buffered writer on the temporary file instead of held in memory whole.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -35,7 +44,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp_path = write_temp(dir, &file_name.to_string_lossy(), bytes)?;
+    let tmp_path = write_temp_with(dir, &file_name.to_string_lossy(), fill)?;
     let result = fs::rename(&tmp_path, path);
     if result.is_err() {
         // Best effort: the original error is what the caller needs to see.
@@ -46,14 +55,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to a new temporary file for `name` in `dir`, flushed to
-/// disk, and returns its path (removed again if writing fails). Stale
-/// temporary files of dead processes in `dir` are removed first.
-pub(super) fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+/// Writes what `fill` streams into a buffered writer to a new temporary
+/// file for `name` in `dir`, flushed to disk, and returns its path
+/// (removed again if writing fails). Stale temporary files of dead
+/// processes in `dir` are removed first.
+pub(super) fn write_temp_with(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
+) -> io::Result<PathBuf> {
     remove_stale_temps(dir);
-    let (tmp_path, mut file) = create_temp(dir, name)?;
-    let result = file.write_all(bytes).and_then(|_| file.sync_all());
-    drop(file);
+    let (tmp_path, file) = create_temp(dir, name)?;
+    let result = (|| {
+        let mut writer = io::BufWriter::new(file);
+        fill(&mut writer)?;
+        let file = writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()
+    })();
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp_path);
         return Err(e);

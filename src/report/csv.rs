@@ -2,10 +2,13 @@
 //! one row per sample.
 //!
 //! Owns the CSV text layout and number formatting. Must not write files
-//! (see `atomic`) or compute statistics.
+//! (see `atomic`) or compute statistics. The rows are written one at a
+//! time into any `io::Write`, so writing a file costs one row of memory
+//! beyond the waveforms themselves, however long the run.
 
 use crate::results::Waveforms;
 use std::fmt::Write as _;
+use std::io;
 
 /// Renders the waveforms as CSV (RFC 4180, `\n` line ends).
 ///
@@ -16,24 +19,35 @@ use std::fmt::Write as _;
 /// `NaN`, `inf` and `-inf`, which common CSV readers accept. A column with
 /// fewer values than there are time stamps leaves its missing cells empty.
 pub fn waveforms_csv(w: &Waveforms) -> Vec<u8> {
-    let mut out = String::with_capacity(estimated_len(w));
-    out.push_str("time");
+    let mut out = Vec::with_capacity(estimated_len(w));
+    // Writing into a Vec cannot fail.
+    let _ = write_waveforms_csv(w, &mut out);
+    out
+}
+
+/// Writes the same bytes as [`waveforms_csv`] into `out`, one row at a
+/// time (wrap a file in a `BufWriter`).
+pub fn write_waveforms_csv(w: &Waveforms, out: &mut impl io::Write) -> io::Result<()> {
+    let mut line = String::from("time");
     for column in &w.columns {
-        out.push(',');
-        push_field(&mut out, &column.name);
+        line.push(',');
+        push_field(&mut line, &column.name);
     }
-    out.push('\n');
+    line.push('\n');
+    out.write_all(line.as_bytes())?;
     for (row, &t) in w.time.iter().enumerate() {
-        push_number(&mut out, t);
+        line.clear();
+        push_number(&mut line, t);
         for column in &w.columns {
-            out.push(',');
+            line.push(',');
             if let Some(&v) = column.values.get(row) {
-                push_number(&mut out, v);
+                push_number(&mut line, v);
             }
         }
-        out.push('\n');
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
-    out.into_bytes()
+    Ok(())
 }
 
 /// Appends `x` in shortest round-trip form. Display is used in the range
@@ -121,5 +135,26 @@ mod tests {
             stats: SolverStats::default(),
         };
         assert_eq!(waveforms_csv(&w), b"time\n");
+    }
+
+    /// Streamed through a writer that takes a few bytes at a time, the
+    /// bytes are the same.
+    #[test]
+    fn streaming_gives_the_same_bytes() {
+        struct Trickle(Vec<u8>);
+        impl io::Write for Trickle {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                let n = buf.len().min(3);
+                self.0.extend_from_slice(&buf[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let w = waveforms();
+        let mut out = Trickle(Vec::new());
+        write_waveforms_csv(&w, &mut out).expect("write");
+        assert_eq!(out.0, waveforms_csv(&w));
     }
 }

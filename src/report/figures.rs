@@ -135,7 +135,11 @@ fn bode_data(
         return Ok(Vec::new());
     }
     let bound = setup.bind()?;
-    let freqs = stab::default_frequencies(options.f_min, options.f_max, options.per_decade / 2);
+    let freqs = stab::default_frequencies(
+        options.f_min,
+        options.f_max,
+        (options.per_decade / 2).max(1),
+    )?;
     let mut out = Vec::new();
     let loops = bound.model.devices.iter().flat_map(|d| {
         d.control_loops()

@@ -20,9 +20,10 @@
 //! Owns the staging, the manifest and the removal of stale outputs. Must
 //! not decide which files a command writes or what they hold.
 
-use super::atomic::{remove_stale_temps, sync_dir, write_atomic, write_temp};
+use super::atomic::{remove_stale_temps, sync_dir, write_atomic, write_temp_with};
 use std::fs;
-use std::io;
+use std::fs::File;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Files staged for one output folder, committed together.
@@ -49,6 +50,16 @@ impl StagedFolder {
 
     /// Stages `bytes` as `name` (a plain file name); returns its final path.
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+        self.add_with(name, |out| out.write_all(bytes))
+    }
+
+    /// Like [`StagedFolder::add`], with the contents streamed by `fill`
+    /// (a long run's waveforms need not be held in memory as text).
+    pub fn add_with(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
+    ) -> io::Result<PathBuf> {
         if !plain_name(name) || name == self.manifest_name() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -61,7 +72,7 @@ impl StagedFolder {
                 format!("`{name}` is staged twice"),
             ));
         }
-        let tmp = write_temp(&self.dir, name, bytes)?;
+        let tmp = write_temp_with(&self.dir, name, fill)?;
         self.staged.push((name.to_string(), tmp));
         Ok(self.dir.join(name))
     }

@@ -61,11 +61,11 @@ mod table;
 mod zoom;
 
 pub use accuracy::accuracy_table;
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 pub use bode::{bode_figure, BodeAnnotations, BodeData};
 pub use check::{check_json, check_junit, Outcome, Tally};
 pub use clobber::{Clobber, InputFiles};
-pub use csv::waveforms_csv;
+pub use csv::{waveforms_csv, write_waveforms_csv};
 pub use explore_plot::{
     contour, histogram_figure, map_figure, scatter_figure, AxisLabel, HistogramData, MapData,
     ScatterData,

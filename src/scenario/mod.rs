@@ -71,7 +71,7 @@ pub enum ScenarioError {
 
 /// Reads, parses and validates a scenario file and loads its traces.
 pub fn load<L: ScenarioLimit>(path: &Path) -> Result<Scenario<L>, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    let text = crate::budget::read_input_text(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -118,7 +118,19 @@ impl<L> Scenario<L> {
     /// Every scheduled event instant and every profile corner of every bound
     /// load in `[0, duration]`, sorted and deduplicated: where the engine
     /// must restart its integrator.
-    pub fn breakpoints(&self, bindings: &[LoadBinding]) -> Vec<f64> {
+    ///
+    /// Refused, before any is listed, when the corners could exceed the
+    /// `breakpoints` budget (a 1 µs pulse train over a second, on many
+    /// staggered loads).
+    pub fn breakpoints(&self, bindings: &[LoadBinding]) -> Result<Vec<f64>, ScenarioError> {
+        let corners: f64 = bindings
+            .iter()
+            .map(|b| b.profile.corner_count(self.duration))
+            .sum::<f64>()
+            + 2.0 * self.events.len() as f64;
+        crate::budget::Budget::Breakpoints
+            .check(corners, "the load profiles and events of this scenario")
+            .map_err(|message| invalid_at(&self.path, &self.text, message, &[Seg::Key("loads")]))?;
         let mut out: Vec<f64> = self.events.iter().map(Event::at).collect();
         for event in &self.events {
             if let Event::Fault {
@@ -136,7 +148,23 @@ impl<L> Scenario<L> {
         out.retain(|t| (0.0..=self.duration).contains(t));
         out.sort_by(f64::total_cmp);
         out.dedup();
-        out
+        Ok(out)
+    }
+
+    /// Refuses a run whose output grid, `columns` recorded signals plus
+    /// time at every `sample` over `duration`, exceeds the
+    /// `output-values` budget: checked before the run allocates it.
+    pub fn check_output(&self, columns: usize) -> Result<(), ScenarioError> {
+        let samples = (self.duration / self.sample).ceil() + 1.0;
+        let what = format!(
+            "recording {columns} signals and time every {} s over {} s ({samples:.0} samples × {} columns)",
+            self.sample,
+            self.duration,
+            columns + 1
+        );
+        crate::budget::Budget::OutputValues
+            .check(samples * (columns + 1) as f64, &what)
+            .map_err(|message| invalid_at(&self.path, &self.text, message, &[Seg::Key("sample")]))
     }
 
     /// A warning for each scheduled event after `end`, the end of the run

@@ -198,6 +198,21 @@ impl LoadProfile {
         }
     }
 
+    /// How many corners [`LoadProfile::breakpoints`] can give at most,
+    /// counted without listing them (a pulse train's may be billions).
+    pub fn corner_count(&self, t_end: f64) -> f64 {
+        match &self.shape {
+            Shape::Constant(_) => 0.0,
+            Shape::Step { .. } => 2.0,
+            Shape::Pulse(p) => {
+                let in_run = ((t_end - p.start) / p.period).floor() + 1.0;
+                let cycles = p.cycles.map_or(in_run, |n| in_run.min(n as f64));
+                4.0 * cycles.max(0.0)
+            }
+            Shape::Table(points) => points.len() as f64,
+        }
+    }
+
     /// Every corner time in `[0, t_end]`, sorted and deduplicated: the
     /// instants the integrator must land on exactly.
     ///

@@ -20,7 +20,8 @@ pub(crate) fn read_trace(path: &Path, time: &str, value: &str) -> Result<Samples
         line: line.and_then(|l| usize::try_from(l).ok()),
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    let bytes =
+        crate::budget::read_input(path).map_err(|e| fail(None, format!("cannot read: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .comment(Some(b'#'))

@@ -147,10 +147,6 @@ const RETIRED_SWEEP: &str = "a scenario takes no `sweep` block: write the sweep 
      `Sweep(circuit: \"…\", scenarios: [\"this.ron\"], parameters: {…}, collect: (…))` \
      (see docs/sweeps.md), and run it with `busbar sweep FILE.ron -o DIR`";
 
-/// Cycles of one `Pulse` within the run: each is four integrator restarts,
-/// so a mistyped period (µs for ms) must fail here rather than stall a run.
-const MAX_PULSE_CYCLES: f64 = 1e6;
-
 fn check_profile<'a>(
     profile: &'a Profile,
     duration: f64,
@@ -202,13 +198,16 @@ fn check_profile<'a>(
                     format!("{ctx}`cycles` must be at least 1"),
                 ));
             }
+            // Each cycle is four corners, each an integrator restart, so a
+            // mistyped period (µs for ms) must fail here rather than stall
+            // the run.
             let in_run = ((duration - p.start) / p.period).ceil().max(0.0);
             let cycles = p.cycles.map_or(in_run, |n| in_run.min(n as f64));
-            if cycles > MAX_PULSE_CYCLES {
-                let msg = format!(
-                    "{ctx}`period` {} gives {cycles:.0} cycles in the run; at most {MAX_PULSE_CYCLES:.0} are supported",
-                    p.period
-                );
+            let what = format!(
+                "{ctx}`period` {} s ({cycles:.0} cycles in the {duration} s run)",
+                p.period
+            );
+            if let Err(msg) = crate::budget::Budget::Breakpoints.check(4.0 * cycles, &what) {
                 return Err(issue(at("period"), msg));
             }
         }

@@ -73,7 +73,7 @@ pub fn golden_verdict(
         v.status = Status::Error;
         v
     };
-    let bytes = match std::fs::read(file) {
+    let bytes = match crate::budget::read_input(file) {
         Ok(b) => b,
         Err(e) => {
             return error(format!(

@@ -233,7 +233,7 @@ pub fn worst_row(rows: &[Row]) -> Option<&Row> {
 
 /// Reads the `sweep_file`, `inputs_hash` and `shard` of a `sweep.json`.
 pub fn read_sweep_json(path: &Path) -> Result<(String, String, Option<String>), SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io {
+    let text = crate::budget::read_input_text(path).map_err(|source| SweepError::Io {
         path: path.to_path_buf(),
         source,
     })?;

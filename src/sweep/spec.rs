@@ -109,7 +109,7 @@ impl SweepSpec {
 
 /// Reads, parses and validates a sweep file.
 pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    let text = crate::budget::read_input_text(path).map_err(|source| ScenarioError::Io {
         path: path.to_path_buf(),
         source,
     })?;

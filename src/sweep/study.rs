@@ -140,7 +140,7 @@ impl Sweep {
     pub fn open(path: &Path) -> Result<Sweep, SweepError> {
         let spec = spec::load(path)?;
         let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|source| SweepError::Io {
+            crate::budget::read_input_text(p).map_err(|source| SweepError::Io {
                 path: p.to_path_buf(),
                 source,
             })

@@ -66,7 +66,7 @@ fn interface_margins(
     min_gm: f64,
     min_pm: f64,
 ) -> Result<(f64, Measure), String> {
-    let freqs = default_frequencies(F_MIN, F_MAX, PER_DECADE);
+    let freqs = default_frequencies(F_MIN, F_MAX, PER_DECADE).map_err(|e| e.to_string())?;
     let mut worst: Option<(f64, Measure)> = None;
     for component in power_inputs(&b.circuit) {
         let ml = minor_loop_gain(&b.circuit, &b.model, &b.point, &component, None, &freqs)

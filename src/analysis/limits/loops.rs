@@ -17,7 +17,8 @@ pub(super) const PER_DECADE: usize = 40;
 /// Loop gains (Nyquist count and margins) of every regulated converter
 /// matching `pattern`.
 pub(super) fn loop_margins(b: &Bound, pattern: &str) -> Result<Vec<LoopGain>, String> {
-    let freqs = crate::analysis::stability::default_frequencies(F_MIN, F_MAX, PER_DECADE);
+    let freqs = crate::analysis::stability::default_frequencies(F_MIN, F_MAX, PER_DECADE)
+        .map_err(|e| e.to_string())?;
     let closed = closed_loop_unstable(&b.model, &b.point);
     let mut out = Vec::new();
     for d in &b.model.devices {

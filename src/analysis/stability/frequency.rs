@@ -25,13 +25,31 @@ const CHUNK: usize = 64;
 const REQUIRED_GM_DB: f64 = 6.0;
 const REQUIRED_PM_DEG: f64 = 60.0;
 
-/// `per_decade` log-spaced frequencies from `lo` to `hi` inclusive.
-pub fn default_frequencies(lo: f64, hi: f64, per_decade: usize) -> Vec<f64> {
+/// `per_decade` log-spaced frequencies from `lo` to `hi` inclusive. The
+/// range must be finite with 0 < lo < hi, and the number of points within
+/// the `frequency-points` budget, checked before anything is allocated.
+pub fn default_frequencies(
+    lo: f64,
+    hi: f64,
+    per_decade: usize,
+) -> Result<Vec<f64>, StabilityError> {
+    if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo < hi && per_decade > 0) {
+        return Err(StabilityError::Invalid(format!(
+            "a frequency sweep needs finite 0 < f_min < f_max and at least 1 point per decade, got {lo} Hz to {hi} Hz at {per_decade} per decade"
+        )));
+    }
     let decades = (hi / lo).log10();
-    let count = ((decades * per_decade as f64).ceil() as usize).max(1);
-    (0..=count)
+    let points = (decades * per_decade as f64).ceil().max(1.0);
+    crate::budget::Budget::FrequencyPoints
+        .check(
+            points + 1.0,
+            &format!("the sweep from {lo} Hz to {hi} Hz at {per_decade} per decade"),
+        )
+        .map_err(StabilityError::Invalid)?;
+    let count = points as usize;
+    Ok((0..=count)
         .map(|k| lo * 10f64.powf(decades * k as f64 / count as f64))
-        .collect()
+        .collect())
 }
 
 /// A sampled response: magnitude and phase per frequency.

@@ -158,7 +158,7 @@ pub fn stability_report(
         }
         Err(StabilityError::TooLarge { states, limit }) => {
             let clock = Instant::now();
-            let shifts = default_frequencies(options.f_min, options.f_max, 2);
+            let shifts = default_frequencies(options.f_min, options.f_max, 2)?;
             let m = partial_modes(model, point, &shifts)?;
             timings.eigen = clock.elapsed().as_secs_f64();
             notes.push(format!(
@@ -170,7 +170,7 @@ pub fn stability_report(
         Err(e) => return Err(e),
     };
 
-    let freqs = default_frequencies(options.f_min, options.f_max, options.per_decade);
+    let freqs = default_frequencies(options.f_min, options.f_max, options.per_decade)?;
     let clock = Instant::now();
     let loops = loop_gains(model, point, &freqs)?;
     timings.loops = clock.elapsed().as_secs_f64();

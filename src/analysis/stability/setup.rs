@@ -109,7 +109,7 @@ pub struct CircuitSource {
 impl CircuitSource {
     /// Reads and parses a circuit file (the only read of it).
     pub fn read(path: &Path) -> Result<Self, NetlistError> {
-        let text = std::fs::read_to_string(path).map_err(|source| NetlistError::Io {
+        let text = crate::budget::read_input_text(path).map_err(|source| NetlistError::Io {
             path: path.to_path_buf(),
             source,
         })?;

@@ -28,20 +28,21 @@ pub(super) fn recorded_nodes(
 ) -> Result<Vec<Recorded>, ExportError> {
     let mut nodes: Vec<&String> = names.order.iter().collect();
     nodes.sort_by(|a, b| natural_cmp(a, b));
-    let column = |n: &str| match circuit.nominal(n) {
+    let index = crate::netlist::BusIndex::new(&circuit.buses);
+    let column = |n: &str| match index.nominal(n) {
         Some(_) => n.to_string(),
         None => format!("v({n})"),
     };
     let recorded = |n: &str| Recorded {
         column: column(n),
         spice: names.nodes[n].clone(),
-        nominal: circuit.nominal(n),
+        nominal: index.nominal(n),
     };
     let entries = scenario.map(Scenario::probes).unwrap_or_default();
     if entries.is_empty() {
         let buses: Vec<Recorded> = nodes
             .iter()
-            .filter(|n| circuit.nominal(n).is_some())
+            .filter(|n| index.nominal(n).is_some())
             .map(|n| recorded(n))
             .collect();
         if !buses.is_empty() {

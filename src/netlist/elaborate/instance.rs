@@ -72,6 +72,15 @@ impl<'c, P: Library> Elab<'c, P> {
             ));
         }
 
+        self.charge(&full, anchor)?;
+        let size = self.subcircuit_size(&inst.of);
+        self.reserve(
+            size,
+            &format!("the circuit up to this instance of `{}`", inst.of),
+            &full,
+            anchor,
+        )?;
+
         let ports = self.bind_ports(frame, inst, sub, &full, anchor)?;
         let scope_values = self.instance_params(frame, inst, sub, &full, anchor)?;
         let scope = Scope::child(frame.globals, scope_values);
