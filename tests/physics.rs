@@ -67,6 +67,9 @@ fn passive_networks_conserve_energy() {
             let w = match run(&circuit, &scenario) {
                 Ok(w) => w,
                 Err(e) => {
+                    if std::env::var_os("BUSBAR_PHYSICS_SHOW").is_some() {
+                        eprintln!("{circuit}\n{scenario}");
+                    }
                     refused.push(format!("seed {seed}: {e}"));
                     last = None;
                     break;

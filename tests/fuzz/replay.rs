@@ -4,14 +4,17 @@
 //! A regression file is the input as it broke, after a header of `//`
 //! lines: `// target: circuit|scenario|engine|stability|trace|diff`, and,
 //! for an engine case, the scenario after a line `// scenario:`. Each is
-//! replayed through the same call and oracle as its fuzzer.
+//! replayed through the same call and oracle as its fuzzer. An input
+//! whose fix belongs to an open item says so (`// open: issue 17 item 6
+//! (part A)`) and is only listed until that line is removed at the merge:
+//! such inputs hang or exhaust memory before their fix.
 
-use super::oracle::{guarded, Caught, Place, KNOWN_UNLOCATED};
+use super::oracle::{guarded, Caught, Place, Watchdog, KNOWN_UNLOCATED};
 use crate::{circuit_case, engine_case, root, scenario_case, stability_case, Verdict};
 use busbar::report::diff::{diff, facts, Fact};
 use busbar::report::diff_render::{render, render_markdown};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Run summaries (`summary.json` as `simulate` writes it, metrics and
 /// verdicts included) of a small RC circuit, the `diff` target's corpus.
@@ -103,8 +106,15 @@ pub fn all() {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no regression inputs in {}", dir.display());
+    let watchdog = Watchdog::start("regressions", Duration::from_secs(60));
     for path in &files {
         let text = std::fs::read_to_string(path).expect("regression input");
+        watchdog.case(path.display().to_string(), "");
+        let started = Instant::now();
+        if let Some(item) = header(&text, "open") {
+            eprintln!("{}: not replayed until {item} is merged", path.display());
+            continue;
+        }
         match guarded(|| replay(path, &text)) {
             Ok(Ok(())) => {}
             Ok(Err((Place::Nowhere, message))) => {
@@ -118,5 +128,7 @@ pub fn all() {
             Err(Caught::Panic(m)) => panic!("{}: panicked: {m}", path.display()),
             Err(Caught::OverBudget) => panic!("{}: over its time budget", path.display()),
         }
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(seconds < 10.0, "{}: took {seconds:.1} s", path.display());
     }
 }
