@@ -6,7 +6,7 @@
 //! for an engine case, the scenario after a line `// scenario:`. Each is
 //! replayed through the same call and oracle as its fuzzer. An input
 //! whose fix belongs to an open item says so (`// open: issue 17 item 6
-//! (part A)`) and is only listed until that line is removed at the merge:
+//!`) and is only listed until that line is removed at the merge:
 //! such inputs hang or exhaust memory before their fix.
 
 use super::oracle::{guarded, Caught, Place, Watchdog, KNOWN_UNLOCATED};
