@@ -112,7 +112,11 @@ pub fn circuit_case(text: &str, path: &Path) -> Verdict {
 }
 
 /// Parses scenario text and binds it to its (unmutated) circuit.
-pub fn scenario_case(text: &str, path: &Path, circuit: Option<&busbar::components::FlatCircuit>) -> Verdict {
+pub fn scenario_case(
+    text: &str,
+    path: &Path,
+    circuit: Option<&busbar::components::FlatCircuit>,
+) -> Verdict {
     let located = |e: StudyError| (study_place(&e), e.to_string());
     let scenario: busbar::analysis::Scenario =
         busbar::scenario::parse_str(text, path).map_err(|e| located(e.into()))?;
@@ -153,8 +157,8 @@ pub fn stability_case(circuit: &str) -> Verdict {
         let m = e.to_string();
         (naming(study_place(&e), &m, &names), m)
     };
-    let source = CircuitSource::from_text(circuit, Path::new("gen.ron"))
-        .map_err(|e| located(e.into()))?;
+    let source =
+        CircuitSource::from_text(circuit, Path::new("gen.ron")).map_err(|e| located(e.into()))?;
     let setup = Setup {
         circuit: source,
         scenario: None,
@@ -220,7 +224,8 @@ fn scenarios_mutated() {
         let circuit = circuits[k].as_ref();
         let call = {
             let input = input.clone();
-            Box::new(move || scenario_case(&input, path, circuit)) as Box<dyn FnOnce() -> Verdict + '_>
+            Box::new(move || scenario_case(&input, path, circuit))
+                as Box<dyn FnOnce() -> Verdict + '_>
         };
         (input, call)
     });
@@ -253,15 +258,13 @@ fn trace_csv_mutated() {
     let dir = tempfile::tempdir().expect("temp dir");
     let csv = dir.path().join("trace.csv");
     let scenario = dir.path().join("s.ron");
-    let text = format!(
-        "Scenario(name: \"t\", duration: 0.01, sample: 1e-3, start: OperatingPoint, \
-         loads: [(target: \"ld\", profile: Trace(file: \"trace.csv\", time: \"t\", value: \"pu\"))])"
-    );
+    let text = "Scenario(name: \"t\", duration: 0.01, sample: 1e-3, start: OperatingPoint, \
+         loads: [(target: \"ld\", profile: Trace(file: \"trace.csv\", time: \"t\", value: \"pu\"))])";
     drive("trace_csv", 3000, Duration::from_secs(30), |rng| {
         let (_, base) = rng.pick(&files);
         let input = fuzz::mutate::mutate(base, rng);
         std::fs::write(&csv, &input).expect("write trace");
-        let call = Box::new(|| scenario_case(&text, &scenario, None));
+        let call = Box::new(|| scenario_case(text, &scenario, None));
         (input, call as Box<dyn FnOnce() -> Verdict + '_>)
     });
 }

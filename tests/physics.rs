@@ -66,7 +66,8 @@ fn passive_networks_conserve_energy() {
         // refined, an error of the solver or the model does not.
         let mut last = None;
         for samples in [2000, 20_000, 200_000] {
-            let scenario = net.scenario(&mut Rng::new(seed ^ 0x5EED), duration, samples, rtol, atol);
+            let scenario =
+                net.scenario(&mut Rng::new(seed ^ 0x5EED), duration, samples, rtol, atol);
             let w = match run(&circuit, &scenario) {
                 Ok(w) => w,
                 Err(e) => {
@@ -169,8 +170,7 @@ fn regulated_networks_balance_power_through_their_losses() {
                 // product v·i is within 2·rtol·|p| + atol·(|v| + |i|);
                 // the sense current, (v_bus − v_in)/R, is within
                 // (rtol·(|v_bus| + |v_in|) + 2·atol)/R, times v_in.
-                let sensed = v_in[j].abs()
-                    * (rtol * (v_bus[j].abs() + v_in[j].abs()) + 2.0 * atol)
+                let sensed = v_in[j].abs() * (rtol * (v_bus[j].abs() + v_in[j].abs()) + 2.0 * atol)
                     / r_sense;
                 let tol = 2.0 * rtol * (p_in.abs() + expected.abs())
                     + sensed
@@ -209,7 +209,8 @@ fn regulated_networks_balance_power_through_their_losses() {
 fn slowest_modes(circuit: &str) -> Result<(f64, f64, f64), String> {
     use busbar::analysis::stability::{stability_report, CircuitSource, ReportOptions, Setup};
     let setup = Setup {
-        circuit: CircuitSource::from_text(circuit, Path::new("decay.ron")).map_err(|e| e.to_string())?,
+        circuit: CircuitSource::from_text(circuit, Path::new("decay.ron"))
+            .map_err(|e| e.to_string())?,
         scenario: None,
         at: 0.0,
         overrides: BTreeMap::new(),
@@ -221,8 +222,14 @@ fn slowest_modes(circuit: &str) -> Result<(f64, f64, f64), String> {
     };
     let report = stability_report(&setup, &options).map_err(|e| e.to_string())?;
     let modes = report.modes.ok_or("no modes")?.modes;
-    let s1 = modes.iter().map(|m| m.real).fold(f64::NEG_INFINITY, f64::max);
-    let same: Vec<_> = modes.iter().filter(|m| (m.real - s1).abs() <= 1e-9 * s1.abs()).collect();
+    let s1 = modes
+        .iter()
+        .map(|m| m.real)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let same: Vec<_> = modes
+        .iter()
+        .filter(|m| (m.real - s1).abs() <= 1e-9 * s1.abs())
+        .collect();
     if same.is_empty() {
         return Err("no modes".into());
     }
@@ -265,12 +272,24 @@ fn decay_after_a_step_follows_the_least_damped_eigenvalue() {
         } else {
             (0.0, 1.0)
         };
-        let h = if period > 0.0 { period / 2.0 / m } else { 0.05 / rate };
-        let half = if period > 0.0 { (3.0 / rate / (period / 2.0)).ceil() as usize } else { 60 };
+        let h = if period > 0.0 {
+            period / 2.0 / m
+        } else {
+            0.05 / rate
+        };
+        let half = if period > 0.0 {
+            (3.0 / rate / (period / 2.0)).ceil() as usize
+        } else {
+            60
+        };
         let shift = half * m as usize;
         let span = shift as f64 * h;
         // Faster modes 10⁶ below the slowest at the window's start.
-        let a = if s2.is_finite() { ((1e6f64).ln() / (s1 - s2) / h).ceil() * h } else { 0.0 };
+        let a = if s2.is_finite() {
+            ((1e6f64).ln() / (s1 - s2) / h).ceil() * h
+        } else {
+            0.0
+        };
         let t_s = 10.0 * h;
         let duration = t_s + a + span + period + 30.0 / rate;
         // The slowest mode must still stand well above the solver's error
@@ -286,7 +305,8 @@ fn decay_after_a_step_follows_the_least_damped_eigenvalue() {
              record: [{}])",
             record.join(", ")
         );
-        let w = run(&net.circuit, &scenario).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}", net.circuit));
+        let w = run(&net.circuit, &scenario)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}", net.circuit));
         // At each node the faster modes start below D₀, taken as 10× the
         // 100 V step (modal parts can exceed the deviation they sum to,
         // where they cancel), and have decayed by e^{σ₂·a} at the window's

@@ -22,14 +22,34 @@ const FLAGS: &[(&[&str], &str, &str)] = &[
     (&["stability", "MISSING.ron"], "--per-decade", "{}"),
     (&["stability", "MISSING.ron"], "--boundary", "x.ohms={}:{}"),
     (&["stability", "MISSING.ron"], "--set", "x={}"),
-    (&["simulate", "MISSING.ron", "MISSING_s.ron", "--plot"], "--zoom", "{}:{}"),
-    (&["report", "MISSING.ron", "MISSING_s.ron"], "--zoom", "{}:{}"),
-    (&["export", "MISSING.ron", "--spice", "MISSING.cir"], "--at", "{}"),
-    (&["export", "MISSING.ron", "--spice", "MISSING.cir"], "--reltol", "{}"),
+    (
+        &["simulate", "MISSING.ron", "MISSING_s.ron", "--plot"],
+        "--zoom",
+        "{}:{}",
+    ),
+    (
+        &["report", "MISSING.ron", "MISSING_s.ron"],
+        "--zoom",
+        "{}:{}",
+    ),
+    (
+        &["export", "MISSING.ron", "--spice", "MISSING.cir"],
+        "--at",
+        "{}",
+    ),
+    (
+        &["export", "MISSING.ron", "--spice", "MISSING.cir"],
+        "--reltol",
+        "{}",
+    ),
     (&["check", "MISSING_s.ron"], "--rel-tol", "{}"),
     (&["check", "MISSING_s.ron"], "--abs-tol", "{}"),
     (&["check", "MISSING_s.ron"], "--time-tol", "{}"),
-    (&["diff", "MISSING_a.json", "MISSING_b.json"], "--rel-tol", "{}"),
+    (
+        &["diff", "MISSING_a.json", "MISSING_b.json"],
+        "--rel-tol",
+        "{}",
+    ),
     (&["sweep", "MISSING_w.ron"], "--jobs", "{}"),
     (&["sweep", "MISSING_w.ron"], "--shard", "{}/{}"),
     (&["size", "MISSING_s.ron"], "--param", "x={}:{}"),
@@ -39,28 +59,38 @@ const FLAGS: &[(&[&str], &str, &str)] = &[
 fn number(rng: &mut Rng) -> String {
     match rng.below(5) {
         0 | 1 => rng.pick(EXTREMES).trim_matches('"').to_string(),
-        2 => format!("{:e}", rng.log_uniform(1e-300, 1e300) * if rng.chance(0.3) { -1.0 } else { 1.0 }),
+        2 => format!(
+            "{:e}",
+            rng.log_uniform(1e-300, 1e300) * if rng.chance(0.3) { -1.0 } else { 1.0 }
+        ),
         3 => format!("{}", rng.next_u64() >> rng.below(64)),
         _ => {
-            const GARBAGE: &[&str] = &["", " ", "1 2", "1,5", "½", "--", "-x", "1e3k", "38m", "1;", "0x1p3"];
+            const GARBAGE: &[&str] = &[
+                "", " ", "1 2", "1,5", "½", "--", "-x", "1e3k", "38m", "1;", "0x1p3",
+            ];
             rng.pick(GARBAGE).to_string()
         }
     }
 }
 
 pub fn run() {
-    let seconds: Option<u64> = std::env::var("BUSBAR_FUZZ_SECONDS").ok().and_then(|v| v.parse().ok());
+    let seconds: Option<u64> = std::env::var("BUSBAR_FUZZ_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let cases: u64 = std::env::var("BUSBAR_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .or(seconds.map(|_| u64::MAX))
         .unwrap_or(300);
-    let first: u64 = std::env::var("BUSBAR_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let first: u64 = std::env::var("BUSBAR_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
     // A long run may use a copy of the binary (`BUSBAR_FUZZ_BIN`), so that
     // builds beside it do not replace the file it runs.
-    let binary = std::env::var_os("BUSBAR_FUZZ_BIN")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_busbar").into());
+    let binary =
+        std::env::var_os("BUSBAR_FUZZ_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_busbar").into());
     let dir = tempfile::tempdir().expect("temp dir");
     let watchdog = Watchdog::start("cli", Duration::from_secs(60));
     let started = Instant::now();
@@ -84,7 +114,10 @@ pub fn run() {
             .output()
             .expect("busbar runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "seed {seed}: {shown}: {stderr}");
+        assert!(
+            !stderr.contains("panicked"),
+            "seed {seed}: {shown}: {stderr}"
+        );
         assert_eq!(out.status.code(), Some(2), "seed {seed}: {shown}: {stderr}");
         let names_flag = stderr.contains(flag);
         assert!(

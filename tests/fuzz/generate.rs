@@ -53,7 +53,10 @@ pub fn circuit(rng: &mut Rng, values: Values) -> Generated {
         nodes,
     };
     let volts = value(rng, values, 1.0, 1e3);
-    let _ = writeln!(g.circuit, r#"VoltageSource(name: "v0", pos: "n1", volts: {volts}),"#);
+    let _ = writeln!(
+        g.circuit,
+        r#"VoltageSource(name: "v0", pos: "n1", volts: {volts}),"#
+    );
     let mut branch = 0;
     // kind: 0..=2 R, 3-4 L, 5-6 C, 7 switch, 8 current source, 9 load,
     // 10 DCX, 11 converter (the last two only from `a` to a node `b`).
@@ -63,7 +66,10 @@ pub fn circuit(rng: &mut Rng, values: Values) -> Generated {
         let name = format!("x{branch}");
         let v = |rng: &mut Rng, lo, hi| value(rng, values, lo, hi);
         let line = match kind {
-            0..=2 => format!(r#"Resistor(name: "{name}", a: "{a}", b: "{b}", ohms: {}),"#, v(rng, 1e-3, 1e3)),
+            0..=2 => format!(
+                r#"Resistor(name: "{name}", a: "{a}", b: "{b}", ohms: {}),"#,
+                v(rng, 1e-3, 1e3)
+            ),
             3 | 4 => format!(
                 r#"Inductor(name: "{name}", a: "{a}", b: "{b}", henries: {}, ohms: {}),"#,
                 v(rng, 1e-7, 1e-1),

@@ -9,17 +9,69 @@ use super::rng::Rng;
 /// Literals at and beyond the edges of what a double and the parsers
 /// accept, and counts large enough to exhaust memory if trusted.
 pub const EXTREMES: &[&str] = &[
-    "0", "-0", "-0.0", "1e300", "-1e300", "1e308", "1.8e308", "1e400", "5e-324", "1e-310",
-    "2.2e-308", "1e-300", "inf", "-inf", "NaN", "nan", "1e99999999999", "5e-99999999999",
-    "100000", "1000000", "100000000", "4294967296", "18446744073709551616", "-1", "0.5",
-    "1e-20", "1e20", "9007199254740993", "1_000", "0x10", "1e", "1e+", ".", "-", "1..2",
-    "\"1e300\"", "\"inf\"", "\"1/0\"", "\"0/0\"", "\"-1e-320\"", "\"1e2k\"", "\"5e99999999999k\"",
+    "0",
+    "-0",
+    "-0.0",
+    "1e300",
+    "-1e300",
+    "1e308",
+    "1.8e308",
+    "1e400",
+    "5e-324",
+    "1e-310",
+    "2.2e-308",
+    "1e-300",
+    "inf",
+    "-inf",
+    "NaN",
+    "nan",
+    "1e99999999999",
+    "5e-99999999999",
+    "100000",
+    "1000000",
+    "100000000",
+    "4294967296",
+    "18446744073709551616",
+    "-1",
+    "0.5",
+    "1e-20",
+    "1e20",
+    "9007199254740993",
+    "1_000",
+    "0x10",
+    "1e",
+    "1e+",
+    ".",
+    "-",
+    "1..2",
+    "\"1e300\"",
+    "\"inf\"",
+    "\"1/0\"",
+    "\"0/0\"",
+    "\"-1e-320\"",
+    "\"1e2k\"",
+    "\"5e99999999999k\"",
 ];
 
 /// Strings that stress names and expressions.
 pub const STRINGS: &[&str] = &[
-    "", " ", "*", "gnd", "a.b.c", "x\u{1b}[31m", "\u{feff}", "é", "1/0", "p_rack * 1e300",
-    "sqrt(-1)", "((((((((((1))))))))))", "a b", "..", "tray*.gpu", "i(", "p()",
+    "",
+    " ",
+    "*",
+    "gnd",
+    "a.b.c",
+    "x\u{1b}[31m",
+    "\u{feff}",
+    "é",
+    "1/0",
+    "p_rack * 1e300",
+    "sqrt(-1)",
+    "((((((((((1))))))))))",
+    "a b",
+    "..",
+    "tray*.gpu",
+    "i(",
+    "p()",
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -125,12 +177,19 @@ pub fn mutate_once(text: &str, rng: &mut Rng) -> String {
         },
         // A number replaced by an extreme literal.
         1 | 2 => match any(rng, Kind::Number) {
-            Some(k) => splice(k, *rng.pick(EXTREMES)),
+            Some(k) => {
+                let literal: &&str = rng.pick(EXTREMES);
+                splice(k, literal)
+            }
             None => text.to_string(),
         },
         // Two identifiers (or two strings) swapped.
         3 => {
-            let kind = if rng.chance(0.5) { Kind::Ident } else { Kind::Str };
+            let kind = if rng.chance(0.5) {
+                Kind::Ident
+            } else {
+                Kind::Str
+            };
             let ks = of_kind(&toks, kind);
             if ks.len() < 2 {
                 return text.to_string();
@@ -159,7 +218,12 @@ pub fn mutate_once(text: &str, rng: &mut Rng) -> String {
             let a = rng.below(toks.len());
             let b = (a + 1 + rng.below(40)).min(toks.len());
             let piece = &text[toks[a].start..toks[b - 1].end];
-            format!("{}{}{}", &text[..toks[b - 1].end], piece, &text[toks[b - 1].end..])
+            format!(
+                "{}{}{}",
+                &text[..toks[b - 1].end],
+                piece,
+                &text[toks[b - 1].end..]
+            )
         }
         // A string's contents replaced.
         6 => match any(rng, Kind::Str) {
@@ -178,8 +242,8 @@ pub fn mutate_once(text: &str, rng: &mut Rng) -> String {
         // A stray character inserted between tokens.
         8 => {
             const STRAY: &[&str] = &[
-                "(", ")", "[", "]", "{", "}", ",", ":", "\"", "/", "\u{feff}", "\u{0}", "\t",
-                "#", "-", "'", "\\", "é", "\r",
+                "(", ")", "[", "]", "{", "}", ",", ":", "\"", "/", "\u{feff}", "\u{0}", "\t", "#",
+                "-", "'", "\\", "é", "\r",
             ];
             let at = toks[rng.below(toks.len())].start;
             format!("{}{}{}", &text[..at], rng.pick(STRAY), &text[at..])

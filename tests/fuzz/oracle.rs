@@ -30,9 +30,18 @@ pub enum Place {
 /// that gives it a place (they are counted and shown, not failed on; a
 /// line is removed here once its item is merged).
 pub const KNOWN_UNLOCATED: &[(&str, &str)] = &[
-    ("the eigenvalue decomposition failed", "issue 17, quoted messages"),
-    ("is numerically singular at f =", "issue 17, quoted messages"),
-    ("the algebraic block J_zz is numerically singular", "issue 17, quoted messages"),
+    (
+        "the eigenvalue decomposition failed",
+        "issue 17, quoted messages",
+    ),
+    (
+        "is numerically singular at f =",
+        "issue 17, quoted messages",
+    ),
+    (
+        "the algebraic block J_zz is numerically singular",
+        "issue 17, quoted messages",
+    ),
     (
         "the algebraic block J_zz is singular",
         "found by the stability fuzzer, not yet in issue 17",
@@ -99,7 +108,9 @@ pub fn netlist_place(e: &NetlistError) -> Place {
 pub fn scenario_place(e: &ScenarioError) -> Place {
     match e {
         ScenarioError::Syntax { .. } => Place::File,
-        ScenarioError::Invalid { location: Some(_), .. } => Place::File,
+        ScenarioError::Invalid {
+            location: Some(_), ..
+        } => Place::File,
         ScenarioError::Trace { line: Some(_), .. } => Place::File,
         ScenarioError::Trace { .. } | ScenarioError::Io { .. } => Place::Named,
         other => named_in(&other.to_string()),
@@ -306,7 +317,11 @@ impl Tally {
         for (case, m, input) in self.panics.iter().take(3) {
             eprintln!("  PANIC, case {case}: {m}\n  input:\n{input}\n");
         }
-        assert!(self.panics.is_empty(), "{target}: {} panics", self.panics.len());
+        assert!(
+            self.panics.is_empty(),
+            "{target}: {} panics",
+            self.panics.len()
+        );
         assert!(
             self.nowhere.is_empty(),
             "{target}: {} errors without a location",

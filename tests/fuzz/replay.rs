@@ -31,11 +31,9 @@ pub fn summaries() -> Vec<serde_json::Value> {
         limits: [MinVoltage(node: "bus", volts: 790), Settling(node: "bus", band_percent: 1, within: 0.01)])"#;
     let mut out = Vec::new();
     for r in [0.1, 0.2] {
-        let source = busbar::analysis::stability::CircuitSource::from_text(
-            circuit,
-            Path::new("rc.ron"),
-        )
-        .expect("circuit");
+        let source =
+            busbar::analysis::stability::CircuitSource::from_text(circuit, Path::new("rc.ron"))
+                .expect("circuit");
         let sc = busbar::scenario::parse_str(scenario, Path::new("step.ron")).expect("scenario");
         let set = [("r".to_string(), r)].into_iter().collect();
         let study = busbar::study::Study::new(source, Some(sc)).with_overrides(&set);
@@ -102,10 +100,17 @@ pub fn all() {
         .expect("tests/data/fuzz-regressions")
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron" || e == "csv" || e == "json"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "ron" || e == "csv" || e == "json")
+        })
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no regression inputs in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no regression inputs in {}",
+        dir.display()
+    );
     let watchdog = Watchdog::start("regressions", Duration::from_secs(60));
     for path in &files {
         let text = std::fs::read_to_string(path).expect("regression input");

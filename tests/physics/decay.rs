@@ -25,7 +25,11 @@ pub fn network(rng: &mut Rng) -> Decaying {
     let mut add = |c: &mut String, rng: &mut Rng, kind: usize, a: String, b: String| {
         k += 1;
         let _ = match kind {
-            0 => writeln!(c, r#"Resistor(name: "x{k}", a: "{a}", b: "{b}", ohms: {:e}),"#, rng.log_uniform(1e-2, 1e4)),
+            0 => writeln!(
+                c,
+                r#"Resistor(name: "x{k}", a: "{a}", b: "{b}", ohms: {:e}),"#,
+                rng.log_uniform(1e-2, 1e4)
+            ),
             1 => writeln!(
                 c,
                 r#"Inductor(name: "x{k}", a: "{a}", b: "{b}", henries: {:e}, ohms: {:e}),"#,

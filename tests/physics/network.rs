@@ -109,7 +109,10 @@ impl Network {
                     rng.log_uniform(1e-3, 1e1)
                 ),
                 Part::Resistor { ohms } => {
-                    writeln!(out, r#"Resistor(name: "{n}", a: "{a}", b: "{z}", ohms: {ohms:e}),"#)
+                    writeln!(
+                        out,
+                        r#"Resistor(name: "{n}", a: "{a}", b: "{z}", ohms: {ohms:e}),"#
+                    )
                 }
                 Part::Inductor { henries, ohms } => writeln!(
                     out,
@@ -136,7 +139,14 @@ impl Network {
     /// operations at instants on every other sample (so that the half-rate
     /// quadrature sees them at its own samples), every node, current and
     /// power recorded.
-    pub fn scenario(&self, rng: &mut Rng, duration: f64, samples: usize, rtol: f64, atol: f64) -> String {
+    pub fn scenario(
+        &self,
+        rng: &mut Rng,
+        duration: f64,
+        samples: usize,
+        rtol: f64,
+        atol: f64,
+    ) -> String {
         let h = duration / samples as f64;
         // On the grid of 1000 instants, so on every other sample of each
         // recording (2000 samples and finer by tens).

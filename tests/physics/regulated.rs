@@ -26,7 +26,10 @@ pub struct Regulated {
 pub fn regulated(rng: &mut Rng, rtol: f64, atol: f64) -> Regulated {
     let volts = rng.log_uniform(300.0, 1000.0);
     let mut c = String::from("Circuit(name: \"regulated\", components: [\n");
-    let _ = writeln!(c, r#"VoltageSource(name: "v0", pos: "src", volts: {volts:e}),"#);
+    let _ = writeln!(
+        c,
+        r#"VoltageSource(name: "v0", pos: "src", volts: {volts:e}),"#
+    );
     let _ = writeln!(
         c,
         r#"Resistor(name: "feed", a: "src", b: "bus", ohms: {:e}),"#,
@@ -38,7 +41,8 @@ pub fn regulated(rng: &mut Rng, rtol: f64, atol: f64) -> Regulated {
         rng.log_uniform(1e-4, 1e-2),
         rng.log_uniform(1e-4, 1e-1)
     );
-    let (mut devices, mut loads, mut record) = (Vec::new(), String::new(), vec!["\"bus\"".to_string()]);
+    let (mut devices, mut loads, mut record) =
+        (Vec::new(), String::new(), vec!["\"bus\"".to_string()]);
     let mut senses = Vec::new();
     for k in 1..=1 + rng.below(3) {
         let out = rng.log_uniform(12.0, 0.5 * volts);
@@ -48,7 +52,10 @@ pub fn regulated(rng: &mut Rng, rtol: f64, atol: f64) -> Regulated {
         // current is read from the difference of two node voltages, whose
         // errors it divides by that drop (see the tolerance in the test).
         let sense = 0.02 * volts * volts / rated;
-        let _ = writeln!(c, r#"Resistor(name: "s{k}", a: "bus", b: "in{k}", ohms: {sense:e}),"#);
+        let _ = writeln!(
+            c,
+            r#"Resistor(name: "s{k}", a: "bus", b: "in{k}", ohms: {sense:e}),"#
+        );
         senses.push(sense);
         if rng.chance(0.5) {
             let efficiency = 0.8 + 0.19 * rng.unit();
