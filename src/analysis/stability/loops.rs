@@ -285,7 +285,14 @@ pub fn loop_gain_known(
                 band,
                 &poles,
                 closed.as_ref().ok().copied(),
-            )?;
+            )
+            .map_err(|e| match e {
+                // Name the loop: the contour knows only its frequencies.
+                StabilityError::NonFinite(m) => {
+                    StabilityError::NonFinite(format!("the control loop of `{device}`: {m}"))
+                }
+                other => other,
+            })?;
             if n.consistent == Some(false) {
                 note = Some(format!(
                     "the Nyquist count (Z = {}) disagrees with the closed-loop eigenvalues ({}); the verdict follows the eigenvalues",
