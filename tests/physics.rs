@@ -246,7 +246,10 @@ fn slowest_modes(circuit: &str) -> Result<(f64, f64, f64, f64), String> {
         .map(|m| m.real)
         .filter(|&r| r < s1 - 1e-9 * s1.abs())
         .fold(f64::NEG_INFINITY, f64::max);
-    let largest = modes.iter().map(|m| m.real.hypot(m.imag)).fold(0.0, f64::max);
+    let largest = modes
+        .iter()
+        .map(|m| m.real.hypot(m.imag))
+        .fold(0.0, f64::max);
     Ok((s1, w1, s2, largest))
 }
 

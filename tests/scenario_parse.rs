@@ -237,7 +237,7 @@ fn profile_rules() {
         ("Step(from: 0, to: inf, at: 0)", "finite", (6, 25)),
         (
             "Pulse(low: 0, high: 1, period: 1e-9, duty: 0.5)",
-            "50000000 cycles in the run",
+            "(50000000 cycles in the 0.05 s run)",
             (6, 34),
         ),
     ];

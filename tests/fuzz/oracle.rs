@@ -29,24 +29,7 @@ pub enum Place {
 /// Errors known to say nowhere where, each with the open item of issue 17
 /// that gives it a place (they are counted and shown, not failed on; a
 /// line is removed here once its item is merged).
-pub const KNOWN_UNLOCATED: &[(&str, &str)] = &[
-    (
-        "the eigenvalue decomposition failed",
-        "issue 17, quoted messages",
-    ),
-    (
-        "is numerically singular at f =",
-        "issue 17, quoted messages",
-    ),
-    (
-        "the algebraic block J_zz is numerically singular",
-        "issue 17, quoted messages",
-    ),
-    (
-        "the algebraic block J_zz is singular",
-        "found by the stability fuzzer, not yet in issue 17",
-    ),
-];
+pub const KNOWN_UNLOCATED: &[(&str, &str)] = &[];
 
 /// `place`, or `Named` when the message names one of `names` (component
 /// and node names of the circuit) as a whole word: the stability errors
@@ -141,6 +124,10 @@ pub fn study_place(e: &StudyError) -> Place {
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether this thread is inside [`guarded`]: only those panics are
+    /// caught and kept quiet; a failing assertion of the test itself
+    /// prints as usual.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Marker payload of a case stopped by its time budget (not a bug).
@@ -153,13 +140,17 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, Caught> {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.load(Ordering::Relaxed) {
+            if !GUARDED.with(|g| g.get()) {
                 previous(info);
+                return;
             }
             LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
         }));
     });
-    match catch_unwind(AssertUnwindSafe(f)) {
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    match result {
         Ok(v) => Ok(v),
         Err(payload) if payload.is::<OverBudget>() => Err(Caught::OverBudget),
         Err(_) => Err(Caught::Panic(
@@ -169,9 +160,6 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, Caught> {
         )),
     }
 }
-
-/// Caught panics are reported by the tally, not by the default hook.
-pub static QUIET: AtomicBool = AtomicBool::new(true);
 
 pub enum Caught {
     Panic(String),

@@ -134,6 +134,7 @@ pub fn all() {
             Err(Caught::OverBudget) => panic!("{}: over its time budget", path.display()),
         }
         let seconds = started.elapsed().as_secs_f64();
+        eprintln!("{}: replayed in {seconds:.2} s", path.display());
         assert!(seconds < 10.0, "{}: took {seconds:.1} s", path.display());
     }
 }
