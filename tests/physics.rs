@@ -144,6 +144,7 @@ fn regulated_networks_balance_power_through_their_losses() {
                 continue;
             }
         };
+        let rms_spread = (w.stats.unknowns.max(1) as f64).sqrt();
         for (k, device) in net.devices.iter().enumerate() {
             let k = k + 1;
             let v_bus = column(&w, "v(bus)");
@@ -164,17 +165,35 @@ fn regulated_networks_balance_power_through_their_losses() {
                     Device::Dcx {
                         ohms,
                         no_load_watts,
-                    } => p_out[j] + ohms * i_out[j] * i_out[j] + no_load_watts,
+                    } => {
+                        // docs/components.md, "Low-voltage guard": below
+                        // 1 V at the input the no-load term is a
+                        // conductance P_nl/(1 V)², as on a collapsed bus
+                        // (seed 503183: below 1 V at its operating point).
+                        let v = v_in[j].abs();
+                        let no_load = if v >= 1.0 {
+                            no_load_watts
+                        } else {
+                            no_load_watts * v * v
+                        };
+                        p_out[j] + ohms * i_out[j] * i_out[j] + no_load
+                    }
                 };
-                // Each recorded unknown is within rtol·|y| + atol, so a
-                // product v·i is within 2·rtol·|p| + atol·(|v| + |i|);
+                // The engine keeps the RMS over its n unknowns of the
+                // local error, weighted by rtol·|y| + atol, below 1: one
+                // unknown may carry up to √n times its weight (seed
+                // 501258: 3.3 W off at rtol 1e-6, 0.12 W at 1e-8, 0.004 W
+                // at 1e-10, so integration error and no model error). With
+                // each recorded unknown within √n·(rtol·|y| + atol), a
+                // product v·i is within √n·(2·rtol·|p| + atol·(|v| + |i|));
                 // the sense current, (v_bus − v_in)/R, is within
-                // (rtol·(|v_bus| + |v_in|) + 2·atol)/R, times v_in.
+                // √n·(rtol·(|v_bus| + |v_in|) + 2·atol)/R, times v_in.
                 let sensed = v_in[j].abs() * (rtol * (v_bus[j].abs() + v_in[j].abs()) + 2.0 * atol)
                     / r_sense;
-                let tol = 2.0 * rtol * (p_in.abs() + expected.abs())
-                    + sensed
-                    + atol * (v_in[j].abs() + i_in[j].abs() + v_out[j].abs() + i_out[j].abs());
+                let tol = rms_spread
+                    * (2.0 * rtol * (p_in.abs() + expected.abs())
+                        + sensed
+                        + atol * (v_in[j].abs() + i_in[j].abs() + v_out[j].abs() + i_out[j].abs()));
                 let off = (p_in - expected).abs();
                 assert!(
                     off <= tol,
@@ -299,7 +318,15 @@ fn decay_after_a_step_follows_the_least_damped_eigenvalue() {
         let duration = t_s + a + span + period + 30.0 / rate;
         // The slowest mode must still stand well above the solver's error
         // at the window's end, and the record stay small.
-        if (a + span) * rate > 9.2 || duration / h > 3e5 {
+        // The engine refuses steps below 1e-14 of the run's duration
+        // (`engine::MIN_STEP_FRACTION`). Right after the source step the
+        // fastest mode needs steps near τ·rtol^(1/5) (order 4, error per
+        // step ~ (h/τ)⁵), 0.016·τ at rtol 1e-9: a network whose fastest
+        // time constant is below ~1e-11 of the run cannot be followed
+        // there and ends in the engine's located error instead (seed
+        // 500263: τ = 3.4 ns in a 5,293 s run).
+        let unresolvable = duration * largest_mode > 1e11;
+        if (a + span) * rate > 9.2 || duration / h > 3e5 || unresolvable {
             skipped += 1;
             continue;
         }
@@ -311,7 +338,7 @@ fn decay_after_a_step_follows_the_least_damped_eigenvalue() {
             record.join(", ")
         );
         let w = run(&net.circuit, &scenario)
-            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}", net.circuit));
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}\n{scenario}", net.circuit));
         // At each node the faster modes start below D₀, taken as 10× the
         // 100 V step (modal parts can exceed the deviation they sum to,
         // where they cancel), and have decayed by e^{σ₂·a} at the window's
