@@ -58,6 +58,7 @@ where
         .unwrap_or(ci_cases);
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
     let first = env_number("BUSBAR_FUZZ_SEED").unwrap_or(1);
+    fuzz_budgets();
     let watchdog = Watchdog::start(target, hang);
     let mut tally = Tally::default();
     let started = Instant::now();
@@ -80,6 +81,18 @@ where
         }
     }
     tally.finish(target, started);
+}
+
+/// The `elements` budget of every fuzz case: 250,000, an eighth of the
+/// default. A mutated count can make a valid circuit of 600,000
+/// primitives (seed 400964 of the long run: 100,000 rows of 3 racks),
+/// which takes 7 s and 0.9 GB on its own and ran past the 30 s hang
+/// bound with nine targets sharing two cores. Within this budget every
+/// valid case is quick, and beyond it the budget's own refusal (counted
+/// before expanding) is what is tested. Set once for the whole process.
+pub fn fuzz_budgets() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| busbar::budget::Budget::Elements.set(250_000));
 }
 
 /// Files of the mutation corpus, sorted, with their text.
@@ -296,5 +309,6 @@ fn cli_numbers() {
 
 #[test]
 fn regressions_replay() {
+    fuzz_budgets();
     fuzz::replay::all();
 }
