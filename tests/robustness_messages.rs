@@ -301,3 +301,43 @@ fn a_source_that_would_overflow_the_results_is_refused_at_input() {
         );
     }
 }
+
+#[test]
+fn with_json_a_refused_command_line_is_json_too() {
+    // clap's own refusals (an unknown flag, a number out of range) come
+    // as the same one-line JSON, kind `usage`, with clap's exit code.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (args, needle) in [
+        (
+            &["simulate", "--json", "--bogus"][..],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            &["--json", "stability", "c.ron", "--f-max", "inf"][..],
+            "expected a finite number > 0",
+        ),
+    ] {
+        let out = busbar(dir.path()).args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&err).expect("JSON");
+        assert_eq!(v["kind"], "usage", "{v}");
+        assert!(
+            v["message"].as_str().is_some_and(|m| m.contains(needle)),
+            "{v}"
+        );
+    }
+    // Without --json, clap's text as before; help is not an error.
+    let out = busbar(dir.path())
+        .args(["simulate", "--bogus"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: unexpected argument"));
+    let out = busbar(dir.path())
+        .args(["--json", "help", "simulate"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+}

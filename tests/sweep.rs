@@ -361,3 +361,42 @@ fn every_bundled_sweep_opens() {
     }
     assert!(n >= 2, "{n} bundled sweeps");
 }
+
+#[test]
+fn sweep_folders_are_written_whole_and_never_over_their_inputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    // A figure the previous sweep drew and this one does not is removed;
+    // a file the sweep never writes is left alone; no temporary remains.
+    sweep("lc_cpl_small.ron", &out, &[]);
+    let listed = std::fs::read_to_string(out.join(".busbar-sweep.manifest")).expect("manifest");
+    assert!(listed.lines().any(|l| l == "points.csv"), "{listed}");
+    std::fs::write(out.join("old_figure.png"), b"stale").expect("write");
+    let manifest = format!("{listed}old_figure.png\n");
+    std::fs::write(out.join(".busbar-sweep.manifest"), manifest).expect("write");
+    std::fs::write(out.join("notes.txt"), b"mine").expect("write");
+    sweep("lc_cpl_small.ron", &out, &[]);
+    assert!(!out.join("old_figure.png").exists());
+    assert!(out.join("notes.txt").exists());
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    // Merging a shard into its own folder would replace its points.csv.
+    let shard = dir.path().join("shard1");
+    sweep("lc_cpl_small.ron", &shard, &["--shard", "1/1"]);
+    let before = std::fs::read(shard.join("points.csv")).expect("points");
+    busbar()
+        .args(["sweep", "merge"])
+        .arg(&shard)
+        .arg("-o")
+        .arg(&shard)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("points.csv"));
+    assert_eq!(
+        std::fs::read(shard.join("points.csv")).expect("points"),
+        before
+    );
+}

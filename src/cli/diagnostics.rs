@@ -131,6 +131,25 @@ pub fn print(report: &Report, json: bool) {
     }
 }
 
+/// The JSON form (see [`print`]) of clap's rendered text for a command
+/// line it refuses: the first line is the message, the rest (the usage
+/// and the tip) the help.
+pub fn usage_json(rendered: &str) -> serde_json::Value {
+    let mut lines = rendered.trim().lines();
+    let first = lines.next().unwrap_or_default();
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+    serde_json::json!({
+        "kind": "usage",
+        "message": escape_controls(message),
+        "causes": [],
+        "file": null,
+        "line": null,
+        "column": null,
+        "help": (!rest.is_empty()).then(|| escape_controls(&rest.join(" "))),
+    })
+}
+
 /// The kind of a diagnostic built here (through any context wrapped
 /// around it); `error` for one raised directly by a command.
 fn kind(report: &Report) -> &'static str {

@@ -16,7 +16,10 @@ use clap::Parser;
 use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
-    let args = args::Cli::parse();
+    let args = match args::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => return usage_error(e),
+    };
     let json = args.json;
     for &(budget, value) in &args.budgets {
         budget.set(value);
@@ -28,4 +31,18 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A command line clap refuses: its own text, or with `--json` anywhere
+/// on the line the same one-line JSON as every other error (kind
+/// `usage`), so a script never has to parse text. Help and version go to
+/// stdout as usual.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args_os().any(|a| a == "--json");
+    if !wants_json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    eprintln!("{}", diagnostics::usage_json(&e.render().to_string()));
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }

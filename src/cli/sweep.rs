@@ -100,6 +100,15 @@ pub struct SizeArgs {
     pub set: Vec<(String, f64)>,
 }
 
+/// The files a shard folder holds that `merge` reads.
+const SHARD_FILES: [&str; 2] = ["points.csv", "sweep.json"];
+
+/// Whether a sweep writes (or, as a stale figure, may remove) a file of
+/// this name in its output folder.
+fn sweep_writes(name: &str) -> bool {
+    matches!(name, "points.csv" | "sweep.json" | "worst.ron") || super::commands::figure_file(name)
+}
+
 fn report(e: SweepError) -> Report {
     match e {
         SweepError::File(e) => diagnostics::scenario(e),
@@ -110,6 +119,9 @@ fn report(e: SweepError) -> Report {
 
 pub fn run(args: SweepArgs, quiet: bool, json: bool) -> Result<ExitCode, Report> {
     if let Some(SweepCommand::Merge { dirs, output }) = &args.merge {
+        let shard_files = dirs.iter().flat_map(|d| SHARD_FILES.map(|f| d.join(f)));
+        let inputs = busbar::report::InputFiles::new(shard_files);
+        super::commands::refuse_clobber(inputs.check_folder("-o", output, sweep_writes))?;
         let (sweep, rows) = sweep::merge(dirs, output).map_err(report)?;
         summarise(&sweep, &rows, output, quiet, json);
         return Ok(ExitCode::SUCCESS);
@@ -118,6 +130,11 @@ pub fn run(args: SweepArgs, quiet: bool, json: bool) -> Result<ExitCode, Report>
         return Err(miette::miette!("give a sweep file, or `merge DIR… -o OUT`"));
     };
     let sweep = Sweep::open(file).map_err(report)?;
+    let mut inputs = busbar::report::InputFiles::new([file.clone()]);
+    for study in &sweep.studies {
+        inputs.extend(study.input_files());
+    }
+    super::commands::refuse_clobber(inputs.check_folder("-o", &args.output, sweep_writes))?;
     if let Some(target) = args.emit {
         return emit(&args, &sweep, file, target, quiet);
     }

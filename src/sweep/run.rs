@@ -143,15 +143,20 @@ fn write_folder(
     rows: &[Row],
     shard: Option<(usize, usize)>,
 ) -> Result<(), SweepError> {
-    let write = |name: &str, bytes: &[u8]| {
-        let path = out.join(name);
-        crate::report::write_atomic(&path, bytes)
-            .map_err(|source| SweepError::Write { path, source })
+    // Staged as one set: a sweep that fails while drawing its figures
+    // leaves the previous sweep's folder whole, and a rerun with fewer
+    // figures removes the ones it no longer draws.
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SweepError::Write { path, source }
     };
-    std::fs::create_dir_all(out).map_err(|source| SweepError::Write {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    let mut folder = crate::report::StagedFolder::begin(out, "sweep").map_err(failed(out))?;
+    let mut write = |name: &str, bytes: &[u8]| {
+        folder
+            .add(name, bytes)
+            .map(drop)
+            .map_err(failed(&out.join(name)))
+    };
     write("points.csv", &points_csv(sweep, rows))?;
     write("sweep.json", &sweep_json(sweep, sweep_file, rows, shard))?;
     if shard.is_none() && !rows.is_empty() {
@@ -163,5 +168,6 @@ fn write_folder(
             write("worst.ron", text.as_bytes())?;
         }
     }
+    folder.commit().map_err(failed(out))?;
     Ok(())
 }
