@@ -341,3 +341,38 @@ fn with_json_a_refused_command_line_is_json_too() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_byte_order_mark_is_accepted_in_trace_csv_and_diff_inputs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| fs::write(dir.path().join(name), text).expect("write");
+    write("c.ron", RC);
+    write("t.csv", "\u{feff}t,pu\n0,0.5\n1e-3,1.0\n");
+    write(
+        "s.ron",
+        "Scenario(name: \"t\", duration: 1e-3, sample: 1e-5, record: [\"bus\"], \
+         loads: [(target: \"ld\", profile: Trace(file: \"t.csv\", time: \"t\", value: \"pu\"))])\n",
+    );
+    let out = busbar(dir.path())
+        .args(["simulate", "c.ron", "s.ron", "-o", "o", "--quiet"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = fs::read_to_string(dir.path().join("o/summary.json")).expect("summary");
+    write("a.json", &format!("\u{feff}{summary}"));
+    let out = busbar(dir.path())
+        .args(["diff", "a.json", "o/summary.json", "--exit-code"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

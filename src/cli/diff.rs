@@ -47,7 +47,9 @@ fn read(path: &Path) -> Result<Vec<Fact>, Report> {
     let text = busbar::budget::read_input_text(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
+    // A byte-order mark (some editors write one) is not JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let value: serde_json::Value = serde_json::from_str(text)
         .into_diagnostic()
         .wrap_err_with(|| format!("{} is not JSON", path.display()))?;
     facts(&value)
