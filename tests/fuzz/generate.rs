@@ -12,16 +12,20 @@ use std::fmt::Write;
 pub enum Values {
     /// Log-uniform over six decades around typical values.
     Typical,
-    /// Mostly typical; one in five anywhere in the normal doubles (where
-    /// overflows in the analyses hide).
+    /// Mostly typical; one in five extreme: three times in four anywhere
+    /// in the magnitudes the field's unit accepts (where overflows in the
+    /// analyses hide: a 1e-15 H inductor beside a 1e6 F capacitor), else
+    /// anywhere in the normal doubles (which must be refused by name).
     Extreme,
 }
 
-fn value(rng: &mut Rng, values: Values, lo: f64, hi: f64) -> String {
+/// A value of `unit` (as the reference names it), typically in [lo, hi].
+fn value(rng: &mut Rng, values: Values, unit: &str, lo: f64, hi: f64) -> String {
     let v = match values {
         Values::Extreme if rng.chance(0.2) => {
-            let v = rng.log_uniform(1e-307, 1e307);
-            return format!("{v:e}");
+            let accepted = busbar::field_doc::magnitude(unit).filter(|_| rng.chance(0.75));
+            let (lo, hi) = accepted.unwrap_or((1e-307, 1e307));
+            rng.log_uniform(lo, hi)
         }
         _ => rng.log_uniform(lo, hi),
     };
@@ -52,7 +56,7 @@ pub fn circuit(rng: &mut Rng, values: Values) -> Generated {
         loads: vec![],
         nodes,
     };
-    let volts = value(rng, values, 1.0, 1e3);
+    let volts = value(rng, values, "V", 1.0, 1e3);
     let _ = writeln!(
         g.circuit,
         r#"VoltageSource(name: "v0", pos: "n1", volts: {volts}),"#
@@ -64,64 +68,64 @@ pub fn circuit(rng: &mut Rng, values: Values) -> Generated {
         branch += 1;
         let (a, b) = (node(a), node(b));
         let name = format!("x{branch}");
-        let v = |rng: &mut Rng, lo, hi| value(rng, values, lo, hi);
+        let v = |rng: &mut Rng, unit, lo, hi| value(rng, values, unit, lo, hi);
         let line = match kind {
             0..=2 => format!(
                 r#"Resistor(name: "{name}", a: "{a}", b: "{b}", ohms: {}),"#,
-                v(rng, 1e-3, 1e3)
+                v(rng, "Ω", 1e-3, 1e3)
             ),
             3 | 4 => format!(
                 r#"Inductor(name: "{name}", a: "{a}", b: "{b}", henries: {}, ohms: {}),"#,
-                v(rng, 1e-7, 1e-1),
-                v(rng, 1e-3, 1e1)
+                v(rng, "H", 1e-7, 1e-1),
+                v(rng, "Ω", 1e-3, 1e1)
             ),
             5 | 6 => format!(
                 r#"Capacitor(name: "{name}", a: "{a}", b: "{b}", farads: {}, esr: {}),"#,
-                v(rng, 1e-7, 1e-1),
-                v(rng, 1e-4, 1e0)
+                v(rng, "F", 1e-7, 1e-1),
+                v(rng, "Ω", 1e-4, 1e0)
             ),
             7 => {
                 g.switches.push(name.clone());
                 format!(
                     r#"Switch(name: "{name}", a: "{a}", b: "{b}", closed: {}, on_ohms: {}),"#,
                     rng.chance(0.7),
-                    v(rng, 1e-4, 1e0)
+                    v(rng, "Ω", 1e-4, 1e0)
                 )
             }
             8 => format!(
                 r#"CurrentSource(name: "{name}", from: "{a}", to: "{b}", amps: {}),"#,
-                v(rng, 1e-3, 1e2)
+                v(rng, "A", 1e-3, 1e2)
             ),
             9 => {
                 g.loads.push(name.clone());
                 let model = match rng.below(3) {
-                    0 => format!("Resistive(volts: {})", v(rng, 1.0, 1e3)),
-                    1 => format!("ConstantCurrent(volts: {})", v(rng, 1.0, 1e3)),
-                    _ => format!("ConstantPower(min_volts: {})", v(rng, 1.0, 1e2)),
+                    0 => format!("Resistive(volts: {})", v(rng, "V", 1.0, 1e3)),
+                    1 => format!("ConstantCurrent(volts: {})", v(rng, "V", 1.0, 1e3)),
+                    _ => format!("ConstantPower(min_volts: {})", v(rng, "V", 1.0, 1e2)),
                 };
                 let lag = if rng.chance(0.5) {
-                    format!(", bandwidth_hz: {}", v(rng, 1e1, 1e5))
+                    format!(", bandwidth_hz: {}", v(rng, "Hz", 1e1, 1e5))
                 } else {
                     String::new()
                 };
                 format!(
                     r#"Load(name: "{name}", node: "{a}", ret: "{b}", watts: {}, model: {model}{lag}),"#,
-                    v(rng, 1e-1, 1e5)
+                    v(rng, "W", 1e-1, 1e5)
                 )
             }
             10 => format!(
                 r#"Dcx(name: "{name}", input: "{a}", output: "{b}", ratio: {}, ohms: {}, henries: {}),"#,
-                v(rng, 1e-1, 1e2),
-                v(rng, 1e-4, 1e0),
-                v(rng, 1e-9, 1e-5)
+                v(rng, "", 1e-1, 1e2),
+                v(rng, "Ω", 1e-4, 1e0),
+                v(rng, "H", 1e-9, 1e-5)
             ),
             _ => format!(
                 r#"Converter(name: "{name}", input: "{a}", output: "{b}", volts: {}, rated_watts: {}, voltage_loop: Bandwidth(hz: {}, capacitance: {}), current_loop_hz: {}, efficiency: {}),"#,
-                v(rng, 1.0, 1e3),
-                v(rng, 1e1, 1e6),
-                v(rng, 1e1, 1e4),
-                v(rng, 1e-6, 1e-1),
-                v(rng, 1e2, 1e5),
+                v(rng, "V", 1.0, 1e3),
+                v(rng, "W", 1e1, 1e6),
+                v(rng, "Hz", 1e1, 1e4),
+                v(rng, "F", 1e-6, 1e-1),
+                v(rng, "Hz", 1e2, 1e5),
                 0.5 + 0.5 * rng.unit()
             ),
         };

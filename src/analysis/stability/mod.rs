@@ -17,6 +17,7 @@
 mod eigen_failure;
 mod extremum;
 mod frequency;
+mod jzz_singular;
 mod light_damping;
 mod loops;
 mod modes;

@@ -7,6 +7,7 @@
 //! Owns the elimination and the naming of states, inputs and outputs. Must
 //! not decompose A (`modes`).
 
+use super::jzz_singular;
 use super::pencil::SparseMatrix;
 use super::setup::OperatingPoint;
 use super::StabilityError;
@@ -133,7 +134,17 @@ pub fn state_space(
         x_of,
         z_of,
         xs,
-    } = reduce(&j, &model.mass[1..], &input_entries)?;
+    } = reduce(
+        &j,
+        &model.mass[1..],
+        &input_entries,
+        &|i| match &model.kinds[i + 1] {
+            UnknownKind::Node => format!("the voltage of node `{}`", model.names[i + 1]),
+            UnknownKind::Device { owner, .. } => {
+                format!("`{}` (component `{owner}`)", model.names[i + 1])
+            }
+        },
+    )?;
     let nx = xs.len();
     let (ny, mut c, mut d) = if with_io {
         let ny = nodes.len();
@@ -205,7 +216,7 @@ impl StateSpace {
 /// control loop opened (`loops`), whose open-loop poles are its
 /// eigenvalues.
 pub fn state_matrix(j: &SparseMatrix, mass: &[f64]) -> Result<Mat<f64>, StabilityError> {
-    Ok(reduce(j, mass, &[])?.a)
+    Ok(reduce(j, mass, &[], &|i| format!("unknown {}", i + 1))?.a)
 }
 
 /// The elimination of the algebraic unknowns, shared by `state_space` and
@@ -223,11 +234,13 @@ struct Reduction {
 }
 
 /// A = M_x⁻¹·(J_xx − J_xz·J_zz⁻¹·J_zx) and B = M_x⁻¹·(B_x − J_xz·J_zz⁻¹·B_z)
-/// for the input columns `inputs` (sparse, over all unknowns).
+/// for the input columns `inputs` (sparse, over all unknowns). `name`
+/// describes an unknown (0-based) for the error of a singular J_zz.
 fn reduce(
     j: &SparseMatrix,
     mass: &[f64],
     inputs: &[Vec<(usize, f64)>],
+    name: &dyn Fn(usize) -> String,
 ) -> Result<Reduction, StabilityError> {
     let n = j.n;
     let mut x_of = vec![usize::MAX; n];
@@ -278,17 +291,17 @@ fn reduce(
     if nz > 0 {
         let jzz = SparseColMat::<usize, f64>::try_new_from_triplets(nz, nz, &zz)
             .map_err(|e| StabilityError::Singular(format!("cannot assemble J_zz: {e:?}")))?;
-        let lu: Lu<usize, f64> = jzz.sp_lu().map_err(|e| {
-            StabilityError::Singular(format!(
-                "the algebraic block J_zz is singular at the operating point ({e:?})"
-            ))
-        })?;
+        let singular = |numerically: bool| {
+            let who = jzz_singular::undetermined(&zz, nz)
+                .and_then(|k| z_of.iter().position(|&z| z == k))
+                .map(name);
+            StabilityError::Singular(jzz_singular::message(who, numerically))
+        };
+        let lu: Lu<usize, f64> = jzz.sp_lu().map_err(|_| singular(false))?;
         lu.solve_in_place(rhs.as_mut());
         let finite = (0..rhs.ncols()).all(|c| (0..nz).all(|r| rhs[(r, c)].is_finite()));
         if !finite {
-            return Err(StabilityError::Singular(
-                "the algebraic block J_zz is numerically singular at the operating point".into(),
-            ));
+            return Err(singular(true));
         }
         // A −= J_xz·(J_zz⁻¹·J_zx), B −= J_xz·(J_zz⁻¹·B_z).
         for &(r, c, v) in &xz {
