@@ -18,26 +18,43 @@ use crate::report::{
 
 /// Every figure of the sweep; a figure that cannot be drawn is left out.
 pub fn sweep_figures(sweep: &Sweep, rows: &[Row]) -> Vec<Figure> {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
+    let mut charts = Vec::new();
     let names = sweep.points.names();
     let metrics = plotted_metrics(sweep);
     for (p, param) in names.iter().enumerate() {
         for (label, unit, value) in &metrics {
-            let data = scatter(sweep, rows, p, param, label, unit, value);
-            out.extend(scatter_figure(&data).ok());
+            charts.push(Chart::Scatter(scatter(
+                sweep, rows, p, param, label, unit, value,
+            )));
         }
     }
     if let Some(map) = stability_map(sweep, rows) {
-        out.extend(map_figure(&map).ok());
+        charts.push(Chart::Map(map));
     }
     if sweep.points.is_monte_carlo() {
-        out.extend(
-            histograms(sweep, rows)
-                .iter()
-                .filter_map(|h| histogram_figure(h).ok()),
-        );
+        charts.extend(histograms(sweep, rows).into_iter().map(Chart::Histogram));
     }
-    out
+    // Each figure is drawn on its own (the sweep's thread pool, when it
+    // is installed); collecting keeps their order.
+    charts.par_iter().filter_map(Chart::render).collect()
+}
+
+/// The data of one figure, gathered before any is drawn.
+enum Chart {
+    Scatter(ScatterData),
+    Map(MapData),
+    Histogram(HistogramData),
+}
+
+impl Chart {
+    fn render(&self) -> Option<Figure> {
+        match self {
+            Chart::Scatter(d) => scatter_figure(d).ok(),
+            Chart::Map(d) => map_figure(d).ok(),
+            Chart::Histogram(d) => histogram_figure(d).ok(),
+        }
+    }
 }
 
 /// Picks a value out of a row.

@@ -79,7 +79,7 @@ pub fn run(sweep: &Sweep, out: &Path, options: &RunOptions) -> Result<Vec<Row>, 
             .collect()
     });
     let shard = options.shard.map(|s| (s.index, s.count));
-    write_folder(sweep, out, &options.sweep_file, &rows, shard)?;
+    pool.install(|| write_folder(sweep, out, &options.sweep_file, &rows, shard))?;
     Ok(rows)
 }
 
