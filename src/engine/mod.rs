@@ -14,6 +14,7 @@ pub mod newton;
 mod record;
 pub mod rodas;
 pub mod run;
+mod runaway;
 
 pub use culprit::Culprit;
 pub use inputs::{InputSignal, InputTable};
@@ -101,6 +102,12 @@ pub enum EngineError {
         #[source]
         source: DeviceError,
     },
+    #[error("at t = {time:.6e} s {culprit} reached {volts:.3e} V, beyond any voltage a circuit can hold: the solution runs away, so the circuit is unstable as written (for instance a constant-power load that no capacitor or source holds up); `busbar stability` shows its modes")]
+    Runaway {
+        time: f64,
+        volts: f64,
+        culprit: Culprit,
+    },
     #[error(
         "more than {limit} steps before t = {time:.6e} s; loosen rtol/atol or shorten the run"
     )]
@@ -116,7 +123,8 @@ impl EngineError {
         let (time, culprit) = match self {
             EngineError::StepTooSmall { time, culprit, .. }
             | EngineError::Linear { time, culprit, .. }
-            | EngineError::Reinitialisation { time, culprit } => (*time, Some(culprit)),
+            | EngineError::Reinitialisation { time, culprit }
+            | EngineError::Runaway { time, culprit, .. } => (*time, Some(culprit)),
             EngineError::Action { time, .. } | EngineError::TooManySteps { time, .. } => {
                 (*time, None)
             }

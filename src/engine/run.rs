@@ -171,6 +171,7 @@ fn integrate(
     let mut bp_index = 0usize;
     let mut rejected_last = false;
     let mut observer = observer;
+    let nodes = super::runaway::node_unknowns(model);
     while t < duration {
         while bp_index < breakpoints.len() && breakpoints[bp_index] <= t {
             bp_index += 1;
@@ -297,6 +298,13 @@ fn integrate(
         );
         t = t_new;
         y.copy_from_slice(&stepper.y_new);
+        if let Some((node, volts)) = super::runaway::runaway(&nodes, &y) {
+            return Err(EngineError::Runaway {
+                time: t,
+                volts,
+                culprit: super::culprit::name(model, node),
+            });
+        }
         stats.function_evaluations = stepper.counters.function_evaluations;
         stats.jacobian_evaluations = stepper.counters.jacobian_evaluations;
         stats.factorizations = stepper.counters.factorizations;
