@@ -21,6 +21,7 @@
 //!
 //! Owns the eigen-decomposition only; must not build A (`state_space`).
 
+use super::dense_eigen;
 use super::eigen_failure::eigen_failure;
 use super::state_space::StateSpace;
 use super::StabilityError;
@@ -396,13 +397,12 @@ fn block_modes(
     let m = group.len();
     let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
     let scale = balance(&mut sub);
-    let eig = sub
-        .eigen()
+    let (values, vectors) = dense_eigen::eigen(sub.as_ref())
         .map_err(|e| eigen_failure(&ss.a, Some(&ss.owners), group, &format!("{e:?}")))?;
     // Eigenvectors of A are D·(those of D⁻¹·A·D); undo the scaling so
     // that residuals and participations refer to A itself.
     let sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
-    let v = Mat::<c64>::from_fn(m, m, |r, c| eig.U()[(r, c)] * scale[r]);
+    let v = Mat::<c64>::from_fn(m, m, |r, c| vectors[(r, c)] * scale[r]);
     let w = v.partial_piv_lu().inverse();
     let norm_a = sub.norm_l2().max(f64::MIN_POSITIVE);
     // A is real: A·V from two real products costs half a complex one.
@@ -416,7 +416,7 @@ fn block_modes(
     );
     let mut sums = Vec::new();
     for i in 0..m {
-        let lambda = eig.S()[i];
+        let lambda = values[i];
         let (mut num, mut v_norm, mut w_norm) = (0.0, 0.0, 0.0);
         for r in 0..m {
             let av = c64::new(av_re[(r, i)], av_im[(r, i)]);
@@ -469,7 +469,7 @@ pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
         let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
         balance(&mut sub);
         out.extend(
-            sub.eigenvalues()
+            dense_eigen::eigenvalues(sub.as_ref())
                 .map_err(|e| eigen_failure(a, None, &group, &format!("{e:?}")))?,
         );
     }
