@@ -248,7 +248,10 @@ fn ramp_rate_of_a_power_ramp() {
     let limit = |max: f64| {
         Limit::RampRate(RampRate {
             component: "grid".into(),
-            max_watts_per_second: max,
+            max_watts_per_second: Some(max),
+            max_up: None,
+            max_down: None,
+            window: None,
         })
     };
     let run = Run {

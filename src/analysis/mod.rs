@@ -29,6 +29,7 @@ pub mod limit_set;
 pub mod limits;
 pub mod metrics;
 pub mod partial;
+pub mod pcc;
 pub mod ripple;
 pub mod run;
 pub mod signal;

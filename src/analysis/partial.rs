@@ -3,8 +3,8 @@
 //!
 //! A failure seen before the stop stands whatever would have followed, for
 //! the limits judged on the worst value over the run: levels, currents,
-//! ramp rates, discharge, events and the deviation from the pre-event
-//! value. Every other verdict of a time-domain limit is not judged (an
+//! ramp rates, power bands, discharge, events (trips inside a
+//! ride-through curve too) and the deviation from the pre-event value. Every other verdict of a time-domain limit is not judged (an
 //! error with the reason): a pass, which the rest of the run could still
 //! break, and a failure of a limit judged on the end of the run or in a
 //! window (settling, ripple). Small-signal limits are judged at operating
@@ -27,6 +27,8 @@ fn failure_stands_on_part(limit: &Limit) -> bool {
             | Limit::MaxEnergy(_)
             | Limit::NoEvent(_)
             | Limit::Deviation(_)
+            | Limit::DynamicRange(_)
+            | Limit::RideThrough(_)
     )
 }
 

@@ -24,6 +24,9 @@ pub fn documented() -> Vec<&'static Schema> {
         &MAX_VOLTAGE,
         &MAX_ENERGY,
         &NO_EVENT,
+        &BAND_SHARE,
+        &DYNAMIC_RANGE,
+        &RIDE_THROUGH,
     ]
 }
 
@@ -58,6 +61,9 @@ pub const LIMIT: Schema = Schema {
         Variant::unit("MaxVoltage", MAX_VOLTAGE.summary),
         Variant::unit("MaxEnergy", MAX_ENERGY.summary),
         Variant::unit("NoEvent", NO_EVENT.summary),
+        Variant::unit("BandShare", BAND_SHARE.summary),
+        Variant::unit("DynamicRange", DYNAMIC_RANGE.summary),
+        Variant::unit("RideThrough", RIDE_THROUGH.summary),
     ],
     ..Schema::EMPTY
 };
@@ -168,9 +174,15 @@ pub const MAX_CURRENT: Schema = Schema {
 
 pub const RAMP_RATE: Schema = Schema {
     name: "RampRate",
-    summary: "The largest |dP/dt| of a component's power: the grid operator's ramp limit on a data centre's demand.",
-    fields: &[COMPONENT, F::req("max_watts_per_second", "W/s", R::Positive, "Largest allowed |dP/dt|.")],
-    example: r#"RampRate(component: "grid", max_watts_per_second: 2e6)"#,
+    summary: "How fast a component's power may rise and fall: the ramp-up / ramp-down rates (MW/s) of the utility-style spec in arXiv:2508.14318, optionally of P averaged over a window (1 s as utilities and the OCP method report it).",
+    fields: &[
+        COMPONENT,
+        F::opt("max_watts_per_second", "W/s", "None", R::Positive, "Largest allowed |dP/dt|, rise or fall."),
+        F::opt("max_up", "W/s", "None", R::Positive, "Largest allowed rise of P."),
+        F::opt("max_down", "W/s", "None", R::Positive, "Largest allowed fall of P, as a positive rate."),
+        F::opt("window", "s", "None (one output sample step)", R::Rule("0 < window ≤ duration"), "P is averaged over the trailing window first; the rate is then (P(t) − P(t − window))/window."),
+    ],
+    example: r#"RampRate(component: "grid", max_up: 2e6, max_down: 4e6, window: 1.0)"#,
     ..Schema::EMPTY
 };
 
@@ -202,5 +214,45 @@ pub const NO_EVENT: Schema = Schema {
         F::opt("what", "", "None (any event)", R::Rule("not empty"), "Event name or glob, e.g. `trigger*`; the events page lists each component's."),
     ],
     example: r#"NoEvent(target: "*bbu*", what: "trigger*")"#,
+    ..Schema::EMPTY
+};
+
+pub const BAND_SHARE: Schema = Schema {
+    name: "BandShare",
+    summary: "The share of a component's power-fluctuation energy (mean removed) in a frequency band, by default the grid-critical 0.1–20 Hz of arXiv:2508.14318 (example limit 20 %). The run must last at least 1/f_low.",
+    fields: &[
+        COMPONENT,
+        F::req("max_percent", "%", R::Rule("0 ≤ x ≤ 100"), "Largest allowed share of the fluctuation energy in the band."),
+        F::opt("band_hz", "Hz", "(0.1, 20)", R::Rule("0 < low < high, duration ≥ 1/low"), "`(low, high)` edges of the band."),
+    ],
+    example: r#"BandShare(component: "grid", max_percent: 20, band_hz: (0.1, 20))"#,
+    ..Schema::EMPTY
+};
+
+pub const DYNAMIC_RANGE: Schema = Schema {
+    name: "DynamicRange",
+    summary: "The band a component's power must stay in: fixed bounds, or a half-width about its trailing running mean (the dynamic power range of arXiv:2508.14318, informed by IEC 61000-3-3).",
+    fields: &[
+        COMPONENT,
+        F::opt("min_watts", "W", "None", R::Any, "Lowest allowed power."),
+        F::opt("max_watts", "W", "None", R::Rule("> min_watts"), "Highest allowed power."),
+        F::opt("around_mean_watts", "W", "None", R::Positive, "Largest allowed |P − mean of P over the trailing `window`|."),
+        F::opt("window", "s", "None", R::Positive, "Length of the running mean; given with `around_mean_watts`."),
+    ],
+    example: r#"DynamicRange(component: "grid", around_mean_watts: 5e6, window: 1.0)"#,
+    ..Schema::EMPTY
+};
+
+pub const RIDE_THROUGH: Schema = Schema {
+    name: "RideThrough",
+    summary: "A facility must not trip while its PCC voltage is inside a low-voltage ride-through curve (the no-trip zone of NERC PRC-024-2 / IEEE 1547-2018 style curves): a trip is allowed only once the voltage stayed below a level for longer than the curve's duration for it.",
+    fields: &[
+        NODE,
+        F::req("component", "", R::Rule("matches a component"), "Component name or glob whose events are the facility's trips."),
+        F::req("what", "", R::Rule("not empty"), "Event name or glob, e.g. `trip*`."),
+        F::req("curve", "s, pu", R::Rule("durations > 0 and levels > 0, both strictly increasing"), "`(duration, level)` points: below `level` for no longer than `duration` must be ridden through."),
+        F::opt("nominal_volts", "V", "the node's nominal", R::Positive, "The voltage that is 1 pu."),
+    ],
+    example: r#"RideThrough(node: "pcc", component: "afe", what: "trip*", curve: [(0.15, 0.45), (0.3, 0.65), (2.0, 0.75), (3.0, 0.9)])"#,
     ..Schema::EMPTY
 };

@@ -108,6 +108,9 @@ registry! {
     MaxVoltage: max_voltage,
     MaxEnergy: max_energy,
     NoEvent: no_event,
+    BandShare: band_share,
+    DynamicRange: dynamic_range,
+    RideThrough: ride_through,
 }
 
 impl ScenarioLimit for Limit {
@@ -237,7 +240,10 @@ mod tests {
         assert_eq!(limit_name(&d), "Deviation bus800 ≤ ±3 %");
         let r = Limit::RampRate(RampRate {
             component: "grid".into(),
-            max_watts_per_second: 2e6,
+            max_watts_per_second: Some(2e6),
+            max_up: None,
+            max_down: None,
+            window: None,
         });
         assert_eq!(limit_name(&r), "RampRate grid ≤ 2 MW/s");
     }
