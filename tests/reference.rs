@@ -258,8 +258,10 @@ fn examples_are_valid() {
         if doc.example.is_empty() || doc.name == "LimitSet" {
             continue;
         }
+        // 60 s: long enough for the grid-side examples (a 1 s averaging
+        // window, a 0.1 Hz band edge) as well as the converter ones.
         let text = format!(
-            "Scenario(name: \"x\", duration: 0.1, sample: 1e-3, limits: [{}])",
+            "Scenario(name: \"x\", duration: 60, sample: 1e-3, limits: [{}])",
             doc.example
         );
         if let Err(e) = busbar::scenario::parse_str::<busbar::analysis::limits::Limit>(&text, path)
