@@ -44,8 +44,7 @@ pub(crate) struct FrontEndParams {
 
 /// What the PCC and the DC port see at one y.
 pub(super) struct Port {
-    pub v_dc: Lin,
-    pub vd: Lin,
+    /// q-axis PCC voltage, what the PLL drives to zero.
     pub vq: Lin,
     /// Active power drawn from the grid at the PCC, 1.5·(v_d·i_d + v_q·i_q).
     pub p: Lin,
@@ -132,14 +131,7 @@ impl FrontEndDevice {
         let (g, dg) = per_volt(v_dc.v);
         let i_dc = p * v_dc.map(g, dg) * eta;
         let e = Lin::constant(self.pi.v_ref) - i_dc * self.pi.droop - v_dc;
-        Port {
-            v_dc,
-            vd,
-            vq,
-            p,
-            i_dc,
-            e,
-        }
+        Port { vq, p, i_dc, e }
     }
 
     /// Every residual row (F of M·y' = F) with its gradient.
