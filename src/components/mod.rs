@@ -7,6 +7,7 @@
 //! component means a new file here plus one line in `registry!`. Nothing in
 //! `netlist`, `compile` or `engine` changes.
 
+pub mod afe;
 pub mod battery;
 pub mod bbu;
 pub mod cable;
@@ -171,6 +172,7 @@ registry! {
     Battery(battery::Battery),
     Bbu(bbu::Bbu),
     CapBank(capbank::CapBank),
+    ActiveFrontEnd(afe::ActiveFrontEnd),
 }
 
 /// The documentation tables of the types components are built from
@@ -187,6 +189,7 @@ pub fn documented_parts() -> Vec<&'static crate::field_doc::Schema> {
         &rectifier::Ripple::DOC,
         &rectifier::HoldupDropSpec::DOC,
         &battery::Cell::DOC,
+        &afe::DcTrip::DOC,
     ]
 }
 
