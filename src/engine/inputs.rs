@@ -41,7 +41,16 @@ pub struct InputTable {
 
 impl InputTable {
     /// `signals[k]` drives channel k; None holds it at 1.0 per unit.
+    ///
+    /// The signals are copied into boxes allocated one after another: the
+    /// originals were made between the scenario's other allocations, and
+    /// at 10,000 channels, read at every stage, scattered boxes cost a
+    /// cache miss each.
     pub fn new(signals: Vec<Option<Box<dyn InputSignal>>>) -> Self {
+        let signals: Vec<Option<Box<dyn InputSignal>>> = signals
+            .iter()
+            .map(|s| s.as_ref().map(|s| s.clone_signal()))
+            .collect();
         let n = signals.len();
         InputTable {
             signals,
