@@ -196,7 +196,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
 /// pass of every step missed the cache on nearly each device. Copies made
 /// in a row lie side by side; the order, and so every sum, is unchanged.
 fn packed(devices: Vec<Box<dyn Device>>) -> Vec<Box<dyn Device>> {
-    devices.iter().map(|d| d.clone()).collect()
+    devices.to_vec()
 }
 
 fn build_pattern(b: &Builder) -> Pattern {

@@ -10,6 +10,14 @@ pub trait InputSignal: Send + Sync + std::fmt::Debug + CloneSignal {
     fn value(&self, t: f64) -> f64;
     /// Right-derivative at t.
     fn slope(&self, t: f64) -> f64;
+    /// Value and slope at t; a signal whose two come from one evaluation
+    /// gives both at once (the engine reads every channel at every stage).
+    fn value_and_slope(&self, t: f64) -> InputValue {
+        InputValue {
+            value: self.value(t),
+            slope: self.slope(t),
+        }
+    }
     /// Times in [0, t_end] where the slope changes.
     fn breakpoints(&self, t_end: f64) -> Vec<f64>;
 }
@@ -70,10 +78,7 @@ impl InputTable {
         if t != self.buffer_time {
             for (slot, s) in self.buffer.iter_mut().zip(&self.signals) {
                 if let Some(s) = s {
-                    *slot = InputValue {
-                        value: s.value(t),
-                        slope: s.slope(t),
-                    };
+                    *slot = s.value_and_slope(t);
                 }
             }
             self.buffer_time = t;
