@@ -4,7 +4,9 @@
 //! factorisation it reuses), the linear algebra of one Rodas4 step (one
 //! factorisation, six solves) with busbar's LU and with faer's sparse LU
 //! for comparison, a full transient of the 100-rack hall, and the
-//! operating point at 1000 racks.
+//! operating point at 1000 racks; at 10,000 racks, the compile and one
+//! Rodas4 step (Jacobian, factorisation, six stages), where cost that
+//! grows faster than the size shows.
 //!
 //! `cargo bench --bench engine -- --quick` for a short run.
 
@@ -12,6 +14,7 @@ use busbar::compile::{compile, Model};
 use busbar::device::{Ctx, InputValue};
 use busbar::engine::linear::SparseLu;
 use busbar::engine::newton::Newton;
+use busbar::engine::rodas::Rodas4;
 use busbar::engine::InputTable;
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -212,5 +215,32 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The 10,000-rack hall (`n_rows` = 1000): compile and one step from its
+/// operating point, with the loads at 1 pu and h = 40 µs.
+fn bench_large(c: &mut Criterion) {
+    let flat = hall(1000.0);
+    let mut group = c.benchmark_group("hall");
+    group.sample_size(10);
+    group.bench_function("compile_10000_racks", |b| {
+        b.iter(|| compile(&flat).expect("compiles"))
+    });
+    let model = compile(&flat).expect("compiles");
+    let mut table = InputTable::new((0..model.inputs.len()).map(|_| None).collect());
+    let mut y = nominal_state(&model);
+    Newton::new(&model)
+        .expect("newton")
+        .operating_point(&model, &mut table, 0.0, &mut y, 1e-9)
+        .expect("operating point");
+    let mut stepper = Rodas4::new(&model).expect("analysis");
+    group.bench_function("rodas4_step_10000_racks", |b| {
+        b.iter(|| {
+            stepper
+                .step(&model, &mut table, 0.0, 40e-6, &y, 1e-3, 1e-6)
+                .expect("step")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_large);
 criterion_main!(benches);

@@ -9,7 +9,7 @@
 use crate::compile::{compile_with, CompileError, ExtraDevice, Model};
 use crate::components::switch::SwitchDevice;
 use crate::components::FlatCircuit;
-use crate::device::{Action, Builder, Device, SignalKind};
+use crate::device::{Action, Builder, Device, InputValue, SignalKind};
 use crate::engine::{
     self, EngineError, InputSignal, InputTable, Probe, ProbeSource, RunSpec, ScheduledAction,
 };
@@ -232,6 +232,10 @@ impl InputSignal for ProfileSignal {
     }
     fn slope(&self, t: f64) -> f64 {
         self.0.slope(t)
+    }
+    fn value_and_slope(&self, t: f64) -> InputValue {
+        let (value, slope) = self.0.value_and_slope(t);
+        InputValue { value, slope }
     }
     fn breakpoints(&self, t_end: f64) -> Vec<f64> {
         self.0.breakpoints(t_end)

@@ -170,6 +170,11 @@ impl LoadProfile {
         self.delay
     }
 
+    /// Value and slope at `t` from one evaluation of the shape.
+    pub fn value_and_slope(&self, t: f64) -> (f64, f64) {
+        self.eval(t)
+    }
+
     /// Per-unit demand at time `t`.
     pub fn value(&self, t: f64) -> f64 {
         self.eval(t).0

@@ -11,7 +11,7 @@ use crate::analysis::stability::Bound;
 use crate::analysis::sustain::{longest_beyond, sustained_level};
 use crate::analysis::verdict::{threshold, Measure};
 use crate::glob;
-use crate::results::{Quantity, Waveforms};
+use crate::results::{Column, Quantity, Waveforms};
 use crate::units::{eng, eng_time};
 
 pub(super) type Matched<'a> = Vec<(String, Signal<'a>, Option<f64>)>;
@@ -23,10 +23,7 @@ pub(super) fn columns<'a>(
     pattern: &str,
     quantity: Quantity,
 ) -> Result<Matched<'a>, String> {
-    let found: Matched = w
-        .columns
-        .iter()
-        .filter(|c| c.quantity == quantity && glob::matches(pattern, &c.target))
+    let found: Matched = matching(w, pattern, quantity)
         .map(|c| (c.name.clone(), Signal::new(&w.time, &c.values), c.nominal))
         .collect();
     if found.is_empty() {
@@ -41,6 +38,18 @@ pub(super) fn columns<'a>(
         ));
     }
     Ok(found)
+}
+
+/// The recorded columns of `quantity` whose target matches `pattern`, in
+/// recording order (the order of [`columns`]).
+fn matching<'a: 'p, 'p>(
+    w: &'a Waveforms,
+    pattern: &'p str,
+    quantity: Quantity,
+) -> impl Iterator<Item = &'a Column> + 'p {
+    w.columns
+        .iter()
+        .filter(move |c| c.quantity == quantity && glob::matches(pattern, &c.target))
 }
 
 /// The largest of `f` over the matching columns, with its column name.
@@ -90,8 +99,8 @@ pub(super) fn upper(
 /// The column's true extreme seen by the solver between samples, when it
 /// is beyond the grid's: a limit without `longer_than` must not miss a
 /// dip that falls between two output samples.
-fn solver_extreme(w: &Waveforms, name: &str, below: bool, grid: At) -> At {
-    let Some(e) = w.column(name).and_then(|c| c.extremes) else {
+fn solver_extreme(column: &Column, below: bool, grid: At) -> At {
+    let Some(e) = column.extremes else {
         return grid;
     };
     if below && e.min < grid.value {
@@ -120,12 +129,15 @@ pub(super) fn level(
 ) -> Result<Measure, String> {
     let sign = if below { 1.0 } else { -1.0 };
     let mut worst: Option<(f64, At, String)> = None;
-    for (name, s, _) in columns(w, node, Quantity::Voltage)? {
+    // The columns are walked once, each with its signal: looking each one
+    // up again by name would cost O(columns²) on a hall of 10,000 racks.
+    let found = columns(w, node, Quantity::Voltage)?;
+    for ((name, s, _), column) in found.into_iter().zip(matching(w, node, Quantity::Voltage)) {
         let Some(mut held) = sustained_level(&s, duration, below) else {
             continue;
         };
         if duration <= 0.0 {
-            held = solver_extreme(w, &name, below, held);
+            held = solver_extreme(column, below, held);
         }
         let margin = sign * (held.value - volts);
         if worst.as_ref().is_none_or(|x| margin < x.0) {
