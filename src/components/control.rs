@@ -367,6 +367,21 @@ pub(crate) fn input_power(v_out: f64, i: f64, efficiency: f64) -> (f64, f64, f64
     (v_out * i * k, v_out * k, i * k)
 }
 
+/// Seeds an output whose terminals have no declared nominal (both guessed
+/// at 0 V) at the set-point: the terminal that is not ground takes +V_ref,
+/// or −V_ref when it is the return (the minus pole of a bipolar system),
+/// instead of leaving Newton to find the sign.
+pub(crate) fn start_at_set_point(y: &mut [f64], out: usize, ret: usize, v_ref: f64) {
+    if y[out] != 0.0 || y[ret] != 0.0 {
+        return;
+    }
+    if out != crate::device::GROUND {
+        y[out] = v_ref;
+    } else if ret != crate::device::GROUND {
+        y[ret] = -v_ref;
+    }
+}
+
 /// Current a source with terminal law v = emf − r·i draws to deliver power
 /// p: the row (emf − r·i)·i − p = 0 of an algebraic unknown i. Returns
 /// (residual, ∂/∂i, ∂/∂emf). Its ∂/∂i stays positive on the physical

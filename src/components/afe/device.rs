@@ -7,9 +7,9 @@
 //! scenario actions live in `modes.rs`. Owns no schema (see `afe.rs`).
 
 use super::lin::{Lin, N};
-use crate::components::control::{per_volt, PiLoop, Stamp};
+use crate::components::control::{self, per_volt, PiLoop, Stamp};
 use crate::device::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind, GROUND,
+    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind,
 };
 
 // Local unknowns of the device.
@@ -220,15 +220,7 @@ impl Device for FrontEndDevice {
     }
     /// An output with no declared nominal starts at the set-point.
     fn refine_guess(&self, y: &mut [f64]) {
-        let (out, ret) = (self.st.at(OUT), self.st.at(ORET));
-        if y[out] != 0.0 || y[ret] != 0.0 {
-            return;
-        }
-        if out != GROUND {
-            y[out] = self.pi.v_ref;
-        } else if ret != GROUND {
-            y[ret] = -self.pi.v_ref;
-        }
+        control::start_at_set_point(y, self.st.at(OUT), self.st.at(ORET), self.pi.v_ref);
     }
     fn root_count(&self) -> usize {
         2 + usize::from(self.k.trip.is_some())
@@ -251,6 +243,7 @@ impl Device for FrontEndDevice {
 mod tests {
     use super::*;
     use crate::components::control::{AntiWindup, Saturation};
+    use crate::device::GROUND;
 
     /// The analytic Jacobian against central differences of the residual,
     /// at a loaded point away from every limit and at one inside the limit.

@@ -411,15 +411,7 @@ impl Device for RegulatedDevice {
     /// takes +V_ref, or −V_ref when it is the return (the minus pole of a
     /// bipolar system), instead of leaving Newton to find the sign.
     fn refine_guess(&self, y: &mut [f64]) {
-        let (out, ret) = (self.st.at(OUT), self.st.at(ORET));
-        if y[out] != 0.0 || y[ret] != 0.0 {
-            return;
-        }
-        if out != GROUND {
-            y[out] = self.pi.v_ref;
-        } else if ret != GROUND {
-            y[ret] = -self.pi.v_ref;
-        }
+        control::start_at_set_point(y, self.st.at(OUT), self.st.at(ORET), self.pi.v_ref);
     }
     fn check_operating_point(&self, _ctx: &Ctx, y: &[f64]) -> Result<(), DeviceError> {
         self.check_uvlo_at_start(y)
