@@ -15,6 +15,7 @@ pub mod capbank;
 pub mod control;
 pub mod converter;
 pub mod dcx;
+pub mod ess;
 pub mod inductor;
 pub mod load;
 mod magnitude;
@@ -171,6 +172,7 @@ registry! {
     Battery(battery::Battery),
     Bbu(bbu::Bbu),
     CapBank(capbank::CapBank),
+    Ess(ess::Ess),
 }
 
 /// The documentation tables of the types components are built from

@@ -202,7 +202,8 @@ pub fn spice_deck(
             | ComponentSpec::Rectifier(_)
             | ComponentSpec::Battery(_)
             | ComponentSpec::Bbu(_)
-            | ComponentSpec::CapBank(_) => {
+            | ComponentSpec::CapBank(_)
+            | ComponentSpec::Ess(_) => {
                 return Err(ExportError::Unsupported {
                     name: c.name().to_string(),
                     feature: format!("a `{}` (limits and modes are state events)", c.kind()),
