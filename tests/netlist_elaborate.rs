@@ -257,7 +257,7 @@ fn unknown_kind_lists_every_kind_in_order() {
         e.to_string(),
         "test.ron:2:5: Unexpected variant named `Resistr` in enum `ComponentSpec`, expected one of \
          `Resistor`, `Inductor`, `Capacitor`, `Cable`, `Switch`, `VoltageSource`, `CurrentSource`, \
-         `Dcx`, `Load`, `Converter`, `Rectifier`, `Battery`, `Bbu`, `CapBank`, `ActiveFrontEnd`, `Instance`, or \
+         `Dcx`, `Load`, `Converter`, `Rectifier`, `Battery`, `Bbu`, `CapBank`, `ActiveFrontEnd`, `Ess`, `Instance`, or \
          `Repeat` instead"
     );
     assert_eq!(underlined(&e), "Resistr");

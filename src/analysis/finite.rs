@@ -127,6 +127,7 @@ mod tests {
             nodes: Vec::new(),
             currents: Vec::new(),
             powers: Vec::new(),
+            storage: Vec::new(),
         };
         metrics.nodes.push(node("bus", 1.0));
         assert_eq!(check(&metrics, &waveforms), Ok(()));

@@ -1,7 +1,7 @@
 //! Time-domain metrics of a whole run: the response of every recorded node
 //! to every load event, its static droop and ripple; peak current per
 //! current channel; peak power, ramp rate, energy and band share per power
-//! channel.
+//! channel; the storage layers (`storage`).
 //!
 //! Works on `Waveforms` plus the scheduled instants of the scenario, so it
 //! can be fed synthetic signals in tests. Sign convention of power columns
@@ -14,6 +14,7 @@
 use super::ripple::{quiet_ripple, ripple, Ripple};
 use super::signal::{At, Signal};
 use super::spectrum::band_share;
+use super::storage::{storage_layers, StorageLayer};
 use super::transient::{
     event_windows, reference_scale, response, EventWindow, Response, DEFAULT_SETTLE_BAND_PCT,
 };
@@ -69,6 +70,10 @@ pub struct Metrics {
     pub nodes: Vec<NodeMetrics>,
     pub currents: Vec<CurrentMetrics>,
     pub powers: Vec<PowerMetrics>,
+    /// Storage layers (`storage`): absent from runs without a recorded
+    /// storage power, so their summaries read as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<StorageLayer>,
 }
 
 /// One recorded voltage.
@@ -153,6 +158,7 @@ pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Me
         nodes: Vec::new(),
         currents: Vec::new(),
         powers: Vec::new(),
+        storage: storage_layers(w, &options.kinds, &options.delivering),
     };
     for c in &w.columns {
         let s = Signal::new(&w.time, &c.values);

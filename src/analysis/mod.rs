@@ -7,6 +7,8 @@
 //!   integrals, uniform resampling);
 //! - `transient`: load events and each node's response to them;
 //! - `ripple`, `spectrum`: ripple in a window and FFT lines, band shares;
+//! - `storage`: per storage layer, energy, peak power, the share of the
+//!   load's fluctuation it absorbed and the recharge debt;
 //! - `metrics`: everything measured on a run, for `summary.json`;
 //! - `sustain`, `limits`, `verdict`: limits judged on the waveforms, one
 //!   kind per file under `limits`; `small_signal` binds the operating
@@ -36,6 +38,7 @@ pub mod signal;
 pub mod small_signal;
 pub mod spectrum;
 pub mod stability;
+pub mod storage;
 pub mod sustain;
 pub mod transient;
 pub mod verdict;

@@ -142,6 +142,15 @@ pub fn amplitude_spectrum(u: &Uniform) -> Option<(Vec<f64>, Vec<f64>)> {
     Some((2..last).map(bin).unzip())
 }
 
+/// One-sided Hann-windowed spectrum of `u` minus its mean (not
+/// detrended, as [`band_share`] reads it) and its bin spacing in Hz; `None`
+/// when the record is too short or not finite. Two signals on the same
+/// grid give bins that can be multiplied (cross-spectra).
+pub fn fluctuation_bins(u: &Uniform) -> Option<(Vec<Complex<f64>>, f64)> {
+    let w = windowed(u, false)?;
+    Some((w.bins, w.df))
+}
+
 /// Share (0–1) of the fluctuation energy of `u` (its windowed spectrum
 /// without the mean) that lies in `[low_hz, high_hz]`; `None` when the
 /// record is too short to resolve the band (bin spacing above `high_hz`)

@@ -329,10 +329,10 @@ struct CapBankDevice {
 
 /// Every event a `CapBank` raises (globs where the text carries a value).
 pub(crate) const EVENTS: &[&str] = &[
-    POWER_LIMIT,
-    POWER_LIMIT_CLEARED,
-    REVERSE_POWER_LIMIT,
-    REVERSE_POWER_LIMIT_CLEARED,
+    control::POWER_LIMIT,
+    control::POWER_LIMIT_CLEARED,
+    control::REVERSE_POWER_LIMIT,
+    control::REVERSE_POWER_LIMIT_CLEARED,
     "empty",
     "empty cleared",
     "full",
@@ -340,10 +340,6 @@ pub(crate) const EVENTS: &[&str] = &[
     "trip",
     "volts set to *",
 ];
-const POWER_LIMIT: &str = "power limit";
-const POWER_LIMIT_CLEARED: &str = "power limit cleared";
-const REVERSE_POWER_LIMIT: &str = "reverse power limit";
-const REVERSE_POWER_LIMIT_CLEARED: &str = "reverse power limit cleared";
 
 /// The command and its partials ∂c/∂v, ∂c/∂z, ∂c/∂(v_c − v_init).
 struct Command {
@@ -450,23 +446,7 @@ impl CapBankDevice {
     /// leaving before entering.
     fn move_to(&mut self, to: Saturation) -> Vec<String> {
         let from = std::mem::replace(&mut self.limited, to);
-        if from == to {
-            return Vec::new();
-        }
-        let left = match from {
-            Saturation::Upper => Some(POWER_LIMIT_CLEARED),
-            Saturation::Lower => Some(REVERSE_POWER_LIMIT_CLEARED),
-            Saturation::Free => None,
-        };
-        let entered = match to {
-            Saturation::Upper => Some(POWER_LIMIT),
-            Saturation::Lower => Some(REVERSE_POWER_LIMIT),
-            Saturation::Free => None,
-        };
-        left.into_iter()
-            .chain(entered)
-            .map(str::to_string)
-            .collect()
+        control::power_limit_events(from, to)
     }
 
     fn event(&self, what: &str) -> Reaction {

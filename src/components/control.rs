@@ -341,6 +341,35 @@ pub(crate) fn limit_events(from: Saturation, to: Saturation, reverse: bool) -> V
     out.into_iter().map(str::to_string).collect()
 }
 
+/// A storage converter's demand reaching its power rating (`CapBank`,
+/// `Ess`), and leaving it; the reverse pair is the charging side.
+pub(crate) const POWER_LIMIT: &str = "power limit";
+pub(crate) const POWER_LIMIT_CLEARED: &str = "power limit cleared";
+pub(crate) const REVERSE_POWER_LIMIT: &str = "reverse power limit";
+pub(crate) const REVERSE_POWER_LIMIT_CLEARED: &str = "reverse power limit cleared";
+
+/// The events of a storage converter's demand moving against its power
+/// rating, leaving before entering.
+pub(crate) fn power_limit_events(from: Saturation, to: Saturation) -> Vec<String> {
+    if from == to {
+        return Vec::new();
+    }
+    let left = match from {
+        Saturation::Upper => Some(POWER_LIMIT_CLEARED),
+        Saturation::Lower => Some(REVERSE_POWER_LIMIT_CLEARED),
+        Saturation::Free => None,
+    };
+    let entered = match to {
+        Saturation::Upper => Some(POWER_LIMIT),
+        Saturation::Lower => Some(REVERSE_POWER_LIMIT),
+        Saturation::Free => None,
+    };
+    left.into_iter()
+        .chain(entered)
+        .map(str::to_string)
+        .collect()
+}
+
 /// Below this input voltage the input current is scaled down like a
 /// resistor, so that a collapsing input does not make p/v blow up (the same
 /// guard as the Dcx's no-load loss).

@@ -16,6 +16,7 @@ pub mod capbank;
 pub mod control;
 pub mod converter;
 pub mod dcx;
+pub mod ess;
 pub mod inductor;
 pub mod load;
 mod magnitude;
@@ -173,6 +174,7 @@ registry! {
     Bbu(bbu::Bbu),
     CapBank(capbank::CapBank),
     ActiveFrontEnd(afe::ActiveFrontEnd),
+    Ess(ess::Ess),
 }
 
 /// The documentation tables of the types components are built from

@@ -203,7 +203,8 @@ pub fn spice_deck(
             | ComponentSpec::Battery(_)
             | ComponentSpec::Bbu(_)
             | ComponentSpec::CapBank(_)
-            | ComponentSpec::ActiveFrontEnd(_) => {
+            | ComponentSpec::ActiveFrontEnd(_)
+            | ComponentSpec::Ess(_) => {
                 return Err(ExportError::Unsupported {
                     name: c.name().to_string(),
                     feature: format!("a `{}` (limits and modes are state events)", c.kind()),
