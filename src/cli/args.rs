@@ -115,7 +115,7 @@ pub enum Command {
     Stability(super::stability::StabilityArgs),
     /// Write the averaged model in another tool's format.
     #[command(
-        after_help = "Example:\n  busbar export circuits/busway_row.ron -s scenarios/row_step.ron --spice row.cir"
+        after_help = "Example:\n  busbar export circuits/busway_row.ron -s scenarios/row_step.ron --spice row.cir\n  busbar export circuits/hall.ron -s scenarios/hall_step.ron --spice hall.cir --spice-style linear"
     )]
     Export {
         circuit: PathBuf,
@@ -137,6 +137,11 @@ pub enum Command {
         /// ngspice relative tolerance.
         #[arg(long, default_value_t = 1e-7, value_parser = positive, allow_hyphen_values = true)]
         reltol: f64,
+        /// How the deck writes a Dcx's input: `behavioural` (one B source,
+        /// i/N + P_nl/v) or `linear` (an F source for i/N, as a deck is
+        /// written by hand, and a B source for the no-load loss only).
+        #[arg(long, value_name = "STYLE", default_value = "behavioural")]
+        spice_style: busbar::export::spice::SpiceStyle,
         #[command(flatten)]
         set: Overrides,
     },

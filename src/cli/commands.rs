@@ -108,6 +108,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             at,
             spice_output,
             reltol,
+            spice_style,
             set,
         } => {
             let study = open(&circuit, scenario.as_deref(), &set)?;
@@ -122,7 +123,17 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
                 super::stability::export_state_space(&study, at, file)?;
             }
             match spice {
-                Some(spice) => export(&study, &spice, &spice_output, reltol),
+                Some(spice) => {
+                    let options = busbar::export::spice::SpiceOptions {
+                        style: spice_style,
+                        ..busbar::export::spice::SpiceOptions::tight(
+                            reltol,
+                            &spice_output,
+                            study.scenario(),
+                        )
+                    };
+                    export(&study, &spice, &options)
+                }
                 None => Ok(ExitCode::SUCCESS),
             }
         }
@@ -535,13 +546,10 @@ fn validate(study: &Study, json: bool) -> Result<ExitCode, Report> {
 fn export(
     study: &Study,
     spice: &Path,
-    spice_output: &Path,
-    reltol: f64,
+    options: &busbar::export::spice::SpiceOptions,
 ) -> Result<ExitCode, Report> {
     let flat = study.elaborate().map_err(diagnostics::study)?;
-    let scenario = study.scenario();
-    let options = busbar::export::spice::SpiceOptions::tight(reltol, spice_output, scenario);
-    let deck = busbar::export::spice::spice_deck(&flat, scenario, &options)
+    let deck = busbar::export::spice::spice_deck(&flat, study.scenario(), options)
         .map_err(|e| miette::miette!("cannot export to SPICE: {e}"))?;
     report::write_atomic(spice, deck.as_bytes())
         .into_diagnostic()

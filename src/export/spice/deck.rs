@@ -7,7 +7,7 @@
 
 use super::names::{num, Names};
 use super::record::Recorded;
-use super::{SpiceOptions, JUMP_FRACTION};
+use super::{SpiceOptions, SpiceStyle, JUMP_FRACTION};
 use crate::analysis::Scenario;
 use crate::components::FlatCircuit;
 use crate::scenario::{ProbeKind, Start};
@@ -31,6 +31,7 @@ pub(super) struct Deck {
     pub(super) demands: BTreeMap<Vec<(u64, u64)>, String>,
     /// Lagged demands, shared by loads with the same demand and bandwidth.
     pub(super) lags: BTreeMap<(String, u64), String>,
+    pub(super) style: SpiceStyle,
 }
 
 impl Deck {
@@ -49,6 +50,7 @@ impl Deck {
             jump: tmax * JUMP_FRACTION,
             demands: BTreeMap::new(),
             lags: BTreeMap::new(),
+            style: options.style,
         }
     }
 

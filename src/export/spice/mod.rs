@@ -92,6 +92,34 @@ impl FromStr for SpiceMethod {
     }
 }
 
+/// How the deck writes a Dcx's input side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SpiceStyle {
+    /// One behavioural current source per Dcx, i/N + P_nl/v_in: the
+    /// component's input law in a single expression.
+    #[default]
+    Behavioural,
+    /// The deck a SPICE user writes by hand: the ideal transformer as a
+    /// linear current-controlled current source (F, gain 1/N) beside the
+    /// output's E source, and a behavioural source only for the constant
+    /// power of the no-load loss. The same equations; ngspice solves the
+    /// linear part without re-evaluating an expression.
+    Linear,
+}
+
+impl FromStr for SpiceStyle {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "behavioural" | "behavioral" => Ok(SpiceStyle::Behavioural),
+            "linear" => Ok(SpiceStyle::Linear),
+            other => Err(format!(
+                "unknown deck style `{other}`: expected `behavioural` or `linear`"
+            )),
+        }
+    }
+}
+
 /// Solver settings written into the deck, and where its `wrdata` goes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpiceOptions {
@@ -106,6 +134,7 @@ pub struct SpiceOptions {
     /// File the control block writes the recorded nodes to (`wrdata`),
     /// relative to ngspice's working directory unless absolute.
     pub output: PathBuf,
+    pub style: SpiceStyle,
 }
 
 impl Default for SpiceOptions {
@@ -118,6 +147,7 @@ impl Default for SpiceOptions {
             method: SpiceMethod::Gear,
             maxstep: None,
             output: PathBuf::from("busbar-spice.dat"),
+            style: SpiceStyle::Behavioural,
         }
     }
 }

@@ -191,6 +191,42 @@ fn components_become_the_same_elements() {
     assert!(d.ends_with(".end\n"));
 }
 
+/// The linear style writes the Dcx's i/N as an F source on the output's
+/// sense source and keeps a B source for the no-load loss only; nothing
+/// else in the deck changes.
+#[test]
+fn the_linear_style_writes_the_dcx_input_as_an_f_source() {
+    let s = scenario("");
+    let options = SpiceOptions {
+        style: SpiceStyle::Linear,
+        ..SpiceOptions::tight(1e-7, "out.dat", Some(&s))
+    };
+    let linear = spice_deck(&small(), Some(&s), &options).expect("deck");
+    has(&linear, "F_tray1_dcx_in bus800 0 V_tray1_dcx_sense 6.25e-2");
+    has(
+        &linear,
+        "B_tray1_dcx_in bus800 0 I = (v(bus800) >= 1e0 ? 3e1 / v(bus800) : 3e1 * v(bus800))",
+    );
+    assert!(
+        !linear
+            .lines()
+            .any(|l| l.starts_with('B') && l.contains("i(")),
+        "a behavioural source still reads a branch current:\n{linear}"
+    );
+    let behavioural = deck("");
+    let differ = |a: &str, b: &str| -> Vec<String> {
+        a.lines()
+            .filter(|l| !b.lines().any(|m| m == *l))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        differ(&behavioural, &linear),
+        ["B_tray1_dcx_in bus800 0 I = i(V_tray1_dcx_sense) * 6.25e-2 + (v(bus800) >= 1e0 ? 3e1 / v(bus800) : 3e1 * v(bus800))"]
+    );
+    assert_eq!(differ(&linear, &behavioural).len(), 2);
+}
+
 #[test]
 fn events_become_piecewise_linear_sources() {
     let d = deck(
