@@ -231,3 +231,45 @@ fn a_pattern_matching_nothing_is_a_located_error() {
         assert!(err.to_string().contains(expected), "{expected}: {err}");
     }
 }
+
+#[test]
+fn terminal_and_html_report_say_which_part_makes_each_mode() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let circuit = root.join("circuits/diablo_sidecar.ron");
+    let out = assert_cmd::Command::cargo_bin("busbar")
+        .expect("binary")
+        .arg("stability")
+        .arg(&circuit)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // The 1.53 kHz link resonance, least damped, heads the list.
+    let first = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("mode "))
+        .expect("a mode line");
+    assert!(first.contains("— made by ±400 V link"), "{first}");
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let html = dir.path().join("r.html");
+    assert_cmd::Command::cargo_bin("busbar")
+        .expect("binary")
+        .arg("report")
+        .arg(&circuit)
+        .arg(root.join("scenarios/diablo/s1_step.ron"))
+        .arg("-o")
+        .arg(&html)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(html).expect("report");
+    for needle in [
+        "made by",
+        "Participation by subsystem",
+        "storage",
+        "±400 V sidecar",
+        "±400 V link",
+        "rack 50 V",
+    ] {
+        assert!(html.contains(needle), "the report lacks `{needle}`");
+    }
+}
