@@ -273,3 +273,41 @@ fn terminal_and_html_report_say_which_part_makes_each_mode() {
         assert!(html.contains(needle), "the report lacks `{needle}`");
     }
 }
+
+#[test]
+fn beyond_twelve_subsystems_the_rest_is_one_share() {
+    // An LC ladder of 14 sections, every inductor and capacitor a
+    // top-level name of its own: 28 subsystems, and the ladder's modes
+    // spread over most of them. Twelve are listed, the rest summed into
+    // "N others", and the total stays 1.
+    let mut parts = vec![r#"VoltageSource(name: "src", pos: "n0", volts: 800),"#.to_string()];
+    for k in 1..=14 {
+        parts.push(format!(
+            r#"Inductor(name: "l{k}", a: "n{}", b: "n{k}", henries: 10e-6, ohms: 1e-3),
+            Capacitor(name: "c{k}", a: "n{k}", b: "gnd", farads: 1e-3),"#,
+            k - 1
+        ));
+    }
+    parts.push(r#"Resistor(name: "r", a: "n14", b: "gnd", ohms: 4.0),"#.into());
+    let text = format!(
+        r#"Circuit(name: "ladder", components: [{}])"#,
+        parts.join("\n")
+    );
+    let m = all_modes(&text);
+    let spread = m
+        .iter()
+        .find(|x| x.subsystems.len() == 13)
+        .expect("a mode over more than 12 subsystems");
+    let last = spread.subsystems.last().expect("shares");
+    assert!(last.name.ends_with(" others"), "{:?}", spread.subsystems);
+    let others: usize = last
+        .name
+        .trim_end_matches(" others")
+        .parse()
+        .expect("a count");
+    assert!((1..=16).contains(&others), "{}", last.name);
+    for mode in &m {
+        assert!(mode.subsystems.len() <= 13, "{:?}", mode.subsystems);
+        assert!((total(mode) - 1.0).abs() < 1e-12, "{}", total(mode));
+    }
+}
