@@ -7,51 +7,12 @@ mod common;
 
 use busbar::analysis::stability::{modes, state_space, CircuitSource, Setup};
 use busbar::netlist::NetlistError;
+use common::afe::{circuit, e_peak, grid_rx, C_BUS, S, SCR, VLL, VREF, XR};
 use common::{at, event_time, run};
 use faer::c64;
 use std::collections::BTreeMap;
 use std::f64::consts::{SQRT_2, TAU};
 use std::path::{Path, PathBuf};
-
-// A 1 MW, 480 V front end on an 800 V link: Ê = √2·480/√3 = 391.9 V,
-// Z_base = 480²/1 MW = 0.2304 Ω, rated current 2·S/(3·Ê) = 1701 A peak.
-const S: f64 = 1e6;
-const VLL: f64 = 480.0;
-const HZ: f64 = 60.0;
-const SCR: f64 = 5.0;
-const XR: f64 = 10.0;
-const VREF: f64 = 800.0;
-const C_BUS: f64 = 20e-3;
-
-fn e_peak() -> f64 {
-    VLL * (2.0f64 / 3.0).sqrt()
-}
-
-/// (R, X) per phase of the grid: |Z| = Z_base/SCR at X/R.
-fn grid_rx() -> (f64, f64) {
-    let z = VLL * VLL / S / SCR;
-    let r = z / (1.0 + XR * XR).sqrt();
-    (r, r * XR)
-}
-
-fn afe(extra: &str) -> String {
-    format!(
-        r#"ActiveFrontEnd(name: "afe", output: "bus", volts: {VREF}, rated_watts: {S:e}, grid_vll: {VLL},
-            grid_hz: {HZ}, scr: {SCR}, x_over_r: {XR}, voltage_loop: Bandwidth(hz: 50.0, capacitance: {C_BUS:e}),
-            current_loop_hz: 1e3, pll_hz: 20.0, {extra})"#
-    )
-}
-
-fn circuit(afe_extra: &str, load: &str) -> String {
-    format!(
-        r#"Circuit(name: "afe", buses: {{ "bus": (nominal: {VREF}) }}, components: [
-            {},
-            Capacitor(name: "cbus", a: "bus", b: "gnd", farads: {C_BUS:e}),
-            {load}
-        ])"#,
-        afe(afe_extra)
-    )
-}
 
 /// The steady d-axis current that delivers `p` at the PCC with the PLL
 /// locked (v_q = 0, i_q = 0) from a grid EMF g·Ê behind R + jX: the EMF's

@@ -38,6 +38,7 @@ fn rc(esr: f64) -> FlatCircuit {
             }),
         ],
         buses: vec![],
+        subsystems: vec![],
         file: None,
     }
 }

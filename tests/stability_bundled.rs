@@ -104,6 +104,7 @@ fn state_space(a: Mat<f64>) -> StateSpace {
         d: Mat::zeros(0, 0),
         states: (0..n).map(|k| format!("x{k}")).collect(),
         owners: (0..n).map(|k| format!("c{k}")).collect(),
+        subsystems: (0..n).map(|k| format!("c{k}")).collect(),
         inputs: Vec::new(),
         outputs: Vec::new(),
         unknowns: (1..=n).collect(),

@@ -230,6 +230,19 @@ pub fn netlist(e: NetlistError) -> Report {
             };
             located("circuit", e.to_string(), &l, &t, "this parameter", None)
         }
+        NetlistError::Subsystem {
+            subsystem,
+            pattern,
+            location: Some(location),
+            text: Some(text),
+        } => located(
+            "circuit",
+            format!("subsystem `{subsystem}`: pattern `{pattern}` matches no component"),
+            &location,
+            &text,
+            "this pattern",
+            Some("patterns are globs over full component paths, such as `row*` or `*.bbu` (`*` also matches dots)".into()),
+        ),
         NetlistError::Component { ref help, .. } => {
             let help = help.clone();
             plain("circuit", e.to_string(), help)

@@ -75,6 +75,8 @@ pub struct Model {
     pub pattern: Pattern,
     /// Bus globs with nominal voltages.
     pub buses: Vec<crate::netlist::BusSpec>,
+    /// Declared subsystems (empty: grouped by top-level name).
+    pub subsystems: Vec<crate::netlist::SubsystemSpec>,
     /// `buses` indexed for [`Model::nominal`].
     bus_index: crate::netlist::BusIndex,
     /// Rows rewritten after the devices stamp them (inductor cut-sets,
@@ -184,6 +186,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         slot_count: b.slot_count,
         pattern,
         buses: circuit.buses.clone(),
+        subsystems: circuit.subsystems.clone(),
         bus_index: crate::netlist::BusIndex::new(&circuit.buses),
         mixes: reduced.mixes,
     })

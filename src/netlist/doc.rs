@@ -17,12 +17,13 @@ pub const EXPRESSIONS: &str = "Every numeric component field (a \"number or expr
 
 pub const CIRCUIT: Schema = Schema {
     name: "Circuit",
-    summary: "A whole circuit file: `Circuit(name, params, buses, subcircuits, components)`.",
+    summary: "A whole circuit file: `Circuit(name, params, buses, subcircuits, subsystems, components)`.",
     fields: &[
         F::opt("name", "", "the file's name", R::Any, "Display name."),
         F::opt("params", "", "{}", R::Any, "Top-level parameters `{\"name\": number or expression}`, usable in every expression of the file and overridable with `--set name=value`."),
         F::opt("buses", "", "{}", R::Any, "Node-name globs with their nominal voltage, `{\"bus800\": (nominal: 800)}`: what limits, metrics and `--verify` refer deviations to."),
         F::opt("subcircuits", "", "{}", R::Any, "Named subcircuit definitions, instantiated with `Instance`."),
+        F::opt("subsystems", "", "top-level instance names", R::Rule("every pattern matches a component"), "Named groups of component-path globs, `{\"grid/SST\": [\"sst*\"], \"48 V racks\": [\"row*\"]}`, by which `busbar stability` and the report group each mode's participation (\"which part makes this mode\"). A component goes to the first subsystem, in written order, with a matching pattern, the rest to `other`; a node state shared by several capacitors is matched by its node name. A pattern that matches no component is an error. Without `subsystems`, participation is grouped by the first segment of each path (`row3` of `row3.rack2.load`): exact for a hall built of named top-level instances."),
         F::req("components", "", R::Any, "Components, `Instance`s and `Repeat` blocks."),
     ],
     example: r#"Circuit(name: "demo", params: {"c_bus": 2e-3}, buses: {"bus800": (nominal: 800)}, components: [VoltageSource(name: "grid", pos: "bus800", volts: 800), Capacitor(name: "c", a: "bus800", b: "gnd", farads: "c_bus")])"#,

@@ -132,6 +132,18 @@ pub fn elaborate<P: Library>(
         }
     }
 
+    let names: Vec<&str> = elab.out.iter().map(|c| c.name()).collect();
+    if let Some((subsystem, pattern)) = super::subsystems::unmatched(&circuit.subsystems, &names) {
+        return Err(NetlistError::Subsystem {
+            subsystem: subsystem.to_string(),
+            pattern: pattern.to_string(),
+            location: elab
+                .loc
+                .and_then(|l| l.subsystem_pattern(subsystem, pattern)),
+            text: elab.text(),
+        });
+    }
+
     // Exact bus names before globs, so that `bus800` is not shadowed by a
     // catch-all pattern that happens to sort first.
     let (mut buses, globs): (Vec<BusSpec>, Vec<BusSpec>) = elab
@@ -145,6 +157,7 @@ pub fn elaborate<P: Library>(
         name,
         components: elab.out,
         buses,
+        subsystems: circuit.subsystems.clone(),
         file: file.map(Path::to_path_buf),
     })
 }

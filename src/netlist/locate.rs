@@ -266,6 +266,19 @@ impl Locator {
         Some(self.location(self.tokens[value - 2].span))
     }
 
+    /// Location of `pattern` in the list of subsystem `name` (top level),
+    /// or of the subsystem's name if the pattern is not found.
+    pub fn subsystem_pattern(&self, name: &str, pattern: &str) -> Option<SourceLocation> {
+        let top = *self.groups.get(&None)?;
+        let subsystems = self.field(top, "subsystems")?;
+        let list = self.key(subsystems, name)?;
+        let open = self.next_open(list)?;
+        let found = (open + 1..self.close_of(open))
+            .find(|&i| matches!(&self.tokens[i].kind, Kind::Str(s) if s == pattern));
+        let at = found.unwrap_or(list - 2);
+        Some(self.location(self.tokens[at].span))
+    }
+
     fn location(&self, span: (usize, usize)) -> SourceLocation {
         location_at(&self.text, &self.file, span)
     }

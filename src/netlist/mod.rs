@@ -17,6 +17,7 @@ pub mod params;
 pub mod resolve;
 pub mod schema;
 pub mod structure;
+pub mod subsystems;
 
 use crate::device::ComponentError;
 use crate::error::SourceLocation;
@@ -28,6 +29,7 @@ pub use elaborate::{elaborate, top_parameters, Parameter};
 pub use resolve::Resolver;
 pub use schema::{parse_circuit, Circuit, Subcircuit};
 pub use structure::{Item, Library};
+pub use subsystems::{subsystem_of, SubsystemSpec};
 
 /// Reads, parses and elaborates a circuit file. `overrides` maps parameter
 /// names (`"p_rack"`) or component fields (`"cbus.farads"`, globs allowed
@@ -99,9 +101,28 @@ pub enum NetlistError {
         location: Option<SourceLocation>,
         text: Option<String>,
     },
+    /// A subsystem pattern matches no component: a typo would otherwise
+    /// silently leave its components in `other`.
+    #[error(
+        "{}subsystem `{subsystem}`: pattern `{pattern}` matches no component",
+        at(location)
+    )]
+    Subsystem {
+        subsystem: String,
+        pattern: String,
+        location: Option<SourceLocation>,
+        text: Option<String>,
+    },
     /// An override names no parameter and no component field.
     #[error("override `{key}`: {message}")]
     Override { key: String, message: String },
+}
+
+/// `file:line:column: ` of a location, or nothing.
+fn at(location: &Option<SourceLocation>) -> String {
+    location
+        .as_ref()
+        .map_or(String::new(), |l| format!("{l}: "))
 }
 
 impl From<ComponentError> for NetlistError {
@@ -130,6 +151,8 @@ pub struct FlatCircuit<P> {
     pub name: String,
     pub components: Vec<P>,
     pub buses: Vec<BusSpec>,
+    /// Declared subsystems in file order; empty: group by top-level name.
+    pub subsystems: Vec<SubsystemSpec>,
     /// Path of the circuit file, if it came from one.
     pub file: Option<PathBuf>,
 }

@@ -8,6 +8,7 @@
 
 use super::locate::{location_at, syntax_span};
 use super::structure::{Item, Library};
+use super::subsystems::SubsystemSpec;
 use super::NetlistError;
 use crate::device::Num;
 use crate::ron_tokens::{control_char, string_span, strip_bom};
@@ -34,6 +35,9 @@ pub struct Circuit<P> {
     pub buses: BTreeMap<String, BusDecl>,
     #[serde(default, deserialize_with = "unique_keys")]
     pub subcircuits: BTreeMap<String, Subcircuit<P>>,
+    /// Named groups of component globs, in the written order.
+    #[serde(default, deserialize_with = "super::subsystems::ordered")]
+    pub subsystems: Vec<SubsystemSpec>,
     pub components: Vec<Item<P>>,
 }
 

@@ -55,6 +55,7 @@ mod spectrum;
 mod stability_text;
 mod stamp;
 mod stats;
+mod subsystem_table;
 mod summary;
 mod sweep_plot;
 mod table;

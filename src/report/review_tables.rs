@@ -8,6 +8,7 @@
 use super::html::{Cell, Section, Status, Table};
 use super::html_sections::VERDICT_TABLE_ID;
 use super::row_groups::group_table;
+use super::subsystem_table::{made_by, subsystem_table};
 use crate::analysis::stability::{Mode, StabilityReport};
 use crate::analysis::verdict::value;
 use crate::analysis::{Status as VerdictStatus, Verdict};
@@ -80,6 +81,7 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                         Some(why) => format!("neutral ({why})"),
                         None => shares,
                     }),
+                    Cell::text(made_by(m)),
                 ]
             })
             .collect();
@@ -97,12 +99,15 @@ pub fn stability_tables(r: &StabilityReport, max_modes: usize) -> Vec<Table> {
                 "σ",
                 "time constant",
                 "participation",
+                "made by",
             ]
             .map(String::from)
             .to_vec(),
             rows,
             ..Table::default()
         });
+        let listed = &modes.modes[..modes.modes.len().min(max_modes)];
+        tables.extend(subsystem_table(listed));
     }
     if !r.loops.is_empty() {
         let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("none".to_string(), f);

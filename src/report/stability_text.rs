@@ -14,7 +14,8 @@ use std::fmt::Write;
 /// with their summed participation.
 /// A run of equal modes: the first, how many, participation sums, and the
 /// reasons of the neutral ones.
-type Group = (Mode, usize, BTreeMap<String, f64>, Vec<String>);
+/// The sums are per component and per subsystem.
+type Group = (Mode, usize, [BTreeMap<String, f64>; 2], Vec<String>);
 
 fn grouped(modes: &[Mode]) -> Vec<(Mode, usize)> {
     let mut out: Vec<Group> = Vec::new();
@@ -24,18 +25,21 @@ fn grouped(modes: &[Mode]) -> Vec<(Mode, usize)> {
                 && (g.eigenvalue() - m.eigenvalue()).norm() <= 1e-9 * m.eigenvalue().norm()
         });
         if !same {
-            out.push((m.clone(), 0, BTreeMap::new(), Vec::new()));
+            out.push((m.clone(), 0, Default::default(), Vec::new()));
         }
-        if let Some((_, count, sum, why)) = out.last_mut() {
+        if let Some((_, count, [by_component, by_subsystem], why)) = out.last_mut() {
             *count += 1;
             for s in &m.components {
-                *sum.entry(s.name.clone()).or_default() += s.fraction;
+                *by_component.entry(s.name.clone()).or_default() += s.fraction;
+            }
+            for s in &m.subsystems {
+                *by_subsystem.entry(s.name.clone()).or_default() += s.fraction;
             }
             why.extend(m.neutral.iter().cloned());
         }
     }
     out.into_iter()
-        .map(|(mut g, count, sum, why)| {
+        .map(|(mut g, count, [by_component, by_subsystem], why)| {
             if count > 1 && !why.is_empty() {
                 // "integrator: a" ×3 reads "integrators: a, b, c".
                 let states: Option<Vec<&str>> =
@@ -46,20 +50,33 @@ fn grouped(modes: &[Mode]) -> Vec<(Mode, usize)> {
                 });
             }
             if count > 1 {
-                let total: f64 = sum.values().sum();
-                let mut shares: Vec<Share> = sum
-                    .into_iter()
-                    .map(|(name, f)| Share {
-                        name,
-                        fraction: f / total,
-                    })
-                    .collect();
-                shares.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
-                g.components = shares;
+                g.components = normalised(by_component);
+                g.subsystems = normalised(by_subsystem);
             }
             (g, count)
         })
         .collect()
+}
+
+/// Summed shares as fractions of their total, largest first.
+fn normalised(sum: BTreeMap<String, f64>) -> Vec<Share> {
+    let total: f64 = sum.values().sum();
+    let mut shares: Vec<Share> = sum
+        .into_iter()
+        .map(|(name, f)| Share {
+            name,
+            fraction: f / total,
+        })
+        .collect();
+    shares.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
+    shares
+}
+
+/// "  — made by 48 V racks 91 %", or nothing for a mode without shares.
+fn made_by(m: &Mode) -> String {
+    m.made_by().map_or(String::new(), |s| {
+        format!("  — made by {} {:.0} %", s.name, 100.0 * s.fraction)
+    })
 }
 
 fn opt_deg(v: Option<f64>) -> String {
@@ -148,7 +165,7 @@ impl StabilityReport {
                     } else {
                         String::new()
                     };
-                    let _ = writeln!(s, "  {}{flag}{repeated}", mode.describe());
+                    let _ = writeln!(s, "  {}{}{flag}{repeated}", mode.describe(), made_by(mode));
                 }
                 if groups.len() > max_modes {
                     let _ = writeln!(

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod afe;
+
 use busbar::results::Waveforms;
 use std::collections::BTreeMap;
 use std::path::Path;

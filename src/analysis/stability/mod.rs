@@ -27,6 +27,7 @@ mod partial;
 mod pencil;
 mod report;
 mod setup;
+mod shares;
 mod state_space;
 mod sweep;
 

@@ -23,6 +23,8 @@
 
 use super::dense_eigen;
 use super::eigen_failure::eigen_failure;
+use super::shares::NameIds;
+pub use super::shares::Share;
 use super::state_space::StateSpace;
 use super::StabilityError;
 use faer::linalg::solvers::DenseSolveCore;
@@ -31,16 +33,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::f64::consts::TAU;
 use std::time::Instant;
-
-/// Shares listed per mode (the largest ones).
-const MAX_SHARES: usize = 12;
-
-/// One named share of a mode's participation (fractions sum to 1).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Share {
-    pub name: String,
-    pub fraction: f64,
-}
 
 /// One mode; complex pairs are listed once, with the positive frequency.
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +50,10 @@ pub struct Mode {
     pub components: Vec<Share>,
     /// Participation per state, largest first.
     pub states: Vec<Share>,
+    /// Participation per subsystem (the circuit's `subsystems`, else
+    /// top-level instances), largest first; all of it, so the fractions
+    /// sum to 1.
+    pub subsystems: Vec<Share>,
     /// Why the mode is neutral (λ = 0 by structure or to working
     /// precision), e.g. "integrator: bbu2.bbu.q"; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,8 +61,9 @@ pub struct Mode {
 }
 
 impl Mode {
-    /// The mode of eigenvalue `lambda` (Im λ ≥ 0) with its participations.
-    pub fn new(lambda: c64, components: Vec<Share>, states: Vec<Share>) -> Mode {
+    /// The mode of eigenvalue `lambda` (Im λ ≥ 0) with its participations
+    /// per component, state and subsystem.
+    pub fn new(lambda: c64, [components, states, subsystems]: [Vec<Share>; 3]) -> Mode {
         let magnitude = lambda.norm();
         Mode {
             real: lambda.re,
@@ -80,6 +77,7 @@ impl Mode {
             time_constant_s: (lambda.re != 0.0).then(|| 1.0 / lambda.re.abs()),
             components,
             states,
+            subsystems,
             neutral: None,
         }
     }
@@ -90,6 +88,11 @@ impl Mode {
         self.time_constant_s = None;
         self.neutral = Some(why);
         self
+    }
+
+    /// The subsystem that takes the largest part in the mode.
+    pub fn made_by(&self) -> Option<&Share> {
+        self.subsystems.first()
     }
 
     pub fn eigenvalue(&self) -> c64 {
@@ -279,54 +282,6 @@ fn balance(a: &mut Mat<f64>) -> Vec<f64> {
     d
 }
 
-/// The distinct names of a block's states (owners or state names), each
-/// state mapped to its name's number: summing a mode's participation per
-/// name is then arithmetic on a vector, once per mode, instead of a map of
-/// strings (which was the larger part of the decomposition's time).
-struct NameIds<'a> {
-    names: Vec<&'a str>,
-    id_of_state: Vec<usize>,
-}
-
-impl<'a> NameIds<'a> {
-    fn new(group: &[usize], names: &'a [String]) -> Self {
-        let mut distinct: Vec<&str> = group.iter().map(|&k| names[k].as_str()).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let id_of_state = group
-            .iter()
-            .map(|&k| distinct.binary_search(&names[k].as_str()).unwrap_or(0))
-            .collect();
-        NameIds {
-            names: distinct,
-            id_of_state,
-        }
-    }
-
-    /// The largest shares of weights `p` (one per state of the block, summing
-    /// to `total`), largest first, ties by name.
-    fn shares(&self, p: &[f64], total: f64, sums: &mut Vec<f64>) -> Vec<Share> {
-        sums.clear();
-        sums.resize(self.names.len(), 0.0);
-        for (&id, pk) in self.id_of_state.iter().zip(p) {
-            sums[id] += pk / total;
-        }
-        let mut kept: Vec<usize> = (0..sums.len()).filter(|&i| sums[i] > 0.0).collect();
-        kept.sort_by(|&a, &b| {
-            sums[b]
-                .total_cmp(&sums[a])
-                .then(self.names[a].cmp(self.names[b]))
-        });
-        kept.truncate(MAX_SHARES);
-        kept.into_iter()
-            .map(|i| Share {
-                name: self.names[i].to_string(),
-                fraction: sums[i],
-            })
-            .collect()
-    }
-}
-
 /// `Ok` when every entry of A is finite, else an error naming the first
 /// state pair whose coupling is not (`names` of the states, if known).
 fn check_finite(a: &Mat<f64>, names: Option<&[String]>) -> Result<(), StabilityError> {
@@ -378,7 +333,14 @@ fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
         }]
     };
     let lambda = c64::new(ss.a[(k, k)], 0.0);
-    let mode = Mode::new(lambda, share(&ss.owners[k]), share(&ss.states[k]));
+    let mode = Mode::new(
+        lambda,
+        [
+            share(&ss.owners[k]),
+            share(&ss.states[k]),
+            share(&ss.subsystems[k]),
+        ],
+    );
     if lambda.re == 0.0 {
         mode.into_neutral(format!("integrator: {}", ss.states[k]))
     } else {
@@ -410,9 +372,10 @@ fn block_modes(
     let v_im = Mat::<f64>::from_fn(m, m, |r, c| v[(r, c)].im);
     let (av_re, av_im) = (&sub * &v_re, &sub * &v_im);
     let mut residual: f64 = 0.0;
-    let (owners, states) = (
+    let (owners, states, subsystems) = (
         NameIds::new(group, &ss.owners),
         NameIds::new(group, &ss.states),
+        NameIds::new(group, &ss.subsystems),
     );
     let mut sums = Vec::new();
     for i in 0..m {
@@ -439,8 +402,11 @@ fn block_modes(
         let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
         let mode = Mode::new(
             lambda,
-            owners.shares(&p, total, &mut sums),
-            states.shares(&p, total, &mut sums),
+            [
+                owners.shares(&p, total, &mut sums),
+                states.shares(&p, total, &mut sums),
+                subsystems.complete_shares(&p, total, &mut sums),
+            ],
         );
         // W = V⁻¹, so w_i·v_i = 1 and κ(λ) = ‖v_i‖·‖w_i‖.
         let resolution = v_norm * w_norm.sqrt() * m as f64 * f64::EPSILON * norm_a;

@@ -8,10 +8,11 @@
 //! Owns the operator and the merging of modes found from several shifts.
 //! Participation uses the left eigenvector from one transposed solve.
 
-use super::modes::{Mode, Modes, Share};
+use super::modes::{Mode, Modes};
 use super::pencil::Pencil;
 use super::setup::OperatingPoint;
-use super::state_space::state_owners;
+use super::shares::NameIds;
+use super::state_space::{state_owners, state_subsystems};
 use super::StabilityError;
 use crate::compile::Model;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
@@ -20,7 +21,6 @@ use faer::matrix_free::eigen::{partial_eigen, partial_eigen_scratch, PartialEige
 use faer::matrix_free::LinOp;
 use faer::sparse::linalg::solvers::Lu;
 use faer::{c64, Col, Mat, MatMut, MatRef, Par};
-use std::collections::BTreeMap;
 use std::f64::consts::TAU;
 use std::time::Instant;
 
@@ -81,6 +81,14 @@ pub fn partial_modes(
     let n = pencil.n();
     let states: Vec<usize> = (1..=n).filter(|&i| model.mass[i] != 0.0).collect();
     let owners = state_owners(model, &states);
+    let subsystems = state_subsystems(model, &owners);
+    let state_names: Vec<String> = states.iter().map(|&i| model.names[i].clone()).collect();
+    let all: Vec<usize> = (0..states.len()).collect();
+    let (by_owner, by_state, by_subsystem) = (
+        NameIds::new(&all, &owners),
+        NameIds::new(&all, &state_names),
+        NameIds::new(&all, &subsystems),
+    );
     let mut found: Vec<(c64, Col<c64>)> = Vec::new();
     let lowest = shifts_hz.first().copied().unwrap_or(1.0);
     let mut shifts: Vec<c64> = vec![c64::new(TAU * lowest * 1e-3, 0.0)];
@@ -139,24 +147,14 @@ pub fn partial_modes(
             .map(|&i| (v[i - 1] * u[(i - 1, 0)] * model.mass[i]).norm())
             .collect();
         let total = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let shares = |names: &mut dyn Iterator<Item = String>| {
-            let mut by: BTreeMap<String, f64> = BTreeMap::new();
-            for (name, pk) in names.zip(&p) {
-                *by.entry(name).or_default() += pk / total;
-            }
-            let mut out: Vec<Share> = by
-                .into_iter()
-                .filter(|(_, f)| *f > 0.0)
-                .map(|(name, fraction)| Share { name, fraction })
-                .collect();
-            out.sort_by(|a, b| b.fraction.total_cmp(&a.fraction));
-            out.truncate(12);
-            out
-        };
+        let mut sums = Vec::new();
         modes.push(Mode::new(
             lambda,
-            shares(&mut owners.iter().cloned()),
-            shares(&mut states.iter().map(|&i| model.names[i].clone())),
+            [
+                by_owner.shares(&p, total, &mut sums),
+                by_state.shares(&p, total, &mut sums),
+                by_subsystem.complete_shares(&p, total, &mut sums),
+            ],
         ));
     }
     Modes::sort(&mut modes);

@@ -30,6 +30,8 @@ pub struct StateSpace {
     pub states: Vec<String>,
     /// Component owning each state (the grounded capacitor for a node).
     pub owners: Vec<String>,
+    /// Subsystem of each state: its owner's (`netlist::subsystem_of`).
+    pub subsystems: Vec<String>,
     /// `u(load)` per-unit load channels, then `i(node)` injections.
     pub inputs: Vec<String>,
     /// `v(node)` for every node.
@@ -58,6 +60,15 @@ pub fn state_owners(model: &Model, unknowns: &[usize]) -> Vec<String> {
             UnknownKind::Node if caps[i].len() == 1 => caps[i][0].to_string(),
             UnknownKind::Node => model.names[i].clone(),
         })
+        .collect()
+}
+
+/// The subsystem of each owner (from `state_owners`): the circuit's
+/// declared subsystems, else its top-level instance.
+pub fn state_subsystems(model: &Model, owners: &[String]) -> Vec<String> {
+    owners
+        .iter()
+        .map(|o| crate::netlist::subsystem_of(&model.subsystems, o).to_string())
         .collect()
 }
 
@@ -167,6 +178,7 @@ pub fn state_space(
         }
     }
     let unknowns: Vec<usize> = xs.iter().map(|i| i + 1).collect();
+    let owners = state_owners(model, &unknowns);
     let mut inputs: Vec<String> = Vec::new();
     let mut outputs: Vec<String> = Vec::new();
     if with_io {
@@ -180,7 +192,8 @@ pub fn state_space(
         c,
         d,
         states: unknowns.iter().map(|&i| model.names[i].clone()).collect(),
-        owners: state_owners(model, &unknowns),
+        subsystems: state_subsystems(model, &owners),
+        owners,
         inputs,
         outputs,
         unknowns,

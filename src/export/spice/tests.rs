@@ -108,6 +108,7 @@ fn small() -> FlatCircuit {
                 nominal: 50.0,
             },
         ],
+        subsystems: vec![],
         file: None,
     }
 }
