@@ -12,7 +12,10 @@
 //!
 //! When every probe reads an unknown directly, only those unknowns are
 //! interpolated at a grid point; a device signal (a current or power
-//! computed from y and y') needs the whole interpolated state.
+//! computed from y and y') needs the whole interpolated state and every
+//! input channel. A signal that is exactly one unknown (an inductor's
+//! current, `Device::signal_unknown`) is read like a node, but keeps a
+//! signal's extremes: both step ends and the grid.
 
 use super::rodas::Rodas4;
 use super::{ProbeSource, RunSpec};
@@ -20,10 +23,44 @@ use crate::compile::Model;
 use crate::device::Ctx;
 use crate::results::{Column, EventRecord, Extremes, SolverStats, Waveforms};
 
+/// How the recorder reads one probe.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// A node voltage: extremes also at the dense output's stationary points.
+    Node(usize),
+    /// A device signal that is exactly this unknown.
+    State(usize),
+    /// A device signal computed from y, y' and the inputs.
+    Device { device: usize, index: usize },
+}
+
+impl Read {
+    fn of(source: &ProbeSource, model: &Model) -> Read {
+        match *source {
+            ProbeSource::Unknown(i) => Read::Node(i),
+            ProbeSource::Signal { device, index } => {
+                match model.devices[device].signal_unknown(index) {
+                    Some(i) => Read::State(i),
+                    None => Read::Device { device, index },
+                }
+            }
+        }
+    }
+
+    /// The unknown read directly, if any.
+    fn unknown(self) -> Option<usize> {
+        match self {
+            Read::Node(i) | Read::State(i) => Some(i),
+            Read::Device { .. } => None,
+        }
+    }
+}
+
 /// Collects samples on the uniform grid and at event instants.
 pub(crate) struct Recorder {
     time: Vec<f64>,
     columns: Vec<Column>,
+    reads: Vec<Read>,
     sample: f64,
     next_index: u64,
     last_index: u64,
@@ -83,9 +120,14 @@ fn stationary_thetas(y0: f64, y1: f64, c2: f64, c3: f64) -> [Option<f64>; 2] {
 }
 
 impl Recorder {
-    pub(crate) fn new(spec: &RunSpec, _model: &Model) -> Self {
+    pub(crate) fn new(spec: &RunSpec, model: &Model) -> Self {
         let samples = (spec.duration / spec.sample).round() as u64;
         let cap = samples as usize + 2;
+        let reads: Vec<Read> = spec
+            .probes
+            .iter()
+            .map(|p| Read::of(&p.source, model))
+            .collect();
         Recorder {
             time: Vec::with_capacity(cap),
             columns: spec
@@ -103,10 +145,8 @@ impl Recorder {
             sample: spec.sample,
             next_index: 0,
             last_index: samples,
-            signals: spec
-                .probes
-                .iter()
-                .any(|p| matches!(p.source, ProbeSource::Signal { .. })),
+            signals: reads.iter().any(|r| matches!(r, Read::Device { .. })),
+            reads,
             extremes: vec![UNSEEN; spec.probes.len()],
         }
     }
@@ -137,10 +177,10 @@ impl Recorder {
         self.time.push(t);
         let inputs = if self.signals { spec.inputs.at(t) } else { &[] };
         let ctx = Ctx { t, inputs };
-        for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
-            let v = match p.source {
-                ProbeSource::Unknown(i) => y[i],
-                ProbeSource::Signal { device, index } => {
+        for (c, r) in self.columns.iter_mut().zip(&self.reads) {
+            let v = match *r {
+                Read::Node(i) | Read::State(i) => y[i],
+                Read::Device { device, index } => {
                     model.devices[device].signal(index, &ctx, y, ydot)
                 }
             };
@@ -199,8 +239,8 @@ impl Recorder {
                 }
                 stepper.interpolate_derivative(y0, h, theta, ydot);
             } else {
-                for p in &spec.probes {
-                    if let ProbeSource::Unknown(i) = p.source {
+                for r in &self.reads {
+                    if let Some(i) = r.unknown() {
                         y[i] = if end {
                             stepper.y_new[i]
                         } else {
@@ -233,8 +273,13 @@ impl Recorder {
         if h <= 0.0 {
             return;
         }
-        for (e, p) in self.extremes.iter_mut().zip(&spec.probes) {
-            if let ProbeSource::Unknown(i) = p.source {
+        for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
+            if let Read::State(i) = *r {
+                // As a signal: the two step ends only.
+                widen(e, t, y0[i]);
+                widen(e, t + h, stepper.y_new[i]);
+            }
+            if let Read::Node(i) = *r {
                 widen(e, t, y0[i]);
                 widen(e, t + h, stepper.y_new[i]);
                 let (c2, c3) = stepper.dense_coefficients(i);
@@ -255,8 +300,8 @@ impl Recorder {
                 t: ts,
                 inputs: spec.inputs.at(ts),
             };
-            for (e, p) in self.extremes.iter_mut().zip(&spec.probes) {
-                if let ProbeSource::Signal { device, index } = p.source {
+            for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
+                if let Read::Device { device, index } = *r {
                     widen(e, ts, model.devices[device].signal(index, &ctx, y, ydot));
                 }
             }
