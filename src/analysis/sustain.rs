@@ -19,13 +19,15 @@ use std::collections::VecDeque;
 /// is the start of the worst window. `None` without finite samples.
 pub fn sustained_level(s: &Signal, duration: f64, below: bool) -> Option<At> {
     let sign = if below { 1.0 } else { -1.0 };
-    let (t, x): (Vec<f64>, Vec<f64>) = s
-        .time
-        .iter()
-        .zip(s.values)
-        .filter(|(_, v)| v.is_finite())
-        .map(|(&t, &v)| (t, sign * v))
-        .unzip();
+    // Sized once: this runs for every matched column of a hall.
+    let mut t = Vec::with_capacity(s.len());
+    let mut x = Vec::with_capacity(s.len());
+    for (&ti, &v) in s.time.iter().zip(s.values) {
+        if v.is_finite() {
+            t.push(ti);
+            x.push(sign * v);
+        }
+    }
     if t.is_empty() {
         return None;
     }
