@@ -3,6 +3,11 @@
 //!
 //! Owns the recorded columns; must not decide step sizes or events.
 //!
+//! Samples are first written row by row into a small buffer and spread
+//! into the columns every `ROWS_PER_FLUSH` rows: a hall records tens of
+//! thousands of columns, and a push into each column at every sample
+//! touches a different cache line per column and sample.
+//!
 //! The extremes see more than the grid: every recorded row, both ends of
 //! every accepted step (a step is re-taken to end exactly on an event or
 //! breakpoint, so those instants are step ends) and, for probes that read
@@ -56,11 +61,18 @@ impl Read {
     }
 }
 
+/// Rows buffered before they are spread into the columns: 8 values of a
+/// column fill one 64-byte cache line.
+const ROWS_PER_FLUSH: usize = 8;
+
 /// Collects samples on the uniform grid and at event instants.
 pub(crate) struct Recorder {
     time: Vec<f64>,
     columns: Vec<Column>,
     reads: Vec<Read>,
+    /// The latest rows not yet in `columns`, row-major.
+    pending: Vec<f64>,
+    pending_rows: usize,
     sample: f64,
     next_index: u64,
     last_index: u64,
@@ -146,6 +158,8 @@ impl Recorder {
             next_index: 0,
             last_index: samples,
             signals: reads.iter().any(|r| matches!(r, Read::Device { .. })),
+            pending: Vec::with_capacity(ROWS_PER_FLUSH * reads.len()),
+            pending_rows: 0,
             reads,
             extremes: vec![UNSEEN; spec.probes.len()],
         }
@@ -170,32 +184,53 @@ impl Recorder {
         if self.time.last() == Some(&t) {
             // A post-event row replaces the pre-event row at the same instant.
             self.time.pop();
-            for c in &mut self.columns {
-                c.values.pop();
-            }
+            self.drop_last_row();
         }
         self.time.push(t);
         let inputs = if self.signals { spec.inputs.at(t) } else { &[] };
         let ctx = Ctx { t, inputs };
-        for (c, r) in self.columns.iter_mut().zip(&self.reads) {
+        for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
             let v = match *r {
                 Read::Node(i) | Read::State(i) => y[i],
                 Read::Device { device, index } => {
                     model.devices[device].signal(index, &ctx, y, ydot)
                 }
             };
-            c.values.push(v);
+            self.pending.push(v);
+            widen(e, t, v);
         }
-        for (e, c) in self.extremes.iter_mut().zip(&self.columns) {
-            if let Some(&v) = c.values.last() {
-                widen(e, t, v);
-            }
+        self.pending_rows += 1;
+        if self.pending_rows == ROWS_PER_FLUSH {
+            self.flush();
         }
         while self.next_index <= self.last_index
             && self.grid_time(self.next_index, spec.duration) <= t + 1e-12 * self.sample
         {
             self.next_index += 1;
         }
+    }
+
+    /// Removes the last recorded row of every column.
+    fn drop_last_row(&mut self) {
+        if self.pending_rows > 0 {
+            self.pending.truncate(self.pending.len() - self.reads.len());
+            self.pending_rows -= 1;
+        } else {
+            for c in &mut self.columns {
+                c.values.pop();
+            }
+        }
+    }
+
+    /// Moves the buffered rows into their columns.
+    fn flush(&mut self) {
+        let n = self.reads.len();
+        for (k, c) in self.columns.iter_mut().enumerate() {
+            c.values
+                .extend((0..self.pending_rows).map(|row| self.pending[row * n + k]));
+        }
+        self.pending.clear();
+        self.pending_rows = 0;
     }
 
     pub(crate) fn record_event_row(
@@ -314,7 +349,8 @@ impl Recorder {
         !self.time.is_empty()
     }
 
-    pub(crate) fn finish(self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
+    pub(crate) fn finish(mut self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
+        self.flush();
         let mut columns = self.columns;
         for (c, e) in columns.iter_mut().zip(self.extremes) {
             c.extremes = (e.min <= e.max).then_some(e);
