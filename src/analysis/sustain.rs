@@ -10,7 +10,6 @@
 //! crosses it.
 
 use super::signal::{At, Signal};
-use std::collections::VecDeque;
 
 /// The level held for `duration`: with `below`, the lowest window maximum
 /// (min over window starts of max over the window), otherwise the highest
@@ -19,13 +18,15 @@ use std::collections::VecDeque;
 /// is the start of the worst window. `None` without finite samples.
 pub fn sustained_level(s: &Signal, duration: f64, below: bool) -> Option<At> {
     let sign = if below { 1.0 } else { -1.0 };
-    let (t, x): (Vec<f64>, Vec<f64>) = s
-        .time
-        .iter()
-        .zip(s.values)
-        .filter(|(_, v)| v.is_finite())
-        .map(|(&t, &v)| (t, sign * v))
-        .unzip();
+    // Sized once: this runs for every matched column of a hall.
+    let mut t = Vec::with_capacity(s.len());
+    let mut x = Vec::with_capacity(s.len());
+    for (&ti, &v) in s.time.iter().zip(s.values) {
+        if v.is_finite() {
+            t.push(ti);
+            x.push(sign * v);
+        }
+    }
     if t.is_empty() {
         return None;
     }
@@ -79,7 +80,11 @@ fn lowest_window_max(t: &[f64], x: &[f64], d: f64) -> Option<At> {
         x[k] + (x[k + 1] - x[k]) * (at - t[k]) / (t[k + 1] - t[k])
     };
     let mut best: Option<At> = None;
-    let mut deque: VecDeque<usize> = VecDeque::new();
+    // The monotone queue of window maxima is `queue[head..]`: indices with
+    // decreasing values. Each index enters once, so a Vec with a moving
+    // head holds it without wrapping.
+    let mut queue: Vec<usize> = Vec::with_capacity(n);
+    let mut head = 0usize;
     let mut j = 0usize; // next sample to enter the window
     for i in 0..n {
         let end = t[i] + d;
@@ -87,16 +92,16 @@ fn lowest_window_max(t: &[f64], x: &[f64], d: f64) -> Option<At> {
             break;
         }
         while j < n && t[j] <= end {
-            while deque.back().is_some_and(|&b| x[b] <= x[j]) {
-                deque.pop_back();
+            while queue.len() > head && x[queue[queue.len() - 1]] <= x[j] {
+                queue.pop();
             }
-            deque.push_back(j);
+            queue.push(j);
             j += 1;
         }
-        while deque.front().is_some_and(|&f| f < i) {
-            deque.pop_front();
+        while head < queue.len() && queue[head] < i {
+            head += 1;
         }
-        let inside = deque.front().map_or(f64::NEG_INFINITY, |&f| x[f]);
+        let inside = queue.get(head).map_or(f64::NEG_INFINITY, |&f| x[f]);
         let edge = interp(j - 1, end);
         let high = inside.max(edge);
         if best.is_none_or(|b| high < b.value) {

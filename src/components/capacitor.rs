@@ -274,6 +274,9 @@ impl Device for FloatingCapacitor {
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]
     }
+    fn signal_unknown(&self, index: usize) -> Option<usize> {
+        (index == 0).then_some(self.i)
+    }
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.i];
         if index == 0 {

@@ -252,6 +252,9 @@ impl Device for DcxDevice {
         vec![SignalKind::Current, SignalKind::Power]
     }
     /// Output current and output power.
+    fn signal_unknown(&self, index: usize) -> Option<usize> {
+        (index == 0).then_some(self.current)
+    }
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.current];
         if index == 0 {

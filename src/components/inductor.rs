@@ -157,6 +157,9 @@ impl Device for SeriesRl {
     fn signals(&self) -> Vec<SignalKind> {
         vec![SignalKind::Current, SignalKind::Power]
     }
+    fn signal_unknown(&self, index: usize) -> Option<usize> {
+        (index == 0).then_some(self.current)
+    }
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.current];
         match index {

@@ -169,6 +169,12 @@ pub trait Device: Send + Sync + std::fmt::Debug + CloneDevice {
     fn signal(&self, _index: usize, _ctx: &Ctx, _y: &[f64], _ydot: &[f64]) -> f64 {
         f64::NAN
     }
+    /// The unknown k when signal `index` is exactly y\[k\] (an inductor's
+    /// current): the recorder then interpolates that unknown alone instead
+    /// of the whole state and every input channel at each output sample.
+    fn signal_unknown(&self, _index: usize) -> Option<usize> {
+        None
+    }
     /// Number of root (state-event) functions.
     fn root_count(&self) -> usize {
         0

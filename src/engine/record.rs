@@ -3,6 +3,11 @@
 //!
 //! Owns the recorded columns; must not decide step sizes or events.
 //!
+//! Samples are first written row by row into a small buffer and spread
+//! into the columns every `ROWS_PER_FLUSH` rows: a hall records tens of
+//! thousands of columns, and a push into each column at every sample
+//! touches a different cache line per column and sample.
+//!
 //! The extremes see more than the grid: every recorded row, both ends of
 //! every accepted step (a step is re-taken to end exactly on an event or
 //! breakpoint, so those instants are step ends) and, for probes that read
@@ -12,7 +17,10 @@
 //!
 //! When every probe reads an unknown directly, only those unknowns are
 //! interpolated at a grid point; a device signal (a current or power
-//! computed from y and y') needs the whole interpolated state.
+//! computed from y and y') needs the whole interpolated state and every
+//! input channel. A signal that is exactly one unknown (an inductor's
+//! current, `Device::signal_unknown`) is read like a node, but keeps a
+//! signal's extremes: both step ends and the grid.
 
 use super::rodas::Rodas4;
 use super::{ProbeSource, RunSpec};
@@ -20,10 +28,51 @@ use crate::compile::Model;
 use crate::device::Ctx;
 use crate::results::{Column, EventRecord, Extremes, SolverStats, Waveforms};
 
+/// How the recorder reads one probe.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// A node voltage: extremes also at the dense output's stationary points.
+    Node(usize),
+    /// A device signal that is exactly this unknown.
+    State(usize),
+    /// A device signal computed from y, y' and the inputs.
+    Device { device: usize, index: usize },
+}
+
+impl Read {
+    fn of(source: &ProbeSource, model: &Model) -> Read {
+        match *source {
+            ProbeSource::Unknown(i) => Read::Node(i),
+            ProbeSource::Signal { device, index } => {
+                match model.devices[device].signal_unknown(index) {
+                    Some(i) => Read::State(i),
+                    None => Read::Device { device, index },
+                }
+            }
+        }
+    }
+
+    /// The unknown read directly, if any.
+    fn unknown(self) -> Option<usize> {
+        match self {
+            Read::Node(i) | Read::State(i) => Some(i),
+            Read::Device { .. } => None,
+        }
+    }
+}
+
+/// Rows buffered before they are spread into the columns: 8 values of a
+/// column fill one 64-byte cache line.
+const ROWS_PER_FLUSH: usize = 8;
+
 /// Collects samples on the uniform grid and at event instants.
 pub(crate) struct Recorder {
     time: Vec<f64>,
     columns: Vec<Column>,
+    reads: Vec<Read>,
+    /// The latest rows not yet in `columns`, row-major.
+    pending: Vec<f64>,
+    pending_rows: usize,
     sample: f64,
     next_index: u64,
     last_index: u64,
@@ -83,9 +132,14 @@ fn stationary_thetas(y0: f64, y1: f64, c2: f64, c3: f64) -> [Option<f64>; 2] {
 }
 
 impl Recorder {
-    pub(crate) fn new(spec: &RunSpec, _model: &Model) -> Self {
+    pub(crate) fn new(spec: &RunSpec, model: &Model) -> Self {
         let samples = (spec.duration / spec.sample).round() as u64;
         let cap = samples as usize + 2;
+        let reads: Vec<Read> = spec
+            .probes
+            .iter()
+            .map(|p| Read::of(&p.source, model))
+            .collect();
         Recorder {
             time: Vec::with_capacity(cap),
             columns: spec
@@ -103,10 +157,10 @@ impl Recorder {
             sample: spec.sample,
             next_index: 0,
             last_index: samples,
-            signals: spec
-                .probes
-                .iter()
-                .any(|p| matches!(p.source, ProbeSource::Signal { .. })),
+            signals: reads.iter().any(|r| matches!(r, Read::Device { .. })),
+            pending: Vec::with_capacity(ROWS_PER_FLUSH * reads.len()),
+            pending_rows: 0,
+            reads,
             extremes: vec![UNSEEN; spec.probes.len()],
         }
     }
@@ -130,32 +184,53 @@ impl Recorder {
         if self.time.last() == Some(&t) {
             // A post-event row replaces the pre-event row at the same instant.
             self.time.pop();
-            for c in &mut self.columns {
-                c.values.pop();
-            }
+            self.drop_last_row();
         }
         self.time.push(t);
         let inputs = if self.signals { spec.inputs.at(t) } else { &[] };
         let ctx = Ctx { t, inputs };
-        for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
-            let v = match p.source {
-                ProbeSource::Unknown(i) => y[i],
-                ProbeSource::Signal { device, index } => {
+        for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
+            let v = match *r {
+                Read::Node(i) | Read::State(i) => y[i],
+                Read::Device { device, index } => {
                     model.devices[device].signal(index, &ctx, y, ydot)
                 }
             };
-            c.values.push(v);
+            self.pending.push(v);
+            widen(e, t, v);
         }
-        for (e, c) in self.extremes.iter_mut().zip(&self.columns) {
-            if let Some(&v) = c.values.last() {
-                widen(e, t, v);
-            }
+        self.pending_rows += 1;
+        if self.pending_rows == ROWS_PER_FLUSH {
+            self.flush();
         }
         while self.next_index <= self.last_index
             && self.grid_time(self.next_index, spec.duration) <= t + 1e-12 * self.sample
         {
             self.next_index += 1;
         }
+    }
+
+    /// Removes the last recorded row of every column.
+    fn drop_last_row(&mut self) {
+        if self.pending_rows > 0 {
+            self.pending.truncate(self.pending.len() - self.reads.len());
+            self.pending_rows -= 1;
+        } else {
+            for c in &mut self.columns {
+                c.values.pop();
+            }
+        }
+    }
+
+    /// Moves the buffered rows into their columns.
+    fn flush(&mut self) {
+        let n = self.reads.len();
+        for (k, c) in self.columns.iter_mut().enumerate() {
+            c.values
+                .extend((0..self.pending_rows).map(|row| self.pending[row * n + k]));
+        }
+        self.pending.clear();
+        self.pending_rows = 0;
     }
 
     pub(crate) fn record_event_row(
@@ -199,8 +274,8 @@ impl Recorder {
                 }
                 stepper.interpolate_derivative(y0, h, theta, ydot);
             } else {
-                for p in &spec.probes {
-                    if let ProbeSource::Unknown(i) = p.source {
+                for r in &self.reads {
+                    if let Some(i) = r.unknown() {
                         y[i] = if end {
                             stepper.y_new[i]
                         } else {
@@ -233,8 +308,13 @@ impl Recorder {
         if h <= 0.0 {
             return;
         }
-        for (e, p) in self.extremes.iter_mut().zip(&spec.probes) {
-            if let ProbeSource::Unknown(i) = p.source {
+        for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
+            if let Read::State(i) = *r {
+                // As a signal: the two step ends only.
+                widen(e, t, y0[i]);
+                widen(e, t + h, stepper.y_new[i]);
+            }
+            if let Read::Node(i) = *r {
                 widen(e, t, y0[i]);
                 widen(e, t + h, stepper.y_new[i]);
                 let (c2, c3) = stepper.dense_coefficients(i);
@@ -255,8 +335,8 @@ impl Recorder {
                 t: ts,
                 inputs: spec.inputs.at(ts),
             };
-            for (e, p) in self.extremes.iter_mut().zip(&spec.probes) {
-                if let ProbeSource::Signal { device, index } = p.source {
+            for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
+                if let Read::Device { device, index } = *r {
                     widen(e, ts, model.devices[device].signal(index, &ctx, y, ydot));
                 }
             }
@@ -269,7 +349,8 @@ impl Recorder {
         !self.time.is_empty()
     }
 
-    pub(crate) fn finish(self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
+    pub(crate) fn finish(mut self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
+        self.flush();
         let mut columns = self.columns;
         for (c, e) in columns.iter_mut().zip(self.extremes) {
             c.extremes = (e.min <= e.max).then_some(e);

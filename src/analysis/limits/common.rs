@@ -13,6 +13,11 @@ use crate::analysis::verdict::{threshold, Measure};
 use crate::glob;
 use crate::results::{Column, Quantity, Waveforms};
 use crate::units::{eng, eng_time};
+use rayon::prelude::*;
+
+/// Columns per parallel task: a held level over a few thousand samples
+/// is tens of microseconds, so fewer columns are not worth a task.
+const COLUMNS_PER_TASK: usize = 16;
 
 pub(super) type Matched<'a> = Vec<(String, Signal<'a>, Option<f64>)>;
 
@@ -57,11 +62,17 @@ pub(super) fn worst_of(
     w: &Waveforms,
     pattern: &str,
     quantity: Quantity,
-    f: impl Fn(&Signal) -> Option<At>,
+    f: impl Fn(&Signal) -> Option<At> + Sync,
 ) -> Result<(At, String), String> {
     let mut worst: Option<(At, String)> = None;
-    for (name, s, _) in columns(w, pattern, quantity)? {
-        if let Some(at) = f(&s) {
+    let found = columns(w, pattern, quantity)?;
+    let measured: Vec<Option<At>> = found
+        .par_iter()
+        .with_min_len(COLUMNS_PER_TASK)
+        .map(|(_, s, _)| f(s))
+        .collect();
+    for ((name, _, _), at) in found.into_iter().zip(measured) {
+        if let Some(at) = at {
             if worst.as_ref().is_none_or(|x| at.value > x.0.value) {
                 worst = Some((at, name));
             }
@@ -131,14 +142,29 @@ pub(super) fn level(
     let mut worst: Option<(f64, At, String)> = None;
     // The columns are walked once, each with its signal: looking each one
     // up again by name would cost O(columns²) on a hall of 10,000 racks.
-    let found = columns(w, node, Quantity::Voltage)?;
-    for ((name, s, _), column) in found.into_iter().zip(matching(w, node, Quantity::Voltage)) {
-        let Some(mut held) = sustained_level(&s, duration, below) else {
+    let found: Vec<_> = columns(w, node, Quantity::Voltage)?
+        .into_iter()
+        .zip(matching(w, node, Quantity::Voltage))
+        .collect();
+    // Each column's held level on its own, in parallel; the worst is then
+    // chosen in recording order, so the verdict does not depend on the
+    // number of threads.
+    let levels: Vec<Option<At>> = found
+        .par_iter()
+        .with_min_len(COLUMNS_PER_TASK)
+        .map(|((_, s, _), column)| {
+            let held = sustained_level(s, duration, below)?;
+            Some(if duration <= 0.0 {
+                solver_extreme(column, below, held)
+            } else {
+                held
+            })
+        })
+        .collect();
+    for (((name, _, _), _), held) in found.into_iter().zip(levels) {
+        let Some(held) = held else {
             continue;
         };
-        if duration <= 0.0 {
-            held = solver_extreme(column, below, held);
-        }
         let margin = sign * (held.value - volts);
         if worst.as_ref().is_none_or(|x| margin < x.0) {
             worst = Some((margin, held, name));
