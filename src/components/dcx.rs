@@ -249,15 +249,20 @@ impl Device for DcxDevice {
         ]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
-    /// Output current and output power.
+    /// Output current, output power, and the loss: conduction R_out·i²
+    /// plus the no-load loss drawn at the input (the output inductance
+    /// stores, it does not dissipate).
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.current];
-        if index == 0 {
-            i
-        } else {
-            i * (y[self.output] - y[self.output_ret])
+        match index {
+            0 => i,
+            1 => i * (y[self.output] - y[self.output_ret]),
+            _ => {
+                let v_in = y[self.input] - y[self.input_ret];
+                self.ohms * i * i + v_in * self.no_load_current(v_in).0
+            }
         }
     }
     fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {

@@ -155,13 +155,14 @@ impl Device for SeriesRl {
         }
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.current];
         match index {
             0 => i,
-            _ => i * (y[self.a] - y[self.b]),
+            1 => i * (y[self.a] - y[self.b]),
+            _ => self.ohms * i * i,
         }
     }
 }

@@ -38,6 +38,9 @@ pub enum SignalKind {
     Power,
     /// State of charge of a storage device, 0…1, `soc(name)`.
     StateOfCharge,
+    /// Power dissipated inside the component, W, `loss(name)`: ≥ 0, the
+    /// part of its power balance that is neither delivered nor stored.
+    Loss,
 }
 
 /// How a branch constrains the network; used for the index (topology) check.

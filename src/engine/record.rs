@@ -106,7 +106,7 @@ impl Recorder {
             signals: spec
                 .probes
                 .iter()
-                .any(|p| matches!(p.source, ProbeSource::Signal { .. })),
+                .any(|p| p.source.needs_signals()),
             extremes: vec![UNSEEN; spec.probes.len()],
         }
     }
@@ -140,9 +140,7 @@ impl Recorder {
         for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
             let v = match p.source {
                 ProbeSource::Unknown(i) => y[i],
-                ProbeSource::Signal { device, index } => {
-                    model.devices[device].signal(index, &ctx, y, ydot)
-                }
+                ref signal => signal.signal_value(model, &ctx, y, ydot).unwrap_or(f64::NAN),
             };
             c.values.push(v);
         }
@@ -256,8 +254,8 @@ impl Recorder {
                 inputs: spec.inputs.at(ts),
             };
             for (e, p) in self.extremes.iter_mut().zip(&spec.probes) {
-                if let ProbeSource::Signal { device, index } = p.source {
-                    widen(e, ts, model.devices[device].signal(index, &ctx, y, ydot));
+                if let Some(v) = p.source.signal_value(model, &ctx, y, ydot) {
+                    widen(e, ts, v);
                 }
             }
         }
