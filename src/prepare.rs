@@ -47,6 +47,9 @@ pub enum PrepareError {
     /// A loss stage names a component that has no loss (a load, a source).
     #[error("component `{component}` in loss stage `{stage}` has no loss to sum (loads, sources and ideal switches of energy do not dissipate); take it out of the stage")]
     NoLossSignal { component: String, stage: String },
+    /// A loss stage names a component of `losses.output`.
+    #[error("component `{component}` in loss stage `{stage}` is one of `losses.output`: what an output absorbs, its own loss included, is delivered energy; take it out of the stage or of the output")]
+    LossOfOutput { component: String, stage: String },
 }
 
 /// A compiled circuit with its scenario, ready to run; generic over the
@@ -297,15 +300,15 @@ fn probes<L>(
     for p in &own {
         probes.entry(&nodes, &devices, p)?;
     }
+    // The sums of a `losses` block are written like the scenario's own.
+    if let Some(spec) = &scenario.losses {
+        probes.out.extend(losses::loss_probes(model, spec)?);
+    }
     let requested = probes.out.len();
     for p in extra.iter().filter_map(|e| scenario::Probe::parse(e).ok()) {
         probes.entry(&nodes, &devices, &p)?;
     }
-    let mut out = probes.out;
-    if let Some(spec) = &scenario.losses {
-        out.extend(losses::loss_probes(model, spec)?);
-    }
-    Ok((out, requested))
+    Ok((probes.out, requested))
 }
 
 /// Probes collected so far, with the quantities already taken.

@@ -202,7 +202,11 @@ impl CellModel {
     /// Power dissipated in the cell at discharge current `i` with the RC
     /// pair at `v1`: r0·i² + v1²/r1.
     pub(crate) fn loss(&self, i: f64, v1: f64) -> f64 {
-        let rc = if self.r1 > 0.0 { v1 * v1 / self.r1 } else { 0.0 };
+        let rc = if self.r1 > 0.0 {
+            v1 * v1 / self.r1
+        } else {
+            0.0
+        };
         self.r0 * i * i + rc
     }
 

@@ -48,10 +48,11 @@ pub enum ProbeSource {
     Unknown(usize),
     /// Signal `index` of device `device`.
     Signal { device: usize, index: usize },
-    /// The sum of several devices' signals, `(device, index)` each: one
-    /// column for a whole stage of a loss breakdown, however many
-    /// components it has.
-    Sum(Vec<(usize, usize)>),
+    /// A weighted sum of several devices' signals, `(device, index,
+    /// weight)` each: one column for a whole stage of a loss breakdown,
+    /// however many components it has (a weight of −1 takes a part out,
+    /// e.g. a no-load loss from a total).
+    Sum(Vec<(usize, usize, f64)>),
 }
 
 impl ProbeSource {
@@ -76,7 +77,7 @@ impl ProbeSource {
             ProbeSource::Sum(parts) => Some(
                 parts
                     .iter()
-                    .map(|&(d, k)| model.devices[d].signal(k, ctx, y, ydot))
+                    .map(|&(d, k, w)| w * model.devices[d].signal(k, ctx, y, ydot))
                     .sum(),
             ),
         }

@@ -103,10 +103,7 @@ impl Recorder {
             sample: spec.sample,
             next_index: 0,
             last_index: samples,
-            signals: spec
-                .probes
-                .iter()
-                .any(|p| p.source.needs_signals()),
+            signals: spec.probes.iter().any(|p| p.source.needs_signals()),
             extremes: vec![UNSEEN; spec.probes.len()],
         }
     }
@@ -140,7 +137,9 @@ impl Recorder {
         for (c, p) in self.columns.iter_mut().zip(&spec.probes) {
             let v = match p.source {
                 ProbeSource::Unknown(i) => y[i],
-                ref signal => signal.signal_value(model, &ctx, y, ydot).unwrap_or(f64::NAN),
+                ref signal => signal
+                    .signal_value(model, &ctx, y, ydot)
+                    .unwrap_or(f64::NAN),
             };
             c.values.push(v);
         }

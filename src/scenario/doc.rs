@@ -22,6 +22,7 @@ pub fn documented() -> Vec<&'static Schema> {
         &EVENT,
         &LOSS_SPEC,
         &LOSS_STAGE,
+        &LOSS_PART,
     ]
 }
 
@@ -31,7 +32,7 @@ pub const LOSS_SPEC: Schema = Schema {
     fields: &[
         F::req("input", "", R::Any, "Components that draw from the grid (globs): their delivered power plus their own loss, e.g. `[\"sst\"]`."),
         F::req("output", "", R::Any, "Components whose absorbed power is the useful output (globs), e.g. `[\"*.gpu\"]`."),
-        F::req("stages", "", R::Any, "`[(name, components: [globs])]`; a component belongs to the first stage that matches it."),
+        F::req("stages", "", R::Any, "`[(name, components: [globs], part)]`; a component (or the part of its loss a stage takes) belongs to the first stage that matches it."),
     ],
     example: r#"losses: (input: ["sst"], output: ["*.gpu"], stages: [(name: "SST", components: ["sst"]), (name: "busway", components: ["row*.seg*", "row*.feed"]), (name: "DCX", components: ["*.dcx"])])"#,
     ..Schema::EMPTY
@@ -43,6 +44,18 @@ pub const LOSS_STAGE: Schema = Schema {
     fields: &[
         F::req("name", "", R::Any, "Stage name as reported; unique, not `other`."),
         F::req("components", "", R::Any, "Component names or globs; each must match a component that has a loss."),
+        F::opt("part", "", "All", R::Rule("All, NoLoad or Conduction"), "Which part of each component's loss: `All`; `NoLoad`, the load-independent part (a Dcx's no_load_watts; 0 for a component without one); `Conduction`, the rest (a Dcx's R_out·i², all of a constant-efficiency converter's (1/η − 1)·p_out). A component's parts go to the first stage that takes each."),
+    ],
+    ..Schema::EMPTY
+};
+
+pub const LOSS_PART: Schema = Schema {
+    name: "LossPart",
+    summary: "Which part of a component's loss a loss stage takes.",
+    variants: &[
+        Variant::unit("All", "The whole loss."),
+        Variant::unit("NoLoad", "The load-independent part: a Dcx's `no_load_watts` drawn at its input; exactly 0 for a component whose model has no such term."),
+        Variant::unit("Conduction", "The rest of the loss: a Dcx's R_out·i², all of a constant-efficiency converter's (1/η − 1)·p_out (the model does not split it further)."),
     ],
     ..Schema::EMPTY
 };

@@ -91,6 +91,25 @@ pub struct LossSpec {
 pub struct LossStage {
     pub name: String,
     pub components: Vec<String>,
+    /// Which part of each component's loss the stage takes.
+    #[serde(default)]
+    pub part: LossPart,
+}
+
+/// A part of a component's loss, so that one converter can appear in a
+/// "no-load" stage and a "conduction" stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum LossPart {
+    /// The whole loss.
+    #[default]
+    All,
+    /// The load-independent part: a Dcx's no-load loss; zero for a
+    /// component whose model has no such term.
+    NoLoad,
+    /// The rest: the whole loss less the no-load part (a Dcx's R_out·i²;
+    /// all of a constant-efficiency converter's (1/η − 1)·p_out, which the
+    /// model does not split further).
+    Conduction,
 }
 
 /// Initial state of the transient run.

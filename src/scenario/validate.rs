@@ -324,7 +324,9 @@ fn check_losses(l: &super::schema::LossSpec) -> Check<'_> {
         if stage.components.is_empty() || stage.components.iter().any(|g| g.trim().is_empty()) {
             return Err(issue(
                 at("components"),
-                format!("loss stage `{name}` must list at least one component name or glob, none empty"),
+                format!(
+                    "loss stage `{name}` must list at least one component name or glob, none empty"
+                ),
             ));
         }
     }
