@@ -56,7 +56,7 @@ impl Chart for LossBars<'_> {
             .fold(0.0, f64::max);
         let unit = value_unit(largest, "J");
         let x1 = if largest > 0.0 {
-            1.15 * largest / unit.divisor
+            1.4 * largest / unit.divisor
         } else {
             1.0
         };
