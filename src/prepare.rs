@@ -6,6 +6,8 @@
 //!
 //! Must not read files (the `study` does, once), integrate, or judge.
 
+pub mod losses;
+
 use crate::compile::{compile_with, CompileError, ExtraDevice, Model};
 use crate::components::switch::SwitchDevice;
 use crate::components::FlatCircuit;
@@ -39,6 +41,15 @@ pub enum PrepareError {
     /// A `record` entry (or one a limit needs) matches no node or component.
     #[error("record entry `{entry}` matches nothing in the compiled circuit")]
     NoRecordMatch { entry: String },
+    /// A `losses` entry matches no component.
+    #[error("{what} entry `{entry}` matches no component of the compiled circuit")]
+    NoLossMatch { entry: String, what: String },
+    /// A loss stage names a component that has no loss (a load, a source).
+    #[error("component `{component}` in loss stage `{stage}` has no loss to sum (loads, sources and ideal switches of energy do not dissipate); take it out of the stage")]
+    NoLossSignal { component: String, stage: String },
+    /// A loss stage names a component of `losses.output`.
+    #[error("component `{component}` in loss stage `{stage}` is one of `losses.output`: what an output absorbs, its own loss included, is delivered energy; take it out of the stage or of the output")]
+    LossOfOutput { component: String, stage: String },
 }
 
 /// A compiled circuit with its scenario, ready to run; generic over the
@@ -289,6 +300,10 @@ fn probes<L>(
     for p in &own {
         probes.entry(&nodes, &devices, p)?;
     }
+    // The sums of a `losses` block are written like the scenario's own.
+    if let Some(spec) = &scenario.losses {
+        probes.out.extend(losses::loss_probes(model, spec)?);
+    }
     let requested = probes.out.len();
     for p in extra.iter().filter_map(|e| scenario::Probe::parse(e).ok()) {
         probes.entry(&nodes, &devices, &p)?;
@@ -358,6 +373,7 @@ impl Probes<'_> {
         let (signal, prefix, quantity) = match kind {
             ProbeKind::Current => (SignalKind::Current, "i", Quantity::Current),
             ProbeKind::Power => (SignalKind::Power, "p", Quantity::Power),
+            ProbeKind::Loss => (SignalKind::Loss, "loss", Quantity::Power),
             _ => (SignalKind::StateOfCharge, "soc", Quantity::StateOfCharge),
         };
         let mut matched = false;

@@ -128,6 +128,7 @@ mod tests {
             currents: Vec::new(),
             powers: Vec::new(),
             storage: Vec::new(),
+            losses: None,
         };
         metrics.nodes.push(node("bus", 1.0));
         assert_eq!(check(&metrics, &waveforms), Ok(()));

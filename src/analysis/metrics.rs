@@ -1,7 +1,8 @@
 //! Time-domain metrics of a whole run: the response of every recorded node
 //! to every load event, its static droop and ripple; peak current per
 //! current channel; peak power, ramp rate, energy and band share per power
-//! channel; the storage layers (`storage`).
+//! channel; the storage layers (`storage`); the energy account of a
+//! `losses` block (`losses`).
 //!
 //! Works on `Waveforms` plus the scheduled instants of the scenario, so it
 //! can be fed synthetic signals in tests. Sign convention of power columns
@@ -11,6 +12,7 @@
 //! reports positive power while it absorbs, so its delivered energy is
 //! ∫ max(−p, 0).
 
+use super::losses::{loss_account, LossAccount};
 use super::ripple::{quiet_ripple, ripple, Ripple};
 use super::signal::{At, Signal};
 use super::spectrum::band_share;
@@ -18,6 +20,7 @@ use super::storage::{storage_layers, StorageLayer};
 use super::transient::{
     event_windows, reference_scale, response, EventWindow, Response, DEFAULT_SETTLE_BAND_PCT,
 };
+use crate::prepare::losses::is_loss_column;
 use crate::results::{Column, Quantity, Waveforms};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,6 +77,10 @@ pub struct Metrics {
     /// storage power, so their summaries read as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage: Vec<StorageLayer>,
+    /// The energy account of a `losses` block (`losses`): absent without
+    /// one, so other summaries read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub losses: Option<LossAccount>,
 }
 
 /// One recorded voltage.
@@ -159,6 +166,7 @@ pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Me
         currents: Vec::new(),
         powers: Vec::new(),
         storage: storage_layers(w, &options.kinds, &options.delivering),
+        losses: loss_account(w),
     };
     for c in &w.columns {
         let s = Signal::new(&w.time, &c.values);
@@ -184,6 +192,8 @@ pub fn analyse(w: &Waveforms, instants: &[f64], options: &AnalysisOptions) -> Me
                 peak: column_peak(c, &s),
                 rms: rms(&s),
             }),
+            // A `losses` sum is accounted for in `losses`, not a channel.
+            Quantity::Power if is_loss_column(&c.name) => {}
             Quantity::Power => {
                 let delivering = options.delivering.contains(&c.target);
                 metrics.powers.push(power_metrics(c, &s, kind, delivering))

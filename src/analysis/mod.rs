@@ -9,6 +9,8 @@
 //! - `ripple`, `spectrum`: ripple in a window and FFT lines, band shares;
 //! - `storage`: per storage layer, energy, peak power, the share of the
 //!   load's fluctuation it absorbed and the recharge debt;
+//! - `losses`: the energy account of a `losses` block: energy in, out,
+//!   from storage and lost per stage, efficiency and the residual;
 //! - `metrics`: everything measured on a run, for `summary.json`;
 //! - `sustain`, `limits`, `verdict`: limits judged on the waveforms, one
 //!   kind per file under `limits`; `small_signal` binds the operating
@@ -29,6 +31,7 @@ pub mod golden;
 pub mod junit;
 pub mod limit_set;
 pub mod limits;
+pub mod losses;
 pub mod metrics;
 pub mod partial;
 pub mod pcc;

@@ -430,6 +430,12 @@ fn plot_run(
         }
     }
     let mut figures = drawn.figures;
+    if let Some(losses) = &judged.metrics.losses {
+        figures.push(
+            report::loss_figure(losses)
+                .map_err(|e| miette::miette!("cannot draw the losses: {e}"))?,
+        );
+    }
     let setup = study.setup(study.final_time());
     match stability_figures(&setup, &ReportOptions::default()) {
         Ok(drawn) => {

@@ -199,6 +199,17 @@ impl CellModel {
         self.soc0 - q
     }
 
+    /// Power dissipated in the cell at discharge current `i` with the RC
+    /// pair at `v1`: r0·i² + v1²/r1.
+    pub(crate) fn loss(&self, i: f64, v1: f64) -> f64 {
+        let rc = if self.r1 > 0.0 {
+            v1 * v1 / self.r1
+        } else {
+            0.0
+        };
+        self.r0 * i * i + rc
+    }
+
     /// Row of v1 (mass c1): i − v1/r1, or −v1 without an RC pair.
     /// Returns (value, ∂/∂i, ∂/∂v1).
     pub(crate) fn rc_row(&self, i: f64, v1: f64) -> (f64, f64, f64) {
@@ -363,15 +374,18 @@ impl Device for BatteryDevice {
             SignalKind::Current,
             SignalKind::Power,
             SignalKind::StateOfCharge,
+            SignalKind::Loss,
         ]
     }
-    /// Discharge current, delivered power and state of charge.
+    /// Discharge current, delivered power, state of charge and the loss in
+    /// its internal resistances.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.st.y(y, I);
         match index {
             0 => i,
             1 => i * self.terminal(y),
-            _ => self.cell.soc(self.st.y(y, Q)),
+            2 => self.cell.soc(self.st.y(y, Q)),
+            _ => self.cell.loss(i, self.st.y(y, V1)),
         }
     }
     fn held_at_operating_point(&self) -> Vec<usize> {

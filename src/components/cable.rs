@@ -155,10 +155,10 @@ impl Device for CableDevice {
         self.parts.iter().flat_map(|p| p.branches()).collect()
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
     /// Current entering at terminal a (first section), and the power lost
-    /// in the cable's resistance.
+    /// in the cable's resistance (both its power and its loss).
     fn signal(&self, index: usize, ctx: &Ctx, y: &[f64], ydot: &[f64]) -> f64 {
         let first = &self.parts[0];
         if index == 0 {

@@ -184,14 +184,15 @@ impl Device for EsrCapacitor {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
+    /// Current, power and the ESR's loss i²·ESR.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.current(y);
-        if index == 0 {
-            i
-        } else {
-            i * (y[self.a] - y[self.b])
+        match index {
+            0 => i,
+            1 => i * (y[self.a] - y[self.b]),
+            _ => i * i / self.g,
         }
     }
 }
@@ -222,14 +223,15 @@ impl Device for GroundedCapacitor {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
+    /// Current, power and loss (none: an ideal capacitor only stores).
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], ydot: &[f64]) -> f64 {
         let i = self.sign * self.farads * ydot[self.node];
-        if index == 0 {
-            i
-        } else {
-            i * (y[self.a] - y[self.b])
+        match index {
+            0 => i,
+            1 => i * (y[self.a] - y[self.b]),
+            _ => 0.0,
         }
     }
 }
@@ -272,17 +274,18 @@ impl Device for FloatingCapacitor {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
     fn signal_unknown(&self, index: usize) -> Option<usize> {
         (index == 0).then_some(self.i)
     }
+    /// Current, power and loss (none: an ideal capacitor only stores).
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.i];
-        if index == 0 {
-            i
-        } else {
-            i * (y[self.a] - y[self.b])
+        match index {
+            0 => i,
+            1 => i * (y[self.a] - y[self.b]),
+            _ => 0.0,
         }
     }
 }

@@ -514,6 +514,7 @@ impl Device for CapBankDevice {
             SignalKind::Current,
             SignalKind::Power,
             SignalKind::StateOfCharge,
+            SignalKind::Loss,
         ]
     }
     /// Current and power delivered to the bus (negative while charging),
@@ -524,10 +525,16 @@ impl Device for CapBankDevice {
         match index {
             0 => i,
             1 => i * self.v_bus(y),
-            _ => {
+            2 => {
                 let (lo, hi) = self.window;
                 let vc = self.v_bank(y);
                 (vc * vc - lo * lo) / (hi * hi - lo * lo)
+            }
+            _ => {
+                let (ib, vc) = (self.st.y(y, IB), self.v_bank(y));
+                control::conversion_loss(self.v_bus(y), i, self.efficiency)
+                    + self.esr * ib * ib
+                    + vc * vc * self.leak
             }
         }
     }

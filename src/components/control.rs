@@ -411,6 +411,13 @@ pub(crate) fn start_at_set_point(y: &mut [f64], out: usize, ret: usize, v_ref: f
     }
 }
 
+/// Power lost in a conversion delivering `i` at `v_out` with efficiency
+/// η: p_in − p_out, v·i·(1/η − 1) forward and |v·i|·(1 − η) in reverse,
+/// so never negative.
+pub(crate) fn conversion_loss(v_out: f64, i: f64, efficiency: f64) -> f64 {
+    input_power(v_out, i, efficiency).0 - v_out * i
+}
+
 /// Current a source with terminal law v = emf − r·i draws to deliver power
 /// p: the row (emf − r·i)·i − p = 0 of an algebraic unknown i. Returns
 /// (residual, ∂/∂i, ∂/∂emf). Its ∂/∂i stays positive on the physical

@@ -154,6 +154,13 @@ struct DcxDevice {
 const NO_LOAD_MIN_VOLTS: f64 = 1.0;
 
 impl DcxDevice {
+    /// The no-load loss drawn at the input, v_in·i_nl(v_in): P_NL above
+    /// the floor voltage, a conductance below it.
+    fn no_load_loss(&self, y: &[f64]) -> f64 {
+        let v_in = y[self.input] - y[self.input_ret];
+        v_in * self.no_load_current(v_in).0
+    }
+
     fn no_load_current(&self, v_in: f64) -> (f64, f64) {
         if self.no_load_watts == 0.0 || self.tripped {
             return (0.0, 0.0);
@@ -249,18 +256,27 @@ impl Device for DcxDevice {
         ]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![
+            SignalKind::Current,
+            SignalKind::Power,
+            SignalKind::Loss,
+            SignalKind::NoLoadLoss,
+        ]
     }
-    /// Output current and output power.
+    /// The output current is an unknown of its own.
     fn signal_unknown(&self, index: usize) -> Option<usize> {
         (index == 0).then_some(self.current)
     }
+    /// Output current, output power, the loss: conduction R_out·i² plus
+    /// the no-load loss drawn at the input (the output inductance stores,
+    /// it does not dissipate), and that no-load part alone.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = y[self.current];
-        if index == 0 {
-            i
-        } else {
-            i * (y[self.output] - y[self.output_ret])
+        match index {
+            0 => i,
+            1 => i * (y[self.output] - y[self.output_ret]),
+            2 => self.ohms * i * i + self.no_load_loss(y),
+            _ => self.no_load_loss(y),
         }
     }
     fn apply(&mut self, action: &Action, y: &mut [f64]) -> Result<Reaction, DeviceError> {

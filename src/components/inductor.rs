@@ -155,7 +155,7 @@ impl Device for SeriesRl {
         }
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
     fn signal_unknown(&self, index: usize) -> Option<usize> {
         (index == 0).then_some(self.current)
@@ -164,7 +164,8 @@ impl Device for SeriesRl {
         let i = y[self.current];
         match index {
             0 => i,
-            _ => i * (y[self.a] - y[self.b]),
+            1 => i * (y[self.a] - y[self.b]),
+            _ => self.ohms * i * i,
         }
     }
 }

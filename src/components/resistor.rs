@@ -119,8 +119,9 @@ impl Device for Conductance {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
+    /// Current, power and loss: all of a resistor's power is lost.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.current(y);
         match index {

@@ -175,8 +175,9 @@ impl Device for SwitchDevice {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
+    /// Current, power and loss: all of a switch's power is lost.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let v = y[self.a] - y[self.b];
         let i = self.siemens() * v;

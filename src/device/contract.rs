@@ -38,6 +38,20 @@ pub enum SignalKind {
     Power,
     /// State of charge of a storage device, 0…1, `soc(name)`.
     StateOfCharge,
+    /// Power dissipated inside the component, W, `loss(name)`: ≥ 0, the
+    /// part of its power balance that is neither delivered nor stored.
+    Loss,
+    /// The part of `Loss` that does not depend on the load, W: a Dcx's
+    /// no-load (magnetising and switching) loss. Only components whose
+    /// model has such a term report it; what is left of `Loss` is the
+    /// load-dependent (conduction) part. Not a record form; read by the
+    /// `losses` block's `part` selection.
+    NoLoadLoss,
+    /// Power drawn from upstream of the component, W, where that is not
+    /// `p + loss`: an ActiveFrontEnd's power from the grid's EMF (its `p`
+    /// is the power at the PCC, its loss is partly upstream of it). Not a
+    /// record form; read by the `losses` block's `input`.
+    Drawn,
 }
 
 /// How a branch constrains the network; used for the index (topology) check.

@@ -48,6 +48,40 @@ pub enum ProbeSource {
     Unknown(usize),
     /// Signal `index` of device `device`.
     Signal { device: usize, index: usize },
+    /// A weighted sum of several devices' signals, `(device, index,
+    /// weight)` each: one column for a whole stage of a loss breakdown,
+    /// however many components it has (a weight of −1 takes a part out,
+    /// e.g. a no-load loss from a total).
+    Sum(Vec<(usize, usize, f64)>),
+}
+
+impl ProbeSource {
+    /// Whether reading it needs the devices' signals (y and y' in full).
+    pub fn needs_signals(&self) -> bool {
+        !matches!(self, ProbeSource::Unknown(_))
+    }
+
+    /// Its value from the devices' signals; `None` for a node voltage.
+    pub(crate) fn signal_value(
+        &self,
+        model: &crate::compile::Model,
+        ctx: &crate::device::Ctx,
+        y: &[f64],
+        ydot: &[f64],
+    ) -> Option<f64> {
+        match self {
+            ProbeSource::Unknown(_) => None,
+            ProbeSource::Signal { device, index } => {
+                Some(model.devices[*device].signal(*index, ctx, y, ydot))
+            }
+            ProbeSource::Sum(parts) => Some(
+                parts
+                    .iter()
+                    .map(|&(d, k, w)| w * model.devices[d].signal(k, ctx, y, ydot))
+                    .sum(),
+            ),
+        }
+    }
 }
 
 /// One recorded quantity.

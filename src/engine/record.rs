@@ -37,12 +37,16 @@ enum Read {
     State(usize),
     /// A device signal computed from y, y' and the inputs.
     Device { device: usize, index: usize },
+    /// A weighted sum of device signals (a losses column), evaluated by
+    /// its probe's source.
+    Sum,
 }
 
 impl Read {
     fn of(source: &ProbeSource, model: &Model) -> Read {
         match *source {
             ProbeSource::Unknown(i) => Read::Node(i),
+            ProbeSource::Sum(_) => Read::Sum,
             ProbeSource::Signal { device, index } => {
                 match model.devices[device].signal_unknown(index) {
                     Some(i) => Read::State(i),
@@ -56,7 +60,7 @@ impl Read {
     fn unknown(self) -> Option<usize> {
         match self {
             Read::Node(i) | Read::State(i) => Some(i),
-            Read::Device { .. } => None,
+            Read::Device { .. } | Read::Sum => None,
         }
     }
 }
@@ -157,7 +161,9 @@ impl Recorder {
             sample: spec.sample,
             next_index: 0,
             last_index: samples,
-            signals: reads.iter().any(|r| matches!(r, Read::Device { .. })),
+            signals: reads
+                .iter()
+                .any(|r| matches!(r, Read::Device { .. } | Read::Sum)),
             pending: Vec::with_capacity(ROWS_PER_FLUSH * reads.len()),
             pending_rows: 0,
             reads,
@@ -189,12 +195,16 @@ impl Recorder {
         self.time.push(t);
         let inputs = if self.signals { spec.inputs.at(t) } else { &[] };
         let ctx = Ctx { t, inputs };
-        for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
+        for ((e, r), p) in self.extremes.iter_mut().zip(&self.reads).zip(&spec.probes) {
             let v = match *r {
                 Read::Node(i) | Read::State(i) => y[i],
                 Read::Device { device, index } => {
                     model.devices[device].signal(index, &ctx, y, ydot)
                 }
+                Read::Sum => p
+                    .source
+                    .signal_value(model, &ctx, y, ydot)
+                    .unwrap_or(f64::NAN),
             };
             self.pending.push(v);
             widen(e, t, v);
@@ -335,10 +345,18 @@ impl Recorder {
                 t: ts,
                 inputs: spec.inputs.at(ts),
             };
-            for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
-                if let Read::Device { device, index } = *r {
-                    widen(e, ts, model.devices[device].signal(index, &ctx, y, ydot));
-                }
+            for ((e, r), p) in self.extremes.iter_mut().zip(&self.reads).zip(&spec.probes) {
+                let v = match *r {
+                    Read::Device { device, index } => {
+                        model.devices[device].signal(index, &ctx, y, ydot)
+                    }
+                    Read::Sum => p
+                        .source
+                        .signal_value(model, &ctx, y, ydot)
+                        .unwrap_or(f64::NAN),
+                    Read::Node(_) | Read::State(_) => continue,
+                };
+                widen(e, ts, v);
             }
         }
     }

@@ -39,6 +39,8 @@ mod groups;
 mod html;
 mod html_sections;
 mod impedance;
+mod loss_plot;
+mod loss_table;
 mod overlay;
 mod plot;
 mod png;
@@ -76,6 +78,8 @@ pub use folder::StagedFolder;
 pub use html::{escape, render_html, Cell, HtmlReport, InputFile, Section, Status, Table};
 pub use html_sections::{circuit_section, scenario_section, time_domain_section, VERDICT_TABLE_ID};
 pub use impedance::{impedance_figure, ImpedanceData, MagnitudeCurve};
+pub use loss_plot::{loss_figure, loss_section};
+pub use loss_table::loss_tables;
 pub use overlay::{disturbances, limit_bands, worst_points, Disturbance, LimitBand, WorstPoint};
 pub use plot::{
     stage_figures, try_study_figures, try_waveform_figures, waveform_figures, write_figures,

@@ -2,7 +2,7 @@
 //! a first page with the run's stamp, the verdicts, the worst margins and
 //! the least-damped modes; then the appendix: parameters, circuit,
 //! scenario, transient metrics, waveforms (with their zoom windows), the
-//! ripple spectrum, the small-signal section with its figures, and the
+//! losses of a `losses` block, the ripple spectrum, the small-signal section with its figures, and the
 //! input files, assembled from results already computed.
 //!
 //! A run the engine stopped gets a red banner saying when, where and why,
@@ -15,6 +15,7 @@
 use super::figures::StabilityFigures;
 use super::html::{Cell, HtmlReport, InputFile, Section, Table};
 use super::html_sections::{circuit_section, scenario_section, time_domain_section};
+use super::loss_plot::loss_section;
 use super::plot::{try_study_figures, Figure, PlotError, StudyFigures};
 use super::review_summary::{least_damped, parameter_section, stamp_section, worst_margins, Stamp};
 use super::review_tables::{stability_tables, verdict_section};
@@ -92,6 +93,9 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
     sections.push(waveform_section(try_study_figures(
         w, s, verdicts, r.zooms,
     )?));
+    if let Some(losses) = &r.judged.metrics.losses {
+        sections.push(loss_section(losses)?);
+    }
     sections.push(spectrum_section(w, s, &r.judged.metrics)?);
     sections.push(stability_section(r.stability));
     let inputs = vec![

@@ -8,6 +8,7 @@
 //! where the text goes), colour the output, or judge limits.
 
 use super::html::{Cell, Table};
+use super::loss_table::loss_tables;
 use super::ripple_table::ripple_table;
 use super::row_groups::{group_rows, group_table};
 use super::stats::{AtTime, ColumnStats};
@@ -135,14 +136,17 @@ fn push_aligned(out: &mut String, rows: &[Vec<String>]) {
 }
 
 /// Renders the analysis metrics as aligned text: the tables of
-/// [`metrics_tables`], blank-line separated; the text ends with a newline.
+/// [`metrics_tables`], then those of a `losses` block (`loss_table`; the
+/// report gives them a section of their own), blank-line separated; the
+/// text ends with a newline.
 pub fn metrics_table(m: &Metrics) -> String {
     let mut out = String::new();
-    for (k, t) in metrics_tables(m).iter().enumerate() {
+    let losses = m.losses.iter().flat_map(loss_tables);
+    for (k, t) in metrics_tables(m).into_iter().chain(losses).enumerate() {
         if k > 0 {
             out.push('\n');
         }
-        push_table(&mut out, t);
+        push_table(&mut out, &t);
     }
     out
 }

@@ -20,8 +20,45 @@ pub fn documented() -> Vec<&'static Schema> {
         &PHASED,
         &RANDOM_DELAY,
         &EVENT,
+        &LOSS_SPEC,
+        &LOSS_STAGE,
+        &LOSS_PART,
     ]
 }
+
+pub const LOSS_SPEC: Schema = Schema {
+    name: "LossSpec",
+    summary: "`losses: (input, output, stages)`: the run's energy from the grid, to the loads, and lost in each stage. Energies are the trapezoid integrals of the recorded sums over the output grid (`sample`). Every loss-bearing component that no stage names is summed into a stage `other`, so the stages account for all losses; what is left of the balance input + storage − output − losses is the energy stored in capacitors and inductors over the run plus the integration error, reported as `unaccounted`.",
+    fields: &[
+        F::req("input", "", R::Any, "Components that draw from the grid (globs): their delivered power plus their own loss, e.g. `[\"sst\"]`."),
+        F::req("output", "", R::Any, "Components whose absorbed power is the useful output (globs), e.g. `[\"*.gpu\"]`."),
+        F::req("stages", "", R::Any, "`[(name, components: [globs], part)]`; a component (or the part of its loss a stage takes) belongs to the first stage that matches it."),
+    ],
+    example: r#"losses: (input: ["sst"], output: ["*.gpu"], stages: [(name: "SST", components: ["sst"]), (name: "busway", components: ["row*.seg*", "row*.feed"]), (name: "DCX", components: ["*.dcx"])])"#,
+    ..Schema::EMPTY
+};
+
+pub const LOSS_STAGE: Schema = Schema {
+    name: "LossStage",
+    summary: "One stage of a loss breakdown.",
+    fields: &[
+        F::req("name", "", R::Any, "Stage name as reported; unique, not `other`."),
+        F::req("components", "", R::Any, "Component names or globs; each must match a component that has a loss."),
+        F::opt("part", "", "All", R::Rule("All, NoLoad or Conduction"), "Which part of each component's loss: `All`; `NoLoad`, the load-independent part (a Dcx's no_load_watts; 0 for a component without one); `Conduction`, the rest (a Dcx's R_out·i², all of a constant-efficiency converter's (1/η − 1)·p_out). A component's parts go to the first stage that takes each."),
+    ],
+    ..Schema::EMPTY
+};
+
+pub const LOSS_PART: Schema = Schema {
+    name: "LossPart",
+    summary: "Which part of a component's loss a loss stage takes.",
+    variants: &[
+        Variant::unit("All", "The whole loss."),
+        Variant::unit("NoLoad", "The load-independent part: a Dcx's `no_load_watts` drawn at its input; exactly 0 for a component whose model has no such term."),
+        Variant::unit("Conduction", "The rest of the loss: a Dcx's R_out·i², all of a constant-efficiency converter's (1/η − 1)·p_out (the model does not split it further)."),
+    ],
+    ..Schema::EMPTY
+};
 
 pub const SCENARIO: Schema = Schema {
     name: "Scenario",
@@ -39,6 +76,7 @@ pub const SCENARIO: Schema = Schema {
         F::opt("overrides", "", "{}", R::Any, "Parameter or `component.field` values applied before elaboration, e.g. `{\"c_bus\": 2e-3, \"tray*.c50.farads\": 1e-3}`."),
         F::opt("record", "", "[] (every declared bus)", R::Any, "Quantities to record; see the record page."),
         F::opt("ripple_window", "s", "None", R::Rule("0 ≤ start < end ≤ duration"), "`(start, end)` where the ripple of every recorded node is measured instead of its quiet windows."),
+        F::opt("losses", "", "None", R::Any, "Energy and loss breakdown by stage (`LossSpec`): grid-to-load efficiency in `summary.json` and the report."),
         F::opt("limits", "", "[]", R::Any, "Pass/fail criteria that `check` judges; see the limits page."),
         F::opt("sweep", "", "None", R::Rule("refused"), "Retired: a scenario takes no `sweep` block; sweeps live in their own files (`busbar sweep`)."),
     ],

@@ -22,8 +22,8 @@ pub use bind::LoadBinding;
 pub use profile::LoadProfile;
 pub use record::{Probe, ProbeKind, FORMS as RECORD_FORMS};
 pub use schema::{
-    Event, LoadSpec, Phased, Profile, Pulse, RandomDelay, RetiredSweep, Scenario, Stagger, Start,
-    Step, Trace,
+    Event, LoadSpec, LossPart, LossSpec, LossStage, Phased, Profile, Pulse, RandomDelay,
+    RetiredSweep, Scenario, Stagger, Start, Step, Trace,
 };
 pub use validate::limits::{rules, LimitIssue, LimitTarget, ScenarioLimit};
 

@@ -16,6 +16,8 @@ pub enum ProbeKind {
     Power,
     /// A storage component's state of charge (a battery, a BBU's cells).
     StateOfCharge,
+    /// Power dissipated inside a component.
+    Loss,
 }
 
 impl ProbeKind {
@@ -53,6 +55,12 @@ pub const FORMS: &[(ProbeKind, &str, &str, &str)] = &[
         "State of charge of a storage component (Battery, Bbu, CapBank), 0 to 1.",
         "soc(bbu*)",
     ),
+    (
+        ProbeKind::Loss,
+        "`loss(component)`",
+        "Power dissipated inside a component, W, never negative: I²R of resistances and ESRs, a converter's (1/η − 1)·p_out, a DCX's no-load and conduction loss, a battery's internal resistances.",
+        "loss(row*.seg*)",
+    ),
 ];
 
 /// One parsed `record` entry. `target` may be a glob.
@@ -69,7 +77,7 @@ impl Probe {
     pub fn parse(entry: &str) -> Result<Probe, String> {
         let entry = entry.trim();
         let expected =
-            "expected `v(node)`, `i(component)`, `p(component)`, `soc(component)` or a bare node name";
+            "expected `v(node)`, `i(component)`, `p(component)`, `soc(component)`, `loss(component)` or a bare node name";
         let Some(open) = entry.find('(') else {
             if entry.is_empty() || entry.contains(')') || entry.contains(char::is_whitespace) {
                 return Err(expected.to_string());
@@ -84,6 +92,7 @@ impl Probe {
             "i" | "I" => ProbeKind::Current,
             "p" | "P" => ProbeKind::Power,
             "soc" | "SOC" => ProbeKind::StateOfCharge,
+            "loss" | "LOSS" => ProbeKind::Loss,
             other => return Err(format!("unknown quantity `{other}`; {expected}")),
         };
         let target = entry[open + 1..]
@@ -116,6 +125,7 @@ mod tests {
             ProbeKind::Current,
             ProbeKind::Power,
             ProbeKind::StateOfCharge,
+            ProbeKind::Loss,
         ] {
             // A new kind must be added here (the match fails to compile)
             // and to FORMS (this assertion fails).
@@ -123,7 +133,8 @@ mod tests {
                 ProbeKind::Voltage
                 | ProbeKind::Current
                 | ProbeKind::Power
-                | ProbeKind::StateOfCharge => {}
+                | ProbeKind::StateOfCharge
+                | ProbeKind::Loss => {}
             }
             assert!(
                 FORMS.iter().any(|f| f.0 == kind),

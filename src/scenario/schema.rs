@@ -53,6 +53,9 @@ pub struct Scenario<L> {
     /// `window` takes precedence for its node).
     #[serde(default)]
     pub ripple_window: Option<(f64, f64)>,
+    /// The energy and loss breakdown of the run, stage by stage.
+    #[serde(default)]
+    pub losses: Option<LossSpec>,
     #[serde(default)]
     /// Pass/fail criteria, of a limit type the analysis defines.
     pub limits: Vec<L>,
@@ -67,6 +70,46 @@ pub struct Scenario<L> {
     /// underline the offending entry.
     #[serde(skip)]
     pub(crate) text: Arc<str>,
+}
+
+/// `losses`: where energy enters, where it is used, and the stages its
+/// losses are summed over. Every entry is a component name or glob.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LossSpec {
+    /// Components that draw from the grid: their `p` plus their own loss.
+    pub input: Vec<String>,
+    /// Components whose absorbed power is the useful output (the GPUs).
+    pub output: Vec<String>,
+    /// Named stages; a component belongs to the first stage that matches.
+    pub stages: Vec<LossStage>,
+}
+
+/// One stage of a loss breakdown.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LossStage {
+    pub name: String,
+    pub components: Vec<String>,
+    /// Which part of each component's loss the stage takes.
+    #[serde(default)]
+    pub part: LossPart,
+}
+
+/// A part of a component's loss, so that one converter can appear in a
+/// "no-load" stage and a "conduction" stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum LossPart {
+    /// The whole loss.
+    #[default]
+    All,
+    /// The load-independent part: a Dcx's no-load loss; zero for a
+    /// component whose model has no such term.
+    NoLoad,
+    /// The rest: the whole loss less the no-load part (a Dcx's R_out·i²;
+    /// all of a constant-efficiency converter's (1/η − 1)·p_out, which the
+    /// model does not split further).
+    Conduction,
 }
 
 /// Initial state of the transient run.

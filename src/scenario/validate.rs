@@ -91,6 +91,9 @@ pub(crate) fn validate<L: ScenarioLimit>(s: &Scenario<L>) -> Check<'_> {
             return Err(issue(vec![Key("ripple_window")], message));
         }
     }
+    if let Some(losses) = &s.losses {
+        check_losses(losses)?;
+    }
     for (i, load) in s.loads.iter().enumerate() {
         let at = |rest: &[Seg<'static>]| [&[Key("loads"), Index(i)], rest].concat();
         let ctx = format!("load `{}`: ", load.target);
@@ -293,6 +296,39 @@ fn check_event(event: &Event, i: usize) -> Check<'_> {
             at(target.0),
             format!("{ctx}`{}` must not be empty", target.0),
         ));
+    }
+    Ok(())
+}
+
+/// The `losses` block: something to draw from and to deliver to, and
+/// stages with unique names that are not the reserved `other`.
+fn check_losses(l: &super::schema::LossSpec) -> Check<'_> {
+    for (key, list) in [("input", &l.input), ("output", &l.output)] {
+        if list.is_empty() || list.iter().any(|g| g.trim().is_empty()) {
+            return Err(issue(
+                vec![Key("losses"), Key(key)],
+                format!("`losses.{key}` must list at least one component name or glob, none empty"),
+            ));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, stage) in l.stages.iter().enumerate() {
+        let at = |key| vec![Key("losses"), Key("stages"), Index(i), Key(key)];
+        let name = stage.name.trim();
+        if name.is_empty() || name == "other" || !seen.insert(name) {
+            return Err(issue(
+                at("name"),
+                format!("loss stage name `{name}` must be non-empty, unique and not `other` (the stage of every loss no stage names)"),
+            ));
+        }
+        if stage.components.is_empty() || stage.components.iter().any(|g| g.trim().is_empty()) {
+            return Err(issue(
+                at("components"),
+                format!(
+                    "loss stage `{name}` must list at least one component name or glob, none empty"
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -164,6 +164,28 @@ impl FrontEndDevice {
         ]
     }
 
+    /// The two losses of the front end (W): the conversion loss
+    /// p_pcc − p_dc, (1 − η)·p_pcc forward and (1/η − 1)·|p_pcc| in
+    /// reverse, and the I²R of the grid's Thevenin resistance,
+    /// 1.5·R·(i_d² + i_q²) (dq peak amplitudes), dissipated upstream of
+    /// the PCC.
+    pub(crate) fn losses(&self, y: &[f64]) -> (f64, f64) {
+        let port = self.port(y);
+        let conversion = port.p.v - port.i_dc.v * self.v_dc(y);
+        let (id, iq) = (self.st.y(y, ID), self.st.y(y, IQ));
+        (conversion, 1.5 * self.k.r * (id * id + iq * iq))
+    }
+
+    /// Active power of the grid's EMF, 1.5·(e_d·i_d + e_q·i_q): the PCC
+    /// power plus the grid resistance's I²R plus the rate of change of the
+    /// energy 0.75·L·(i_d² + i_q²) in the grid inductance.
+    pub(crate) fn emf_power(&self, y: &[f64]) -> f64 {
+        let amp = self.grid * self.k.e_peak;
+        let del = self.st.y(y, DEL);
+        let (id, iq) = (self.st.y(y, ID), self.st.y(y, IQ));
+        1.5 * amp * (del.cos() * id - del.sin() * iq)
+    }
+
     pub(super) fn v_dc(&self, y: &[f64]) -> f64 {
         self.st.y(y, OUT) - self.st.y(y, ORET)
     }
@@ -204,15 +226,26 @@ impl Device for FrontEndDevice {
         }]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![
+            SignalKind::Current,
+            SignalKind::Power,
+            SignalKind::Loss,
+            SignalKind::Drawn,
+        ]
     }
     /// `i`: the d-axis (active, once the PLL is locked) line current, RMS,
-    /// drawn from the grid; `p`: the active power drawn at the PCC.
+    /// drawn from the grid; `p`: the active power drawn at the PCC; `loss`:
+    /// the conversion loss plus the grid impedance's I²R
+    /// ([`FrontEndDevice::losses`]); drawn: the power of the grid's EMF.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
-        if index == 0 {
-            self.st.y(y, ID) / std::f64::consts::SQRT_2
-        } else {
-            self.port(y).p.v
+        match index {
+            0 => self.st.y(y, ID) / std::f64::consts::SQRT_2,
+            1 => self.port(y).p.v,
+            2 => {
+                let (conversion, grid) = self.losses(y);
+                conversion + grid
+            }
+            _ => self.emf_power(y),
         }
     }
     fn control_loops(&self) -> Vec<usize> {

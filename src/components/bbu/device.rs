@@ -286,16 +286,23 @@ impl Device for BbuDevice {
             SignalKind::Current,
             SignalKind::Power,
             SignalKind::StateOfCharge,
+            SignalKind::Loss,
         ]
     }
     /// Current and power delivered to the bus (negative while charging),
-    /// and the cells' state of charge.
+    /// the cells' state of charge, and the loss: conversion plus the cells'
+    /// internal resistances.
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.st.y(y, CUR);
         match index {
             0 => i,
             1 => i * self.v_bus(y),
-            _ => self.soc(y),
+            2 => self.soc(y),
+            _ => {
+                let v = self.v_bus(y);
+                control::conversion_loss(v, i, self.efficiency)
+                    + self.cell.loss(self.st.y(y, IB), self.st.y(y, V1))
+            }
         }
     }
     fn control_loops(&self) -> Vec<usize> {

@@ -392,15 +392,17 @@ impl Device for RegulatedDevice {
         ]
     }
     fn signals(&self) -> Vec<SignalKind> {
-        vec![SignalKind::Current, SignalKind::Power]
+        vec![SignalKind::Current, SignalKind::Power, SignalKind::Loss]
     }
-    /// Delivered output current and output power (positive delivering).
+    /// Delivered output current and output power (positive delivering),
+    /// and the conversion loss p_in − p_out of the averaged current (the
+    /// AC ripple averages out of it).
     fn signal(&self, index: usize, ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let delivered = self.st.y(y, CUR) * self.ripple(ctx.t).0;
-        if index == 0 {
-            delivered
-        } else {
-            delivered * self.v_out(y)
+        match index {
+            0 => delivered,
+            1 => delivered * self.v_out(y),
+            _ => control::conversion_loss(self.v_out(y), self.st.y(y, CUR), self.efficiency),
         }
     }
     fn control_loops(&self) -> Vec<usize> {

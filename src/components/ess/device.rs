@@ -328,16 +328,23 @@ impl Device for EssDevice {
             SignalKind::Current,
             SignalKind::Power,
             SignalKind::StateOfCharge,
+            SignalKind::Loss,
         ]
     }
     /// Current and power delivered to the bus (negative while charging),
-    /// and the battery's state of charge.
+    /// the battery's state of charge, and the loss: the converter's
+    /// conversion loss p_in − p_out plus the cells' internal resistances
+    /// (r0·i_b² + v1²/r1).
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         let i = self.st.y(y, CUR);
         match index {
             0 => i,
             1 => i * self.v_bus(y),
-            _ => self.soc(y),
+            2 => self.soc(y),
+            _ => {
+                control::conversion_loss(self.v_bus(y), i, self.s.efficiency)
+                    + self.cell.loss(self.st.y(y, IB), self.st.y(y, V1))
+            }
         }
     }
     fn control_loops(&self) -> Vec<usize> {
