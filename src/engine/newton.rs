@@ -36,6 +36,10 @@ pub struct Newton {
     pub function_evaluations: u64,
 }
 
+/// A Newton update below this fraction of every unknown (plus one unit)
+/// has reached the solution to rounding: about 500 ulps.
+const NEGLIGIBLE_UPDATE: f64 = 1e-13;
+
 /// Which rows to solve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
@@ -167,6 +171,16 @@ impl Newton {
                     residual: norm,
                     iterations: iteration,
                 });
+            }
+            // An update at the rounding level of every unknown is a
+            // converged iterate even when the residual sits above the
+            // absolute tolerance: a bus summing tens of kiloamperes keeps
+            // a residual of some nA from rounding alone.
+            if (1..=n).all(|i| self.dy[i].abs() <= NEGLIGIBLE_UPDATE * (y[i].abs() + 1.0)) {
+                for i in 1..=n {
+                    y[i] += self.dy[i];
+                }
+                return Ok(());
             }
             // Backtracking keeps Newton out of the far side of a
             // constant-power load's nose curve.
