@@ -7,7 +7,7 @@
 
 use busbar::device::{Ctx, InputValue};
 use busbar::study::Study;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A repeatable pseudo-random sequence in [−1, 1).
 fn noise(seed: &mut u64) -> f64 {
@@ -17,14 +17,14 @@ fn noise(seed: &mut u64) -> f64 {
     ((*seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
 }
 
-fn check(path: &PathBuf) -> Vec<String> {
+fn check(path: &Path) -> Vec<String> {
     let study = Study::open(Some(path), None).expect("bundled circuit opens");
     let (_, model) = study.compile().expect("bundled circuit compiles");
     let n = model.n();
     let mut seed = 7u64;
     let mut y = vec![0.0; n + 1];
-    for i in 1..=n {
-        y[i] = 10.0 * noise(&mut seed);
+    for v in y.iter_mut().skip(1) {
+        *v = 10.0 * noise(&mut seed);
     }
     for (name, &i) in &model.node_index {
         if let Some(v) = model.nominal(name) {
