@@ -70,11 +70,6 @@ fn training_step_across_the_hall_passes() {
 }
 
 #[test]
-fn checkpoint_dip_passes() {
-    assert_passes("scenarios/hybrid/s3_checkpoint.ron");
-}
-
-#[test]
 fn grid_sag_to_70_percent_is_ridden_through() {
     assert_passes("scenarios/hybrid/s4_sag_70.ron");
 }
@@ -84,25 +79,17 @@ fn row_fault_is_cleared_and_the_rest_rides_through() {
     assert_passes("scenarios/hybrid/s6_row_fault.ron");
 }
 
-/// Fixed-ratio shelves pass the S1 backbone dip to the 48 V row: the BBUs
-/// false-trigger. (The run stops just after the trigger, see the README, so
-/// the other limits are not judged: they are errors, not failures.)
+/// Fixed-ratio shelves pass the S1 backbone dip to the 48 V row: its 50 V
+/// buses stay below 48.5 V for 2 ms and the BBUs false-trigger. (The run
+/// stops just after the trigger, see the README, so the other limits are
+/// not judged: they are errors, not failures.)
 #[test]
 fn dcx_shelves_false_trigger_the_bbus() {
     assert_fails_on(
         "scenarios/hybrid/marginal_dcx_shelves.ron",
-        &["NoEvent *bbu `trigger*`"],
-    );
-}
-
-#[test]
-fn unsmoothed_training_fails_grid_compliance_at_the_pcc() {
-    assert_fails_on(
-        "scenarios/hybrid/marginal_training_grid.ron",
         &[
-            "BandShare sst in 100 mHz–20 Hz ≤ 20 %",
-            "RampRate sst up ≤ 1 MW/s, down ≤ 1 MW/s (1 s average)",
-            "DynamicRange sst ±500 kW of its 1 s mean",
+            "MinVoltage orv3_row.*.bus50 ≥ 48.5 V for > 2 ms",
+            "NoEvent *bbu `trigger*`",
         ],
     );
 }
