@@ -86,7 +86,7 @@ fn row_fault_is_cleared_and_the_rest_rides_through() {
 #[test]
 fn dcx_shelves_false_trigger_the_bbus() {
     assert_fails_on(
-        "scenarios/hybrid/marginal_dcx_shelves.ron",
+        "scenarios/hybrid/s7_marginal_dcx_shelves.ron",
         &[
             "MinVoltage orv3_row.*.bus50 ≥ 48.5 V for > 2 ms",
             "NoEvent *bbu `trigger*`",
@@ -97,7 +97,7 @@ fn dcx_shelves_false_trigger_the_bbus() {
 #[test]
 fn zero_volt_sag_collapses_the_backbone() {
     assert_fails_on(
-        "scenarios/hybrid/marginal_zero_sag.ron",
+        "scenarios/hybrid/s8_marginal_zero_sag.ron",
         &["MinVoltage row*.rack*.bus800 ≥ 640 V"],
     );
 }
