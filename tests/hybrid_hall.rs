@@ -79,21 +79,6 @@ fn row_fault_is_cleared_and_the_rest_rides_through() {
     assert_passes("scenarios/hybrid/s6_row_fault.ron");
 }
 
-/// Fixed-ratio shelves pass the S1 backbone dip to the 48 V row: its 50 V
-/// buses stay below 48.5 V for 2 ms and the BBUs false-trigger. (The run
-/// stops just after the trigger, see the README, so the other limits are
-/// not judged: they are errors, not failures.)
-#[test]
-fn dcx_shelves_false_trigger_the_bbus() {
-    assert_fails_on(
-        "scenarios/hybrid/s7_marginal_dcx_shelves.ron",
-        &[
-            "MinVoltage orv3_row.*.bus50 ≥ 48.5 V for > 2 ms",
-            "NoEvent *bbu `trigger*`",
-        ],
-    );
-}
-
 #[test]
 fn zero_volt_sag_collapses_the_backbone() {
     assert_fails_on(
