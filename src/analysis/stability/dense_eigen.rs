@@ -11,12 +11,14 @@
 //! double-shift QR (`lahqr`) has no such sort and stops after a fixed
 //! number of sweeps with `NoConvergence`.
 //!
-//! So blocks up to [`UNBLOCKED_MAX`] states take the unblocked path; larger
-//! ones keep the multishift code, which is several times faster there.
-//! Measured on random dense matrices, one core, eigenvalues only /
-//! with eigenvectors: 500 states 0.17 s / 0.55 s unblocked against
-//! 0.10 s / 0.14 s multishift; 1500 states 5.1 s / 18.8 s against
-//! 1.5 s / 2.5 s. The 133-state block above: 5 ms unblocked.
+//! So every block takes the unblocked path. An earlier version kept the
+//! multishift code above 400 states, where it is several times faster on
+//! random matrices (1500 states: 1.5 s against 5.1 s, eigenvalues only),
+//! but the hybrid hall's 795-state block of identical racks made that sort
+//! cycle too: `busbar stability circuits/hybrid_hall.ron` never returned.
+//! On the matrices busbar builds the unblocked code is not slower: the
+//! 27-row hall (1 946 states, one coupled block) takes 13.7 s for all
+//! modes with eigenvectors, against 16.4 s through the multishift code.
 //!
 //! Owns the call into faer only; must not balance, split into blocks or
 //! interpret the result (`modes`).
@@ -24,9 +26,6 @@
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, ComputeEigenvectors, EvdError, EvdParams};
 use faer::{c64, Auto, Mat, MatRef};
-
-/// Largest block decomposed by the unblocked double-shift QR.
-pub const UNBLOCKED_MAX: usize = 400;
 
 /// Eigenvalues and right eigenvectors (columns of the returned matrix,
 /// complex pairs as conjugate columns, in faer's order).
@@ -64,10 +63,8 @@ pub fn eigenvalues(a: MatRef<'_, f64>) -> Result<Vec<c64>, EvdError> {
 fn decompose(a: MatRef<'_, f64>, vectors: Option<&mut Mat<f64>>) -> Result<Vec<c64>, EvdError> {
     let n = a.nrows();
     let mut params: EvdParams = Auto::<f64>::auto();
-    if n <= UNBLOCKED_MAX {
-        // The multishift code is entered only at or above this size.
-        params.schur.blocking_threshold = usize::MAX;
-    }
+    // The multishift code is entered only at or above this size: never.
+    params.schur.blocking_threshold = usize::MAX;
     let par = faer::get_global_parallelism();
     let want = if vectors.is_some() {
         ComputeEigenvectors::Yes

@@ -324,26 +324,30 @@ pub fn loop_gain_known(
 }
 
 /// Loop gains of every control loop of every device, in device order.
+///
+/// The loops are independent (each breaks its own copy of the Jacobian),
+/// so they run in parallel; the result is collected in device order and
+/// does not depend on the thread count. The hybrid hall's 84 loops, each
+/// with a dense open-loop eigenproblem of 795 states, are why: one core
+/// took 29.7 s for them.
 pub fn loop_gains(
     model: &Model,
     point: &OperatingPoint,
     freqs: &[f64],
 ) -> Result<Vec<LoopGain>, StabilityError> {
+    use rayon::prelude::*;
     let closed = closed_loop_unstable(model, point);
-    let mut out = Vec::new();
-    for d in &model.devices {
-        for command in d.control_loops() {
-            out.push(loop_gain_known(
-                model,
-                point,
-                d.name(),
-                command,
-                freqs,
-                &closed,
-            )?);
-        }
-    }
-    Ok(out)
+    let wanted: Vec<(&str, usize)> = model
+        .devices
+        .iter()
+        .flat_map(|d| d.control_loops().into_iter().map(move |c| (d.name(), c)))
+        .collect();
+    let results: Vec<Result<LoopGain, StabilityError>> = wanted
+        .par_iter()
+        .map(|&(device, command)| loop_gain_known(model, point, device, command, freqs, &closed))
+        .collect();
+    // The first failure in device order, whichever thread met it first.
+    results.into_iter().collect()
 }
 
 #[cfg(test)]
