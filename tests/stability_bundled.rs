@@ -141,3 +141,34 @@ fn structural_and_numerical_zeros_are_neutral_resolvable_growth_is_not() {
     assert!(!m.is_stable());
     assert!((m.modes[0].real - 1.0).abs() < 1e-12, "{:?}", m.modes);
 }
+
+/// `--loops GLOB` computes exactly the loops of the matching devices (the
+/// same margins as in the full report), and a glob that matches no loop is
+/// an error naming it, never an empty table.
+#[test]
+fn loops_glob_selects_and_a_glob_matching_nothing_is_an_error() {
+    let circuit = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits/diablo_sidecar.ron");
+    let (_, all) = stability_json(&circuit);
+    let all = all["loops"].as_array().expect("loops").clone();
+    assert!(all.len() >= 2, "{all:?}");
+    let first = all[0]["device"].as_str().expect("device").to_string();
+    let run = |glob: &str| {
+        Command::cargo_bin("busbar")
+            .expect("binary")
+            .args(["stability", "--json", "--loops", glob])
+            .arg(&circuit)
+            .output()
+            .expect("run busbar")
+    };
+    let out = run(&first);
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let picked = json["loops"].as_array().expect("loops");
+    assert_eq!(picked.len(), 1, "{picked:?}");
+    assert_eq!(picked[0], all[0]);
+    let out = run("nosuch*");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`nosuch*` matches no control loop"), "{err}");
+    assert!(err.contains(&first), "{err}");
+}

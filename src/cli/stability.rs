@@ -48,6 +48,10 @@ pub struct StabilityArgs {
     /// Node glob for the bus-impedance table (default: nodes with a nominal).
     #[arg(long, value_name = "GLOB")]
     pub buses: Option<String>,
+    /// Device glob for the loop gains (default: every control loop, or the
+    /// 24 least nested when there are more), e.g. `--loops 'row1.*'`.
+    #[arg(long, value_name = "GLOB")]
+    pub loops: Option<String>,
     /// Interface for the minor-loop gain: a component (its `input`
     /// terminal) or `component.terminal`. Repeatable.
     #[arg(long = "interface", value_name = "COMPONENT[.TERMINAL]")]
@@ -119,6 +123,7 @@ pub fn stability(args: &StabilityArgs, quiet: bool, json: bool) -> Result<ExitCo
         f_max: args.f_max,
         per_decade: args.per_decade,
         buses: args.buses.clone(),
+        loops: args.loops.clone(),
         interfaces: args.interfaces.clone(),
         auto_interfaces: !args.no_auto_interfaces,
         sensitivities: args.sensitivities.clone(),
