@@ -86,3 +86,81 @@ fn zero_volt_sag_collapses_the_backbone() {
         &["MinVoltage row*.rack*.bus800 ≥ 640 V"],
     );
 }
+
+/// `busbar stability --json` of the hybrid hall with parameter overrides.
+fn stability(sets: &[&str]) -> Value {
+    let mut cmd = assert_cmd::Command::cargo_bin("busbar").expect("binary");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "stability",
+        "--json",
+        "--no-auto-interfaces",
+        "--loops",
+        "sst",
+        "circuits/hybrid_hall.ron",
+    ]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.output().expect("busbar runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The least damping of the modes made (≥ 90 %) by the 48 V racks.
+fn least_48v_damping(report: &Value) -> f64 {
+    report["modes"]["modes"]
+        .as_array()
+        .expect("modes")
+        .iter()
+        // Oscillatory and resolved (a neutral mode has no damping to judge).
+        .filter(|m| m["imag"].as_f64().expect("imag") > 0.0 && m.get("neutral").is_none())
+        .filter(|m| {
+            m["subsystems"]
+                .as_array()
+                .expect("subsystems")
+                .iter()
+                .any(|s| {
+                    s["name"] == "48 V racks" && s["fraction"].as_f64().expect("fraction") >= 0.9
+                })
+        })
+        .map(|m| m["damping"].as_f64().expect("damping"))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The 48 V shelves are constant-power loads behind each ORv3 rack's 5 µH
+/// feeder and 1 mF input bank: the bank-feeder resonance has
+/// ζ = (R_feed + ESR)/2·√(C/L) − P/V²·√(L/C)/2 (the CPL's negative
+/// incremental resistance −V²/P in parallel with C), with P the shelf's
+/// input power and V its 800 V bus. The eigen-analysis must agree with
+/// that closed form within 3 % at two 48 V shares, and the hall must be
+/// "made by" the 48 V racks in those modes. (The shelf regulates at 2 kHz,
+/// so it is a constant-power load up to about the resonance: the closed
+/// form is the low-frequency limit, hence 3 %, not 1e-6.)
+#[test]
+fn the_48v_share_sets_the_damping_of_the_orv3_rack_inputs() {
+    let (l, c, r_feed, esr) = (5e-6_f64, 1e-3_f64, 1.8e-3, 7e-3);
+    let z0 = (l / c).sqrt();
+    // p_mix of the default hall: 60 racks of 135 kW and 10 of 132 kW.
+    let p_mix = 60.0 * 135e3 + 10.0 * 132e3;
+    for share in [0.14, 0.25] {
+        let report = stability(&[&format!("share_48v={share}")]);
+        let v = report["operating_point"]
+            .as_array()
+            .expect("operating point")
+            .iter()
+            .find(|b| b["node"] == "orv3_row.rack1.bus800")
+            .and_then(|b| b["volts"].as_f64())
+            .expect("rack bus");
+        let p_in = share * p_mix / 10.0 / 0.975;
+        let zeta = (r_feed + esr) / 2.0 / z0 - p_in / (v * v) * z0 / 2.0;
+        let found = least_48v_damping(&report);
+        assert!(
+            (found - zeta).abs() <= 0.03 * zeta,
+            "share {share}: ζ {found} from the modes, {zeta} closed form"
+        );
+    }
+}
