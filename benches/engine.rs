@@ -6,7 +6,9 @@
 //! for comparison, a full transient of the 100-rack hall, and the
 //! operating point at 1000 racks; at 10,000 racks, the compile and one
 //! Rodas4 step (Jacobian, factorisation, six stages), where cost that
-//! grows faster than the size shows.
+//! grows faster than the size shows; and the whole stability report of the
+//! 1000-rack hall (operating point, least-damped modes by shift-invert,
+//! bus impedances, interfaces), as `busbar stability circuits/hall.ron`.
 //!
 //! `cargo bench --bench engine -- --quick` for a short run.
 
@@ -242,5 +244,20 @@ fn bench_large(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, bench_large);
+/// `busbar stability circuits/hall.ron` as a library call: the 1000-rack
+/// hall (7,202 states) with the default report options.
+fn bench_stability(c: &mut Criterion) {
+    use busbar::analysis::stability::{stability_report, CircuitSource, ReportOptions, Setup};
+    let source = CircuitSource::read(Path::new("circuits/hall.ron")).expect("hall circuit");
+    let setup = Setup::new(source);
+    let options = ReportOptions::default();
+    let mut group = c.benchmark_group("stability");
+    group.sample_size(10);
+    group.bench_function("report_1000_racks", |b| {
+        b.iter(|| stability_report(&setup, &options).expect("report"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_large, bench_stability);
 criterion_main!(benches);
