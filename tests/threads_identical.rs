@@ -2,7 +2,7 @@
 //! with the glob limits of `hall_step_10.ron` (about 110 matched columns,
 //! judged in parallel tasks of 16) run under `RAYON_NUM_THREADS=1` and
 //! `=2` writes the same `waveforms.csv` and the same `summary.json`, apart
-//! from the wall time it reports.
+//! from the wall time it reports; `busbar stability` gives the same report.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -58,4 +58,37 @@ fn one_and_two_threads_write_the_same_bytes() {
     assert!(sa.contains("\"kind\": \"MinVoltage\""), "{sa}");
     assert!(sa.contains("\"status\": \"pass\""), "{sa}");
     assert_eq!(sa, sb, "summary.json differs between 1 and 2 threads");
+}
+
+/// `busbar stability --json` on `threads` threads, without the wall times.
+fn stability(threads: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::cargo_bin("busbar")
+        .expect("binary")
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", threads)
+        .args(["stability", "--json"])
+        .args(args)
+        .output()
+        .expect("busbar runs");
+    assert!(out.status.success(), "{out:?}");
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v.as_object_mut().expect("object").remove("timings");
+    v["modes"].as_object_mut().expect("modes").remove("seconds");
+    v
+}
+
+/// The stability report computes its loop gains, its frequency sweeps and
+/// its shift-invert shifts in parallel: one thread or two give the same
+/// report. The 29-row hall (2 090 states) takes the shift-invert path and
+/// sweeps 64 buses; the hybrid hall computes 24 loop gains.
+#[test]
+fn one_and_two_threads_give_the_same_stability_report() {
+    for args in [
+        &["circuits/hall.ron", "--set", "n_rows=29"][..],
+        &["circuits/hybrid_hall.ron", "--no-auto-interfaces"][..],
+    ] {
+        let (one, two) = (stability("1", args), stability("2", args));
+        assert!(one["loops"].is_array() && one["buses"].is_array());
+        assert_eq!(one, two, "{args:?}");
+    }
 }

@@ -21,6 +21,11 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let json = args.json;
+    // faer's own kernels (dense products, inverses, factorisations) split
+    // their work by the thread count, which changes rounding; busbar runs
+    // independent tasks (loop gains, frequencies, shifts, limits) on the
+    // threads instead, so the output is the same for any thread count.
+    faer::set_global_parallelism(faer::Par::Seq);
     for &(budget, value) in &args.budgets {
         budget.set(value);
     }

@@ -65,7 +65,9 @@ fn decompose(a: MatRef<'_, f64>, vectors: Option<&mut Mat<f64>>) -> Result<Vec<c
     let mut params: EvdParams = Auto::<f64>::auto();
     // The multishift code is entered only at or above this size: never.
     params.schur.blocking_threshold = usize::MAX;
-    let par = faer::get_global_parallelism();
+    // One thread: faer's parallel QR rounds differently for each thread
+    // count, and the caller parallelises over blocks and loops instead.
+    let par = faer::Par::Seq;
     let want = if vectors.is_some() {
         ComputeEigenvectors::Yes
     } else {

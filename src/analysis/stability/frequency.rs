@@ -16,6 +16,7 @@ use crate::components::FlatCircuit;
 use crate::device::TerminalRole;
 use crate::netlist::Library;
 use faer::{c64, Mat};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::f64::consts::TAU;
 
@@ -86,17 +87,33 @@ fn impedances(
     nodes: &[usize],
     freqs: &[f64],
 ) -> Result<Vec<Vec<c64>>, StabilityError> {
+    // Frequencies are independent (one factorisation each): computed in
+    // parallel, gathered in frequency order, so the thread count changes
+    // nothing in the result.
+    let per_freq: Vec<Result<Vec<c64>, StabilityError>> = freqs
+        .par_iter()
+        .map(|&f| {
+            let mut row = Vec::with_capacity(nodes.len());
+            for chunk in nodes.chunks(CHUNK) {
+                let mut rhs = Mat::<c64>::zeros(pencil.n(), chunk.len());
+                for (c, &node) in chunk.iter().enumerate() {
+                    rhs[(node - 1, c)] = c64::new(1.0, 0.0);
+                }
+                pencil.solve(c64::new(0.0, TAU * f), &mut rhs)?;
+                row.extend(
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(c, &node)| rhs[(node - 1, c)]),
+                );
+            }
+            Ok(row)
+        })
+        .collect();
     let mut out = vec![Vec::with_capacity(freqs.len()); nodes.len()];
-    for &f in freqs {
-        for (start, chunk) in nodes.chunks(CHUNK).enumerate() {
-            let mut rhs = Mat::<c64>::zeros(pencil.n(), chunk.len());
-            for (c, &node) in chunk.iter().enumerate() {
-                rhs[(node - 1, c)] = c64::new(1.0, 0.0);
-            }
-            pencil.solve(c64::new(0.0, TAU * f), &mut rhs)?;
-            for (c, &node) in chunk.iter().enumerate() {
-                out[start * CHUNK + c].push(rhs[(node - 1, c)]);
-            }
+    for row in per_freq {
+        for (k, z) in row?.into_iter().enumerate() {
+            out[k].push(z);
         }
     }
     Ok(out)
@@ -152,11 +169,17 @@ pub fn bus_impedance(
     }
     let pencil = Pencil::of_model(model, point)?;
     let z = impedances(&pencil, &indices, freqs)?;
-    nodes
+    // Each node's peak is refined on its own exact response: in parallel,
+    // collected in node order.
+    let per_node: Vec<(&(String, Option<f64>), Vec<c64>, usize)> = nodes
         .iter()
         .zip(z)
         .zip(&indices)
-        .map(|(((name, step), values), &node)| {
+        .map(|((n, values), &node)| (n, values, node))
+        .collect();
+    per_node
+        .into_par_iter()
+        .map(|((name, step), values, node)| {
             let mut at = |f: f64| impedances(&pencil, &[node], &[f]).map(|z| z[0][0]);
             let (peak_hz, peak_ohms) = peak(&mut at, freqs, &values)?;
             let nominal = model.nominal(name);

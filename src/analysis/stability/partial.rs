@@ -21,6 +21,7 @@ use faer::matrix_free::eigen::{partial_eigen, partial_eigen_scratch, PartialEige
 use faer::matrix_free::LinOp;
 use faer::sparse::linalg::solvers::Lu;
 use faer::{c64, Col, Mat, MatMut, MatRef, Par};
+use rayon::prelude::*;
 use std::f64::consts::TAU;
 use std::time::Instant;
 
@@ -69,6 +70,40 @@ impl LinOp<c64> for ShiftInvert<'_> {
     }
 }
 
+/// The eigenvalues λ of the pencil nearest `sigma` (shift-invert Arnoldi,
+/// [`PER_SHIFT`] of them), with their right eigenvectors.
+fn nearest_modes(pencil: &Pencil, sigma: c64) -> Result<Vec<(c64, Col<c64>)>, StabilityError> {
+    let n = pencil.n();
+    let op = ShiftInvert {
+        lu: pencil.factor(sigma)?,
+        mass: pencil.mass(),
+    };
+    let k = PER_SHIFT.min(n.saturating_sub(2)).max(1);
+    let params = PartialEigenParams::default();
+    let mut vecs = Mat::<c64>::zeros(n, k);
+    let mut vals = vec![c64::new(0.0, 0.0); k];
+    // A deterministic, generic start vector.
+    let v0 = Col::<c64>::from_fn(n, |i| c64::new(1.0 + (i % 7) as f64 * 0.1, 0.0));
+    let mut buffer = MemBuffer::new(partial_eigen_scratch(&op, k, Par::Seq, params));
+    let info = partial_eigen(
+        vecs.as_mut(),
+        &mut vals,
+        &op,
+        v0.as_ref(),
+        1e-10,
+        Par::Seq,
+        MemStack::new(&mut buffer),
+        params,
+    );
+    Ok(vals
+        .iter()
+        .enumerate()
+        .take(info.n_converged_eigen)
+        .filter(|(_, mu)| mu.norm() != 0.0)
+        .map(|(i, mu)| (sigma - mu.inv(), vecs.col(i).to_owned()))
+        .collect())
+}
+
 /// Least-damped modes from shift-invert Arnoldi at shifts j·2π·f for each
 /// f in `shifts_hz` (plus one on the real axis).
 pub fn partial_modes(
@@ -89,74 +124,61 @@ pub fn partial_modes(
         NameIds::new(&all, &state_names),
         NameIds::new(&all, &subsystems),
     );
-    let mut found: Vec<(c64, Col<c64>)> = Vec::new();
     let lowest = shifts_hz.first().copied().unwrap_or(1.0);
     let mut shifts: Vec<c64> = vec![c64::new(TAU * lowest * 1e-3, 0.0)];
     shifts.extend(shifts_hz.iter().map(|f| c64::new(0.0, TAU * f)));
-    for sigma in shifts {
-        let op = ShiftInvert {
-            lu: pencil.factor(sigma)?,
-            mass: pencil.mass(),
-        };
-        let k = PER_SHIFT.min(n.saturating_sub(2)).max(1);
-        let params = PartialEigenParams::default();
-        let mut vecs = Mat::<c64>::zeros(n, k);
-        let mut vals = vec![c64::new(0.0, 0.0); k];
-        // A deterministic, generic start vector.
-        let v0 = Col::<c64>::from_fn(n, |i| c64::new(1.0 + (i % 7) as f64 * 0.1, 0.0));
-        let mut buffer = MemBuffer::new(partial_eigen_scratch(&op, k, Par::Seq, params));
-        let info = partial_eigen(
-            vecs.as_mut(),
-            &mut vals,
-            &op,
-            v0.as_ref(),
-            1e-10,
-            Par::Seq,
-            MemStack::new(&mut buffer),
-            params,
-        );
-        for (i, mu) in vals.iter().enumerate().take(info.n_converged_eigen) {
-            if mu.norm() == 0.0 {
-                continue;
-            }
-            let lambda = sigma - mu.inv();
+    // The shifts are independent: each runs on its own thread, and their
+    // modes are merged in shift order, so the result does not depend on the
+    // thread count.
+    let per_shift: Vec<Result<Vec<(c64, Col<c64>)>, StabilityError>> = shifts
+        .par_iter()
+        .map(|&sigma| nearest_modes(&pencil, sigma))
+        .collect();
+    let mut found: Vec<(c64, Col<c64>)> = Vec::new();
+    for modes in per_shift {
+        for (lambda, v) in modes? {
             let duplicate = found
                 .iter()
                 .any(|(l, _)| (l - lambda).norm() <= 1e-6 * lambda.norm().max(1.0));
             if !duplicate {
-                found.push((lambda, vecs.col(i).to_owned()));
+                found.push((lambda, v));
             }
         }
     }
-    let mut modes = Vec::new();
-    for (lambda, v) in &found {
-        let lambda = if lambda.im.abs() <= 1e-8 * lambda.norm() {
-            c64::new(lambda.re, 0.0)
-        } else if lambda.im < 0.0 {
-            continue;
-        } else {
-            *lambda
-        };
-        // Left eigenvector: one transposed solve at λ (nearly singular, so
-        // the solution is dominated by it); w = M·u on the states.
-        let lu = pencil.factor(lambda)?;
-        let mut u = Mat::<c64>::from_fn(n, 1, |i, _| c64::new(1.0 + (i % 5) as f64 * 0.1, 0.0));
-        lu.solve_transpose_in_place(u.as_mut());
-        let p: Vec<f64> = states
-            .iter()
-            .map(|&i| (v[i - 1] * u[(i - 1, 0)] * model.mass[i]).norm())
-            .collect();
-        let total = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let mut sums = Vec::new();
-        modes.push(Mode::new(
-            lambda,
-            [
-                by_owner.shares(&p, total, &mut sums),
-                by_state.shares(&p, total, &mut sums),
-                by_subsystem.complete_shares(&p, total, &mut sums),
-            ],
-        ));
-    }
+    let upper: Vec<&(c64, Col<c64>)> = found
+        .iter()
+        .filter(|(l, _)| l.im >= -1e-8 * l.norm())
+        .collect();
+    let shares: Vec<Result<Mode, StabilityError>> = upper
+        .par_iter()
+        .map(|(lambda, v)| {
+            let lambda = if lambda.im.abs() <= 1e-8 * lambda.norm() {
+                c64::new(lambda.re, 0.0)
+            } else {
+                *lambda
+            };
+            // Left eigenvector: one transposed solve at λ (nearly singular,
+            // so the solution is dominated by it); w = M·u on the states.
+            let lu = pencil.factor(lambda)?;
+            let mut u = Mat::<c64>::from_fn(n, 1, |i, _| c64::new(1.0 + (i % 5) as f64 * 0.1, 0.0));
+            lu.solve_transpose_in_place(u.as_mut());
+            let p: Vec<f64> = states
+                .iter()
+                .map(|&i| (v[i - 1] * u[(i - 1, 0)] * model.mass[i]).norm())
+                .collect();
+            let total = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+            let mut sums = Vec::new();
+            Ok(Mode::new(
+                lambda,
+                [
+                    by_owner.shares(&p, total, &mut sums),
+                    by_state.shares(&p, total, &mut sums),
+                    by_subsystem.complete_shares(&p, total, &mut sums),
+                ],
+            ))
+        })
+        .collect();
+    let mut modes = shares.into_iter().collect::<Result<Vec<Mode>, _>>()?;
     Modes::sort(&mut modes);
     Ok(Modes {
         modes,
