@@ -311,18 +311,24 @@ fn integrate(
         let factor =
             (0.9 * err.max(1e-10).powf(-0.25)).clamp(0.2, if rejected_last { 1.0 } else { 6.0 });
         rejected_last = false;
-        h = h_taken * factor;
+        // The error estimate is that of the whole step h; cutting it short
+        // at an event says nothing about the next one. Scaling the cut step
+        // instead would shrink h geometrically through a run of events close
+        // together, down to the step floor.
+        h *= factor;
         if let Some(o) = observer.as_deref_mut() {
             o.progress(t, duration);
         }
 
         discontinuity = false;
         let mut reported = false;
+        let mut reacted = vec![false; model.devices.len()];
         for &k in &crossed {
             stats.state_events += 1;
             let rising = root_sign[k] < 0;
             root_sign[k] = if rising { 1 } else { -1 };
             let (d, idx) = root_owner[k];
+            reacted[d] = true;
             let r = model.devices[d].on_root(idx, t, rising);
             discontinuity |= r.discontinuity;
             reported |= !r.report.is_empty();
@@ -333,6 +339,7 @@ fn integrate(
         while i < timers.len() {
             if timers[i].0 <= t + 1e-15 * duration.max(1.0) {
                 let (_, d, token) = timers.swap_remove(i);
+                reacted[d] = true;
                 let r = model.devices[d].on_timer(token, t, &y);
                 discontinuity |= r.discontinuity;
                 reported |= !r.report.is_empty();
@@ -341,9 +348,11 @@ fn integrate(
                 i += 1;
             }
         }
+        let mut acted = false;
         if t == target {
             stats.breakpoints += 1;
             let before = events.len();
+            let first_due = next_action;
             discontinuity |= apply_due_actions(
                 model,
                 &mut actions,
@@ -354,16 +363,27 @@ fn integrate(
                 events,
             )?;
             reported |= events.len() > before;
+            acted = next_action > first_due;
         }
         if discontinuity {
             reinitialise(model, spec, &mut newton, t, &mut y)?;
             h = h_restart;
         }
         if discontinuity || !crossed.is_empty() {
-            // Root signs restart from the new state.
+            // Root signs restart from the new state: all of them after a
+            // re-initialisation or an action moved it, otherwise those of
+            // the devices that just reacted (their discrete state may move
+            // their root functions). Any other root keeps the side it was
+            // last seen on: the step re-taken to an event ends near, not
+            // exactly at, the crossing of the interpolant, so a root handled
+            // at an earlier event may still sit a hair on its old side;
+            // re-read, it would flip back without its event and be found
+            // again at θ ≈ 0 of the next step, over and over.
+            let all = discontinuity || acted;
             eval_roots(model, spec, &root_owner, t, &y, &mut roots_old);
             for (k, g) in roots_old.iter().enumerate() {
-                if *g != 0.0 && !crossed.contains(&k) {
+                let moved = all || reacted[root_owner[k].0];
+                if *g != 0.0 && !crossed.contains(&k) && moved {
                     root_sign[k] = if *g < 0.0 { -1 } else { 1 };
                 }
             }
