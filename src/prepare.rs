@@ -41,6 +41,10 @@ pub enum PrepareError {
     /// A `record` entry (or one a limit needs) matches no node or component.
     #[error("record entry `{entry}` matches nothing in the compiled circuit")]
     NoRecordMatch { entry: String },
+    /// `v(name)` names both a node and a component with a voltage of its
+    /// own (an ActiveFrontEnd's PCC).
+    #[error("`v({name})` names both the node `{name}` and the PCC voltage of the component `{name}`; rename one of them")]
+    AmbiguousVoltage { name: String },
     /// A `losses` entry matches no component.
     #[error("{what} entry `{entry}` matches no component of the compiled circuit")]
     NoLossMatch { entry: String, what: String },
@@ -114,7 +118,13 @@ pub fn prepare_recording<L: ScenarioLimit>(
         .map(|c| c.name().to_string())
         .collect();
     let node_names: Vec<String> = model.node_index.keys().cloned().collect();
-    scenario.check_targets(&component_names, &node_names)?;
+    let voltages: Vec<String> = model
+        .devices
+        .iter()
+        .filter(|d| d.signals().contains(&SignalKind::PccVoltage))
+        .map(|d| d.name().to_string())
+        .collect();
+    scenario.check_targets(&component_names, &node_names, &voltages)?;
     let events: Vec<&[&str]> = circuit.components.iter().map(|c| c.events()).collect();
     scenario.check_event_names(&component_names, &events)?;
     let kinds: Vec<&str> = circuit.components.iter().map(|c| c.kind()).collect();
@@ -336,9 +346,11 @@ impl Probes<'_> {
                     self.node(name, i);
                     hit = true;
                 }
-                hit
+                // A component's own voltage (an ActiveFrontEnd's PCC).
+                let own = self.signals(devices, &p.target, p.kind)?;
+                hit || own
             }
-            kind => self.signals(devices, &p.target, kind),
+            kind => self.signals(devices, &p.target, kind)?,
         };
         if matched {
             Ok(())
@@ -367,35 +379,48 @@ impl Probes<'_> {
         });
     }
 
-    /// Current, power or state of charge of every device matching
-    /// `pattern` that has it; false when none does.
-    fn signals(&mut self, devices: &[(usize, &str)], pattern: &str, kind: ProbeKind) -> bool {
+    /// Current, power, loss, state of charge or own voltage of every
+    /// device matching `pattern` that has it; false when none does. A
+    /// device voltage whose name is also a node's would give two columns
+    /// `v(name)`: an error.
+    fn signals(
+        &mut self,
+        devices: &[(usize, &str)],
+        pattern: &str,
+        kind: ProbeKind,
+    ) -> Result<bool, PrepareError> {
         let (signal, prefix, quantity) = match kind {
+            ProbeKind::Voltage => (SignalKind::PccVoltage, "v", Quantity::Voltage),
             ProbeKind::Current => (SignalKind::Current, "i", Quantity::Current),
             ProbeKind::Power => (SignalKind::Power, "p", Quantity::Power),
             ProbeKind::Loss => (SignalKind::Loss, "loss", Quantity::Power),
-            _ => (SignalKind::StateOfCharge, "soc", Quantity::StateOfCharge),
+            ProbeKind::StateOfCharge => (SignalKind::StateOfCharge, "soc", Quantity::StateOfCharge),
         };
         let mut matched = false;
         for &(d, name) in devices
             .iter()
             .filter(|(_, n)| crate::glob::matches(pattern, n))
         {
-            let signals = self.model.devices[d].signals();
-            let Some(index) = signals.iter().position(|k| *k == signal) else {
+            let device = &self.model.devices[d];
+            let Some(index) = device.signals().iter().position(|k| *k == signal) else {
                 continue;
             };
+            if quantity == Quantity::Voltage && self.model.node_index.contains_key(name) {
+                return Err(PrepareError::AmbiguousVoltage {
+                    name: name.to_string(),
+                });
+            }
             matched = true;
             if self.seen.insert(format!("{prefix}:{name}")) {
                 self.out.push(Probe {
                     name: format!("{prefix}({name})"),
                     target: name.to_string(),
                     quantity,
-                    nominal: None,
+                    nominal: device.signal_nominal(index),
                     source: ProbeSource::Signal { device: d, index },
                 });
             }
         }
-        matched
+        Ok(matched)
     }
 }

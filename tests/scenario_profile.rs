@@ -288,11 +288,11 @@ fn check_targets_names_the_entry_and_the_expected_kind() {
         "rect",
     ]);
     let nodes = names(&["bus800", "tray1.bus50", "tray2.bus50"]);
-    s.check_targets(&components, &nodes)
+    s.check_targets(&components, &nodes, &[])
         .expect("all targets exist");
 
     let err = s
-        .check_targets(&components[1..], &nodes)
+        .check_targets(&components[1..], &nodes, &[])
         .expect_err("no grid");
     let message = err.to_string();
     assert!(
@@ -302,7 +302,7 @@ fn check_targets_names_the_entry_and_the_expected_kind() {
     assert!(message.contains("full.ron:19:"), "{message}");
 
     let err = s
-        .check_targets(&components, &nodes[1..])
+        .check_targets(&components, &nodes[1..], &[])
         .expect_err("no bus800");
     assert!(
         err.to_string().contains("event 4 (`Fault`): node `bus800`"),
@@ -313,7 +313,7 @@ fn check_targets_names_the_entry_and_the_expected_kind() {
     s.events.clear();
     s.record.push("i(bus800)".into());
     let err = s
-        .check_targets(&components, &nodes)
+        .check_targets(&components, &nodes, &[])
         .expect_err("i of a node");
     let message = err.to_string();
     assert!(
@@ -322,9 +322,21 @@ fn check_targets_names_the_entry_and_the_expected_kind() {
     );
     assert!(message.contains("`bus800` is a node"), "{message}");
 
+    // `v(x)` of a component: only one with a voltage of its own (an
+    // ActiveFrontEnd's PCC) gives one.
+    s.record = vec!["v(rect)".into()];
+    let err = s
+        .check_targets(&components, &nodes, &[])
+        .expect_err("v of a component without a voltage");
+    let message = err.to_string();
+    assert!(message.contains("record entry `v(rect)`"), "{message}");
+    assert!(message.contains("`rect` is a component"), "{message}");
+    s.check_targets(&components, &nodes, &names(&["rect"]))
+        .expect("v of a component with a voltage of its own");
+
     s.record.clear();
     let err = s
-        .check_targets(&components[..5], &nodes)
+        .check_targets(&components[..5], &nodes, &[])
         .expect_err("no rect");
     assert!(
         err.to_string()

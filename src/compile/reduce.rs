@@ -347,6 +347,9 @@ impl Device for ForcedCurrent {
     fn signal(&self, index: usize, ctx: &Ctx, y: &[f64], ydot: &[f64]) -> f64 {
         self.inner.signal(index, ctx, y, ydot)
     }
+    fn signal_nominal(&self, index: usize) -> Option<f64> {
+        self.inner.signal_nominal(index)
+    }
     fn refine_guess(&self, y: &mut [f64]) {
         self.inner.refine_guess(y)
     }

@@ -46,7 +46,8 @@
 //! active power drawn from the grid at the PCC, positive while power flows
 //! from the grid to the DC link; `i(...)` the d-axis line current, RMS
 //! (i_d/√2, the active current once the PLL is locked), with the same
-//! sign.
+//! sign; `v(...)` the PCC voltage as line-to-line RMS, |v_dq|·√3/√2,
+//! whose 1 pu is `grid_vll` (what a ride-through curve judges).
 //!
 //! **The Rectifier as a special case.** A `Rectifier` is this front end
 //! on an ideal stiff grid (SCR → ∞), with an ideal PLL and its current
@@ -142,7 +143,7 @@ impl ActiveFrontEnd {
     pub const DOC: Schema = Schema {
         name: "ActiveFrontEnd",
         summary: "An average-value three-phase active front end (or an SST's grid side) behind a grid given by its short-circuit ratio and X/R, with a dq current loop, a DC-link PI with droop, a current limit, an SRF-PLL and a DC-link trip rule.",
-        about: "Grid EMF `grid_vll` behind R + jX per phase, |Z| = (grid_vll²/rated_watts)/scr, X/R = x_over_r. In the PLL's dq frame the PCC voltage is v = e − R·i − L·di/dt − jX·i; the current loop is first order with i_q* = 0; the DC-link PI (the `voltage_loop` design referred to the AC side by 1.5·η·Ê/volts, Ê = √2·grid_vll/√3) commands i_d*, limited to current_limit_pu·2·rated_watts/(3·Ê). SRF-PLL: k_p = 2ζω_n, k_i = ω_n² on v_q/Ê. Ride-through: in a sag the command reaches its limit (`current limit`), the DC link droops to where the load takes the power at the limit, and with `trip` a DC link below `trip.volts` for `trip.seconds` trips the unit (`dc link low`, `trip`). `p(...)` is the active power drawn from the grid at the PCC, `i(...)` the d-axis line current RMS, both positive from the grid to the DC link. A `Rectifier` is the special case of an ideal stiff grid and PLL (docs/components.md).",
+        about: "Grid EMF `grid_vll` behind R + jX per phase, |Z| = (grid_vll²/rated_watts)/scr, X/R = x_over_r. In the PLL's dq frame the PCC voltage is v = e − R·i − L·di/dt − jX·i; the current loop is first order with i_q* = 0; the DC-link PI (the `voltage_loop` design referred to the AC side by 1.5·η·Ê/volts, Ê = √2·grid_vll/√3) commands i_d*, limited to current_limit_pu·2·rated_watts/(3·Ê). SRF-PLL: k_p = 2ζω_n, k_i = ω_n² on v_q/Ê. Ride-through: in a sag the command reaches its limit (`current limit`), the DC link droops to where the load takes the power at the limit, and with `trip` a DC link below `trip.volts` for `trip.seconds` trips the unit (`dc link low`, `trip`). `p(...)` is the active power drawn from the grid at the PCC, `i(...)` the d-axis line current RMS, both positive from the grid to the DC link; `v(...)` is the PCC voltage, line-to-line RMS |v_dq|·√3/√2, with `grid_vll` as its nominal (so `RideThrough`, `MinVoltage` and `Deviation` judge it in per unit). A `Rectifier` is the special case of an ideal stiff grid and PLL (docs/components.md).",
         fields: &[
             NAME,
             node("output", "DC-link terminal (regulated)."),
@@ -182,6 +183,7 @@ impl ActiveFrontEnd {
         let r = z / (1.0 + xr * xr).sqrt();
         let wn = TAU * self.pll_hz.value();
         FrontEndParams {
+            v_ll: vll,
             e_peak: vll * (2.0f64 / 3.0).sqrt(),
             r,
             x: r * xr,

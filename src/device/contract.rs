@@ -52,6 +52,12 @@ pub enum SignalKind {
     /// is the power at the PCC, its loss is partly upstream of it). Not a
     /// record form; read by the `losses` block's `input`.
     Drawn,
+    /// Line-to-line RMS voltage at the point of common coupling of a
+    /// grid-connected component, V, `v(name)`: an ActiveFrontEnd's PCC,
+    /// behind the grid's Thevenin impedance. Its nominal
+    /// ([`Device::signal_nominal`]) is the grid's nominal line-to-line
+    /// voltage, so the voltage limits judge it in per unit.
+    PccVoltage,
 }
 
 /// How a branch constrains the network; used for the index (topology) check.
@@ -182,6 +188,11 @@ pub trait Device: Send + Sync + std::fmt::Debug + CloneDevice {
     /// `ydot` is y' for differential unknowns (zero for algebraic ones).
     fn signal(&self, _index: usize, _ctx: &Ctx, _y: &[f64], _ydot: &[f64]) -> f64 {
         f64::NAN
+    }
+    /// The nominal value of signal `index`, when it has one (a voltage
+    /// signal's 1 pu); the recorded column carries it.
+    fn signal_nominal(&self, _index: usize) -> Option<f64> {
+        None
     }
     /// The unknown k when signal `index` is exactly y\[k\] (an inductor's
     /// current): the recorder then interpolates that unknown alone instead

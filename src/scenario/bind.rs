@@ -8,7 +8,7 @@
 
 use super::locate::Seg::{self, Index, Key};
 use super::profile::LoadProfile;
-use super::record::Probe;
+use super::record::{voltage_target, Probe, ProbeKind};
 use super::schema::{Event, Profile, Scenario, Stagger};
 use super::ScenarioError;
 use super::ScenarioLimit;
@@ -87,14 +87,19 @@ impl<L: ScenarioLimit> Scenario<L> {
 
     /// Checks that every event target, `record` entry and limit target
     /// names at least one existing component or node (globs allowed).
+    /// `voltages` are the components with a voltage of their own (an
+    /// ActiveFrontEnd's PCC), which a voltage entry or a limit's `node`
+    /// may name like a node.
     pub fn check_targets(
         &self,
         component_names: &[String],
         node_names: &[String],
+        voltages: &[String],
     ) -> Result<(), ScenarioError> {
         let lookup = Lookup {
             components: component_names,
             nodes: node_names,
+            voltages,
         };
         for (i, event) in self.events.iter().enumerate() {
             let (key, name, on_node) = match event {
@@ -113,9 +118,14 @@ impl<L: ScenarioLimit> Scenario<L> {
             let path = [Key("record"), Index(i)];
             let probe = Probe::parse(entry)
                 .map_err(|why| self.invalid(format!("record entry `{entry}`: {why}"), &path))?;
-            if let Err(why) = lookup.check(&probe.target, probe.kind.on_node()) {
+            let found = if probe.kind == ProbeKind::Voltage {
+                lookup.check_voltage(&probe.target)
+            } else {
+                lookup.check(&probe.target, false)
+            };
+            if let Err(why) = found {
                 let expected = if probe.kind.on_node() {
-                    "a node (`v(x)` and bare names record node voltages)"
+                    "a node or a component with a voltage of its own (`v(x)` and bare names record node voltages and an ActiveFrontEnd's PCC voltage)"
                 } else {
                     "a component (`i(x)` and `p(x)` record component currents and powers)"
                 };
@@ -124,13 +134,17 @@ impl<L: ScenarioLimit> Scenario<L> {
             }
         }
         for (i, limit) in self.limits.iter().enumerate() {
-            let Some(target) = limit.target() else {
-                continue;
-            };
-            let key = target.field;
-            if let Err(why) = lookup.check(target.pattern, target.on_node) {
-                let message = format!("limit {} (`{}`): {key} {why}", i + 1, limit.kind());
-                return Err(self.invalid(message, &[Key("limits"), Index(i), Key(key)]));
+            for target in [limit.target(), limit.voltage_node()].into_iter().flatten() {
+                let key = target.field;
+                let found = if target.voltage {
+                    lookup.check_voltage(target.pattern)
+                } else {
+                    lookup.check(target.pattern, target.on_node)
+                };
+                if let Err(why) = found {
+                    let message = format!("limit {} (`{}`): {key} {why}", i + 1, limit.kind());
+                    return Err(self.invalid(message, &[Key("limits"), Index(i), Key(key)]));
+                }
             }
         }
         Ok(())
@@ -317,9 +331,33 @@ impl<L: ScenarioLimit> Scenario<L> {
 struct Lookup<'a> {
     components: &'a [String],
     nodes: &'a [String],
+    /// Components with a voltage of their own, `v(name)`.
+    voltages: &'a [String],
 }
 
 impl Lookup<'_> {
+    /// Ok if `pattern` (`x` or `v(x)`) matches a node or a component with
+    /// a voltage of its own; else why not, naming the components that have
+    /// one.
+    fn check_voltage(&self, pattern: &str) -> Result<(), String> {
+        let target = voltage_target(pattern);
+        if self.voltages.iter().any(|n| glob::matches(target, n)) {
+            return Ok(());
+        }
+        self.check(target, true).map_err(|mut why| {
+            let own: Vec<String> = self.voltages.iter().take(5).map(|n| format!("`{n}`")).collect();
+            why.push_str(&match self.voltages.len() {
+                0 => "; no component of the circuit has a voltage of its own (`v(name)` of an ActiveFrontEnd is its PCC voltage)".to_string(),
+                n => format!(
+                    "; the components with a voltage of their own (an ActiveFrontEnd's PCC voltage): {}{}",
+                    own.join(", "),
+                    if n > 5 { format!(" ({n} in the circuit)") } else { String::new() }
+                ),
+            });
+            why
+        })
+    }
+
     /// Ok if `pattern` matches a node (`on_node`) or a component; else the
     /// rest of a sentence saying so, with a hint when it names the other
     /// kind.

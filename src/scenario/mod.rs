@@ -20,7 +20,7 @@ mod validate;
 
 pub use bind::LoadBinding;
 pub use profile::LoadProfile;
-pub use record::{Probe, ProbeKind, FORMS as RECORD_FORMS};
+pub use record::{voltage_target, Probe, ProbeKind, FORMS as RECORD_FORMS};
 pub use schema::{
     Event, LoadSpec, LossPart, LossSpec, LossStage, Phased, Profile, Pulse, RandomDelay,
     RetiredSweep, Scenario, Stagger, Start, Step, Trace,

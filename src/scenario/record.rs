@@ -1,6 +1,8 @@
 //! The syntax of `record` entries: `v(node)` or a bare node name for a
-//! voltage, `i(component)` for a current, `p(component)` for a power,
-//! `soc(component)` for a storage device's state of charge.
+//! voltage (also a component's own voltage, an ActiveFrontEnd's PCC),
+//! `i(component)` for a current, `p(component)` for a power,
+//! `soc(component)` for a storage device's state of charge, `loss(component)`
+//! for a dissipated power.
 //!
 //! Owns only the parsing of one entry. Must not decide which names exist
 //! (`bind`) or how a quantity is measured (the engine).
@@ -8,7 +10,8 @@
 /// What a record entry measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProbeKind {
-    /// A node voltage to ground.
+    /// A node voltage to ground, or a component's own voltage (the
+    /// line-to-line RMS PCC voltage of an ActiveFrontEnd).
     Voltage,
     /// A component's current, positive from its first terminal to its second.
     Current,
@@ -33,8 +36,8 @@ impl ProbeKind {
 pub const FORMS: &[(ProbeKind, &str, &str, &str)] = &[
     (
         ProbeKind::Voltage,
-        "`v(node)` or `node`",
-        "Node voltage to ground, V; the column is named `node`.",
+        "`v(node)` or `node`; `v(component)`",
+        "Node voltage to ground, V; the column is named `node` on a declared bus, else `v(node)`. Of a component with a voltage of its own (an ActiveFrontEnd): its PCC voltage, line-to-line RMS, V, column `v(component)`, 1 pu = its `grid_vll`.",
         "v(tray*.bus50)",
     ),
     (
@@ -107,6 +110,17 @@ impl Probe {
     }
 }
 
+/// What a voltage pattern names: `x` for `v(x)` (or `V(x)`), else the
+/// pattern itself. A limit's `node` may be written either way, as a
+/// `record` entry may.
+pub fn voltage_target(pattern: &str) -> &str {
+    let p = pattern.trim();
+    p.strip_prefix("v(")
+        .or_else(|| p.strip_prefix("V("))
+        .and_then(|inner| inner.strip_suffix(')'))
+        .map_or(p, str::trim)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +179,15 @@ mod tests {
         assert!(p("i()").is_err());
         assert!(p("").is_err());
         assert!(p("a b").is_err());
+    }
+
+    #[test]
+    fn voltage_targets_drop_the_v() {
+        assert_eq!(voltage_target("v(sst)"), "sst");
+        assert_eq!(voltage_target(" V( row*.bus800 ) "), "row*.bus800");
+        assert_eq!(voltage_target("bus800"), "bus800");
+        // Only a whole `v(...)` is unwrapped.
+        assert_eq!(voltage_target("v(sst"), "v(sst");
+        assert_eq!(voltage_target("i(sst)"), "i(sst)");
     }
 }

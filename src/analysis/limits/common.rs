@@ -12,6 +12,7 @@ use crate::analysis::sustain::{longest_beyond, sustained_level};
 use crate::analysis::verdict::{threshold, Measure};
 use crate::glob;
 use crate::results::{Column, Quantity, Waveforms};
+use crate::scenario::voltage_target;
 use crate::units::{eng, eng_time};
 use rayon::prelude::*;
 
@@ -21,8 +22,14 @@ const COLUMNS_PER_TASK: usize = 16;
 
 pub(super) type Matched<'a> = Vec<(String, Signal<'a>, Option<f64>)>;
 
+/// The `record` entry of a limit's voltage `node`, written `x` or `v(x)`.
+pub(super) fn voltage_record(node: &str) -> String {
+    format!("v({})", voltage_target(node))
+}
+
 /// The recorded columns of `quantity` whose target matches `pattern`, with
-/// their nominal voltage.
+/// their nominal voltage. A voltage pattern may be written `v(x)`: it
+/// matches the node `x` or the component `x`'s own voltage.
 pub(super) fn columns<'a>(
     w: &'a Waveforms,
     pattern: &str,
@@ -52,6 +59,10 @@ fn matching<'a: 'p, 'p>(
     pattern: &'p str,
     quantity: Quantity,
 ) -> impl Iterator<Item = &'a Column> + 'p {
+    let pattern = match quantity {
+        Quantity::Voltage => voltage_target(pattern),
+        _ => pattern,
+    };
     w.columns
         .iter()
         .filter(move |c| c.quantity == quantity && glob::matches(pattern, &c.target))

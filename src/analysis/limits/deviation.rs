@@ -1,7 +1,7 @@
 //! `Deviation`: the largest departure of a node from its pre-event value
 //! after any load event, in % of nominal.
 
-use super::common::columns;
+use super::common::{columns, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
@@ -25,11 +25,11 @@ impl LimitKind for Deviation {
     }
 
     fn target(&self) -> Option<LimitTarget<'_>> {
-        Some(LimitTarget::node(&self.node))
+        Some(LimitTarget::voltage(&self.node))
     }
 
     fn record(&self) -> Option<String> {
-        Some(format!("v({})", self.node))
+        Some(voltage_record(&self.node))
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {

@@ -71,8 +71,8 @@ pub const LIMIT: Schema = Schema {
 const NODE: F = F::req(
     "node",
     "",
-    R::Rule("matches a node"),
-    "Node name or glob; judged on every match, the worst one reported.",
+    R::Rule("matches a node, or a component with a voltage of its own"),
+    "Node name or glob, or `v(component)` for a component's own voltage (an ActiveFrontEnd's PCC voltage, 1 pu = its `grid_vll`); judged on every match, the worst one reported.",
 );
 const COMPONENT: F = F::req(
     "component",
@@ -251,8 +251,8 @@ pub const RIDE_THROUGH: Schema = Schema {
         F::req("component", "", R::Rule("matches a component"), "Component name or glob whose events are the facility's trips."),
         F::req("what", "", R::Rule("not empty"), "Event name or glob, e.g. `trip*`."),
         F::req("curve", "s, pu", R::Rule("durations > 0 and levels > 0, both strictly increasing"), "`(duration, level)` points: below `level` for no longer than `duration` must be ridden through."),
-        F::opt("nominal_volts", "V", "the node's nominal", R::Positive, "The voltage that is 1 pu."),
+        F::opt("nominal_volts", "V", "the column's nominal", R::Positive, "The voltage that is 1 pu (a declared bus's nominal, an ActiveFrontEnd's `grid_vll`)."),
     ],
-    example: r#"RideThrough(node: "pcc", component: "afe", what: "trip*", curve: [(0.15, 0.45), (0.3, 0.65), (2.0, 0.75), (3.0, 0.9)])"#,
+    example: r#"RideThrough(node: "v(sst)", component: "sst", what: "trip", curve: [(0.15, 0.45), (0.3, 0.65), (2.0, 0.75), (3.0, 0.9)])"#,
     ..Schema::EMPTY
 };

@@ -1,7 +1,7 @@
 //! `MaxVoltage`: a node must not stay above a level, optionally for
 //! longer than a tolerated time (an overvoltage trip).
 
-use super::common::{held_for, level, level_label};
+use super::common::{held_for, level, level_label, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::verdict::{threshold, Measure};
 use crate::results::Quantity;
@@ -30,11 +30,11 @@ impl LimitKind for MaxVoltage {
     }
 
     fn target(&self) -> Option<LimitTarget<'_>> {
-        Some(LimitTarget::node(&self.node))
+        Some(LimitTarget::voltage(&self.node))
     }
 
     fn record(&self) -> Option<String> {
-        Some(format!("v({})", self.node))
+        Some(voltage_record(&self.node))
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {

@@ -1,7 +1,7 @@
 //! `MinVoltage`: a node must not stay below a level, optionally for
 //! longer than a tolerated time (the ORv3 BBU trigger).
 
-use super::common::{held_for, level, level_label};
+use super::common::{held_for, level, level_label, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::verdict::{threshold, Measure};
 use crate::results::Quantity;
@@ -30,11 +30,11 @@ impl LimitKind for MinVoltage {
     }
 
     fn target(&self) -> Option<LimitTarget<'_>> {
-        Some(LimitTarget::node(&self.node))
+        Some(LimitTarget::voltage(&self.node))
     }
 
     fn record(&self) -> Option<String> {
-        Some(format!("v({})", self.node))
+        Some(voltage_record(&self.node))
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {

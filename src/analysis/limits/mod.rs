@@ -32,6 +32,11 @@ pub trait LimitKind {
     /// The node or component name (glob) it applies to, checked against
     /// the circuit.
     fn target(&self) -> Option<LimitTarget<'_>>;
+    /// The voltage a limit judged on its target's events reads, checked
+    /// against the circuit too (see [`ScenarioLimit::voltage_node`]).
+    fn voltage_node(&self) -> Option<LimitTarget<'_>> {
+        None
+    }
     /// For a limit judged on events: the field naming them and its glob,
     /// if given; checked against the events the targets can raise.
     fn event_names(&self) -> Option<(&'static str, Option<&str>)> {
@@ -124,6 +129,10 @@ impl ScenarioLimit for Limit {
 
     fn target(&self) -> Option<LimitTarget<'_>> {
         self.spec().target()
+    }
+
+    fn voltage_node(&self) -> Option<LimitTarget<'_>> {
+        self.spec().voltage_node()
     }
 
     fn event_names(&self) -> Option<(&'static str, Option<&str>)> {

@@ -31,6 +31,7 @@ impl LimitKind for NoEvent {
             field: "target",
             pattern: &self.target,
             on_node: false,
+            voltage: false,
         })
     }
 

@@ -15,7 +15,7 @@
 //! as does a trip with no disturbance at all (by −d₁). The worst trip is
 //! reported. Must not know other kinds' fields.
 
-use super::common::columns;
+use super::common::{columns, voltage_record};
 use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::signal::Signal;
 use crate::analysis::verdict::{threshold, Measure};
@@ -29,7 +29,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RideThrough {
-    /// The PCC node (name or glob); each match judged, the worst reported.
+    /// The PCC voltage: a node (name or glob), or `v(name)` of a component
+    /// with a voltage of its own (an ActiveFrontEnd's PCC); each match
+    /// judged, the worst reported.
     pub node: String,
     /// Component name or glob whose events are the facility's trips.
     pub component: String,
@@ -58,8 +60,11 @@ impl RideThrough {
 /// The voltage from the start of the disturbance around `t` (the last
 /// time before it the voltage fell below `top`) up to `t`, as
 /// interpolated points; just the point at `t` when it is not below `top`.
+/// At `t` the voltage is the one the trip saw, the last sample before it:
+/// a run records an event instant after the event, and a unit that stops
+/// its current lifts the voltage behind the grid impedance at once.
 fn disturbance(s: &Signal, t: f64, top: f64) -> Vec<(f64, f64)> {
-    let mut points = vec![(t, s.at(t))];
+    let mut points = vec![(t, s.before(t))];
     let mut k = s.time.partition_point(|&x| x < t);
     while k > 0 && points.last().is_some_and(|p| p.1 < top) {
         k -= 1;
@@ -126,12 +131,16 @@ impl LimitKind for RideThrough {
         Some(LimitTarget::component(&self.component))
     }
 
+    fn voltage_node(&self) -> Option<LimitTarget<'_>> {
+        Some(LimitTarget::voltage(&self.node))
+    }
+
     fn event_names(&self) -> Option<(&'static str, Option<&str>)> {
         Some(("what", Some(&self.what)))
     }
 
     fn record(&self) -> Option<String> {
-        Some(self.node.clone())
+        Some(voltage_record(&self.node))
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {

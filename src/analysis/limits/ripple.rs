@@ -1,7 +1,7 @@
 //! `Ripple`: the peak-to-peak voltage of a node in a time window, by
 //! default its quiet windows (`analysis::ripple::quiet_windows`).
 
-use super::common::columns;
+use super::common::{columns, voltage_record};
 use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::ripple::{quiet_ripple, ripple};
 use crate::analysis::transient::DEFAULT_SETTLE_BAND_PCT;
@@ -37,11 +37,11 @@ impl LimitKind for Ripple {
     }
 
     fn target(&self) -> Option<LimitTarget<'_>> {
-        Some(LimitTarget::node(&self.node))
+        Some(LimitTarget::voltage(&self.node))
     }
 
     fn record(&self) -> Option<String> {
-        Some(format!("v({})", self.node))
+        Some(voltage_record(&self.node))
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {

@@ -1,7 +1,7 @@
 //! `Settling`: after every load event a node must be back inside a band
 //! around its final value within a given time.
 
-use super::common::columns;
+use super::common::{columns, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
@@ -30,11 +30,11 @@ impl LimitKind for Settling {
     }
 
     fn target(&self) -> Option<LimitTarget<'_>> {
-        Some(LimitTarget::node(&self.node))
+        Some(LimitTarget::voltage(&self.node))
     }
 
     fn record(&self) -> Option<String> {
-        Some(format!("v({})", self.node))
+        Some(voltage_record(&self.node))
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {

@@ -25,6 +25,8 @@ pub(super) const WX: usize = 7;
 /// The grid behind the point of common coupling, and the fixed gains.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FrontEndParams {
+    /// Nominal line-to-line RMS voltage V_ll (V): 1 pu of the PCC voltage.
+    pub v_ll: f64,
     /// Nominal phase-voltage peak Ê = √2·V_ll/√3 (V): the dq amplitude.
     pub e_peak: f64,
     /// Thevenin resistance and reactance per phase at the nominal
@@ -44,6 +46,8 @@ pub(crate) struct FrontEndParams {
 
 /// What the PCC and the DC port see at one y.
 pub(super) struct Port {
+    /// d-axis PCC voltage (phase peak).
+    pub vd: Lin,
     /// q-axis PCC voltage, what the PLL drives to zero.
     pub vq: Lin,
     /// Active power drawn from the grid at the PCC, 1.5·(v_d·i_d + v_q·i_q).
@@ -131,7 +135,7 @@ impl FrontEndDevice {
         let (g, dg) = per_volt(v_dc.v);
         let i_dc = p * v_dc.map(g, dg) * eta;
         let e = Lin::constant(self.pi.v_ref) - i_dc * self.pi.droop - v_dc;
-        Port { vq, p, i_dc, e }
+        Port { vd, vq, p, i_dc, e }
     }
 
     /// Every residual row (F of M·y' = F) with its gradient.
@@ -186,6 +190,13 @@ impl FrontEndDevice {
         1.5 * amp * (del.cos() * id - del.sin() * iq)
     }
 
+    /// The PCC voltage as line-to-line RMS, V: |v_dq|·√3/√2 (v_dq are
+    /// amplitude-invariant phase peaks), so 1 pu is `grid_vll`.
+    pub(crate) fn pcc_volts(&self, y: &[f64]) -> f64 {
+        let port = self.port(y);
+        port.vd.v.hypot(port.vq.v) * 1.5f64.sqrt()
+    }
+
     pub(super) fn v_dc(&self, y: &[f64]) -> f64 {
         self.st.y(y, OUT) - self.st.y(y, ORET)
     }
@@ -231,12 +242,14 @@ impl Device for FrontEndDevice {
             SignalKind::Power,
             SignalKind::Loss,
             SignalKind::Drawn,
+            SignalKind::PccVoltage,
         ]
     }
     /// `i`: the d-axis (active, once the PLL is locked) line current, RMS,
     /// drawn from the grid; `p`: the active power drawn at the PCC; `loss`:
     /// the conversion loss plus the grid impedance's I²R
-    /// ([`FrontEndDevice::losses`]); drawn: the power of the grid's EMF.
+    /// ([`FrontEndDevice::losses`]); drawn: the power of the grid's EMF;
+    /// `v`: the PCC voltage ([`FrontEndDevice::pcc_volts`]).
     fn signal(&self, index: usize, _ctx: &Ctx, y: &[f64], _ydot: &[f64]) -> f64 {
         match index {
             0 => self.st.y(y, ID) / std::f64::consts::SQRT_2,
@@ -245,8 +258,14 @@ impl Device for FrontEndDevice {
                 let (conversion, grid) = self.losses(y);
                 conversion + grid
             }
-            _ => self.emf_power(y),
+            3 => self.emf_power(y),
+            4 => self.pcc_volts(y),
+            _ => f64::NAN,
         }
+    }
+    /// The PCC voltage's 1 pu is the grid's nominal line-to-line voltage.
+    fn signal_nominal(&self, index: usize) -> Option<f64> {
+        (index == 4).then_some(self.k.v_ll)
     }
     fn control_loops(&self) -> Vec<usize> {
         vec![self.st.at(CMD)]
@@ -296,6 +315,7 @@ mod tests {
             anti_windup: AntiWindup::BackCalculation,
         };
         let k = FrontEndParams {
+            v_ll: 480.0,
             e_peak: 391.9,
             r: 0.004,
             x: 0.04,

@@ -20,6 +20,11 @@ pub trait ScenarioLimit: Debug + Clone + PartialEq + Serialize + DeserializeOwne
     fn validate(&self, duration: f64) -> Result<(), LimitIssue>;
     /// The node or component name (glob) the limit applies to, if any.
     fn target(&self) -> Option<LimitTarget<'_>>;
+    /// A second name the limit reads, besides `target`: the voltage a
+    /// limit judged on its target's events is read at (`RideThrough`).
+    fn voltage_node(&self) -> Option<LimitTarget<'_>> {
+        None
+    }
     /// For a limit judged on the events its target components raise: the
     /// field that names them and its glob, if given (absent: any event).
     /// Checked against the events the target components can raise.
@@ -36,15 +41,28 @@ pub struct LimitTarget<'a> {
     pub pattern: &'a str,
     /// Whether it names nodes (else components).
     pub on_node: bool,
+    /// Whether it names voltages: a node's, or a component's own (an
+    /// ActiveFrontEnd's PCC), written `x` or `v(x)`.
+    pub voltage: bool,
 }
 
 impl<'a> LimitTarget<'a> {
-    /// A `node` field.
+    /// A `node` field that names nodes only (a small-signal interface).
     pub fn node(pattern: &'a str) -> Self {
         LimitTarget {
             field: "node",
             pattern,
             on_node: true,
+            voltage: false,
+        }
+    }
+
+    /// A `node` field whose recorded voltage the limit judges: a node, or
+    /// a component with a voltage of its own, as a `record` entry names it.
+    pub fn voltage(pattern: &'a str) -> Self {
+        LimitTarget {
+            voltage: true,
+            ..LimitTarget::node(pattern)
         }
     }
 
@@ -54,6 +72,7 @@ impl<'a> LimitTarget<'a> {
             field: "component",
             pattern,
             on_node: false,
+            voltage: false,
         }
     }
 }
