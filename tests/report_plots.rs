@@ -170,7 +170,11 @@ fn figures_are_grouped_deterministic_and_labelled() -> TestResult {
     let w = rack_transient();
     let figures = try_waveform_figures(&w)?;
     let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["bus800", "tray_bus50", "currents", "powers"]);
+    // 800 V and 50 V buses: their groups, then both per unit.
+    assert_eq!(
+        names,
+        ["bus800", "tray_bus50", "buses_pu", "currents", "powers"]
+    );
     for f in &figures {
         assert_eq!(f.png[..8], PNG_SIGNATURE, "{}", f.name);
         assert!(f.svg.starts_with("<svg"), "{}", f.name);
@@ -181,7 +185,10 @@ fn figures_are_grouped_deterministic_and_labelled() -> TestResult {
     assert!(figures[1].svg.contains("min/max"));
     assert!(figures[0].svg.contains("nominal 800.0 V"));
     assert!(figures[0].svg.contains("voltage [V]"));
-    assert!(figures[3].svg.contains("power [kW]"));
+    assert!(figures[2].svg.contains("voltage [p.u.]"));
+    assert!(figures[2].svg.contains("nominal, 1.0 p.u."));
+    assert!(figures[2].svg.contains("tray#.bus50 min/max (18)"));
+    assert!(figures[4].svg.contains("power [kW]"));
 
     let again = waveform_figures(&w);
     assert!(figures == again, "rendering is not deterministic");

@@ -13,6 +13,9 @@
 //! is linear), and a first-order split has the closed form
 //! Re H = (ωτ)²/(1 + (ωτ)²) for the high-pass side.
 //!
+//! Also the cumulative energy each element has delivered over the run
+//! ([`storage_energy`]), which the report draws.
+//!
 //! Works on `Waveforms` only; must not render (report) or judge limits.
 
 use super::ripple::MAX_FFT_POINTS;
@@ -87,11 +90,6 @@ pub fn storage_layers(
     kinds: &BTreeMap<String, String>,
     delivering: &BTreeSet<String>,
 ) -> Vec<StorageLayer> {
-    let power = |target: &str| {
-        w.columns
-            .iter()
-            .find(|c| c.quantity == Quantity::Power && c.target == target)
-    };
     let load = load_power(w, kinds);
     let span = Signal::new(&w.time, &w.time).span();
     let load_bins = match (&load, span) {
@@ -99,6 +97,78 @@ pub fn storage_layers(
             uniform(&w.time, l, a, b).and_then(|u| fluctuation_bins(&u))
         }
         _ => None,
+    };
+    let mut out = Vec::new();
+    for (name, kind, p) in delivered_powers(w, kinds, delivering) {
+        let s = Signal::new(&w.time, &p);
+        let soc = w
+            .columns
+            .iter()
+            .find(|x| x.quantity == Quantity::StateOfCharge && x.target == name)
+            .map(|x| Signal::new(&w.time, &x.values));
+        let (bands, share) = match (&load_bins, span) {
+            (Some((lb, df)), Some((a, b))) => {
+                let sb = uniform(&w.time, &p, a, b).and_then(|u| fluctuation_bins(&u));
+                sb.map_or((Vec::new(), None), |(sb, _)| shares(&sb, lb, *df))
+            }
+            _ => (Vec::new(), None),
+        };
+        out.push(StorageLayer {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            energy_delivered: s.integral(Some(true)),
+            energy_recharged: s.integral(Some(false)),
+            peak_power: peak_delivered(&s),
+            bands,
+            share,
+            discharges: discharges(&s, soc.as_ref()),
+        });
+    }
+    out
+}
+
+/// The energy one storage element has delivered since the start of the
+/// run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyCurve {
+    pub name: String,
+    /// The layer: the component kind.
+    pub kind: String,
+    /// E(t) = ∫₀ᵗ p dt at every sample of the waveforms' time (J), by the
+    /// trapezoidal rule on the samples, positive when delivered to the bus:
+    /// its last value is the layer's `energy_delivered − energy_recharged`.
+    pub energy: Vec<f64>,
+}
+
+/// The cumulative delivered energy of every storage element of `w` that
+/// [`storage_layers`] reports, in the same order.
+pub fn storage_energy(
+    w: &Waveforms,
+    kinds: &BTreeMap<String, String>,
+    delivering: &BTreeSet<String>,
+) -> Vec<EnergyCurve> {
+    delivered_powers(w, kinds, delivering)
+        .into_iter()
+        .map(|(name, kind, p)| EnergyCurve {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            energy: Signal::new(&w.time, &p).cumulative(),
+        })
+        .collect()
+}
+
+/// Name, kind and delivered power (positive out of the element, whatever
+/// its column's sign convention) of every storage element with a recorded
+/// `p(name)`, in column order.
+fn delivered_powers<'a>(
+    w: &'a Waveforms,
+    kinds: &'a BTreeMap<String, String>,
+    delivering: &BTreeSet<String>,
+) -> Vec<(&'a str, &'a str, Vec<f64>)> {
+    let power = |target: &str| {
+        w.columns
+            .iter()
+            .find(|c| c.quantity == Quantity::Power && c.target == target)
     };
     let mut out = Vec::new();
     for c in &w.columns {
@@ -116,30 +186,8 @@ pub fn storage_layers(
         } else {
             -1.0
         };
-        let p: Vec<f64> = col.values.iter().map(|v| sign * v).collect();
-        let s = Signal::new(&w.time, &p);
-        let soc = w
-            .columns
-            .iter()
-            .find(|x| x.quantity == Quantity::StateOfCharge && x.target == c.target)
-            .map(|x| Signal::new(&w.time, &x.values));
-        let (bands, share) = match (&load_bins, span) {
-            (Some((lb, df)), Some((a, b))) => {
-                let sb = uniform(&w.time, &p, a, b).and_then(|u| fluctuation_bins(&u));
-                sb.map_or((Vec::new(), None), |(sb, _)| shares(&sb, lb, *df))
-            }
-            _ => (Vec::new(), None),
-        };
-        out.push(StorageLayer {
-            name: c.target.clone(),
-            kind: kind.clone(),
-            energy_delivered: s.integral(Some(true)),
-            energy_recharged: s.integral(Some(false)),
-            peak_power: peak_delivered(&s),
-            bands,
-            share,
-            discharges: discharges(&s, soc.as_ref()),
-        });
+        let p = col.values.iter().map(|v| sign * v).collect();
+        out.push((c.target.as_str(), kind.as_str(), p));
     }
     out
 }
@@ -227,4 +275,47 @@ fn discharges(s: &Signal, soc: Option<&Signal>) -> Vec<Discharge> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Column, SolverStats};
+
+    /// A constant delivered power gives E = p·t at every sample, on an
+    /// uneven time grid of binary fractions (so the sums are exact), for
+    /// an element of either sign convention.
+    #[test]
+    fn constant_power_gives_p_times_t() {
+        let time = vec![0.0, 0.25, 0.5, 1.0, 2.0, 2.125];
+        let p = 1536.0;
+        let column = |target: &str, value: f64| Column {
+            name: format!("p({target})"),
+            target: target.into(),
+            quantity: Quantity::Power,
+            nominal: None,
+            values: vec![value; time.len()],
+            extremes: None,
+        };
+        let w = Waveforms {
+            time: time.clone(),
+            columns: vec![column("ess", p), column("bank", -p), column("r", p)],
+            events: Vec::new(),
+            stats: SolverStats::default(),
+        };
+        let kinds = [("ess", "Ess"), ("bank", "CapBank"), ("r", "Resistor")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .into();
+        let delivering = BTreeSet::from(["ess".to_string()]);
+        let curves = storage_energy(&w, &kinds, &delivering);
+        let names: Vec<(&str, &str)> = curves
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind.as_str()))
+            .collect();
+        assert_eq!(names, [("ess", "Ess"), ("bank", "CapBank")]);
+        let expected: Vec<f64> = time.iter().map(|t| p * t).collect();
+        for c in &curves {
+            assert_eq!(c.energy, expected, "{}", c.name);
+        }
+    }
 }

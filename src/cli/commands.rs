@@ -430,6 +430,10 @@ fn plot_run(
         }
     }
     let mut figures = drawn.figures;
+    figures.extend(
+        report::storage_energy_figure(w, &run.prepared)
+            .map_err(|e| miette::miette!("cannot draw the storage energy: {e}"))?,
+    );
     if let Some(losses) = &judged.metrics.losses {
         figures.push(
             report::loss_figure(losses)

@@ -2,12 +2,15 @@
 //! them: voltages grouped by bus pattern (`tray1.bus50` … `tray18.bus50`
 //! become one figure `tray#.bus50`), one figure for currents, one for
 //! powers; at most [`MAX_TRACES`] traces per figure, with a min/max
-//! envelope standing in for large groups.
+//! envelope standing in for large groups. When buses of two or more
+//! nominal voltages are recorded, one more figure shows them all per unit
+//! (`per_unit`).
 //!
 //! Owns figure grouping, trace selection and file-stem naming, and the
 //! name pattern (digit runs, signature) that `row_groups` folds table rows
 //! by. Must not draw, scale or write anything.
 
+use super::per_unit::per_unit_plan;
 use crate::results::{Column, Quantity};
 use std::collections::{HashMap, HashSet};
 
@@ -23,11 +26,25 @@ pub(crate) struct FigurePlan {
     pub quantity: Quantity,
     /// Shared nominal of a voltage group, drawn as a reference line.
     pub nominal: Option<f64>,
+    /// What the value axis shows.
+    pub axis: ValueAxis,
     /// Every column in the figure (also those only inside an envelope).
     pub columns: Vec<usize>,
     pub traces: Vec<Trace>,
     /// Explains simplifications, e.g. that an envelope replaces lines.
     pub notes: Vec<String>,
+}
+
+/// What the value axis of a figure shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueAxis {
+    /// The plan's quantity in its unit with an SI prefix (a state of
+    /// charge in %).
+    Quantity,
+    /// Each voltage column divided by its own nominal.
+    PerUnit,
+    /// Energy in joules with an SI prefix: the columns hold joules.
+    Energy,
 }
 
 /// One legend entry: a single column or the min/max band of several.
@@ -39,14 +56,15 @@ pub(crate) enum Trace {
 
 /// Columns whose names differ only in their digits.
 #[derive(Debug, Clone)]
-struct Pattern {
+pub(crate) struct Pattern {
     /// Name with only the digit runs that differ between members replaced.
     display: String,
     members: Vec<usize>,
 }
 
 /// Plans all figures for a run, in a fixed order: voltage groups in order of
-/// first appearance, then currents, then powers.
+/// first appearance, the per-unit figure of buses of different nominals,
+/// then currents, then powers.
 pub(crate) fn plan_figures(columns: &[Column]) -> Vec<FigurePlan> {
     let mut plans = Vec::new();
     let voltages: Vec<usize> = indices_of(columns, Quantity::Voltage);
@@ -76,6 +94,7 @@ pub(crate) fn plan_figures(columns: &[Column]) -> Vec<FigurePlan> {
             vec![pattern],
         ));
     }
+    plans.extend(per_unit_plan(columns));
     for (quantity, name, title) in [
         (Quantity::Current, "currents", "Currents"),
         (Quantity::Power, "powers", "Powers"),
@@ -112,7 +131,10 @@ fn indices_of(columns: &[Column], quantity: Quantity) -> Vec<usize> {
 }
 
 /// Groups `items` by `key`, keeping groups and members in first-seen order.
-fn group_by<K: std::hash::Hash + Eq>(items: &[usize], key: impl Fn(usize) -> K) -> Vec<Vec<usize>> {
+pub(crate) fn group_by<K: std::hash::Hash + Eq>(
+    items: &[usize],
+    key: impl Fn(usize) -> K,
+) -> Vec<Vec<usize>> {
     let mut index: HashMap<K, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for &i in items {
@@ -125,7 +147,7 @@ fn group_by<K: std::hash::Hash + Eq>(items: &[usize], key: impl Fn(usize) -> K) 
     groups
 }
 
-fn plan(
+pub(crate) fn plan(
     stem: String,
     title: String,
     quantity: Quantity,
@@ -175,6 +197,7 @@ fn plan(
         title,
         quantity,
         nominal,
+        axis: ValueAxis::Quantity,
         columns: all,
         traces,
         notes,
@@ -211,7 +234,7 @@ pub(crate) fn signature(name: &str) -> String {
 
 /// Builds the display name: digit runs that are equal across all members
 /// stay (`bus50`), those that differ become `#` (`tray#`).
-fn make_pattern(columns: &[Column], members: Vec<usize>) -> Pattern {
+pub(crate) fn make_pattern(columns: &[Column], members: Vec<usize>) -> Pattern {
     let first = &columns[members[0]].name;
     let first_runs = runs(first);
     let others: Vec<Vec<(bool, &str)>> = members[1..]
@@ -307,7 +330,14 @@ mod tests {
         let stems: Vec<&str> = plans.iter().map(|p| p.stem.as_str()).collect();
         assert_eq!(
             stems,
-            ["bus800", "tray_bus50", "bus50", "currents", "powers"]
+            [
+                "bus800",
+                "tray_bus50",
+                "bus50",
+                "buses_pu",
+                "currents",
+                "powers"
+            ]
         );
         let tray = &plans[1];
         assert_eq!(tray.title, "Voltage: tray#.bus50 (18 signals)");

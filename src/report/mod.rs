@@ -7,7 +7,9 @@
 //! (`plot`, `overlay`, `bands`, `zoom`), and figures of analysis results built from
 //! plain data structs that the analysis fills: Bode (`bode`), impedance
 //! (`impedance`), pole map (`polemap`), ripple spectrum (`spectrum`),
-//! sweep and boundary (`sweep_plot`); `figures` turns a stability analysis
+//! sweep and boundary (`sweep_plot`), energy per storage element
+//! (`storage_plot`); buses of different nominals also get a per-unit
+//! figure (`per_unit`); `figures` turns a stability analysis
 //! into the set of them that every command draws. The design-review
 //! document (`review`, `review_summary`, `review_tables`, `html`,
 //! `html_sections`, `stamp`) inlines them as SVG; `check` lays out the outcome of `busbar check`.
@@ -42,6 +44,7 @@ mod impedance;
 mod loss_plot;
 mod loss_table;
 mod overlay;
+mod per_unit;
 mod plot;
 mod png;
 mod polemap;
@@ -57,6 +60,7 @@ mod spectrum;
 mod stability_text;
 mod stamp;
 mod stats;
+mod storage_plot;
 mod subsystem_table;
 mod summary;
 mod sweep_plot;
@@ -89,6 +93,7 @@ pub use polemap::{pole_map_figure, ModePoint, PoleMapData};
 pub use review::{review_document, review_figures, Review};
 pub use row_groups::group_table;
 pub use spectrum::{spectrum_figure, SpectrumData};
+pub use storage_plot::storage_energy_figure;
 pub use summary::{summary_json, ColumnSummary, Inputs, Summary};
 pub use sweep_plot::{sweep_figure, SweepBoundary, SweepData, SweepSeries};
 pub use table::{metrics_table, summary_table, verdict_lines};

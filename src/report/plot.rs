@@ -174,13 +174,13 @@ pub fn try_study_figures(
 }
 
 /// Name and title of a zoomed copy of a planned figure.
-struct Zoom {
+pub(crate) struct Zoom {
     stem: String,
     title: String,
 }
 
 /// Renders one planned figure to PNG and SVG.
-fn render_plan(
+pub(crate) fn render_plan(
     w: &Waveforms,
     plan: &FigurePlan,
     view: &View,
@@ -333,7 +333,9 @@ mod tests {
     fn bitmaps_have_ink_and_png_decodes_to_the_same_pixels() -> Result<(), String> {
         let w = sample();
         let bitmaps = waveform_bitmaps(&w)?;
-        assert_eq!(bitmaps.len(), 2);
+        let stems: Vec<&str> = bitmaps.iter().map(|(stem, _)| stem.as_str()).collect();
+        // Two nominals (800 V and 50 V): their groups, then both per unit.
+        assert_eq!(stems, ["bus800", "tray_bus50", "buses_pu"]);
         let figures = try_waveform_figures(&w).map_err(|e| e.to_string())?;
         assert!(figures == waveform_figures(&w));
         for ((stem, rgb), figure) in bitmaps.iter().zip(&figures) {
@@ -384,7 +386,7 @@ mod tests {
             target: "x".into(),
             what: "nan time".into(),
         });
-        assert_eq!(try_waveform_figures(&w)?.len(), 2);
+        assert_eq!(try_waveform_figures(&w)?.len(), 3);
         w.columns.clear();
         assert!(try_waveform_figures(&w)?.is_empty());
         Ok(())

@@ -21,6 +21,7 @@ use super::review_summary::{least_damped, parameter_section, stamp_section, wors
 use super::review_tables::{stability_tables, verdict_section};
 use super::spectrum::{spectrum_figure, SpectrumData};
 use super::stamp::{input_hash, utc_date, Inputs};
+use super::storage_plot::storage_energy_figure;
 use super::table::metrics_tables;
 use crate::analysis::ripple::ripple_spectrum;
 use crate::analysis::signal::Signal;
@@ -90,9 +91,9 @@ pub fn review_document(r: Review) -> Result<HtmlReport, PlotError> {
     let metrics = metrics_tables(&r.judged.metrics);
     time_domain.tables.splice(1..1, metrics);
     sections.push(time_domain);
-    sections.push(waveform_section(try_study_figures(
-        w, s, verdicts, r.zooms,
-    )?));
+    let mut waveforms = waveform_section(try_study_figures(w, s, verdicts, r.zooms)?);
+    waveforms.figures.extend(storage_energy_figure(w, p)?);
+    sections.push(waveforms);
     if let Some(losses) = &r.judged.metrics.losses {
         sections.push(loss_section(losses)?);
     }
@@ -157,7 +158,10 @@ fn waveform_section(drawn: StudyFigures) -> Section {
             "Limit bands of the scenario are shaded; samples outside a band are drawn in red; \
              a ring marks the extreme each limit measured (the solver's, which may lie \
              between samples). Zoomed figures follow every load change, event and judged \
-             extreme, each from just before it to where the signals have settled."
+             extreme, each from just before it to where the signals have settled. \
+             Buses of different nominal voltages are also drawn together per unit of \
+             their nominals, and two or more storage elements by the energy each has \
+             delivered since the start (the trapezoid integral of its power)."
                 .into(),
         ],
         tables,

@@ -6,8 +6,9 @@
 //! `draw`) or group columns (see `groups`).
 
 use super::bands::{self, LimitDraw};
-use super::groups::{FigurePlan, Trace};
+use super::groups::{FigurePlan, Trace, ValueAxis};
 use super::overlay::{LimitBand, WorstPoint};
+use super::per_unit;
 use super::scale::{
     decimate, finite_range, finite_segments, padded, time_unit, value_unit, AxisUnit,
 };
@@ -130,7 +131,22 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
     let x_unit = time_unit(if t1 > t0 { t1 - t0 } else { t1.abs() });
     let xs: Vec<f64> = time.iter().map(|t| t / x_unit.divisor).collect();
 
-    let member_values = plan.columns.iter().flat_map(|&c| values(c).iter().copied());
+    // Per unit, each column is divided by its own nominal; otherwise the
+    // recorded values are drawn as they are.
+    let gain = |c: usize| -> f64 {
+        match plan.axis {
+            ValueAxis::PerUnit => w
+                .columns
+                .get(c)
+                .and_then(per_unit::nominal)
+                .map_or(f64::NAN, |n| 1.0 / n),
+            ValueAxis::Quantity | ValueAxis::Energy => 1.0,
+        }
+    };
+    let member_values = plan
+        .columns
+        .iter()
+        .flat_map(|&c| values(c).iter().map(move |v| v * gain(c)));
     let data_range = finite_range(member_values);
     let nominal = plan.nominal.filter(|n| n.is_finite());
     let names: Vec<&str> = plan
@@ -138,12 +154,14 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
         .iter()
         .filter_map(|&c| w.columns.get(c).map(|col| col.name.as_str()))
         .collect();
+    // Limits are in the columns' own units: a per-unit figure has none.
+    let judged = |column: &str| plan.axis != ValueAxis::PerUnit && names.contains(&column);
     // A worst point between samples is part of the data: the range takes
     // it in, so the extreme a limit judged is always on the figure.
     let worst: Vec<&WorstPoint> = view
         .worst
         .iter()
-        .filter(|p| names.contains(&p.column.as_str()) && (t0..=t1).contains(&p.time))
+        .filter(|p| judged(&p.column) && (t0..=t1).contains(&p.time))
         .collect();
     let data_range = data_range.map(|(lo, hi)| {
         worst
@@ -156,30 +174,21 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
         (None, Some(n)) => (n, n),
         (None, None) => (0.0, 0.0),
     };
-    let own: Vec<&LimitBand> = view
-        .limits
-        .iter()
-        .filter(|b| names.contains(&b.column.as_str()))
-        .collect();
+    let own: Vec<&LimitBand> = view.limits.iter().filter(|b| judged(&b.column)).collect();
     let merged = bands::merge(&own);
     let ((lo, hi), off_scale) = if data_range.is_some() {
         bands::widen(lo, hi, &merged)
     } else {
         ((lo, hi), vec![true; merged.len()])
     };
-    // A fraction is drawn in %, never with an SI prefix (`940 m`).
-    let y_unit = if plan.quantity == Quantity::StateOfCharge {
-        AxisUnit {
-            divisor: 0.01,
-            unit: "%".into(),
-        }
-    } else {
-        value_unit(lo.abs().max(hi.abs()), plan.quantity.unit())
-    };
+    let y_unit = axis_unit(plan, lo.abs().max(hi.abs()));
     let (y0, y1) = padded(lo / y_unit.divisor, hi / y_unit.divisor, 0.06);
     let (x0, x1) = padded(t0 / x_unit.divisor, t1 / x_unit.divisor, 0.0);
 
-    let scaled = |c: usize| -> Vec<f64> { values(c).iter().map(|v| v / y_unit.divisor).collect() };
+    let scaled = |c: usize| -> Vec<f64> {
+        let k = gain(c) / y_unit.divisor;
+        values(c).iter().map(|v| v * k).collect()
+    };
     let traces = plan
         .traces
         .iter()
@@ -230,13 +239,14 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
         x_range: (x0, x1),
         y_range: (y0, y1),
         x_desc: format!("time [{}]", x_unit.unit),
-        y_desc: format!("{} [{}]", quantity_word(plan.quantity), y_unit.unit),
+        y_desc: format!("{} [{}]", axis_word(plan), y_unit.unit),
         traces,
         nominal: nominal.map(|n| {
-            (
-                n / y_unit.divisor,
-                format!("nominal {}", eng(n, plan.quantity.unit())),
-            )
+            let text = match plan.axis {
+                ValueAxis::PerUnit => format!("nominal, {n:.1} p.u."),
+                _ => format!("nominal {}", eng(n, plan.quantity.unit())),
+            };
+            (n / y_unit.divisor, text)
         }),
         events,
         hidden_events,
@@ -255,6 +265,30 @@ pub(crate) fn figure_data_in(w: &Waveforms, plan: &FigurePlan, view: &View) -> F
             .collect(),
         x_divisor: x_unit.divisor,
         y_divisor: y_unit.divisor,
+    }
+}
+
+/// The unit of the value axis: plotted value = drawn value / `divisor`.
+fn axis_unit(plan: &FigurePlan, max_abs: f64) -> AxisUnit {
+    match plan.axis {
+        // A per-unit value or a fraction never takes an SI prefix (`940 m`).
+        ValueAxis::PerUnit => AxisUnit {
+            divisor: 1.0,
+            unit: "p.u.".into(),
+        },
+        ValueAxis::Quantity if plan.quantity == Quantity::StateOfCharge => AxisUnit {
+            divisor: 0.01,
+            unit: "%".into(),
+        },
+        ValueAxis::Quantity => value_unit(max_abs, plan.quantity.unit()),
+        ValueAxis::Energy => value_unit(max_abs, "J"),
+    }
+}
+
+fn axis_word(plan: &FigurePlan) -> &'static str {
+    match plan.axis {
+        ValueAxis::Energy => "energy delivered",
+        ValueAxis::PerUnit | ValueAxis::Quantity => quantity_word(plan.quantity),
     }
 }
 
@@ -342,86 +376,5 @@ fn event_markers(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::groups::plan_figures;
-    use crate::results::{Column, EventRecord, SolverStats};
-
-    fn waveforms(values: Vec<f64>) -> Waveforms {
-        let n = values.len();
-        Waveforms {
-            time: (0..n).map(|i| i as f64 * 1e-5).collect(),
-            columns: vec![Column {
-                name: "bus800".into(),
-                target: "bus800".into(),
-                quantity: Quantity::Voltage,
-                nominal: Some(800.0),
-                values,
-                extremes: None,
-            }],
-            events: vec![
-                EventRecord {
-                    time: 2e-5,
-                    target: "a".into(),
-                    what: "x".into(),
-                },
-                EventRecord {
-                    time: 2e-5,
-                    target: "b".into(),
-                    what: "y".into(),
-                },
-                EventRecord {
-                    time: 2e-5,
-                    target: "c".into(),
-                    what: "z".into(),
-                },
-                EventRecord {
-                    time: 1.0,
-                    target: "late".into(),
-                    what: "outside".into(),
-                },
-            ],
-            stats: SolverStats::default(),
-        }
-    }
-
-    #[test]
-    fn scales_ranges_and_events() {
-        let w = waveforms(vec![800.0, 790.0, f64::NAN, 805.0, 800.0]);
-        let plan = &plan_figures(&w.columns)[0];
-        let d = figure_data(&w, plan);
-        assert_eq!(d.x_desc, "time [µs]");
-        assert_eq!(d.y_desc, "voltage [V]");
-        assert!(d.y_range.0 < 790.0 && d.y_range.1 > 805.0);
-        assert_eq!(
-            d.nominal.as_ref().map(|n| n.1.as_str()),
-            Some("nominal 800.0 V")
-        );
-        assert!(matches!(&d.traces[0].kind, TraceKind::Line(s) if s.len() == 2));
-        assert_eq!(d.events.len(), 1);
-        assert_eq!(d.events[0].text(), "20.00 µs a: x (+2)");
-        assert!(d.empty_message.is_none());
-    }
-
-    #[test]
-    fn state_of_charge_is_drawn_in_percent() {
-        let mut w = waveforms(vec![0.9400, 0.9401, 0.9402]);
-        w.columns[0].quantity = Quantity::StateOfCharge;
-        w.columns[0].nominal = None;
-        let plan = &plan_figures(&w.columns)[0];
-        let d = figure_data(&w, plan);
-        assert_eq!(d.y_desc, "state of charge [%]");
-        assert!(d.y_range.0 < 94.0 && d.y_range.1 > 94.02, "{:?}", d.y_range);
-    }
-
-    #[test]
-    fn odd_data_gives_a_drawable_figure() {
-        for values in [vec![], vec![f64::NAN], vec![5.0]] {
-            let w = waveforms(values);
-            let plan = &plan_figures(&w.columns)[0];
-            let d = figure_data(&w, plan);
-            assert!(d.x_range.0 < d.x_range.1 && d.y_range.0 < d.y_range.1);
-            assert!(d.x_range.0.is_finite() && d.y_range.1.is_finite());
-        }
-    }
-}
+#[path = "series_tests.rs"]
+mod tests;
