@@ -164,3 +164,23 @@ fn the_48v_share_sets_the_damping_of_the_orv3_rack_inputs() {
         );
     }
 }
+
+#[test]
+fn training_iterations_fail_grid_compliance_not_the_racks() {
+    assert_fails_on(
+        "scenarios/hybrid/s2_marginal_training_grid.ron",
+        &[
+            "RampRate sst up ≤ 1.32 MW/s, down ≤ 1.32 MW/s (1 s average)",
+            "BandShare sst in 100 mHz–20 Hz ≤ 20 %",
+            "DynamicRange sst ≥ 0 W",
+        ],
+    );
+}
+
+#[test]
+fn comm_dip_after_a_checkpoint_dips_the_racks() {
+    assert_fails_on(
+        "scenarios/hybrid/s3_marginal_checkpoint.ron",
+        &["Deviation row*.rack*.bus800 ≤ ±3 %"],
+    );
+}
