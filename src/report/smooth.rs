@@ -103,6 +103,13 @@ fn centre((x, y): BackendCoord) -> BackendCoord {
     (x * K + K / 2, y * K + K / 2)
 }
 
+/// The path turns by more than 90° at `b` (a → b → c): the directions of
+/// the two segments have a negative dot product.
+fn sharp_turn(a: BackendCoord, b: BackendCoord, c: BackendCoord) -> bool {
+    let (u, v) = ((b.0 - a.0, b.1 - a.1), (c.0 - b.0, c.1 - b.1));
+    i64::from(u.0) * i64::from(v.0) + i64::from(u.1) * i64::from(v.1) < 0
+}
+
 /// The bitmap backend's error, which this backend passes on.
 type BitmapError = <BitMapBackend<'static, RGBPixel> as DrawingBackend>::ErrorType;
 type Drawn = Result<(), DrawingErrorKind<BitmapError>>;
@@ -181,7 +188,22 @@ impl DrawingBackend for Supersampled<'_> {
         style: &S,
     ) -> Drawn {
         let points: Vec<BackendCoord> = path.into_iter().map(centre).collect();
-        self.inner.draw_path(points, &scaled(style))
+        let style = scaled(style);
+        // A wide polyline is rasterised with mitred joins, and the miter of
+        // a turn sharper than 90° grows without bound: a trace that
+        // reverses between two samples (a 1 ms edge on a 60 s axis) drew a
+        // spike far past its data, out of the plot. Split there: each
+        // piece keeps its joins, a reversal gets none.
+        let mut start = 0;
+        for k in 1..points.len().saturating_sub(1) {
+            if sharp_turn(points[k - 1], points[k], points[k + 1]) {
+                self.inner
+                    .draw_path(points[start..=k].iter().copied(), &style)?;
+                start = k;
+            }
+        }
+        self.inner
+            .draw_path(points[start..].iter().copied(), &style)
     }
 
     fn draw_circle<S: BackendStyle>(
@@ -228,6 +250,46 @@ impl DrawingBackend for Supersampled<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A wide trace that reverses between samples (up 200 px, down, up, …
+    /// one pixel apart) paints nothing beyond its data: no miter spikes
+    /// above the highest or below the lowest point.
+    #[test]
+    fn reversing_wide_paths_stay_within_their_points() {
+        let (w, h) = (60u32, 300u32);
+        let mut large = large_buffer(w, h);
+        {
+            let mut b = Supersampled::new(&mut large, (w, h)).expect("backend");
+            // Several samples per pixel column, as on a 60 s axis.
+            let path: Vec<BackendCoord> = (0..120)
+                .map(|i| {
+                    (
+                        10 + i / 3,
+                        if i % 2 == 0 { 250 - i % 7 } else { 50 + i % 5 },
+                    )
+                })
+                .collect();
+            let style = plotters::style::ShapeStyle::from(&plotters::style::WHITE).stroke_width(2);
+            b.draw_path(path, &style).expect("drawn");
+            b.present().expect("present");
+        }
+        let painted_rows: Vec<usize> = (0..(h * FACTOR) as usize)
+            .filter(|&y| {
+                let row =
+                    &large[y * (w * FACTOR) as usize * 3..(y + 1) * (w * FACTOR) as usize * 3];
+                row.iter().any(|&v| v != 0)
+            })
+            .collect();
+        let (top, bottom) = (painted_rows[0], painted_rows[painted_rows.len() - 1]);
+        // Data rows 50..=250 in final pixels, centred in their blocks, plus
+        // the half stroke (3 large pixels) and one block of margin.
+        let margin = (2 * K) as usize;
+        assert!(top + margin >= 50 * K as usize, "painted from row {top}");
+        assert!(
+            bottom <= 250 * K as usize + K as usize + margin,
+            "painted to row {bottom}"
+        );
+    }
 
     #[test]
     fn blocks_average_to_one_pixel() {

@@ -151,6 +151,9 @@ pub struct BusImpedance {
     pub sweep: Option<Sweep>,
 }
 
+/// A bus (name, rated step), its swept Z and its extended index.
+type NodeSweep<'a> = (&'a (String, Option<f64>), Vec<c64>, usize);
+
 /// Bus impedance at `nodes` with their rated current steps (A) when known.
 pub fn bus_impedance(
     model: &Model,
@@ -171,7 +174,7 @@ pub fn bus_impedance(
     let z = impedances(&pencil, &indices, freqs)?;
     // Each node's peak is refined on its own exact response: in parallel,
     // collected in node order.
-    let per_node: Vec<(&(String, Option<f64>), Vec<c64>, usize)> = nodes
+    let per_node: Vec<NodeSweep> = nodes
         .iter()
         .zip(z)
         .zip(&indices)

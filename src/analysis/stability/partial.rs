@@ -70,9 +70,12 @@ impl LinOp<c64> for ShiftInvert<'_> {
     }
 }
 
+/// An eigenvalue λ with its right eigenvector.
+type Eigenpair = (c64, Col<c64>);
+
 /// The eigenvalues λ of the pencil nearest `sigma` (shift-invert Arnoldi,
 /// [`PER_SHIFT`] of them), with their right eigenvectors.
-fn nearest_modes(pencil: &Pencil, sigma: c64) -> Result<Vec<(c64, Col<c64>)>, StabilityError> {
+fn nearest_modes(pencil: &Pencil, sigma: c64) -> Result<Vec<Eigenpair>, StabilityError> {
     let n = pencil.n();
     let op = ShiftInvert {
         lu: pencil.factor(sigma)?,
@@ -130,7 +133,7 @@ pub fn partial_modes(
     // The shifts are independent: each runs on its own thread, and their
     // modes are merged in shift order, so the result does not depend on the
     // thread count.
-    let per_shift: Vec<Result<Vec<(c64, Col<c64>)>, StabilityError>> = shifts
+    let per_shift: Vec<Result<Vec<Eigenpair>, StabilityError>> = shifts
         .par_iter()
         .map(|&sigma| nearest_modes(&pencil, sigma))
         .collect();
