@@ -187,7 +187,9 @@ impl DrawingBackend for Supersampled<'_> {
         path: I,
         style: &S,
     ) -> Drawn {
-        let points: Vec<BackendCoord> = path.into_iter().map(centre).collect();
+        let mut points: Vec<BackendCoord> = path.into_iter().map(centre).collect();
+        // A zero-length segment has no direction, and its join none either.
+        points.dedup();
         let style = scaled(style);
         // A wide polyline is rasterised with mitred joins, and the miter of
         // a turn sharper than 90° grows without bound: a trace that
