@@ -303,10 +303,11 @@ pub(crate) fn unique_stem(name: &str, used: &mut HashSet<String>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn col(name: &str, quantity: Quantity, nominal: Option<f64>) -> Column {
+    /// A recorded column with no samples, for planning tests.
+    pub(crate) fn col(name: &str, quantity: Quantity, nominal: Option<f64>) -> Column {
         Column {
             name: name.into(),
             target: name.into(),

@@ -62,18 +62,8 @@ pub(crate) fn nominal(c: &Column) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::groups::tests::col;
     use crate::report::groups::{plan_figures, Trace, MAX_TRACES};
-
-    fn col(name: &str, quantity: Quantity, nominal: Option<f64>) -> Column {
-        Column {
-            name: name.into(),
-            target: name.into(),
-            quantity,
-            nominal,
-            values: vec![],
-            extremes: None,
-        }
-    }
 
     fn lines(p: &FigurePlan) -> Vec<usize> {
         p.traces
