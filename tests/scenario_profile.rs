@@ -76,6 +76,7 @@ fn pulse(cycles: Option<u64>) -> LoadProfile {
         fall: 0.02,
         start: 0.05,
         cycles,
+        jitter: None,
     };
     LoadProfile::new(&Profile::Pulse(p), 0.0)
 }

@@ -76,7 +76,14 @@ fn place(root: usize, name: &str) -> &'static str {
         CIRCUIT if is_in(&crate::components::documented(), name) => "components.md",
         CIRCUIT if is_in(&crate::components::documented_parts(), name) => "components.md",
         CIRCUIT => "circuit-file.md",
-        SCENARIO if is_in(&[&s::PROFILE, &s::STEP, &s::PULSE, &s::TRACE], name) => "profiles.md",
+        SCENARIO
+            if is_in(
+                &[&s::PROFILE, &s::STEP, &s::PULSE, &s::JITTER, &s::TRACE],
+                name,
+            ) =>
+        {
+            "profiles.md"
+        }
         SCENARIO if name == s::EVENT.name => "events.md",
         SCENARIO if is_in(&crate::analysis::limits::doc::documented(), name) => "limits.md",
         SCENARIO => "scenario-file.md",

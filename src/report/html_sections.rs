@@ -168,19 +168,28 @@ fn profile_text(p: &Profile) -> String {
             eng_time(s.at),
             eng_time(s.rise)
         ),
-        Profile::Pulse(p) => format!(
-            "pulses {} ↔ {} pu, period {}, duty {}, rise {}, fall {}, from {}{}",
-            p.low,
-            p.high,
-            eng_time(p.period),
-            p.duty,
-            eng_time(p.rise),
-            eng_time(p.fall),
-            eng_time(p.start),
-            p.cycles
-                .map(|c| format!(", {c} cycles"))
-                .unwrap_or_default()
-        ),
+        Profile::Pulse(p) => {
+            format!(
+                "pulses {} ↔ {} pu, period {}, duty {}, rise {}, fall {}, from {}{}",
+                p.low,
+                p.high,
+                eng_time(p.period),
+                p.duty,
+                eng_time(p.rise),
+                eng_time(p.fall),
+                eng_time(p.start),
+                p.cycles
+                    .map(|c| format!(", {c} cycles"))
+                    .unwrap_or_default(),
+            ) + &p.jitter.as_ref().map_or(String::new(), |j| {
+                format!(
+                    ", each load its own jitter (period ±{} %, levels ±{} %, seed {})",
+                    100.0 * j.period_fraction,
+                    100.0 * j.level_fraction,
+                    j.seed
+                )
+            })
+        }
         Profile::Pwl(c) => match (c.first(), c.last()) {
             (Some(a), Some(b)) => format!(
                 "piecewise linear, {} corners from {} to {}",

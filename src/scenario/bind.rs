@@ -6,6 +6,7 @@
 //! reproducible delay generator. Must not know how loads or components are
 //! modelled: it sees only their names.
 
+use super::jitter::{jittered_corners, LoadStreams, SplitMix64};
 use super::locate::Seg::{self, Index, Key};
 use super::profile::LoadProfile;
 use super::record::{voltage_target, Probe, ProbeKind};
@@ -70,11 +71,20 @@ impl<L: ScenarioLimit> Scenario<L> {
                 Profile::Step(_) | Profile::Pulse(_) => None,
             };
             let mut delays = Delays::new(spec.stagger.as_ref());
+            let mut jittered = match &spec.profile {
+                Profile::Pulse(p) => p.jitter.as_ref().map(|j| (p, j, LoadStreams::new(j.seed))),
+                _ => None,
+            };
             for &load in &matched {
                 let delay = delays.next_delay();
-                slots[load] = Some(match &table {
-                    Some(t) => LoadProfile::with_table(t.clone(), delay),
-                    None => LoadProfile::new(&spec.profile, delay),
+                slots[load] = Some(match (&mut jittered, &table) {
+                    (Some((p, j, streams)), _) => {
+                        let corners =
+                            jittered_corners(p, j, self.duration, &mut streams.next_load());
+                        LoadProfile::with_table(corners.into(), delay)
+                    }
+                    (None, Some(t)) => LoadProfile::with_table(t.clone(), delay),
+                    (None, None) => LoadProfile::new(&spec.profile, delay),
                 });
             }
         }
@@ -446,37 +456,5 @@ impl Delays {
             }
             Some(Stagger::Random(r)) => self.rng.next_unit() * r.seconds,
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, seedable with any u64 and
-/// fully specified, so delays are identical on every platform and version.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    fn next_unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splitmix_reference_values() {
-        // First outputs for seed 0 from the reference implementation.
-        let mut r = SplitMix64(0);
-        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
-        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
     }
 }

@@ -15,6 +15,7 @@ pub fn documented() -> Vec<&'static Schema> {
         &PROFILE,
         &STEP,
         &PULSE,
+        &JITTER,
         &TRACE,
         &STAGGER,
         &PHASED,
@@ -144,7 +145,21 @@ pub const PULSE: Schema = Schema {
         F::opt("fall", "s", "0", R::Rule("≥ 0, duty·period + fall ≤ period"), "Fall ramp."),
         F::opt("start", "s", "0", R::NonNegative, "Start of the first cycle."),
         F::opt("cycles", "", "None (to the end of the run)", R::Rule("≥ 1"), "Number of cycles."),
+        F::opt("jitter", "", "None (every cycle alike)", R::Any, "Cycle-to-cycle variation drawn separately for every matched load: see `Jitter`."),
     ],
+    example: "Pulse(low: 0.3, high: 1.0, period: 2.0, duty: 0.7, rise: 1e-3, fall: 1e-3, start: 0.1, jitter: Jitter(period_fraction: 0.02, level_fraction: 0.01, seed: 1))",
+    ..Schema::EMPTY
+};
+
+pub const JITTER: Schema = Schema {
+    name: "Jitter",
+    summary: "Random variation of a `Pulse`, cycle by cycle and load by load, as in real training: cycle k of a load lasts `period·(1 + period_fraction·u)`, rises to `high·(1 + level_fraction·v)` and falls back to `low·(1 + level_fraction·w)`, with u, v, w uniform in [−1, 1]. Each cycle starts where the one before ended. Every load matched by the entry draws from its own stream, seeded from `seed` and its place in name order, so a rack's profile does not change when the run is lengthened, and the same seed gives the same bytes. Needs `rise` and `fall` above 0 that fit the shortest cycle.",
+    fields: &[
+        F::opt("period_fraction", "", "0", R::Rule("≥ 0, < 0.5"), "Largest relative change of a cycle's period (0.02: ±2 %)."),
+        F::opt("level_fraction", "", "0", R::Rule("≥ 0, < 0.5"), "Largest relative change of a cycle's high and low levels (0.01: ±1 %)."),
+        F::req("seed", "", R::Any, "Seed of the draws (any unsigned 64-bit integer)."),
+    ],
+    example: "Jitter(period_fraction: 0.02, level_fraction: 0.01, seed: 1)",
     ..Schema::EMPTY
 };
 

@@ -11,6 +11,7 @@
 
 mod bind;
 pub mod doc;
+mod jitter;
 pub(crate) mod locate;
 mod profile;
 mod record;
@@ -22,7 +23,7 @@ pub use bind::LoadBinding;
 pub use profile::LoadProfile;
 pub use record::{voltage_target, Probe, ProbeKind, FORMS as RECORD_FORMS};
 pub use schema::{
-    Event, LoadSpec, LossPart, LossSpec, LossStage, Phased, Profile, Pulse, RandomDelay,
+    Event, Jitter, LoadSpec, LossPart, LossSpec, LossStage, Phased, Profile, Pulse, RandomDelay,
     RetiredSweep, Scenario, Stagger, Start, Step, Trace,
 };
 pub use validate::limits::{rules, LimitIssue, LimitTarget, ScenarioLimit};

@@ -177,6 +177,27 @@ pub struct Pulse {
     /// Number of cycles; `None` repeats to the end of the run.
     #[serde(default)]
     pub cycles: Option<u64>,
+    /// Cycle-to-cycle variation, drawn separately for every matched load;
+    /// `None` repeats every cycle exactly.
+    #[serde(default)]
+    pub jitter: Option<Jitter>,
+}
+
+/// Random variation of a `Pulse`, cycle by cycle and load by load: cycle
+/// k of a load lasts `period·(1 + period_fraction·u)`, reaches
+/// `high·(1 + level_fraction·v)` and falls back to `low·(1 + level_fraction·w)`,
+/// with u, v, w uniform in [-1, 1] and drawn from that load's own stream.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jitter {
+    /// Largest relative change of a cycle's period.
+    #[serde(default)]
+    pub period_fraction: f64,
+    /// Largest relative change of a cycle's high and low levels.
+    #[serde(default)]
+    pub level_fraction: f64,
+    /// Seed of the draws: the same seed gives the same profiles.
+    pub seed: u64,
 }
 
 /// A measured per-unit trace in a CSV file with a header row.

@@ -10,7 +10,7 @@ pub(crate) mod limits;
 
 use super::locate::Seg::{self, Index, Key};
 use super::record::Probe;
-use super::schema::{Event, Profile, Scenario, Stagger};
+use super::schema::{Event, Jitter, Profile, Pulse, Scenario, Stagger};
 use limits::{check_limit, ScenarioLimit};
 
 /// A rule that failed: message and where in the file.
@@ -201,10 +201,15 @@ fn check_profile<'a>(
                     format!("{ctx}`cycles` must be at least 1"),
                 ));
             }
+            let mut shortest = p.period;
+            if let Some(j) = &p.jitter {
+                check_jitter(p, j, ctx, &at("jitter"))?;
+                shortest *= 1.0 - j.period_fraction;
+            }
             // Each cycle is four corners, each an integrator restart, so a
             // mistyped period (µs for ms) must fail here rather than stall
             // the run.
-            let in_run = ((duration - p.start) / p.period).ceil().max(0.0);
+            let in_run = ((duration - p.start) / shortest).ceil().max(0.0);
             let cycles = p.cycles.map_or(in_run, |n| in_run.min(n as f64));
             let what = format!(
                 "{ctx}`period` {} s ({cycles:.0} cycles in the {duration} s run)",
@@ -248,6 +253,46 @@ fn check_profile<'a>(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// A jittered pulse: bounded fractions that change something, and ramps
+/// that fit the shortest cycle the jitter can draw (its corners must
+/// increase strictly, so the edges need a duration).
+fn check_jitter<'a>(p: &Pulse, j: &Jitter, ctx: &str, path: &[Seg<'a>]) -> Check<'a> {
+    let at = |key: &'static str| [path, &[Key(key)]].concat();
+    let fraction = "must be within [0, 0.5)";
+    for (key, x) in [
+        ("period_fraction", j.period_fraction),
+        ("level_fraction", j.level_fraction),
+    ] {
+        require(x, (0.0..0.5).contains(&x), fraction, ctx, at(key))?;
+    }
+    if j.period_fraction == 0.0 && j.level_fraction == 0.0 {
+        let msg = format!(
+            "{ctx}`jitter` with `period_fraction` and `level_fraction` both 0 changes nothing: give one of them a value (0.02 is ±2 %) or drop `jitter`"
+        );
+        return Err(issue(path.to_vec(), msg));
+    }
+    let parent = &path[..path.len() - 1];
+    let edge = |key: &'static str| [parent, &[Key(key)]].concat();
+    let shortest = p.period * (1.0 - j.period_fraction);
+    if p.rise <= 0.0 || p.rise >= p.duty * shortest {
+        let msg = format!(
+            "{ctx}a jittered Pulse needs `rise` above 0 and shorter than duty·period of its shortest cycle ({}): got {}",
+            p.duty * shortest,
+            p.rise
+        );
+        return Err(issue(edge("rise"), msg));
+    }
+    if p.fall <= 0.0 || p.fall > (1.0 - p.duty) * shortest {
+        let msg = format!(
+            "{ctx}a jittered Pulse needs `fall` above 0 and at most (1 − duty)·period of its shortest cycle ({}): got {}",
+            (1.0 - p.duty) * shortest,
+            p.fall
+        );
+        return Err(issue(edge("fall"), msg));
     }
     Ok(())
 }
