@@ -55,7 +55,10 @@ fn every_load_has_its_own_cycles_within_the_bounds() {
             // Held high from the end of the rise to duty·P_k into the cycle.
             assert_eq!(p.value(0.5 * (cycle[1] + cycle[2])), high);
             let period = (cycle[2] - cycle[0]) / 0.7;
-            assert!((period / 2.0 - 1.0).abs() <= 0.02 + 1e-12, "period {period}");
+            assert!(
+                (period / 2.0 - 1.0).abs() <= 0.02 + 1e-12,
+                "period {period}"
+            );
         }
         first_falls.push(bp[2].to_bits());
     }
@@ -79,7 +82,10 @@ fn every_load_has_its_own_cycles_within_the_bounds() {
 #[test]
 fn profiles_are_reproducible_and_stable_under_longer_runs_and_more_loads() {
     let a = corners(&parse(60.0, TRAINING).unwrap(), &racks(10), 60.0);
-    assert_eq!(a, corners(&parse(60.0, TRAINING).unwrap(), &racks(10), 60.0));
+    assert_eq!(
+        a,
+        corners(&parse(60.0, TRAINING).unwrap(), &racks(10), 60.0)
+    );
     // Circuit order does not matter: loads are taken in name order.
     let mut reversed = racks(10);
     reversed.reverse();
@@ -110,11 +116,23 @@ fn bad_jitter_is_a_located_error() {
     assert!(m.contains("a jittered Pulse needs `rise` above 0"), "{m}");
     assert_eq!(line, 2);
     let (m, _, col) = error(1.0, &TRAINING.replace("fall: 1e-3", "fall: 0.6"));
-    assert!(m.contains("`fall` above 0 and at most (1 − duty)·period"), "{m}");
+    assert!(
+        m.contains("`fall` above 0 and at most (1 − duty)·period"),
+        "{m}"
+    );
     assert!(col > 40, "at `fall`, column {col}");
-    let (m, _, _) = error(1.0, &TRAINING.replace("period_fraction: 0.02", "period_fraction: 0.5"));
-    assert!(m.contains("`period_fraction`") && m.contains("[0, 0.5)"), "{m}");
-    let none = TRAINING.replace("period_fraction: 0.02, level_fraction: 0.01", "period_fraction: 0.0");
+    let (m, _, _) = error(
+        1.0,
+        &TRAINING.replace("period_fraction: 0.02", "period_fraction: 0.5"),
+    );
+    assert!(
+        m.contains("`period_fraction`") && m.contains("[0, 0.5)"),
+        "{m}"
+    );
+    let none = TRAINING.replace(
+        "period_fraction: 0.02, level_fraction: 0.01",
+        "period_fraction: 0.0",
+    );
     let (m, _, _) = error(1.0, &none);
     assert!(m.contains("changes nothing"), "{m}");
     // A negative seed is a syntax error, located at the value.

@@ -2,7 +2,10 @@
 //! with the glob limits of `hall_step_10.ron` (about 110 matched columns,
 //! judged in parallel tasks of 16) run under `RAYON_NUM_THREADS=1` and
 //! `=2` writes the same `waveforms.csv` and the same `summary.json`, apart
-//! from the wall time it reports; `busbar stability` gives the same report.
+//! from the wall time it reports; so does a 600-rack hall, large enough
+//! that its devices are evaluated in two halves side by side and its
+//! loads' profiles read in parallel; `busbar stability` gives the same
+//! report.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -11,8 +14,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs the 50-rack hall on `threads` threads into `out`.
-fn simulate(threads: &str, out: &Path) {
+/// Runs the hall of `rows` rows of 10 racks on `threads` threads into `out`.
+fn simulate(threads: &str, rows: usize, out: &Path) {
     Command::cargo_bin("busbar")
         .expect("binary")
         .current_dir(root())
@@ -23,7 +26,7 @@ fn simulate(threads: &str, out: &Path) {
             "circuits/hall.ron",
             "scenarios/hall_step_10.ron",
         ])
-        .args(["--set", "n_rows=5", "-q", "-o"])
+        .args(["--set", &format!("n_rows={rows}"), "-q", "-o"])
         .arg(out)
         .assert()
         .success();
@@ -42,10 +45,28 @@ fn summary_without_wall_time(out: &Path) -> String {
 
 #[test]
 fn one_and_two_threads_write_the_same_bytes() {
+    same_bytes_on_one_and_two_threads(5);
+}
+
+#[test]
+fn split_device_evaluation_writes_the_same_bytes_on_one_and_two_threads() {
+    let overrides = std::collections::BTreeMap::from([("n_rows".to_string(), 60.0)]);
+    let hall = busbar::components::load(&root().join("circuits/hall.ron"), &overrides)
+        .expect("hall circuit");
+    let model = busbar::compile::compile(&hall).expect("compiles");
+    assert!(
+        model.devices.len() >= busbar::compile::SPLIT_EVAL_DEVICES,
+        "{} devices: the split path is not exercised",
+        model.devices.len()
+    );
+    same_bytes_on_one_and_two_threads(60);
+}
+
+fn same_bytes_on_one_and_two_threads(rows: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    simulate("1", &one);
-    simulate("2", &two);
+    simulate("1", rows, &one);
+    simulate("2", rows, &two);
     let csv = |p: &Path| std::fs::read(p.join("waveforms.csv")).expect("waveforms.csv");
     let (a, b) = (csv(&one), csv(&two));
     assert!(a.len() > 100_000, "a real run: {} bytes", a.len());

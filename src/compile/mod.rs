@@ -9,9 +9,11 @@
 mod lints;
 mod mix;
 mod reduce;
+mod split;
 mod topology;
 
 pub use lints::lints;
+pub use split::{EvalScratch, SPLIT_EVAL_DEVICES};
 
 use crate::components::{ComponentSpec, FlatCircuit};
 use crate::device::{Builder, Ctx, Device, Slot, UnknownKind};
@@ -82,6 +84,9 @@ pub struct Model {
     /// Rows rewritten after the devices stamp them (inductor cut-sets,
     /// see `reduce`).
     mixes: Vec<mix::RowMix>,
+    /// First device of the second evaluation half (`split`); the device
+    /// count when the model is evaluated in one piece.
+    eval_split: usize,
 }
 
 impl Model {
@@ -95,23 +100,15 @@ impl Model {
         self.mass.iter().skip(1).filter(|m| **m != 0.0).count()
     }
 
-    /// F(y, t) into `f` (extended vectors).
+    /// F(y, t) into `f` (extended vectors). Integrators call
+    /// [`Model::eval_with`] instead, which keeps its buffer.
     pub fn eval(&self, ctx: &Ctx, y: &[f64], f: &mut [f64]) {
-        f.fill(0.0);
-        for d in &self.devices {
-            d.eval(ctx, y, f);
-        }
-        mix::apply_rows(&self.mixes, f);
-        f[0] = 0.0;
+        self.eval_with(ctx, y, f, &mut EvalScratch::default());
     }
 
     /// ∂F/∂y into slot values `jac` (length `slot_count`).
     pub fn jacobian(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64]) {
-        jac.fill(0.0);
-        for d in &self.devices {
-            d.jacobian(ctx, y, jac);
-        }
-        mix::apply_jacobian(&self.mixes, jac);
+        self.jacobian_with(ctx, y, jac, &mut EvalScratch::default());
     }
 
     /// ∂F/∂t into `ft` (extended).
@@ -175,6 +172,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         .map(|(i, d)| (d.name().to_string(), i))
         .collect();
     Ok(Model {
+        eval_split: split::split_point(devices.len()),
         devices: packed(devices),
         name: circuit.name.clone(),
         node_index: b.node_index.iter().map(|(k, v)| (k.clone(), *v)).collect(),

@@ -5,6 +5,11 @@
 
 use crate::device::InputValue;
 
+/// Channel counts from which `InputTable::at` reads in parallel: one
+/// profile evaluation costs tens of nanoseconds, so below a few thousand
+/// channels the split costs more than it saves.
+const PARALLEL_CHANNELS: usize = 4096;
+
 /// A per-unit signal driving one input channel.
 pub trait InputSignal: Send + Sync + std::fmt::Debug + CloneSignal {
     fn value(&self, t: f64) -> f64;
@@ -74,12 +79,25 @@ impl InputTable {
     }
 
     /// Values of all channels at t (cached for repeated calls at one t).
+    /// Thousands of channels (a hall's loads) are read in parallel chunks:
+    /// each slot is written by its own signal alone, so the values are the
+    /// same on any number of threads.
     pub fn at(&mut self, t: f64) -> &[InputValue] {
+        use rayon::prelude::*;
         if t != self.buffer_time {
-            for (slot, s) in self.buffer.iter_mut().zip(&self.signals) {
+            let read = |(slot, s): (&mut InputValue, &Option<Box<dyn InputSignal>>)| {
                 if let Some(s) = s {
                     *slot = s.value_and_slope(t);
                 }
+            };
+            if self.signals.len() >= PARALLEL_CHANNELS {
+                self.buffer
+                    .par_iter_mut()
+                    .zip(&self.signals)
+                    .with_min_len(PARALLEL_CHANNELS / 2)
+                    .for_each(read);
+            } else {
+                self.buffer.iter_mut().zip(&self.signals).for_each(read);
             }
             self.buffer_time = t;
         }

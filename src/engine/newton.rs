@@ -6,7 +6,7 @@
 
 use super::inputs::InputTable;
 use super::linear::{LinearError, SparseLu};
-use crate::compile::Model;
+use crate::compile::{EvalScratch, Model};
 use crate::device::Ctx;
 
 /// Why a nonlinear solve did not converge.
@@ -33,6 +33,8 @@ pub struct Newton {
     /// holds this row's unknown (`Device::held_at_operating_point`).
     held: Vec<bool>,
     row_is_held: Vec<bool>,
+    /// The second half of a split model's device evaluation.
+    scratch: EvalScratch,
     pub function_evaluations: u64,
 }
 
@@ -76,6 +78,7 @@ impl Newton {
             row_is_differential,
             held,
             row_is_held,
+            scratch: EvalScratch::default(),
             function_evaluations: 0,
         })
     }
@@ -104,7 +107,7 @@ impl Newton {
             t,
             inputs: inputs.at(t),
         };
-        model.eval(&ctx, y, &mut self.f);
+        model.eval_with(&ctx, y, &mut self.f, &mut self.scratch);
         self.function_evaluations += 1;
     }
 
@@ -134,7 +137,7 @@ impl Newton {
                 t,
                 inputs: inputs.at(t),
             };
-            model.jacobian(&ctx, y, &mut self.jac);
+            model.jacobian_with(&ctx, y, &mut self.jac, &mut self.scratch);
             for k in 0..self.matrix.len() {
                 let v = self.jac[p.slot_of_entry[k]];
                 self.matrix[k] = match mode {

@@ -13,7 +13,7 @@
 
 use super::inputs::InputTable;
 use super::linear::{LinearError, SparseLu};
-use crate::compile::Model;
+use crate::compile::{EvalScratch, Model};
 use crate::device::Ctx;
 
 const GAMMA: f64 = 0.25;
@@ -110,6 +110,8 @@ pub struct Rodas4 {
     pub y_new: Vec<f64>,
     cont2: Vec<f64>,
     cont3: Vec<f64>,
+    /// The second half of a split model's device evaluation.
+    scratch: EvalScratch,
     pub counters: StepCounters,
 }
 
@@ -128,6 +130,7 @@ impl Rodas4 {
             y_new: v(),
             cont2: v(),
             cont3: v(),
+            scratch: EvalScratch::default(),
             counters: StepCounters::default(),
         })
     }
@@ -151,7 +154,7 @@ impl Rodas4 {
             t,
             inputs: inputs.at(t),
         };
-        model.jacobian(&ctx, y, &mut self.jac);
+        model.jacobian_with(&ctx, y, &mut self.jac, &mut self.scratch);
         model.time_derivative(&ctx, y, &mut self.ft);
         self.counters.jacobian_evaluations += 1;
         let pattern = &model.pattern;
@@ -181,7 +184,7 @@ impl Rodas4 {
                 t: ts,
                 inputs: inputs.at(ts),
             };
-            model.eval(&ctx, &self.y_stage, &mut self.rhs);
+            model.eval_with(&ctx, &self.y_stage, &mut self.rhs, &mut self.scratch);
             self.counters.function_evaluations += 1;
             for j in 0..s {
                 let c = C[s][j] / h;
