@@ -7,6 +7,7 @@
 //! model (`state_space`): (jω·M − J) is solved as it is, sparse.
 
 use super::extremum::refined_maximum;
+use super::inverse_diagonal::InverseDiagonal;
 use super::loops::{margins, Margins};
 use super::pencil::{Pencil, SparseMatrix};
 use super::setup::OperatingPoint;
@@ -79,17 +80,40 @@ pub fn impedance_at(
     nodes: &[usize],
     freqs: &[f64],
 ) -> Result<Vec<Vec<c64>>, StabilityError> {
-    impedances(&Pencil::of_model(model, point)?, nodes, freqs)
+    sweep_impedances(&Pencil::of_model(model, point)?, nodes, freqs)
 }
 
+/// Z at `nodes` over `freqs` as diagonal entries of the inverse pencil:
+/// one factorisation per frequency serves every node. Frequencies are
+/// independent: computed in parallel, gathered in frequency order, so the
+/// thread count changes nothing in the result.
+fn sweep_impedances(
+    pencil: &Pencil,
+    nodes: &[usize],
+    freqs: &[f64],
+) -> Result<Vec<Vec<c64>>, StabilityError> {
+    let diagonal = InverseDiagonal::new(pencil)?;
+    let unknowns: Vec<usize> = nodes.iter().map(|&node| node - 1).collect();
+    let per_freq: Vec<Result<Vec<c64>, StabilityError>> = freqs
+        .par_iter()
+        .map(|&f| diagonal.at(c64::new(0.0, TAU * f), &unknowns))
+        .collect();
+    let mut out = vec![Vec::with_capacity(freqs.len()); nodes.len()];
+    for row in per_freq {
+        for (k, z) in row?.into_iter().enumerate() {
+            out[k].push(z);
+        }
+    }
+    Ok(out)
+}
+
+/// Z at `nodes` over `freqs` from full solves (the peak refinement's
+/// evaluations; see `bus_impedance`).
 fn impedances(
     pencil: &Pencil,
     nodes: &[usize],
     freqs: &[f64],
 ) -> Result<Vec<Vec<c64>>, StabilityError> {
-    // Frequencies are independent (one factorisation each): computed in
-    // parallel, gathered in frequency order, so the thread count changes
-    // nothing in the result.
     let per_freq: Vec<Result<Vec<c64>, StabilityError>> = freqs
         .par_iter()
         .map(|&f| {
@@ -171,7 +195,7 @@ pub fn bus_impedance(
         indices.push(i);
     }
     let pencil = Pencil::of_model(model, point)?;
-    let z = impedances(&pencil, &indices, freqs)?;
+    let z = sweep_impedances(&pencil, &indices, freqs)?;
     // Each node's peak is refined on its own exact response: in parallel,
     // collected in node order.
     let per_node: Vec<NodeSweep> = nodes

@@ -18,6 +18,7 @@ mod dense_eigen;
 mod eigen_failure;
 mod extremum;
 mod frequency;
+mod inverse_diagonal;
 mod jzz_singular;
 mod light_damping;
 mod loops;

@@ -165,27 +165,34 @@ impl Pencil {
         if finite {
             Ok(())
         } else {
-            Err(StabilityError::Singular(format!(
-                "s·M − J is numerically singular at f = {:.6e} Hz: some node or state is not determined at that frequency (a part of the network joined to the rest only through ideal sources, or a pole exactly on the frequency axis); check the circuit with `busbar validate` and the modes with `busbar stability`",
-                s.im / std::f64::consts::TAU
-            )))
+            Err(numerically_singular(s))
         }
     }
 
-    /// The sparse LU of s·M − J, for repeated solves at one s.
-    pub fn factor(&self, s: c64) -> Result<Lu<usize, c64>, StabilityError> {
+    /// The entries of s·M − J in the order of `jacobian()`'s pattern.
+    pub fn values_at(&self, s: c64) -> Vec<c64> {
         let mut values: Vec<c64> = self.j.values.iter().map(|v| c64::new(-v, 0.0)).collect();
         for (i, &d) in self.diagonal.iter().enumerate() {
             values[d] += s * self.mass[i];
         }
-        let sym = SymbolicSparseColMatRef::new_checked(
+        values
+    }
+
+    /// The sparsity pattern of s·M − J (that of J with every diagonal).
+    pub fn pattern(&self) -> SymbolicSparseColMatRef<'_, usize> {
+        SymbolicSparseColMatRef::new_checked(
             self.j.n,
             self.j.n,
             &self.j.col_ptr,
             None,
             &self.j.row_idx,
-        );
-        let mat = SparseColMatRef::new(sym, &values);
+        )
+    }
+
+    /// The sparse LU of s·M − J, for repeated solves at one s.
+    pub fn factor(&self, s: c64) -> Result<Lu<usize, c64>, StabilityError> {
+        let values = self.values_at(s);
+        let mat = SparseColMatRef::new(self.pattern(), &values);
         Lu::try_new_with_symbolic(self.symbolic.clone(), mat).map_err(|e| {
             StabilityError::Singular(format!(
                 "s·M − J is singular at s = {:.6e}{:+.6e}j ({e:?})",
@@ -193,4 +200,12 @@ impl Pencil {
             ))
         })
     }
+}
+
+/// The error of a solve at s that gave non-finite values.
+pub(super) fn numerically_singular(s: c64) -> StabilityError {
+    StabilityError::Singular(format!(
+        "s·M − J is numerically singular at f = {:.6e} Hz: some node or state is not determined at that frequency (a part of the network joined to the rest only through ideal sources, or a pole exactly on the frequency axis); check the circuit with `busbar validate` and the modes with `busbar stability`",
+        s.im / std::f64::consts::TAU
+    ))
 }

@@ -25,8 +25,9 @@ use std::time::Instant;
 /// Interfaces analysed automatically (every component with an `input`
 /// terminal) only up to this count; name them explicitly beyond it.
 const MAX_AUTO_INTERFACES: usize = 32;
-/// Buses whose impedance is swept by default: each costs one sparse solve
-/// per frequency (64 buses of a 10⁴-unknown hall take about 8 s).
+/// Buses whose impedance is swept by default: the sweep shares one
+/// factorisation per frequency among all buses, but each bus's peak is
+/// refined on its own (one factorisation per refinement step).
 const MAX_BUSES: usize = 64;
 /// Control loops analysed by default: each costs a dense eigenproblem of
 /// the whole model (0.2-0.4 s at 800-1100 states), so a hall of identical
