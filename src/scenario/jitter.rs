@@ -107,6 +107,14 @@ mod tests {
         assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
     }
 
+    fn jitter(period_fraction: f64, level_fraction: f64, seed: u64) -> Jitter {
+        Jitter {
+            period_fraction,
+            level_fraction,
+            seed,
+        }
+    }
+
     fn training(jitter: Jitter) -> Pulse {
         Pulse {
             low: 0.3,
@@ -134,11 +142,7 @@ mod tests {
 
     #[test]
     fn cycles_stay_within_their_bounds_and_spread_over_them() {
-        let j = Jitter {
-            period_fraction: 0.02,
-            level_fraction: 0.01,
-            seed: 7,
-        };
+        let j = jitter(0.02, 0.01, 7);
         let p = training(j.clone());
         let corners = jittered_corners(&p, &j, 600.0, &mut LoadStreams::new(7).next_load());
         assert!(
@@ -172,11 +176,7 @@ mod tests {
 
     #[test]
     fn each_load_draws_its_own_stream_from_the_seed() {
-        let j = Jitter {
-            period_fraction: 0.02,
-            level_fraction: 0.01,
-            seed: 3,
-        };
+        let j = jitter(0.02, 0.01, 3);
         let p = training(j.clone());
         let run = |seed: u64| {
             let mut streams = LoadStreams::new(seed);
@@ -195,11 +195,7 @@ mod tests {
 
     #[test]
     fn a_fall_that_ends_the_cycle_is_not_repeated_and_cycles_are_counted() {
-        let j = Jitter {
-            period_fraction: 0.0,
-            level_fraction: 0.0,
-            seed: 1,
-        };
+        let j = jitter(0.0, 0.0, 1);
         let mut p = training(j.clone());
         p.duty = 0.5;
         p.fall = 1.0; // duty·period + fall = period
