@@ -13,7 +13,7 @@ use crate::components::switch::SwitchDevice;
 use crate::components::FlatCircuit;
 use crate::device::{Action, Builder, Device, InputValue, SignalKind};
 use crate::engine::{
-    self, EngineError, InputSignal, InputTable, Probe, ProbeSource, RunSpec, ScheduledAction,
+    self, EngineError, InputBank, InputTable, Probe, ProbeSource, RunSpec, ScheduledAction,
 };
 use crate::netlist::Library;
 use crate::results::{Quantity, Waveforms};
@@ -135,10 +135,9 @@ pub fn prepare_recording<L: ScenarioLimit>(
     let min_step = engine::MIN_STEP_FRACTION * scenario.duration;
     scenario.check_corner_spacing(&bindings, &model.inputs, min_step)?;
     let breakpoints = scenario.breakpoints(&bindings)?;
-    let mut signals: Vec<Option<Box<dyn InputSignal>>> =
-        (0..model.inputs.len()).map(|_| None).collect();
+    let mut profiles: Vec<Option<LoadProfile>> = vec![None; model.inputs.len()];
     for b in bindings {
-        signals[b.load] = Some(Box::new(ProfileSignal(b.profile)));
+        profiles[b.load] = Some(b.profile);
     }
     let mut actions = scheduled_actions(&model, &scenario)?;
     for (time, name, action) in fault_actions {
@@ -161,7 +160,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
         rtol: scenario.rtol.unwrap_or(DEFAULT_RTOL),
         atol: scenario.atol.unwrap_or(DEFAULT_ATOL),
         max_step: None,
-        inputs: InputTable::new(signals),
+        inputs: InputTable::from_bank(Box::new(ProfileBank(profiles))),
         actions,
         probes,
     };
@@ -244,22 +243,31 @@ fn scheduled_actions<L>(
     Ok(actions)
 }
 
+/// The bound load profiles, one slot per input channel, in one array (see
+/// [`InputBank`]).
 #[derive(Debug, Clone)]
-struct ProfileSignal(LoadProfile);
+struct ProfileBank(Vec<Option<LoadProfile>>);
 
-impl InputSignal for ProfileSignal {
-    fn value(&self, t: f64) -> f64 {
-        self.0.value(t)
+impl InputBank for ProfileBank {
+    fn len(&self) -> usize {
+        self.0.len()
     }
-    fn slope(&self, t: f64) -> f64 {
-        self.0.slope(t)
+
+    fn fill(&self, first: usize, t: f64, out: &mut [InputValue]) {
+        for (slot, p) in out.iter_mut().zip(&self.0[first..]) {
+            if let Some(p) = p {
+                let (value, slope) = p.value_and_slope(t);
+                *slot = InputValue { value, slope };
+            }
+        }
     }
-    fn value_and_slope(&self, t: f64) -> InputValue {
-        let (value, slope) = self.0.value_and_slope(t);
-        InputValue { value, slope }
-    }
+
     fn breakpoints(&self, t_end: f64) -> Vec<f64> {
-        self.0.breakpoints(t_end)
+        self.0
+            .iter()
+            .flatten()
+            .flat_map(|p| p.breakpoints(t_end))
+            .collect()
     }
 }
 

@@ -55,6 +55,20 @@ impl Model {
         mix::apply_jacobian(&self.mixes, jac);
     }
 
+    /// ∂F/∂t into `ft`, as [`Model::time_derivative`], reusing `scratch`.
+    pub fn time_derivative_with(
+        &self,
+        ctx: &Ctx,
+        y: &[f64],
+        ft: &mut [f64],
+        scratch: &mut EvalScratch,
+    ) {
+        ft.fill(0.0);
+        self.add_devices(ft, scratch, |d, out| d.time_derivative(ctx, y, out));
+        mix::apply_rows(&self.mixes, ft);
+        ft[0] = 0.0;
+    }
+
     /// Runs `add` for every device in evaluation order, the two halves of
     /// a split model side by side.
     fn add_devices<F>(&self, out: &mut [f64], scratch: &mut EvalScratch, add: F)
@@ -88,8 +102,8 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    /// The two halves add up to the one-piece sum to rounding, for F and
-    /// for the Jacobian, on a hall above the threshold.
+    /// The two halves add up to the one-piece sum to rounding, for F, the
+    /// Jacobian and ∂F/∂t, on a hall above the threshold.
     #[test]
     fn split_evaluation_matches_the_one_piece_sum() {
         let overrides = BTreeMap::from([("n_rows".to_string(), 60.0)]);
@@ -129,7 +143,15 @@ mod tests {
             .iter()
             .for_each(|d| d.jacobian(&ctx, &y, &mut jac_whole));
         mix::apply_jacobian(&model.mixes, &mut jac_whole);
-        for (a, b) in [(&split, &whole), (&jac_split, &jac_whole)] {
+        let mut ft_split = vec![0.0; y.len()];
+        model.time_derivative_with(&ctx, &y, &mut ft_split, &mut EvalScratch::default());
+        let mut ft_whole = vec![0.0; y.len()];
+        model.time_derivative(&ctx, &y, &mut ft_whole);
+        for (a, b) in [
+            (&split, &whole),
+            (&jac_split, &jac_whole),
+            (&ft_split, &ft_whole),
+        ] {
             let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             let worst = a
                 .iter()

@@ -88,6 +88,41 @@ const H3: [f64; 5] = [
     -6.594389125716872,
 ];
 
+/// Vectors from this many unknowns have their stage arithmetic split in
+/// two halves run at once: each entry is computed by the same operations
+/// in the same order, so the bytes do not depend on the thread count.
+const PARALLEL_UNKNOWNS: usize = 16_384;
+
+/// Up to five (coefficient, earlier stage) pairs of one stage formula.
+#[derive(Default)]
+struct Terms<'a> {
+    pairs: [(f64, &'a [f64]); 5],
+    len: usize,
+}
+
+impl<'a> Terms<'a> {
+    fn push(&mut self, coefficient: f64, stage: &'a [f64]) {
+        self.pairs[self.len] = (coefficient, stage);
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[(f64, &'a [f64])] {
+        &self.pairs[..self.len]
+    }
+}
+
+/// Runs `f(first index, entries)` over `v` in one piece, or in two halves
+/// at once for large vectors.
+fn in_halves(v: &mut [f64], f: impl Fn(usize, &mut [f64]) + Sync) {
+    if v.len() < PARALLEL_UNKNOWNS {
+        f(0, v);
+    } else {
+        let half = v.len() / 2;
+        let (low, high) = v.split_at_mut(half);
+        rayon::join(|| f(0, low), || f(half, high));
+    }
+}
+
 /// Work counters.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct StepCounters {
@@ -155,7 +190,7 @@ impl Rodas4 {
             inputs: inputs.at(t),
         };
         model.jacobian_with(&ctx, y, &mut self.jac, &mut self.scratch);
-        model.time_derivative(&ctx, y, &mut self.ft);
+        model.time_derivative_with(&ctx, y, &mut self.ft, &mut self.scratch);
         self.counters.jacobian_evaluations += 1;
         let pattern = &model.pattern;
         for (m, &slot) in self.matrix.iter_mut().zip(&pattern.slot_of_entry) {
@@ -169,16 +204,22 @@ impl Rodas4 {
         self.counters.factorizations += 1;
 
         for s in 0..6 {
-            // Stage point.
-            self.y_stage.copy_from_slice(y);
+            // Stage point: y plus the earlier stages, in one pass.
+            let mut terms = Terms::default();
             for j in 0..s {
-                let a = A[s][j];
-                if a != 0.0 {
-                    for (ys, k) in self.y_stage.iter_mut().zip(&self.stages[j]) {
-                        *ys += a * k;
-                    }
+                if A[s][j] != 0.0 {
+                    terms.push(A[s][j], &self.stages[j]);
                 }
             }
+            in_halves(&mut self.y_stage, |from, out| {
+                for (i, ys) in (from..).zip(out.iter_mut()) {
+                    let mut v = y[i];
+                    for &(a, k) in terms.as_slice() {
+                        v += a * k[i];
+                    }
+                    *ys = v;
+                }
+            });
             let ts = t + ALPHA[s] * h;
             let ctx = Ctx {
                 t: ts,
@@ -186,18 +227,26 @@ impl Rodas4 {
             };
             model.eval_with(&ctx, &self.y_stage, &mut self.rhs, &mut self.scratch);
             self.counters.function_evaluations += 1;
+            // The mass-weighted earlier stages and the time derivative,
+            // added to each entry in the same order as separate passes.
+            let mut terms = Terms::default();
             for j in 0..s {
-                let c = C[s][j] / h;
-                for ((r, &m), &k) in self.rhs.iter_mut().zip(&model.mass).zip(&self.stages[j]) {
-                    *r += m * c * k;
-                }
+                terms.push(C[s][j] / h, &self.stages[j]);
             }
-            if D[s] != 0.0 {
-                let hd = h * D[s];
-                for (r, &f) in self.rhs.iter_mut().zip(&self.ft) {
-                    *r += hd * f;
+            let hd = h * D[s];
+            let (mass, ft) = (&model.mass, &self.ft);
+            in_halves(&mut self.rhs, |from, out| {
+                for (i, r) in (from..).zip(out.iter_mut()) {
+                    let mut v = *r;
+                    for &(c, k) in terms.as_slice() {
+                        v += mass[i] * c * k[i];
+                    }
+                    if hd != 0.0 {
+                        v += hd * ft[i];
+                    }
+                    *r = v;
                 }
-            }
+            });
             self.rhs[0] = 0.0;
             self.lu.solve(&mut self.rhs[1..])?;
             std::mem::swap(&mut self.stages[s], &mut self.rhs);

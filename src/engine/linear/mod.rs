@@ -24,10 +24,13 @@
 //! Owns the sparse LU; nothing else in the engine touches faer's sparse
 //! routines.
 
+mod split;
+
 use crate::compile::Pattern;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::sparse::linalg::amd;
 use faer::sparse::SymbolicSparseColMatRef;
+use std::ops::Range;
 
 /// A refactorisation keeps a pivot only if it is at least this fraction of
 /// the largest entry it is chosen among (the multipliers in L then stay
@@ -97,6 +100,14 @@ pub struct SparseLu {
     stack: Vec<usize>,
     stack_pos: Vec<usize>,
     visited: Vec<usize>,
+    /// The two independent bins and the top of large factors (see
+    /// `split`); `b == 0` when the factor is one piece.
+    split: split::Split,
+    /// Bin B's dense work column, and each bin's updates to the top's
+    /// rows during the forward solve: all zero between calls.
+    work_b: Vec<f64>,
+    rest_a: Vec<f64>,
+    rest_b: Vec<f64>,
     /// A pivot sequence exists that refactorisation can reuse.
     planned: bool,
     factored: bool,
@@ -158,6 +169,10 @@ impl SparseLu {
             stack: vec![0; n],
             stack_pos: vec![0; n],
             visited: vec![NONE; n],
+            split: split::Split::default(),
+            work_b: Vec::new(),
+            rest_a: Vec::new(),
+            rest_b: Vec::new(),
             planned: false,
             factored: false,
             counters: LuCounters::default(),
@@ -192,50 +207,38 @@ impl SparseLu {
     }
 
     /// Recomputes the factor values on the current pivot sequence; false
-    /// (with the work column cleared) if a pivot is too small.
+    /// (with the work columns cleared) if a pivot is too small. A split
+    /// factor refactors its two bins at once, then the top.
     fn refactor(&mut self, values: &[f64]) -> bool {
-        let x = &mut self.work;
-        let (l_idx, l_val) = (&self.l_idx, &mut self.l_val);
-        for j in 0..self.n {
-            let c = self.col_perm[j];
-            let entries = self.col_ptr[c]..self.col_ptr[c + 1];
-            for (&r, &v) in self.entry_pivot_row[entries.clone()]
-                .iter()
-                .zip(&values[entries])
-            {
-                x[r] += v;
-            }
-            let upper = self.u_ptr[j]..self.u_ptr[j + 1];
-            for (&k, u) in self.u_idx[upper.clone()].iter().zip(&mut self.u_val[upper]) {
-                let xk = x[k];
-                x[k] = 0.0;
-                *u = xk;
-                if xk != 0.0 {
-                    let column = self.l_ptr[k]..self.l_ptr[k + 1];
-                    for (&i, &l) in l_idx[column.clone()].iter().zip(&l_val[column]) {
-                        x[i] -= l * xk;
-                    }
-                }
-            }
-            let pivot = x[j];
-            x[j] = 0.0;
-            let lower = self.l_ptr[j]..self.l_ptr[j + 1];
-            let rows = &l_idx[lower.clone()];
-            let largest = rows.iter().fold(0.0f64, |m, &i| m.max(x[i].abs()));
-            if !(pivot.abs() >= PIVOT_TOLERANCE * largest && pivot != 0.0 && pivot.is_finite()) {
-                for &i in rows {
-                    x[i] = 0.0;
-                }
+        let split::Split { a, b } = self.split;
+        let shape = Shape {
+            col_perm: &self.col_perm,
+            col_ptr: &self.col_ptr,
+            entry_pivot_row: &self.entry_pivot_row,
+            l_ptr: &self.l_ptr,
+            l_idx: &self.l_idx,
+            u_ptr: &self.u_ptr,
+            u_idx: &self.u_idx,
+            values,
+        };
+        let (l_bins, l_top) = self.l_val.split_at_mut(self.l_ptr[b]);
+        let (u_bins, u_top) = self.u_val.split_at_mut(self.u_ptr[b]);
+        let (d_bins, d_top) = self.diag.split_at_mut(b);
+        if b > 0 {
+            let (l_a, l_b) = l_bins.split_at_mut(self.l_ptr[a]);
+            let (u_a, u_b) = u_bins.split_at_mut(self.u_ptr[a]);
+            let (d_a, d_b) = d_bins.split_at_mut(a);
+            let (x_a, x_b) = (&mut self.work, &mut self.work_b);
+            let (ok_a, ok_b) = rayon::join(
+                || shape.refactor(0..a, &[], Own::new(l_a, u_a, d_a), x_a),
+                || shape.refactor(a..b, &[], Own::new(l_b, u_b, d_b), x_b),
+            );
+            if !(ok_a && ok_b) {
                 return false;
             }
-            let inverse = 1.0 / pivot;
-            for (&i, l) in rows.iter().zip(&mut l_val[lower]) {
-                *l = x[i] * inverse;
-                x[i] = 0.0;
-            }
-            self.diag[j] = pivot;
         }
-        true
+        let own = Own::new(l_top, u_top, d_top);
+        shape.refactor(b..self.n, l_bins, own, &mut self.work)
     }
 
     /// Factorisation with threshold partial pivoting; sets the pivot
@@ -331,15 +334,6 @@ impl SparseLu {
         }
         self.l_ptr[n] = self.l_idx.len();
         self.u_ptr[n] = self.u_idx.len();
-        self.l_col.clear();
-        self.u_col.clear();
-        for j in 0..n {
-            self.l_col
-                .extend(std::iter::repeat_n(j, self.l_ptr[j + 1] - self.l_ptr[j]));
-            self.u_col
-                .extend(std::iter::repeat_n(j, self.u_ptr[j + 1] - self.u_ptr[j]));
-        }
-        self.u_scaled.resize(self.u_val.len(), 0.0);
         // From matrix rows to pivot positions.
         for r in &mut self.l_idx {
             *r = self.row_perm_inv[*r];
@@ -347,8 +341,23 @@ impl SparseLu {
         for (p, &r) in self.entry_pivot_row.iter_mut().zip(&self.row_idx) {
             *p = self.row_perm_inv[r];
         }
+        self.index_columns();
+        self.plan_split();
         self.planned = true;
         Ok(())
+    }
+
+    /// The column of every stored L and U entry, for the solves.
+    fn index_columns(&mut self) {
+        self.l_col.clear();
+        self.u_col.clear();
+        for j in 0..self.n {
+            self.l_col
+                .extend(std::iter::repeat_n(j, self.l_ptr[j + 1] - self.l_ptr[j]));
+            self.u_col
+                .extend(std::iter::repeat_n(j, self.u_ptr[j + 1] - self.u_ptr[j]));
+        }
+        self.u_scaled.resize(self.u_val.len(), 0.0);
     }
 
     /// The rows reachable from the pattern of matrix entries `entries`
@@ -406,23 +415,59 @@ impl SparseLu {
         top
     }
 
-    /// Solves in place with the last factorisation.
+    /// Solves in place with the last factorisation. A split factor runs
+    /// its two bins at once: forward after them the top, backward before.
     pub fn solve(&mut self, rhs: &mut [f64]) -> Result<(), LinearError> {
         debug_assert!(self.factored);
         let n = self.n;
+        let split::Split { a, b } = self.split;
         let w = &mut self.work[..n];
-        for (&p, &b) in self.row_perm_inv.iter().zip(&rhs[..n]) {
-            w[p] = b;
+        for (&p, &bv) in self.row_perm_inv.iter().zip(&rhs[..n]) {
+            w[p] = bv;
+        }
+        let lower = Triangle {
+            col: &self.l_col,
+            row: &self.l_idx,
+            val: &self.l_val,
+        };
+        let upper = Triangle {
+            col: &self.u_col,
+            row: &self.u_idx,
+            val: &self.u_scaled,
+        };
+        let (l_a, l_b) = (self.l_ptr[a], self.l_ptr[b]);
+        let (u_a, u_b) = (self.u_ptr[a], self.u_ptr[b]);
+        if b > 0 {
+            let (w_bins, w_top) = w.split_at_mut(b);
+            let (w_a, w_b) = w_bins.split_at_mut(a);
+            let (rest_a, rest_b) = (&mut self.rest_a, &mut self.rest_b);
+            rayon::join(
+                || lower.forward_bin(0..l_a, w_a, 0, b, rest_a),
+                || lower.forward_bin(l_a..l_b, w_b, a, b, rest_b),
+            );
+            // Each bin's updates to the top, bin A's first.
+            for ((t, ra), rb) in w_top
+                .iter_mut()
+                .zip(rest_a.iter_mut())
+                .zip(rest_b.iter_mut())
+            {
+                *t += *ra;
+                *t += *rb;
+                (*ra, *rb) = (0.0, 0.0);
+            }
         }
         // L·v = P·b, L unit lower triangular: entries in column order, so
         // each w[k] is final before its column is applied.
-        for ((&k, &i), &l) in self.l_col.iter().zip(&self.l_idx).zip(&self.l_val) {
-            w[i] -= l * w[k];
-        }
+        lower.forward(l_b..lower.col.len(), w);
         // U·z = v with U = Ũ·D (Ũ unit upper): columns from the last, then
         // z = D⁻¹·w, and x = Q·z.
-        for ((&j, &k), &u) in self.u_col.iter().zip(&self.u_idx).zip(&self.u_scaled).rev() {
-            w[k] -= u * w[j];
+        upper.backward(u_b..upper.col.len(), w, 0);
+        if b > 0 {
+            let (w_a, w_b) = w[..b].split_at_mut(a);
+            rayon::join(
+                || upper.backward(0..u_a, w_a, 0),
+                || upper.backward(u_a..u_b, w_b, a),
+            );
         }
         for ((&c, wj), &d) in self
             .col_perm
@@ -438,6 +483,150 @@ impl SparseLu {
         } else {
             Err(LinearError::NonFinite)
         }
+    }
+}
+
+/// The stored entries of L (unit diagonal) or of Ũ (unit diagonal, the
+/// pivots divided out), entry by entry with their column.
+struct Triangle<'a> {
+    col: &'a [usize],
+    row: &'a [usize],
+    val: &'a [f64],
+}
+
+impl Triangle<'_> {
+    /// w[i] -= l·w[k] over the L entries `range`, in order.
+    fn forward(&self, range: Range<usize>, w: &mut [f64]) {
+        for ((&k, &i), &l) in self.col[range.clone()]
+            .iter()
+            .zip(&self.row[range.clone()])
+            .zip(&self.val[range])
+        {
+            w[i] -= l * w[k];
+        }
+    }
+
+    /// The forward pass over one bin's L entries: `w` holds the bin's rows
+    /// from position `base`; rows of the top (from `top`) go to `rest`.
+    fn forward_bin(
+        &self,
+        range: Range<usize>,
+        w: &mut [f64],
+        base: usize,
+        top: usize,
+        rest: &mut [f64],
+    ) {
+        for ((&k, &i), &l) in self.col[range.clone()]
+            .iter()
+            .zip(&self.row[range.clone()])
+            .zip(&self.val[range])
+        {
+            let update = l * w[k - base];
+            if i < top {
+                w[i - base] -= update;
+            } else {
+                rest[i - top] -= update;
+            }
+        }
+    }
+
+    /// w[k] -= u·w[j] over the Ũ entries `range`, from the last; `w`
+    /// holds the rows from position `base`.
+    fn backward(&self, range: Range<usize>, w: &mut [f64], base: usize) {
+        for ((&j, &k), &u) in self.col[range.clone()]
+            .iter()
+            .zip(&self.row[range.clone()])
+            .zip(&self.val[range])
+            .rev()
+        {
+            w[k - base] -= u * w[j - base];
+        }
+    }
+}
+
+/// The factor's fixed structure and the matrix values, read by the
+/// refactorisation of any range of pivot positions.
+struct Shape<'a> {
+    col_perm: &'a [usize],
+    col_ptr: &'a [usize],
+    entry_pivot_row: &'a [usize],
+    l_ptr: &'a [usize],
+    l_idx: &'a [usize],
+    u_ptr: &'a [usize],
+    u_idx: &'a [usize],
+    values: &'a [f64],
+}
+
+/// The factor values a range of pivot positions writes: its L and U
+/// entries and its pivots, from the range's first position on.
+struct Own<'a> {
+    l_val: &'a mut [f64],
+    u_val: &'a mut [f64],
+    diag: &'a mut [f64],
+}
+
+impl<'a> Own<'a> {
+    fn new(l_val: &'a mut [f64], u_val: &'a mut [f64], diag: &'a mut [f64]) -> Self {
+        Own { l_val, u_val, diag }
+    }
+}
+
+impl Shape<'_> {
+    /// Refactors pivot positions `range` into `own`; the L columns they
+    /// read below the range are in `before` (every column from position 0).
+    /// False, with `x` cleared, on a pivot below `PIVOT_TOLERANCE`.
+    fn refactor(&self, range: Range<usize>, before: &[f64], own: Own, x: &mut [f64]) -> bool {
+        let (l_base, u_base, d_base) = (
+            self.l_ptr[range.start],
+            self.u_ptr[range.start],
+            range.start,
+        );
+        for j in range.clone() {
+            let c = self.col_perm[j];
+            let entries = self.col_ptr[c]..self.col_ptr[c + 1];
+            for (&r, &v) in self.entry_pivot_row[entries.clone()]
+                .iter()
+                .zip(&self.values[entries])
+            {
+                x[r] += v;
+            }
+            let upper = self.u_ptr[j]..self.u_ptr[j + 1];
+            for (e, &k) in upper.clone().zip(&self.u_idx[upper]) {
+                let xk = x[k];
+                x[k] = 0.0;
+                own.u_val[e - u_base] = xk;
+                if xk != 0.0 {
+                    let column = self.l_ptr[k]..self.l_ptr[k + 1];
+                    let l_k = if k >= range.start {
+                        &own.l_val[column.start - l_base..column.end - l_base]
+                    } else {
+                        &before[column.clone()]
+                    };
+                    for (&i, &l) in self.l_idx[column].iter().zip(l_k) {
+                        x[i] -= l * xk;
+                    }
+                }
+            }
+            let pivot = x[j];
+            x[j] = 0.0;
+            let lower = self.l_ptr[j]..self.l_ptr[j + 1];
+            let rows = &self.l_idx[lower.clone()];
+            let largest = rows.iter().fold(0.0f64, |m, &i| m.max(x[i].abs()));
+            if !(pivot.abs() >= PIVOT_TOLERANCE * largest && pivot != 0.0 && pivot.is_finite()) {
+                for &i in rows {
+                    x[i] = 0.0;
+                }
+                return false;
+            }
+            let inverse = 1.0 / pivot;
+            let l_j = &mut own.l_val[lower.start - l_base..lower.end - l_base];
+            for (&i, l) in rows.iter().zip(l_j) {
+                *l = x[i] * inverse;
+                x[i] = 0.0;
+            }
+            own.diag[j - d_base] = pivot;
+        }
+        true
     }
 }
 
