@@ -173,6 +173,101 @@ fn chosen_loops<'m>(
     Ok(ranked.into_iter().map(|i| all[i]).collect())
 }
 
+/// The modes of the report with their stage times.
+struct EigenAnalysis {
+    modes: Modes,
+    states: usize,
+    /// State-space reduction and eigen-solver, seconds.
+    seconds: [f64; 2],
+    /// Why only some modes were computed.
+    note: Option<String>,
+}
+
+/// All modes by the dense eigen-solver, or the least-damped ones by
+/// shift-invert when the model is above the dense limit.
+fn eigen_analysis(
+    model: &crate::compile::Model,
+    point: &super::setup::OperatingPoint,
+    options: &ReportOptions,
+) -> Result<EigenAnalysis, StabilityError> {
+    let clock = Instant::now();
+    match state_space(model, point, false) {
+        Ok(ss) => {
+            let reduce = clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let modes = modes(&ss)?;
+            Ok(EigenAnalysis {
+                modes,
+                states: ss.states.len(),
+                seconds: [reduce, clock.elapsed().as_secs_f64()],
+                note: None,
+            })
+        }
+        Err(StabilityError::TooLarge { states, limit }) => {
+            let clock = Instant::now();
+            let shifts = default_frequencies(options.f_min, options.f_max, 2)?;
+            let modes = partial_modes(model, point, &shifts)?;
+            let note = format!(
+                "{states} states exceed the dense limit of {limit}: only the least-damped modes near the imaginary axis were computed ({})",
+                modes.method
+            );
+            Ok(EigenAnalysis {
+                modes,
+                states,
+                seconds: [0.0, clock.elapsed().as_secs_f64()],
+                note: Some(note),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The buses whose impedance is swept, each with its rated current step
+/// (the loads attached to it at rated power): those matching `glob`,
+/// else every node with a nominal, the [`MAX_BUSES`] least nested names
+/// when there are more (with a note).
+fn chosen_buses(
+    circuit: &crate::components::FlatCircuit,
+    model: &crate::compile::Model,
+    nodes: &[String],
+    glob: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Vec<(String, Option<f64>)> {
+    let mut rated_watts: BTreeMap<&str, f64> = BTreeMap::new();
+    for c in &circuit.components {
+        if let ComponentSpec::Load(l) = c {
+            *rated_watts.entry(l.node.as_str()).or_default() += l.watts.value();
+        }
+    }
+    let mut bus_nodes: Vec<(String, Option<f64>)> = nodes
+        .iter()
+        .filter(|n| match glob {
+            Some(glob) => crate::glob::matches(glob, n),
+            None => model.nominal(n).is_some(),
+        })
+        .map(|n| {
+            let step = match (rated_watts.get(n.as_str()), model.nominal(n)) {
+                (Some(w), Some(v)) if *w > 0.0 => Some(w / v),
+                _ => None,
+            };
+            (n.clone(), step)
+        })
+        .collect();
+    if bus_nodes.len() > MAX_BUSES {
+        notes.push(format!(
+            "bus impedance swept at {MAX_BUSES} of {} buses, the least nested names first; select others with --buses GLOB",
+            bus_nodes.len()
+        ));
+        // Backbone and row buses before the racks and trays inside them.
+        let mut ranked: Vec<usize> = (0..bus_nodes.len()).collect();
+        ranked.sort_by_key(|&i| (bus_nodes[i].0.matches('.').count(), i));
+        ranked.truncate(MAX_BUSES);
+        ranked.sort_unstable();
+        bus_nodes = ranked.into_iter().map(|i| bus_nodes[i].clone()).collect();
+    }
+    bus_nodes
+}
+
 /// Runs every analysis of the report on the bound circuit.
 pub fn stability_report(
     setup: &Setup,
@@ -202,71 +297,34 @@ pub fn stability_report(
         })
         .collect();
 
-    let clock = Instant::now();
-    let (modes, states) = match state_space(model, point, false) {
-        Ok(ss) => {
-            timings.state_space = clock.elapsed().as_secs_f64();
-            let clock = Instant::now();
-            let m = modes(&ss)?;
-            timings.eigen = clock.elapsed().as_secs_f64();
-            (Some(m), ss.states.len())
-        }
-        Err(StabilityError::TooLarge { states, limit }) => {
-            let clock = Instant::now();
-            let shifts = default_frequencies(options.f_min, options.f_max, 2)?;
-            let m = partial_modes(model, point, &shifts)?;
-            timings.eigen = clock.elapsed().as_secs_f64();
-            notes.push(format!(
-                "{states} states exceed the dense limit of {limit}: only the least-damped modes near the imaginary axis were computed ({})",
-                m.method
-            ));
-            (Some(m), states)
-        }
-        Err(e) => return Err(e),
-    };
-
     let freqs = default_frequencies(options.f_min, options.f_max, options.per_decade)?;
-    let clock = Instant::now();
     let wanted = chosen_loops(model, options.loops.as_deref(), &mut notes)?;
-    let loops = loop_gains_of(model, point, &freqs, &wanted)?;
-    timings.loops = clock.elapsed().as_secs_f64();
-
-    // Rated current step per node: the loads attached to it at rated power.
-    let mut rated_watts: BTreeMap<&str, f64> = BTreeMap::new();
-    for c in &circuit.components {
-        if let ComponentSpec::Load(l) = c {
-            *rated_watts.entry(l.node.as_str()).or_default() += l.watts.value();
-        }
+    let bus_nodes = chosen_buses(circuit, model, &nodes, options.buses.as_deref(), &mut notes);
+    // The modes (one dense eigenproblem, or the shift-invert shifts) and
+    // the loop gains with the bus impedances are independent: one core
+    // each. Each side is computed as on one thread, so the result does not
+    // depend on the thread count.
+    let (eigen, frequency) = rayon::join(
+        || eigen_analysis(model, point, options),
+        || -> Result<_, StabilityError> {
+            let clock = Instant::now();
+            let loops = loop_gains_of(model, point, &freqs, &wanted)?;
+            let loop_seconds = clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let buses = bus_impedance(model, point, &bus_nodes, &freqs, options.keep_sweeps)?;
+            Ok((loops, loop_seconds, buses, clock.elapsed().as_secs_f64()))
+        },
+    );
+    let eigen = eigen?;
+    let (modes, states) = (Some(eigen.modes), eigen.states);
+    [timings.state_space, timings.eigen] = eigen.seconds;
+    // The eigen note first, as when the stages ran one after the other.
+    if let Some(note) = eigen.note {
+        notes.insert(0, note);
     }
-    let mut bus_nodes: Vec<(String, Option<f64>)> = nodes
-        .iter()
-        .filter(|n| match &options.buses {
-            Some(glob) => crate::glob::matches(glob, n),
-            None => model.nominal(n).is_some(),
-        })
-        .map(|n| {
-            let step = match (rated_watts.get(n.as_str()), model.nominal(n)) {
-                (Some(w), Some(v)) if *w > 0.0 => Some(w / v),
-                _ => None,
-            };
-            (n.clone(), step)
-        })
-        .collect();
-    if bus_nodes.len() > MAX_BUSES {
-        notes.push(format!(
-            "bus impedance swept at {MAX_BUSES} of {} buses, the least nested names first; select others with --buses GLOB",
-            bus_nodes.len()
-        ));
-        // Backbone and row buses before the racks and trays inside them.
-        let mut ranked: Vec<usize> = (0..bus_nodes.len()).collect();
-        ranked.sort_by_key(|&i| (bus_nodes[i].0.matches('.').count(), i));
-        ranked.truncate(MAX_BUSES);
-        ranked.sort_unstable();
-        bus_nodes = ranked.into_iter().map(|i| bus_nodes[i].clone()).collect();
-    }
-    let clock = Instant::now();
-    let buses = bus_impedance(model, point, &bus_nodes, &freqs, options.keep_sweeps)?;
-    timings.impedance = clock.elapsed().as_secs_f64();
+    let (loops, loop_seconds, buses, impedance_seconds) = frequency?;
+    timings.loops = loop_seconds;
+    timings.impedance = impedance_seconds;
 
     let mut interfaces_wanted: Vec<(String, Option<String>)> = options
         .interfaces
