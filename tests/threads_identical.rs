@@ -99,13 +99,17 @@ fn stability(threads: &str, args: &[&str]) -> serde_json::Value {
 }
 
 /// The stability report computes its loop gains, its frequency sweeps and
-/// its shift-invert shifts in parallel: one thread or two give the same
-/// report. The 29-row hall (2 090 states) takes the shift-invert path and
-/// sweeps 64 buses; the hybrid hall computes 24 loop gains.
+/// its shift-invert shifts in parallel, and its modes beside the loop
+/// gains and bus impedances: one thread or two give the same report. The
+/// 29-row hall (2 090 states) takes the shift-invert path and sweeps 64
+/// buses; the 10-row hall (722 states) decomposes its one coupled block
+/// densely while the other core computes its loop gains; the hybrid hall
+/// computes 24 loop gains.
 #[test]
 fn one_and_two_threads_give_the_same_stability_report() {
     for args in [
         &["circuits/hall.ron", "--set", "n_rows=29"][..],
+        &["circuits/hall.ron", "--set", "n_rows=10"][..],
         &["circuits/hybrid_hall.ron", "--no-auto-interfaces"][..],
     ] {
         let (one, two) = (stability("1", args), stability("2", args));

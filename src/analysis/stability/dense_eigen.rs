@@ -20,39 +20,79 @@
 //! 27-row hall (1 946 states, one coupled block) takes 13.7 s for all
 //! modes with eigenvectors, against 16.4 s through the multishift code.
 //!
-//! Owns the call into faer only; must not balance, split into blocks or
-//! interpret the result (`modes`).
+//! Owns the call into faer and the layout of its real eigenvectors; must
+//! not balance, split into blocks or interpret the result (`modes`).
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, ComputeEigenvectors, EvdError, EvdParams};
 use faer::{c64, Auto, Mat, MatRef};
 
-/// Eigenvalues and right eigenvectors (columns of the returned matrix,
-/// complex pairs as conjugate columns, in faer's order).
-pub fn eigen(a: MatRef<'_, f64>) -> Result<(Vec<c64>, Mat<c64>), EvdError> {
+/// Eigenvalues and right eigenvectors in faer's real layout: a real
+/// eigenvalue's vector in its own column; a complex pair λ_j, λ_{j+1} =
+/// conj(λ_j) as the real and imaginary parts of λ_j's vector in columns j
+/// and j + 1 (see [`Columns`]). Kept real: the complex matrix would double
+/// the memory of the largest blocks (60 MB at 1 946 states).
+pub fn eigen(a: MatRef<'_, f64>) -> Result<(Vec<c64>, Mat<f64>), EvdError> {
     let n = a.nrows();
     let mut vectors = Mat::<f64>::zeros(n, n);
     let values = decompose(a, Some(&mut vectors))?;
-    let mut complex = Mat::<c64>::zeros(n, n);
+    Ok((values, vectors))
+}
+
+/// Where eigenvector i lives in the real layout of [`eigen`]:
+/// v_i = X[:, re] + sign·i·X[:, im] (no imaginary part for a real λ).
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    pub re: usize,
+    pub im: Option<usize>,
+    pub sign: f64,
+}
+
+/// The columns of every eigenvector, in the order of `values`.
+pub fn columns(values: &[c64]) -> Vec<Columns> {
+    let mut out = Vec::with_capacity(values.len());
     let mut j = 0;
-    while j < n {
-        if values[j].im == 0.0 {
-            for i in 0..n {
-                complex[(i, j)] = c64::new(vectors[(i, j)], 0.0);
-            }
+    while j < values.len() {
+        if values[j].im == 0.0 || j + 1 == values.len() {
+            out.push(Columns {
+                re: j,
+                im: None,
+                sign: 1.0,
+            });
             j += 1;
         } else {
-            // A pair λ, λ̄ is stored as the real and imaginary parts of λ's
-            // eigenvector in columns j and j + 1.
-            for i in 0..n {
-                let (re, im) = (vectors[(i, j)], vectors[(i, j + 1)]);
-                complex[(i, j)] = c64::new(re, im);
-                complex[(i, j + 1)] = c64::new(re, -im);
+            for sign in [1.0, -1.0] {
+                out.push(Columns {
+                    re: j,
+                    im: Some(j + 1),
+                    sign,
+                });
             }
             j += 2;
         }
     }
-    Ok((values, complex))
+    out
+}
+
+impl Columns {
+    /// Entry r of this eigenvector of the real layout `x`.
+    pub fn right(&self, x: MatRef<'_, f64>, r: usize) -> c64 {
+        match self.im {
+            None => c64::new(x[(r, self.re)], 0.0),
+            Some(im) => c64::new(x[(r, self.re)], self.sign * x[(r, im)]),
+        }
+    }
+
+    /// Entry k of this left eigenvector, row i of V⁻¹ for the complex V,
+    /// from `inv` = X⁻¹ of the real layout. V = X·T with T's 2×2 block
+    /// [[1, 1], [i, −i]] per pair, so V⁻¹ = T⁻¹·X⁻¹ and T⁻¹'s block is
+    /// ½·[[1, −i], [1, i]]: w = (r_re ∓ i·r_im)/2.
+    pub fn left(&self, inv: MatRef<'_, f64>, k: usize) -> c64 {
+        match self.im {
+            None => c64::new(inv[(self.re, k)], 0.0),
+            Some(im) => c64::new(inv[(self.re, k)], -self.sign * inv[(im, k)]) * 0.5,
+        }
+    }
 }
 
 /// Eigenvalues only: what counting right-half-plane poles needs.
@@ -116,14 +156,44 @@ mod tests {
     #[test]
     fn eigenvectors_satisfy_the_eigen_equation() {
         let a = clustered_pairs(8);
-        let (values, v) = eigen(a.as_ref()).unwrap();
-        for (j, lambda) in values.iter().enumerate() {
+        let (values, x) = eigen(a.as_ref()).unwrap();
+        let columns = columns(&values);
+        for (lambda, col) in values.iter().zip(&columns) {
             let mut worst: f64 = 0.0;
             for i in 0..a.nrows() {
-                let av: c64 = (0..a.ncols()).map(|k| v[(k, j)] * a[(i, k)]).sum();
-                worst = worst.max((av - v[(i, j)] * lambda).norm());
+                let av: c64 = (0..a.ncols())
+                    .map(|k| col.right(x.as_ref(), k) * a[(i, k)])
+                    .sum();
+                worst = worst.max((av - col.right(x.as_ref(), i) * lambda).norm());
             }
             assert!(worst <= 1e-9 * 5e4, "λ = {lambda}: residual {worst:e}");
+        }
+    }
+
+    /// The left vectors taken from the real inverse are the rows of the
+    /// complex V⁻¹: w_i·v_j = δ_ij, and w_i is a left eigenvector.
+    #[test]
+    fn left_vectors_from_the_real_inverse_are_biorthogonal() {
+        use faer::linalg::solvers::DenseSolveCore;
+        let a = clustered_pairs(6);
+        let (values, x) = eigen(a.as_ref()).unwrap();
+        let inv = x.partial_piv_lu().inverse();
+        let columns = columns(&values);
+        assert!(values.iter().any(|v| v.im != 0.0), "pairs are exercised");
+        let n = a.nrows();
+        for (i, ci) in columns.iter().enumerate() {
+            for (j, cj) in columns.iter().enumerate() {
+                let dot: c64 = (0..n)
+                    .map(|k| ci.left(inv.as_ref(), k) * cj.right(x.as_ref(), k))
+                    .sum();
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((dot - want).norm() < 1e-9, "w_{i}·v_{j} = {dot}");
+            }
+            for c in 0..n {
+                let wa: c64 = (0..n).map(|k| ci.left(inv.as_ref(), k) * a[(k, c)]).sum();
+                let lw = ci.left(inv.as_ref(), c) * values[i];
+                assert!((wa - lw).norm() <= 1e-9 * 5e4, "w_{i}·A ≠ λ·w_{i}");
+            }
         }
     }
 

@@ -27,6 +27,7 @@ mod nyquist;
 mod partial;
 mod pencil;
 mod report;
+mod selection;
 mod setup;
 mod shares;
 mod state_space;

@@ -9,32 +9,21 @@
 use super::frequency::{
     bus_impedance, default_frequencies, minor_loop_gain, power_inputs, BusImpedance, MinorLoop,
 };
-use super::loops::{control_loops, loop_gains_of, LoopGain};
+use super::loops::{loop_gains_of, LoopGain};
 use super::modes::{modes, Modes};
 use super::partial::partial_modes;
+use super::selection::{chosen_buses, chosen_loops};
 use super::setup::Setup;
 use super::state_space::state_space;
 use super::sweep::{boundary_search, sensitivity, Boundary, Sensitivity};
 use super::StabilityError;
-use crate::components::ComponentSpec;
 use crate::units::natural_cmp;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Interfaces analysed automatically (every component with an `input`
 /// terminal) only up to this count; name them explicitly beyond it.
 const MAX_AUTO_INTERFACES: usize = 32;
-/// Buses whose impedance is swept by default: the sweep shares one
-/// factorisation per frequency among all buses, but each bus's peak is
-/// refined on its own (one factorisation per refinement step).
-const MAX_BUSES: usize = 64;
-/// Control loops analysed by default: each costs a dense eigenproblem of
-/// the whole model (0.2-0.4 s at 800-1100 states), so a hall of identical
-/// rack stores keeps the least nested (front end, storage, row and shelf
-/// converters) and names the rest on request.
-const MAX_LOOPS: usize = 24;
-
 /// What to compute and how finely.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -46,7 +35,7 @@ pub struct ReportOptions {
     /// Node glob for the bus-impedance table; default: nodes with a nominal.
     pub buses: Option<String>,
     /// Device glob for the loop gains; default: every loop, the least
-    /// nested [`MAX_LOOPS`] when there are more.
+    /// nested 24 when there are more (`selection`).
     pub loops: Option<String>,
     /// `component` or `component.terminal` interfaces for T_m.
     pub interfaces: Vec<String>,
@@ -128,49 +117,53 @@ pub struct StabilityReport {
     pub notes: Vec<String>,
 }
 
-/// The loops whose gains are computed: those of the devices matching
-/// `glob` (an error when none does), else every loop, or the
-/// [`MAX_LOOPS`] least nested names when there are more (with a note).
-fn chosen_loops<'m>(
-    model: &'m crate::compile::Model,
-    glob: Option<&str>,
-    notes: &mut Vec<String>,
-) -> Result<Vec<(&'m str, usize)>, StabilityError> {
-    let all = control_loops(model);
-    if let Some(glob) = glob {
-        let picked: Vec<_> = all
-            .iter()
-            .copied()
-            .filter(|(d, _)| crate::glob::matches(glob, d))
-            .collect();
-        if picked.is_empty() {
-            let mut names: Vec<&str> = all.iter().map(|l| l.0).collect();
-            names.dedup();
-            let shown = names.iter().take(8).copied().collect::<Vec<_>>().join(", ");
-            let more = names.len().saturating_sub(8);
-            let tail = if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            };
-            return Err(StabilityError::Invalid(format!(
-                "--loops `{glob}` matches no control loop; the loops are those of {shown}{tail}"
-            )));
+/// The modes of the report with their stage times.
+struct EigenAnalysis {
+    modes: Modes,
+    states: usize,
+    /// State-space reduction and eigen-solver, seconds.
+    seconds: [f64; 2],
+    /// Why only some modes were computed.
+    note: Option<String>,
+}
+
+/// All modes by the dense eigen-solver, or the least-damped ones by
+/// shift-invert when the model is above the dense limit.
+fn eigen_analysis(
+    model: &crate::compile::Model,
+    point: &super::setup::OperatingPoint,
+    options: &ReportOptions,
+) -> Result<EigenAnalysis, StabilityError> {
+    let clock = Instant::now();
+    match state_space(model, point, false) {
+        Ok(ss) => {
+            let reduce = clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let modes = modes(&ss)?;
+            Ok(EigenAnalysis {
+                modes,
+                states: ss.states.len(),
+                seconds: [reduce, clock.elapsed().as_secs_f64()],
+                note: None,
+            })
         }
-        return Ok(picked);
+        Err(StabilityError::TooLarge { states, limit }) => {
+            let clock = Instant::now();
+            let shifts = default_frequencies(options.f_min, options.f_max, 2)?;
+            let modes = partial_modes(model, point, &shifts)?;
+            let note = format!(
+                "{states} states exceed the dense limit of {limit}: only the least-damped modes near the imaginary axis were computed ({})",
+                modes.method
+            );
+            Ok(EigenAnalysis {
+                modes,
+                states,
+                seconds: [0.0, clock.elapsed().as_secs_f64()],
+                note: Some(note),
+            })
+        }
+        Err(e) => Err(e),
     }
-    if all.len() <= MAX_LOOPS {
-        return Ok(all);
-    }
-    notes.push(format!(
-        "loop gains computed for {MAX_LOOPS} of {} control loops, the least nested names first; select others with --loops GLOB",
-        all.len()
-    ));
-    let mut ranked: Vec<usize> = (0..all.len()).collect();
-    ranked.sort_by_key(|&i| (all[i].0.matches('.').count(), i));
-    ranked.truncate(MAX_LOOPS);
-    ranked.sort_unstable();
-    Ok(ranked.into_iter().map(|i| all[i]).collect())
 }
 
 /// Runs every analysis of the report on the bound circuit.
@@ -202,71 +195,34 @@ pub fn stability_report(
         })
         .collect();
 
-    let clock = Instant::now();
-    let (modes, states) = match state_space(model, point, false) {
-        Ok(ss) => {
-            timings.state_space = clock.elapsed().as_secs_f64();
-            let clock = Instant::now();
-            let m = modes(&ss)?;
-            timings.eigen = clock.elapsed().as_secs_f64();
-            (Some(m), ss.states.len())
-        }
-        Err(StabilityError::TooLarge { states, limit }) => {
-            let clock = Instant::now();
-            let shifts = default_frequencies(options.f_min, options.f_max, 2)?;
-            let m = partial_modes(model, point, &shifts)?;
-            timings.eigen = clock.elapsed().as_secs_f64();
-            notes.push(format!(
-                "{states} states exceed the dense limit of {limit}: only the least-damped modes near the imaginary axis were computed ({})",
-                m.method
-            ));
-            (Some(m), states)
-        }
-        Err(e) => return Err(e),
-    };
-
     let freqs = default_frequencies(options.f_min, options.f_max, options.per_decade)?;
-    let clock = Instant::now();
     let wanted = chosen_loops(model, options.loops.as_deref(), &mut notes)?;
-    let loops = loop_gains_of(model, point, &freqs, &wanted)?;
-    timings.loops = clock.elapsed().as_secs_f64();
-
-    // Rated current step per node: the loads attached to it at rated power.
-    let mut rated_watts: BTreeMap<&str, f64> = BTreeMap::new();
-    for c in &circuit.components {
-        if let ComponentSpec::Load(l) = c {
-            *rated_watts.entry(l.node.as_str()).or_default() += l.watts.value();
-        }
+    let bus_nodes = chosen_buses(circuit, model, &nodes, options.buses.as_deref(), &mut notes);
+    // The modes (one dense eigenproblem, or the shift-invert shifts) and
+    // the loop gains with the bus impedances are independent: one core
+    // each. Each side is computed as on one thread, so the result does not
+    // depend on the thread count.
+    let (eigen, frequency) = rayon::join(
+        || eigen_analysis(model, point, options),
+        || -> Result<_, StabilityError> {
+            let clock = Instant::now();
+            let loops = loop_gains_of(model, point, &freqs, &wanted)?;
+            let loop_seconds = clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let buses = bus_impedance(model, point, &bus_nodes, &freqs, options.keep_sweeps)?;
+            Ok((loops, loop_seconds, buses, clock.elapsed().as_secs_f64()))
+        },
+    );
+    let eigen = eigen?;
+    let (modes, states) = (Some(eigen.modes), eigen.states);
+    [timings.state_space, timings.eigen] = eigen.seconds;
+    // The eigen note first, as when the stages ran one after the other.
+    if let Some(note) = eigen.note {
+        notes.insert(0, note);
     }
-    let mut bus_nodes: Vec<(String, Option<f64>)> = nodes
-        .iter()
-        .filter(|n| match &options.buses {
-            Some(glob) => crate::glob::matches(glob, n),
-            None => model.nominal(n).is_some(),
-        })
-        .map(|n| {
-            let step = match (rated_watts.get(n.as_str()), model.nominal(n)) {
-                (Some(w), Some(v)) if *w > 0.0 => Some(w / v),
-                _ => None,
-            };
-            (n.clone(), step)
-        })
-        .collect();
-    if bus_nodes.len() > MAX_BUSES {
-        notes.push(format!(
-            "bus impedance swept at {MAX_BUSES} of {} buses, the least nested names first; select others with --buses GLOB",
-            bus_nodes.len()
-        ));
-        // Backbone and row buses before the racks and trays inside them.
-        let mut ranked: Vec<usize> = (0..bus_nodes.len()).collect();
-        ranked.sort_by_key(|&i| (bus_nodes[i].0.matches('.').count(), i));
-        ranked.truncate(MAX_BUSES);
-        ranked.sort_unstable();
-        bus_nodes = ranked.into_iter().map(|i| bus_nodes[i].clone()).collect();
-    }
-    let clock = Instant::now();
-    let buses = bus_impedance(model, point, &bus_nodes, &freqs, options.keep_sweeps)?;
-    timings.impedance = clock.elapsed().as_secs_f64();
+    let (loops, loop_seconds, buses, impedance_seconds) = frequency?;
+    timings.loops = loop_seconds;
+    timings.impedance = impedance_seconds;
 
     let mut interfaces_wanted: Vec<(String, Option<String>)> = options
         .interfaces
