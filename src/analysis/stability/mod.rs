@@ -61,7 +61,7 @@ use crate::prepare::PrepareError;
 
 /// Largest reduced model (differential states) given to the dense
 /// eigen-solver; above it `partial_modes` finds the least-damped modes.
-/// Measured on two cores: 1946 states in 20 s.
+/// Measured on two cores: 1 946 states (27 hall rows) in 11.4 s, 203 MB.
 pub const DENSE_LIMIT: usize = 2000;
 
 /// Why a stability analysis could not be done.
