@@ -142,6 +142,49 @@ fn structural_and_numerical_zeros_are_neutral_resolvable_growth_is_not() {
     assert!((m.modes[0].real - 1.0).abs() < 1e-12, "{:?}", m.modes);
 }
 
+/// Ten identical damped oscillators on one hub (a row of identical racks
+/// on a bus): the differential modes are the oscillator's own, −a ± jω,
+/// nine times over. Their eigenvector basis is nearly singular, which must
+/// not make them "neutral": they are resolvable, poorly damped modes.
+#[test]
+fn repeated_modes_of_identical_units_are_resolved_not_neutral() {
+    // Each unit: an LC filter (series L with R, shunt C) feeding a
+    // constant-power-like negative conductance, states (i_L, v_C); scaled
+    // like a rack (henries and farads of a 800 V rack filter).
+    let (k, l, r, c, g_neg) = (10, 2e-6, 5e-3, 100e-6, -0.02);
+    let n = 2 * k + 1;
+    let hub = n - 1;
+    let mut m = Mat::<f64>::zeros(n, n);
+    for i in 0..k {
+        let (x, y) = (2 * i, 2 * i + 1);
+        // L di/dt = v_hub - R i - v_C ; C dv/dt = i - g v
+        m[(x, x)] = -r / l;
+        m[(x, y)] = -1.0 / l;
+        m[(x, hub)] = 1.0 / l;
+        m[(y, x)] = 1.0 / c;
+        m[(y, y)] = -g_neg / c;
+        m[(hub, x)] = -1.0 / 1e-3;
+    }
+    m[(hub, hub)] = -1.0 / (1e-3 * 0.01);
+    // The unit's own modes (hub held): eigenvalues of its 2x2 block.
+    let (p11, p12, p21, p22) = (-r / l, -1.0 / l, 1.0 / c, -g_neg / c);
+    let half_trace = 0.5 * (p11 + p22);
+    let det = p11 * p22 - p12 * p21;
+    let (a, w) = (-half_trace, (det - half_trace * half_trace).sqrt());
+    let modes = modes(&state_space(m)).expect("modes");
+    let neutral: Vec<_> = modes.modes.iter().filter(|x| x.is_neutral()).collect();
+    assert!(neutral.is_empty(), "{neutral:?}");
+    let least = modes.least_damped().expect("mode");
+    assert!((least.real + a).abs() < 1e-9 * w, "{least:?}");
+    assert!((least.imag - w).abs() < 1e-9 * w, "{least:?}");
+    let copies = modes
+        .modes
+        .iter()
+        .filter(|x| (x.real + a).abs() < 1e-9 * w && (x.imag - w).abs() < 1e-9 * w)
+        .count();
+    assert_eq!(copies, k - 1, "{:?}", modes.modes);
+}
+
 /// `--loops GLOB` computes exactly the loops of the matching devices (the
 /// same margins as in the full report), and a glob that matches no loop is
 /// an error naming it, never an empty table.

@@ -14,6 +14,7 @@
 //! modified, except for scenario actions applied before the operating
 //! point (`--at`).
 
+mod clusters;
 mod dense_eigen;
 mod eigen_failure;
 mod extremum;

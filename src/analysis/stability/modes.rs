@@ -16,11 +16,14 @@
 //! integrator: *neutral*, neither stable nor unstable. A mode whose |λ| is
 //! below the resolution of the floating-point decomposition,
 //! κ(λ)·m·ε·‖A‖₂ (κ the eigenvalue's condition number, m the block size),
-//! cannot be told from zero and is neutral too. Neutral modes never make a
+//! cannot be told from zero and is neutral too; for a mode repeated by
+//! identical units, whose eigenvector basis is nearly singular, the
+//! scatter of its copies takes the place of κ (`clusters`). Neutral modes never make a
 //! verdict UNSTABLE nor poorly damped, and are listed last.
 //!
 //! Owns the eigen-decomposition only; must not build A (`state_space`).
 
+use super::clusters;
 use super::dense_eigen;
 use super::eigen_failure::eigen_failure;
 use super::shares::NameIds;
@@ -388,6 +391,7 @@ fn block_modes(
         NameIds::new(group, &ss.subsystems),
     );
     let mut sums = Vec::new();
+    let spreads = clusters::scatter(&values);
     for (i, col) in columns.iter().enumerate() {
         // Repeated real eigenvalues come out of the QR iteration as
         // pairs with a tiny imaginary part: they are real modes.
@@ -417,7 +421,14 @@ fn block_modes(
             ],
         );
         // W = V⁻¹, so w_i·v_i = 1 and κ(λ) = ‖v_i‖·‖w_i‖.
-        let resolution = v_norms[i] * w_norm.sqrt() * m as f64 * f64::EPSILON * norm_a;
+        let floor = m as f64 * f64::EPSILON * norm_a;
+        let resolution = v_norms[i] * w_norm.sqrt() * floor;
+        // A repeated mode: the scatter of its copies bounds its error, not
+        // the κ of one vector of a nearly singular basis (`clusters`).
+        let resolution = match spreads[i] {
+            Some(spread) => resolution.min((clusters::SCATTER_MARGIN * spread).max(floor)),
+            None => resolution,
+        };
         out.push(if lambda.norm() <= resolution {
             mode.into_neutral(format!(
                 "|λ| below the resolution {resolution:.1e} 1/s of the decomposition"
