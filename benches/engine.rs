@@ -196,7 +196,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("operating_point_1000_racks", |b| {
         b.iter(|| {
             let mut newton = Newton::new(&model).expect("newton");
-            let mut table = InputTable::new((0..model.inputs.len()).map(|_| None).collect());
+            let mut table = InputTable::unbound(model.inputs.len());
             let mut y0 = y.clone();
             newton
                 .operating_point(&model, &mut table, 0.0, &mut y0, 1e-9)
@@ -227,7 +227,7 @@ fn bench_large(c: &mut Criterion) {
         b.iter(|| compile(&flat).expect("compiles"))
     });
     let model = compile(&flat).expect("compiles");
-    let mut table = InputTable::new((0..model.inputs.len()).map(|_| None).collect());
+    let mut table = InputTable::unbound(model.inputs.len());
     let mut y = nominal_state(&model);
     Newton::new(&model)
         .expect("newton")

@@ -55,7 +55,7 @@ fn rc_charge_from_zero_matches_closed_form() {
             rtol: 1e-10,
             atol: 1e-12,
             max_step: None,
-            inputs: InputTable::new(vec![]),
+            inputs: InputTable::unbound(0),
             actions: vec![],
             probes: vec![Probe {
                 name: "out".into(),

@@ -313,7 +313,7 @@ fn loop_gain_matches_pi_transfer_function() {
         Box::new(Regulator::build(b, vref, kp, ki, wi, tau)) as Box<dyn Device>
     })];
     let mut model = compile_with(&flat, extra).expect("compile");
-    let mut inputs = busbar::engine::InputTable::new(Vec::new());
+    let mut inputs = busbar::engine::InputTable::unbound(0);
     let point = busbar::analysis::stability::operating_point(&mut model, &mut inputs, &[], 0.0)
         .expect("operating point");
     assert!((point.y[model.node_index["out"]] - vref).abs() < 1e-9);

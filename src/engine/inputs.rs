@@ -10,40 +10,6 @@ use crate::device::InputValue;
 /// channels the split costs more than it saves.
 const PARALLEL_CHANNELS: usize = 4096;
 
-/// A per-unit signal driving one input channel.
-pub trait InputSignal: Send + Sync + std::fmt::Debug + CloneSignal {
-    fn value(&self, t: f64) -> f64;
-    /// Right-derivative at t.
-    fn slope(&self, t: f64) -> f64;
-    /// Value and slope at t; a signal whose two come from one evaluation
-    /// gives both at once (the engine reads every channel at every stage).
-    fn value_and_slope(&self, t: f64) -> InputValue {
-        InputValue {
-            value: self.value(t),
-            slope: self.slope(t),
-        }
-    }
-    /// Times in [0, t_end] where the slope changes.
-    fn breakpoints(&self, t_end: f64) -> Vec<f64>;
-}
-
-/// A boxed copy of a signal, so that a bound run can be copied.
-pub trait CloneSignal {
-    fn clone_signal(&self) -> Box<dyn InputSignal>;
-}
-
-impl<T: InputSignal + Clone + 'static> CloneSignal for T {
-    fn clone_signal(&self) -> Box<dyn InputSignal> {
-        Box::new(self.clone())
-    }
-}
-
-impl Clone for Box<dyn InputSignal> {
-    fn clone(&self) -> Self {
-        self.clone_signal()
-    }
-}
-
 /// Every input channel of a run, evaluated together.
 ///
 /// A hall binds 10,000 loads; evaluating them through one box per channel
@@ -82,30 +48,20 @@ impl Clone for Box<dyn InputBank> {
     }
 }
 
-/// A bank of independently boxed signals: for few channels, and callers
-/// that build their signals one by one.
+/// A bank that binds none of its channels (a model analysed with its
+/// loads at rated power, or without loads).
 #[derive(Debug, Clone)]
-struct SignalBank(Vec<Option<Box<dyn InputSignal>>>);
+struct Unbound(usize);
 
-impl InputBank for SignalBank {
+impl InputBank for Unbound {
     fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn fill(&self, first: usize, t: f64, out: &mut [InputValue]) {
-        for (slot, s) in out.iter_mut().zip(&self.0[first..]) {
-            if let Some(s) = s {
-                *slot = s.value_and_slope(t);
-            }
-        }
-    }
-
-    fn breakpoints(&self, t_end: f64) -> Vec<f64> {
         self.0
-            .iter()
-            .flatten()
-            .flat_map(|s| s.breakpoints(t_end))
-            .collect()
+    }
+
+    fn fill(&self, _first: usize, _t: f64, _out: &mut [InputValue]) {}
+
+    fn breakpoints(&self, _t_end: f64) -> Vec<f64> {
+        Vec::new()
     }
 }
 
@@ -118,9 +74,9 @@ pub struct InputTable {
 }
 
 impl InputTable {
-    /// `signals[k]` drives channel k; None holds it at 1.0 per unit.
-    pub fn new(signals: Vec<Option<Box<dyn InputSignal>>>) -> Self {
-        InputTable::from_bank(Box::new(SignalBank(signals)))
+    /// `channels` channels, all held at 1.0 per unit.
+    pub fn unbound(channels: usize) -> Self {
+        InputTable::from_bank(Box::new(Unbound(channels)))
     }
 
     /// A table over `bank`; channels it leaves unbound hold 1.0 per unit.

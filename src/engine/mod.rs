@@ -17,7 +17,7 @@ pub mod run;
 mod runaway;
 
 pub use culprit::Culprit;
-pub use inputs::{InputBank, InputSignal, InputTable};
+pub use inputs::{InputBank, InputTable};
 pub use run::{simulate, simulate_keeping_partial, Observer, Stopped, MIN_STEP_FRACTION};
 
 use crate::device::{Action, DeviceError};

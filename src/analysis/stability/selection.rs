@@ -58,11 +58,7 @@ pub(super) fn chosen_loops<'m>(
         "loop gains computed for {MAX_LOOPS} of {} control loops, the least nested names first; select others with --loops GLOB",
         all.len()
     ));
-    let mut ranked: Vec<usize> = (0..all.len()).collect();
-    ranked.sort_by_key(|&i| (all[i].0.matches('.').count(), i));
-    ranked.truncate(MAX_LOOPS);
-    ranked.sort_unstable();
-    Ok(ranked.into_iter().map(|i| all[i]).collect())
+    Ok(least_nested(all, MAX_LOOPS, |l| l.0))
 }
 
 /// The buses whose impedance is swept, each with its rated current step
@@ -102,11 +98,25 @@ pub(super) fn chosen_buses(
             bus_nodes.len()
         ));
         // Backbone and row buses before the racks and trays inside them.
-        let mut ranked: Vec<usize> = (0..bus_nodes.len()).collect();
-        ranked.sort_by_key(|&i| (bus_nodes[i].0.matches('.').count(), i));
-        ranked.truncate(MAX_BUSES);
-        ranked.sort_unstable();
-        bus_nodes = ranked.into_iter().map(|i| bus_nodes[i].clone()).collect();
+        bus_nodes = least_nested(bus_nodes, MAX_BUSES, |b| b.0.as_str());
     }
     bus_nodes
+}
+
+/// The `keep` items whose names have the fewest dots (ties in order), in
+/// their original order.
+fn least_nested<T>(items: Vec<T>, keep: usize, name: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut ranked: Vec<usize> = (0..items.len()).collect();
+    ranked.sort_by_key(|&i| (name(&items[i]).matches('.').count(), i));
+    ranked.truncate(keep);
+    ranked.sort_unstable();
+    let mut chosen = vec![false; items.len()];
+    for i in ranked {
+        chosen[i] = true;
+    }
+    items
+        .into_iter()
+        .zip(chosen)
+        .filter_map(|(item, keep)| keep.then_some(item))
+        .collect()
 }

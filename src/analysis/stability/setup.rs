@@ -239,7 +239,7 @@ impl Setup {
             }
             None => {
                 let mut model = compile(&circuit)?;
-                let mut inputs = InputTable::new((0..model.inputs.len()).map(|_| None).collect());
+                let mut inputs = InputTable::unbound(model.inputs.len());
                 let point = operating_point(&mut model, &mut inputs, &[], self.at)?;
                 Ok(Bound {
                     circuit,
