@@ -33,6 +33,7 @@ mod setup;
 mod shares;
 mod state_space;
 mod sweep;
+mod triangular;
 
 pub use frequency::{
     bus_impedance, default_frequencies, impedance_at, minor_loop_gain, power_inputs, BusImpedance,

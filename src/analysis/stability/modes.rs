@@ -7,12 +7,15 @@
 //! sparsity graph) and each block is decomposed on its own: this is cheaper
 //! and makes the participation of a decoupled subsystem exactly zero.
 //!
-//! **Neutral modes.** A state whose column of A is zero off the diagonal
-//! feeds nothing back at the operating point (a battery's charge in
-//! standby, an energy counter): A is block-triangular with that state
-//! alone in one block, so A_kk is exactly one eigenvalue, with the state as
-//! its only participant. Such states are taken out first (repeatedly, as
-//! removing one can free another). When A_kk = 0 the mode is a pure
+//! Before that, the states alone in a diagonal block of A's
+//! block-triangular form are taken out (`triangular`): a state whose
+//! column of A is zero off the diagonal feeds nothing back at the
+//! operating point (a battery's charge in standby, an energy counter), one
+//! whose row is zero is driven by nothing. A_kk is exactly one eigenvalue,
+//! with the state as its only participant, and the rest of A keeps its
+//! eigenvectors.
+//!
+//! **Neutral modes.** When such a state has A_kk = 0 its mode is a pure
 //! integrator: *neutral*, neither stable nor unstable. A mode whose |λ| is
 //! below the resolution of the floating-point decomposition,
 //! κ(λ)·m·ε·‖A‖₂ (κ the eigenvalue's condition number, m the block size),
@@ -29,6 +32,7 @@ use super::eigen_failure::eigen_failure;
 use super::shares::NameIds;
 pub use super::shares::Share;
 use super::state_space::StateSpace;
+use super::triangular::lone_states;
 use super::StabilityError;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{c64, Mat};
@@ -183,29 +187,6 @@ impl Modes {
     }
 }
 
-/// States whose column of A is zero off the diagonal, found repeatedly
-/// (removing one can leave another's column empty), and the rest.
-fn decoupled_states(a: &Mat<f64>) -> (Vec<usize>, Vec<usize>) {
-    let n = a.nrows();
-    let mut removed = vec![false; n];
-    let mut order = Vec::new();
-    loop {
-        let before = order.len();
-        for k in 0..n {
-            let feeds_back = (0..n).any(|r| r != k && !removed[r] && a[(r, k)] != 0.0);
-            if !removed[k] && !feeds_back {
-                removed[k] = true;
-                order.push(k);
-            }
-        }
-        if order.len() == before {
-            break;
-        }
-    }
-    let rest = (0..n).filter(|&k| !removed[k]).collect();
-    (order, rest)
-}
-
 /// Connected components of the sparsity graph of A restricted to `states`
 /// (i ~ j if A_ij ≠ 0), as lists of indices into A.
 fn blocks(a: &Mat<f64>, states: &[usize]) -> Vec<Vec<usize>> {
@@ -239,7 +220,7 @@ fn blocks(a: &Mat<f64>, states: &[usize]) -> Vec<Vec<usize>> {
 /// Diagonal similarity D⁻¹·A·D with powers of two (Parlett–Reinsch, as
 /// LAPACK's balancing): the entries of A span many decades (1/(L·C) next to
 /// 1/(R·C)), and balancing keeps the eigenvectors accurate. Returns D.
-fn balance(a: &mut Mat<f64>) -> Vec<f64> {
+pub(super) fn balance(a: &mut Mat<f64>) -> Vec<f64> {
     let n = a.nrows();
     let mut d = vec![1.0; n];
     let mut changed = true;
@@ -309,7 +290,7 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     let started = Instant::now();
     let a = &ss.a;
     check_finite(a, Some(&ss.states))?;
-    let (decoupled, coupled) = decoupled_states(a);
+    let (decoupled, coupled) = lone_states(a);
     let mut out: Vec<Mode> = decoupled.iter().map(|&k| lone_mode(ss, k)).collect();
     let groups = blocks(a, &coupled);
     let mut residual: f64 = 0.0;
@@ -327,7 +308,8 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     })
 }
 
-/// The mode of a state that feeds nothing back: λ = A_kk exactly.
+/// The mode of a state alone in its diagonal block (`triangular`):
+/// λ = A_kk exactly, with that state as its only participant.
 fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
     let share = |name: &String| {
         vec![Share {
@@ -471,7 +453,7 @@ fn residuals(
 /// without eigenvectors: what counting right-half-plane poles needs.
 pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
     check_finite(a, None)?;
-    let (decoupled, coupled) = decoupled_states(a);
+    let (decoupled, coupled) = lone_states(a);
     let mut out: Vec<c64> = decoupled
         .iter()
         .map(|&k| c64::new(a[(k, k)], 0.0))
