@@ -1,7 +1,7 @@
 //! Modes of the state matrix A: eigenvalues with frequency, damping ratio
 //! ζ = −σ/|λ| and time constant, and participation factors
-//! p_ki = |v_ik·w_ki| (W = V⁻¹) normalised per mode, aggregated per state
-//! and per owning component.
+//! p_ki = |v_ik·w_ki| (right and left eigenvectors with w_i·v_i = 1)
+//! normalised per mode, aggregated per state and per owning component.
 //!
 //! A is first split into its decoupled blocks (connected components of its
 //! sparsity graph) and each block is decomposed on its own: this is cheaper
@@ -34,7 +34,6 @@ pub use super::shares::Share;
 use super::state_space::StateSpace;
 use super::triangular::lone_states;
 use super::StabilityError;
-use faer::linalg::solvers::DenseSolveCore;
 use faer::{c64, Mat};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -337,8 +336,8 @@ fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
 /// returns the largest relative residual ‖A·v − λ·v‖ / (‖A‖·‖v‖).
 ///
 /// The eigenvectors stay in faer's real layout (`dense_eigen::Columns`):
-/// A·X is one real product and X⁻¹ one real inverse, where the complex V
-/// would cost four times the arithmetic and twice the memory.
+/// A·X is one real product, where the complex V would cost four times the
+/// arithmetic and twice the memory.
 fn block_modes(
     ss: &StateSpace,
     group: &[usize],
@@ -348,14 +347,16 @@ fn block_modes(
     let m = group.len();
     let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
     let scale = balance(&mut sub);
-    let (values, mut x) = dense_eigen::eigen(sub.as_ref())
+    let (values, mut x, mut y) = dense_eigen::eigen(sub.as_ref())
         .map_err(|e| eigen_failure(&ss.a, Some(&ss.owners), group, &format!("{e:?}")))?;
-    // Eigenvectors of A are D·(those of D⁻¹·A·D); undo the scaling so
-    // that residuals and participations refer to A itself.
+    // Right eigenvectors of A are D·(those of D⁻¹·A·D), left ones
+    // (those)·D⁻¹; undo the scaling so that residuals and participations
+    // refer to A itself.
     for c in 0..m {
         for r in 0..m {
             sub[(r, c)] = a[(group[r], group[c])];
             x[(r, c)] *= scale[r];
+            y[(r, c)] /= scale[r];
         }
     }
     let columns = dense_eigen::columns(&values);
@@ -366,7 +367,6 @@ fn block_modes(
         residuals(&values, &columns, x.as_ref(), ax.as_ref())
     };
     let residual = residual / norm_a;
-    let inv = x.partial_piv_lu().inverse();
     let (owners, states, subsystems) = (
         NameIds::new(group, &ss.owners),
         NameIds::new(group, &ss.states),
@@ -385,14 +385,7 @@ fn block_modes(
         } else {
             lambda
         };
-        let mut w_norm = 0.0;
-        let p: Vec<f64> = (0..m)
-            .map(|k| {
-                let w = col.left(inv.as_ref(), k);
-                w_norm += w.norm_sqr();
-                (col.right(x.as_ref(), k) * w).norm()
-            })
-            .collect();
+        let (p, kappa) = participation(col, x.as_ref(), y.as_ref(), v_norms[i]);
         let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
         let mode = Mode::new(
             lambda,
@@ -402,9 +395,8 @@ fn block_modes(
                 subsystems.complete_shares(&p, total, &mut sums),
             ],
         );
-        // W = V⁻¹, so w_i·v_i = 1 and κ(λ) = ‖v_i‖·‖w_i‖.
         let floor = m as f64 * f64::EPSILON * norm_a;
-        let resolution = v_norms[i] * w_norm.sqrt() * floor;
+        let resolution = kappa * floor;
         // A repeated mode: the scatter of its copies bounds its error, not
         // the κ of one vector of a nearly singular basis (`clusters`).
         let resolution = match spreads[i] {
@@ -420,6 +412,28 @@ fn block_modes(
         });
     }
     Ok(residual)
+}
+
+/// The participation |v_k·w_k| of every state in the mode at `col`
+/// (unnormalised) and the mode's condition number κ(λ) = ‖v‖·‖w‖/|w·v|,
+/// from the right and left vectors `x`, `y` in the real layout and ‖v‖.
+fn participation(
+    col: &dense_eigen::Columns,
+    x: faer::MatRef<'_, f64>,
+    y: faer::MatRef<'_, f64>,
+    v_norm: f64,
+) -> (Vec<f64>, f64) {
+    let (mut dot, mut w_norm) = (c64::new(0.0, 0.0), 0.0);
+    let p = (0..x.nrows())
+        .map(|k| {
+            let (v, w) = (col.right(x, k), col.left(y, k));
+            dot += v * w;
+            w_norm += w.norm_sqr();
+            (v * w).norm()
+        })
+        .collect();
+    // w·v = 0 only for a defective eigenvalue: κ infinite, never resolved.
+    (p, v_norm * w_norm.sqrt() / dot.norm())
 }
 
 /// max_i ‖A·v_i − λ_i·v_i‖ / ‖v_i‖ over every eigenvector, and each
