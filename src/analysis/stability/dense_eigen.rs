@@ -27,6 +27,9 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, ComputeEigenvectors, EvdError, EvdParams};
 use faer::{c64, Auto, Mat, MatRef};
 
+/// Eigenvalues, right eigenvectors X and left eigenvectors Y.
+pub type Decomposition = (Vec<c64>, Mat<f64>, Mat<f64>);
+
 /// Eigenvalues with right and left eigenvectors in faer's real layout: a
 /// real eigenvalue's vector in its own column; a complex pair λ_j,
 /// λ_{j+1} = conj(λ_j) as the real and imaginary parts of λ_j's vector in
@@ -39,7 +42,7 @@ use faer::{c64, Auto, Mat, MatRef};
 /// also those of well-separated modes (on the 27-row hall the least-damped
 /// mode came out made by single racks instead of the backbone and the SST,
 /// and five well-conditioned modes were taken for unresolved zeros).
-pub fn eigen(a: MatRef<'_, f64>) -> Result<(Vec<c64>, Mat<f64>, Mat<f64>), EvdError> {
+pub fn eigen(a: MatRef<'_, f64>) -> Result<Decomposition, EvdError> {
     let n = a.nrows();
     let mut right = Mat::<f64>::zeros(n, n);
     let mut left = Mat::<f64>::zeros(n, n);
