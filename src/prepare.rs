@@ -163,6 +163,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
         inputs: InputTable::from_bank(Box::new(ProfileBank(profiles))),
         actions,
         probes,
+        defer_node_columns: true,
     };
     Ok(Prepared {
         circuit,

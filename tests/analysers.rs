@@ -26,7 +26,7 @@ fn column(name: &str, quantity: Quantity, nominal: Option<f64>, values: Vec<f64>
             .into(),
         quantity,
         nominal,
-        values,
+        values: values.into(),
         extremes: None,
     }
 }

@@ -64,6 +64,7 @@ fn rc_charge_from_zero_matches_closed_form() {
                 nominal: None,
                 source: ProbeSource::Unknown(out),
             }],
+            defer_node_columns: true,
         };
         let w = simulate_with(method, &mut model, &mut spec).unwrap();
         let tau = 1e-3;

@@ -223,7 +223,7 @@ fn layer_shares_follow_a_first_order_split() {
         target: name.to_string(),
         quantity: Quantity::Power,
         nominal: None,
-        values,
+        values: values.into(),
         extremes: None,
     };
     let w = Waveforms {

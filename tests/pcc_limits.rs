@@ -22,7 +22,7 @@ fn waveforms(time: Vec<f64>, name: &str, quantity: Quantity, values: Vec<f64>) -
             target: target.into(),
             quantity,
             nominal: (quantity == Quantity::Voltage).then_some(13.8e3),
-            values,
+            values: values.into(),
             extremes: None,
         }],
         events: Vec::new(),

@@ -31,7 +31,7 @@ fn rack_transient() -> Waveforms {
         target: "bus800".into(),
         quantity: Quantity::Voltage,
         nominal: Some(800.0),
-        values: bus800.clone(),
+        values: bus800.clone().into(),
         extremes: None,
     }];
     for k in 1..=18 {

@@ -36,7 +36,7 @@ fn voltage(values: Vec<f64>) -> Column {
         target: "bus".into(),
         quantity: Quantity::Voltage,
         nominal: Some(NOMINAL),
-        values,
+        values: values.into(),
         extremes: None,
     }
 }
@@ -217,7 +217,7 @@ fn current_peak_includes_the_solver_extreme_between_samples() {
         target: "conv".into(),
         quantity: Quantity::Current,
         nominal: None,
-        values,
+        values: values.into(),
         extremes: None,
     };
     current.extremes = Some(Extremes {

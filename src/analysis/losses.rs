@@ -131,7 +131,7 @@ mod tests {
             target: name.into(),
             quantity: Quantity::Power,
             nominal: None,
-            values,
+            values: values.into(),
             extremes: None,
         }
     }

@@ -294,7 +294,7 @@ mod tests {
             target: target.into(),
             quantity: Quantity::Power,
             nominal: None,
-            values: vec![value; time.len()],
+            values: vec![value; time.len()].into(),
             extremes: None,
         };
         let w = Waveforms {

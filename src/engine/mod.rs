@@ -15,6 +15,7 @@ mod record;
 pub mod rodas;
 pub mod run;
 mod runaway;
+mod steplog;
 
 pub use culprit::Culprit;
 pub use inputs::{InputBank, InputTable};
@@ -107,6 +108,13 @@ pub struct RunSpec {
     pub inputs: InputTable,
     pub actions: Vec<ScheduledAction>,
     pub probes: Vec<Probe>,
+    /// Keep node voltages as the solver's dense output, rebuilt into
+    /// samples when read (`results::Samples`), instead of sampling them
+    /// into memory as the run goes. The values are the same bits either
+    /// way; deferred, a hall's thousands of judged bus voltages take about
+    /// a quarter of the memory, and are rebuilt inside the limits' parallel
+    /// tasks instead of on the integrator's thread.
+    pub defer_node_columns: bool,
 }
 
 /// Why a run failed, with where and when.

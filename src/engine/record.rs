@@ -21,12 +21,24 @@
 //! input channel. A signal that is exactly one unknown (an inductor's
 //! current, `Device::signal_unknown`) is read like a node, but keeps a
 //! signal's extremes: both step ends and the grid.
+//!
+//! Node voltages are deferred: the recorder logs the steps and rows once
+//! for all of them (`steplog`) and each column is rebuilt from the log
+//! when it is read, bit for bit as it would have been sampled. Should a
+//! run take so many steps per sample that the log outgrows the samples
+//! (a long horizon sampled coarsely), the deferred columns are rebuilt
+//! there and then and sampled in memory for the rest of the run.
 
 use super::rodas::Rodas4;
+use super::steplog::{widen, widen_cubic, StepLog, UNSEEN};
 use super::{ProbeSource, RunSpec};
 use crate::compile::Model;
 use crate::device::Ctx;
-use crate::results::{Column, EventRecord, Extremes, SolverStats, Waveforms};
+use crate::results::{
+    Column, EventRecord, Extremes, SampleSource, Samples, SolverStats, Waveforms,
+};
+use rayon::prelude::*;
+use std::sync::Arc;
 
 /// How the recorder reads one probe.
 #[derive(Debug, Clone, Copy)]
@@ -69,12 +81,26 @@ impl Read {
 /// column fill one 64-byte cache line.
 const ROWS_PER_FLUSH: usize = 8;
 
+/// Deferred columns per parallel task when their extremes are replayed.
+const COLUMNS_PER_TASK: usize = 64;
+
+/// Where a grid row comes from: step θ of the step just taken.
+#[derive(Debug, Clone, Copy)]
+struct FromStep {
+    theta: f64,
+    end: bool,
+}
+
 /// Collects samples on the uniform grid and at event instants.
 pub(crate) struct Recorder {
     time: Vec<f64>,
     columns: Vec<Column>,
     reads: Vec<Read>,
-    /// The latest rows not yet in `columns`, row-major.
+    /// The columns sampled into memory as the run goes, ascending.
+    held: Vec<usize>,
+    /// Their values, by column (empty for deferred columns).
+    values: Vec<Vec<f64>>,
+    /// The latest rows of the held columns not yet in `values`, row-major.
     pending: Vec<f64>,
     pending_rows: usize,
     sample: f64,
@@ -83,56 +109,14 @@ pub(crate) struct Recorder {
     /// Some probe is a device signal: interpolate y and y' in full.
     signals: bool,
     /// Running extremes per column; min = +inf until a value is seen.
+    /// Deferred columns get theirs from the log at the end.
     extremes: Vec<Extremes>,
-}
-
-/// Nothing seen yet: any finite value replaces both ends.
-const UNSEEN: Extremes = Extremes {
-    min: f64::INFINITY,
-    t_min: 0.0,
-    max: f64::NEG_INFINITY,
-    t_max: 0.0,
-};
-
-/// Widens `e` to include `value` reached at `t`; NaN is ignored.
-fn widen(e: &mut Extremes, t: f64, value: f64) {
-    if value < e.min {
-        e.min = value;
-        e.t_min = t;
-    }
-    if value > e.max {
-        e.max = value;
-        e.t_max = t;
-    }
-}
-
-/// Where the dense output `y0(1−θ) + θ(y1 + (1−θ)(c2 + θ·c3))` is
-/// stationary inside (0, 1): the roots of its derivative
-/// `(y1 − y0 + c2) + 2(c3 − c2)θ − 3c3·θ²`, at most two.
-fn stationary_thetas(y0: f64, y1: f64, c2: f64, c3: f64) -> [Option<f64>; 2] {
-    let c = y1 - y0 + c2;
-    let b = 2.0 * (c3 - c2);
-    let a = -3.0 * c3;
-    let inside = |th: f64| (th > 0.0 && th < 1.0).then_some(th);
-    let scale = c.abs() + b.abs() + a.abs();
-    if scale == 0.0 || !scale.is_finite() {
-        return [None, None];
-    }
-    if a.abs() <= 1e-12 * scale {
-        if b.abs() <= 1e-12 * scale {
-            return [None, None];
-        }
-        return [inside(-c / b), None];
-    }
-    let disc = b * b - 4.0 * a * c;
-    if disc < 0.0 {
-        return [None, None];
-    }
-    // Numerically stable pair of roots.
-    let q = -0.5 * (b + b.signum() * disc.sqrt());
-    let r1 = q / a;
-    let r2 = if q != 0.0 { c / q } else { r1 };
-    [inside(r1), inside(r2)]
+    /// The deferred node voltages, with the column of each log slot.
+    log: Option<(StepLog, Vec<usize>)>,
+    /// The log's index of the step whose rows are being recorded.
+    log_step: u32,
+    /// Rows expected: the grid and its two ends.
+    rows_expected: usize,
 }
 
 impl Recorder {
@@ -144,6 +128,17 @@ impl Recorder {
             .iter()
             .map(|p| Read::of(&p.source, model))
             .collect();
+        let deferrable = |r: &Read| spec.defer_node_columns && matches!(r, Read::Node(_));
+        let deferred: Vec<usize> = (0..reads.len())
+            .filter(|&c| deferrable(&reads[c]))
+            .collect();
+        let held: Vec<usize> = (0..reads.len())
+            .filter(|&c| !deferrable(&reads[c]))
+            .collect();
+        let unknowns = deferred
+            .iter()
+            .filter_map(|&c| reads[c].unknown())
+            .collect();
         Recorder {
             time: Vec::with_capacity(cap),
             columns: spec
@@ -154,8 +149,15 @@ impl Recorder {
                     target: p.target.clone(),
                     quantity: p.quantity,
                     nominal: p.nominal,
-                    values: Vec::with_capacity(cap),
+                    values: Samples::default(),
                     extremes: None,
+                })
+                .collect(),
+            values: reads
+                .iter()
+                .map(|r| {
+                    let size = if deferrable(r) { 0 } else { cap };
+                    Vec::with_capacity(size)
                 })
                 .collect(),
             sample: spec.sample,
@@ -164,10 +166,14 @@ impl Recorder {
             signals: reads
                 .iter()
                 .any(|r| matches!(r, Read::Device { .. } | Read::Sum)),
-            pending: Vec::with_capacity(ROWS_PER_FLUSH * reads.len()),
+            pending: Vec::with_capacity(ROWS_PER_FLUSH * held.len()),
             pending_rows: 0,
+            held,
             reads,
             extremes: vec![UNSEEN; spec.probes.len()],
+            log: (!deferred.is_empty()).then(|| (StepLog::new(unknowns), deferred)),
+            log_step: 0,
+            rows_expected: cap,
         }
     }
 
@@ -179,6 +185,7 @@ impl Recorder {
         }
     }
 
+    /// Records the state `y` itself at `t` (the first row, event rows).
     pub(crate) fn record(
         &mut self,
         model: &Model,
@@ -187,27 +194,46 @@ impl Recorder {
         y: &[f64],
         ydot: &[f64],
     ) {
+        self.record_row(model, spec, t, y, ydot, None);
+    }
+
+    #[allow(clippy::too_many_arguments)] // the row and where it comes from
+    fn record_row(
+        &mut self,
+        model: &Model,
+        spec: &mut RunSpec,
+        t: f64,
+        y: &[f64],
+        ydot: &[f64],
+        from: Option<FromStep>,
+    ) {
         if self.time.last() == Some(&t) {
             // A post-event row replaces the pre-event row at the same instant.
             self.time.pop();
             self.drop_last_row();
         }
         self.time.push(t);
+        if let Some((log, _)) = &mut self.log {
+            match from {
+                Some(f) => log.interpolated_row(t, self.log_step, f.theta, f.end),
+                None => log.state_row(t, y),
+            }
+        }
         let inputs = if self.signals { spec.inputs.at(t) } else { &[] };
         let ctx = Ctx { t, inputs };
-        for ((e, r), p) in self.extremes.iter_mut().zip(&self.reads).zip(&spec.probes) {
-            let v = match *r {
+        for &c in &self.held {
+            let v = match self.reads[c] {
                 Read::Node(i) | Read::State(i) => y[i],
                 Read::Device { device, index } => {
                     model.devices[device].signal(index, &ctx, y, ydot)
                 }
-                Read::Sum => p
+                Read::Sum => spec.probes[c]
                     .source
                     .signal_value(model, &ctx, y, ydot)
                     .unwrap_or(f64::NAN),
             };
             self.pending.push(v);
-            widen(e, t, v);
+            widen(&mut self.extremes[c], t, v);
         }
         self.pending_rows += 1;
         if self.pending_rows == ROWS_PER_FLUSH {
@@ -222,25 +248,42 @@ impl Recorder {
 
     /// Removes the last recorded row of every column.
     fn drop_last_row(&mut self) {
+        if let Some((log, _)) = &mut self.log {
+            log.drop_last_row();
+        }
         if self.pending_rows > 0 {
-            self.pending.truncate(self.pending.len() - self.reads.len());
+            self.pending.truncate(self.pending.len() - self.held.len());
             self.pending_rows -= 1;
         } else {
-            for c in &mut self.columns {
-                c.values.pop();
+            for &c in &self.held {
+                self.values[c].pop();
             }
         }
     }
 
     /// Moves the buffered rows into their columns.
     fn flush(&mut self) {
-        let n = self.reads.len();
-        for (k, c) in self.columns.iter_mut().enumerate() {
-            c.values
-                .extend((0..self.pending_rows).map(|row| self.pending[row * n + k]));
+        let n = self.held.len();
+        for (k, &c) in self.held.iter().enumerate() {
+            self.values[c].extend((0..self.pending_rows).map(|row| self.pending[row * n + k]));
         }
         self.pending.clear();
         self.pending_rows = 0;
+    }
+
+    /// Rebuilds the deferred columns from the log and samples every column
+    /// in memory from here on: the log has grown past the samples.
+    fn hold_all(&mut self) {
+        let Some((log, deferred)) = self.log.take() else {
+            return;
+        };
+        self.flush();
+        for (slot, &c) in deferred.iter().enumerate() {
+            self.values[c].reserve_exact(self.rows_expected);
+            self.extremes[c] = log.replay(slot, Some(&mut self.values[c]));
+        }
+        self.held = (0..self.reads.len()).collect();
+        self.pending = Vec::with_capacity(ROWS_PER_FLUSH * self.held.len());
     }
 
     pub(crate) fn record_event_row(
@@ -268,6 +311,18 @@ impl Recorder {
         y: &mut [f64],
         ydot: &mut [f64],
     ) {
+        // A step logs about 3 values per column; past the samples' own
+        // size the log saves nothing.
+        let outgrown = self
+            .log
+            .as_ref()
+            .is_some_and(|(log, _)| log.blocks_per_column() + 4 > self.rows_expected);
+        if outgrown {
+            self.hold_all();
+        }
+        if let Some((log, _)) = &mut self.log {
+            self.log_step = log.step(stepper, y0, t, h, h > 0.0);
+        }
         self.widen_over_step(model, spec, stepper, y0, t, h, y, ydot);
         while self.next_index <= self.last_index {
             let ts = self.grid_time(self.next_index, spec.duration);
@@ -284,8 +339,8 @@ impl Recorder {
                 }
                 stepper.interpolate_derivative(y0, h, theta, ydot);
             } else {
-                for r in &self.reads {
-                    if let Some(i) = r.unknown() {
+                for &c in &self.held {
+                    if let Some(i) = self.reads[c].unknown() {
                         y[i] = if end {
                             stepper.y_new[i]
                         } else {
@@ -294,12 +349,13 @@ impl Recorder {
                     }
                 }
             }
-            self.record(model, spec, ts, y, ydot);
+            self.record_row(model, spec, ts, y, ydot, Some(FromStep { theta, end }));
         }
     }
 
-    /// Widens the extremes with both ends of the step from `t` to `t + h`
-    /// and, for unknowns, the stationary points of the dense output.
+    /// Widens the extremes of the held columns with both ends of the step
+    /// from `t` to `t + h` and, for unknowns, the stationary points of the
+    /// dense output.
     ///
     /// A device signal needs y and y' in full, so it is evaluated at the
     /// two step ends only; between them it is seen on the grid.
@@ -318,20 +374,16 @@ impl Recorder {
         if h <= 0.0 {
             return;
         }
-        for (e, r) in self.extremes.iter_mut().zip(&self.reads) {
-            if let Read::State(i) = *r {
+        for &c in &self.held {
+            let e = &mut self.extremes[c];
+            if let Read::State(i) = self.reads[c] {
                 // As a signal: the two step ends only.
                 widen(e, t, y0[i]);
                 widen(e, t + h, stepper.y_new[i]);
             }
-            if let Read::Node(i) = *r {
-                widen(e, t, y0[i]);
-                widen(e, t + h, stepper.y_new[i]);
+            if let Read::Node(i) = self.reads[c] {
                 let (c2, c3) = stepper.dense_coefficients(i);
-                let thetas = stationary_thetas(y0[i], stepper.y_new[i], c2, c3);
-                for theta in thetas.into_iter().flatten() {
-                    widen(e, t + theta * h, stepper.interpolate_one(y0, theta, i));
-                }
+                widen_cubic(e, t, h, [y0[i], stepper.y_new[i], c2, c3]);
             }
         }
         if !self.signals {
@@ -345,18 +397,18 @@ impl Recorder {
                 t: ts,
                 inputs: spec.inputs.at(ts),
             };
-            for ((e, r), p) in self.extremes.iter_mut().zip(&self.reads).zip(&spec.probes) {
-                let v = match *r {
+            for &c in &self.held {
+                let v = match self.reads[c] {
                     Read::Device { device, index } => {
                         model.devices[device].signal(index, &ctx, y, ydot)
                     }
-                    Read::Sum => p
+                    Read::Sum => spec.probes[c]
                         .source
                         .signal_value(model, &ctx, y, ydot)
                         .unwrap_or(f64::NAN),
                     Read::Node(_) | Read::State(_) => continue,
                 };
-                widen(e, ts, v);
+                widen(&mut self.extremes[c], ts, v);
             }
         }
     }
@@ -370,6 +422,23 @@ impl Recorder {
     pub(crate) fn finish(mut self, events: Vec<EventRecord>, stats: SolverStats) -> Waveforms {
         self.flush();
         let mut columns = self.columns;
+        for (c, values) in columns.iter_mut().zip(self.values) {
+            c.values = Samples::from(values);
+        }
+        if let Some((log, deferred)) = self.log {
+            // Each deferred column's extremes, replayed in parallel: every
+            // column on its own, so the bytes do not depend on the threads.
+            let found: Vec<Extremes> = (0..deferred.len())
+                .into_par_iter()
+                .with_min_len(COLUMNS_PER_TASK)
+                .map(|slot| log.replay(slot, None))
+                .collect();
+            let source: Arc<dyn SampleSource> = Arc::new(log);
+            for (slot, (&c, e)) in deferred.iter().zip(found).enumerate() {
+                columns[c].values = Samples::deferred(Arc::clone(&source), slot);
+                self.extremes[c] = e;
+            }
+        }
         for (c, e) in columns.iter_mut().zip(self.extremes) {
             c.extremes = (e.min <= e.max).then_some(e);
         }

@@ -93,7 +93,7 @@ mod tests {
             target: name.into(),
             quantity: Quantity::Voltage,
             nominal: None,
-            values,
+            values: values.into(),
             extremes: None,
         };
         Waveforms {

@@ -313,7 +313,7 @@ pub(crate) mod tests {
             target: name.into(),
             quantity,
             nominal,
-            values: vec![],
+            values: vec![].into(),
             extremes: None,
         }
     }

@@ -298,7 +298,7 @@ mod tests {
             target: "bus800".into(),
             quantity: Quantity::Voltage,
             nominal: Some(800.0),
-            values: bus.clone(),
+            values: bus.clone().into(),
             extremes: None,
         }];
         for k in 1..=18 {
@@ -379,8 +379,8 @@ mod tests {
     fn odd_data_still_renders() -> Result<(), PlotError> {
         let mut w = sample();
         w.time.truncate(1);
-        w.columns[0].values = vec![f64::NAN; 3];
-        w.columns[1].values.clear();
+        w.columns[0].values = vec![f64::NAN; 3].into();
+        w.columns[1].values.to_mut().clear();
         w.events.push(EventRecord {
             time: f64::NAN,
             target: "x".into(),

@@ -14,7 +14,7 @@ fn waveforms(values: Vec<f64>) -> Waveforms {
             target: "bus800".into(),
             quantity: Quantity::Voltage,
             nominal: Some(800.0),
-            values,
+            values: values.into(),
             extremes: None,
         }],
         events: vec![
@@ -82,7 +82,7 @@ fn per_unit_lines_are_each_bus_over_its_nominal() {
         target: "row1.bus50".into(),
         quantity: Quantity::Voltage,
         nominal: Some(50.0),
-        values: vec![50.0, 45.0, 51.5],
+        values: vec![50.0, 45.0, 51.5].into(),
         extremes: None,
     });
     let band = LimitBand {

@@ -105,7 +105,7 @@ mod tests {
             target: "bus800".into(),
             quantity: Quantity::Voltage,
             nominal: Some(800.0),
-            values,
+            values: values.into(),
             extremes: None,
         }
     }

@@ -56,7 +56,7 @@ pub(crate) fn energy_plan(
             target: c.name.clone(),
             quantity: Quantity::Power,
             nominal: None,
-            values: c.energy.clone(),
+            values: c.energy.clone().into(),
             extremes: None,
         })
         .collect();
@@ -107,7 +107,7 @@ mod tests {
             target: target.into(),
             quantity: Quantity::Power,
             nominal: None,
-            values,
+            values: values.into(),
             extremes: None,
         }
     }

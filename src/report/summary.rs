@@ -188,7 +188,7 @@ mod tests {
                     target: "bus800".into(),
                     quantity: Quantity::Voltage,
                     nominal: Some(800.0),
-                    values: vec![800.0, 760.0, 808.0],
+                    values: vec![800.0, 760.0, 808.0].into(),
                     extremes: None,
                 },
                 Column {
@@ -196,7 +196,7 @@ mod tests {
                     target: "load".into(),
                     quantity: Quantity::Power,
                     nominal: None,
-                    values: vec![f64::NAN, 1.0, 2.0],
+                    values: vec![f64::NAN, 1.0, 2.0].into(),
                     extremes: None,
                 },
                 Column {
@@ -204,7 +204,7 @@ mod tests {
                     target: "none".into(),
                     quantity: Quantity::Current,
                     nominal: None,
-                    values: vec![],
+                    values: vec![].into(),
                     extremes: None,
                 },
             ],

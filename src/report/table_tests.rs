@@ -10,7 +10,7 @@ fn col(name: &str, quantity: Quantity, nominal: Option<f64>, values: Vec<f64>) -
         target: name.into(),
         quantity,
         nominal,
-        values,
+        values: values.into(),
         extremes: None,
     }
 }
@@ -140,12 +140,12 @@ fn identical_units_fold_and_different_ones_do_not() {
                 &format!("tray{i}.bus50"),
                 Quantity::Voltage,
                 Some(50.0),
-                bus.clone(),
+                bus.to_vec(),
             )
         })
         .collect();
     // Tray 7 differs in the printed digits (799.97 V at the end).
-    if let Some(v) = w.columns[6].values.last_mut() {
+    if let Some(v) = w.columns[6].values.to_mut().last_mut() {
         *v = 799.97;
     }
     let t = summary_table(&w);

@@ -159,7 +159,7 @@ impl Recorded {
                 target: p.target.clone(),
                 quantity: p.quantity,
                 nominal: p.nominal,
-                values: Vec::new(),
+                values: Vec::new().into(),
                 extremes: None,
             });
         }
@@ -183,7 +183,7 @@ impl Recorded {
     fn push(&mut self, t: f64, y: &[f64]) {
         self.waveforms.time.push(t);
         for (column, &i) in self.waveforms.columns.iter_mut().zip(&self.unknowns) {
-            column.values.push(y[i]);
+            column.values.to_mut().push(y[i]);
         }
     }
 

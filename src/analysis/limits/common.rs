@@ -30,14 +30,48 @@ pub(super) fn voltage_record(node: &str) -> String {
 /// The recorded columns of `quantity` whose target matches `pattern`, with
 /// their nominal voltage. A voltage pattern may be written `v(x)`: it
 /// matches the node `x` or the component `x`'s own voltage.
+///
+/// The signals borrow the columns' values, so deferred columns are rebuilt
+/// and kept; a limit over thousands of columns reads them one at a time
+/// with [`matched_columns`] and [`Samples::read`](crate::results::Samples::read) instead.
 pub(super) fn columns<'a>(
     w: &'a Waveforms,
     pattern: &str,
     quantity: Quantity,
 ) -> Result<Matched<'a>, String> {
-    let found: Matched = matching(w, pattern, quantity)
+    Ok(matched_columns(w, pattern, quantity)?
+        .into_iter()
         .map(|c| (c.name.clone(), Signal::new(&w.time, &c.values), c.nominal))
+        .collect())
+}
+
+/// `f` of every recorded column of `quantity` matching `pattern`, with its
+/// signal, in recording order. Each column is read (a deferred one rebuilt
+/// from the step log) inside its own parallel task and dropped after it,
+/// so a glob over every rack of a hall never holds all their values.
+pub(super) fn per_column<'a, T: Send>(
+    w: &'a Waveforms,
+    pattern: &str,
+    quantity: Quantity,
+    f: impl Fn(&Column, &Signal) -> T + Sync,
+) -> Result<Vec<(&'a Column, T)>, String> {
+    let found = matched_columns(w, pattern, quantity)?;
+    let measured: Vec<T> = found
+        .par_iter()
+        .with_min_len(COLUMNS_PER_TASK)
+        .map(|c| f(c, &Signal::new(&w.time, &c.values.read())))
         .collect();
+    Ok(found.into_iter().zip(measured).collect())
+}
+
+/// The recorded columns of `quantity` whose target matches `pattern`, in
+/// recording order; an error naming the `record` entry to add when none does.
+pub(super) fn matched_columns<'a>(
+    w: &'a Waveforms,
+    pattern: &str,
+    quantity: Quantity,
+) -> Result<Vec<&'a Column>, String> {
+    let found: Vec<&Column> = matching(w, pattern, quantity).collect();
     if found.is_empty() {
         let entry = match quantity {
             Quantity::Voltage => pattern.to_string(),
@@ -76,16 +110,10 @@ pub(super) fn worst_of(
     f: impl Fn(&Signal) -> Option<At> + Sync,
 ) -> Result<(At, String), String> {
     let mut worst: Option<(At, String)> = None;
-    let found = columns(w, pattern, quantity)?;
-    let measured: Vec<Option<At>> = found
-        .par_iter()
-        .with_min_len(COLUMNS_PER_TASK)
-        .map(|(_, s, _)| f(s))
-        .collect();
-    for ((name, _, _), at) in found.into_iter().zip(measured) {
+    for (c, at) in per_column(w, pattern, quantity, |_, s| f(s))? {
         if let Some(at) = at {
             if worst.as_ref().is_none_or(|x| at.value > x.0.value) {
-                worst = Some((at, name));
+                worst = Some((at, c.name.clone()));
             }
         }
     }
@@ -150,21 +178,20 @@ pub(super) fn level(
     below: bool,
 ) -> Result<Measure, String> {
     let sign = if below { 1.0 } else { -1.0 };
-    let mut worst: Option<(f64, At, String)> = None;
-    // The columns are walked once, each with its signal: looking each one
-    // up again by name would cost O(columns²) on a hall of 10,000 racks.
-    let found: Vec<_> = columns(w, node, Quantity::Voltage)?
-        .into_iter()
-        .zip(matching(w, node, Quantity::Voltage))
-        .collect();
-    // Each column's held level on its own, in parallel; the worst is then
-    // chosen in recording order, so the verdict does not depend on the
-    // number of threads.
+    let mut worst: Option<(&Column, (f64, At))> = None;
+    // The columns are walked once: looking each one up again by name
+    // would cost O(columns²) on a hall of 10,000 racks.
+    let found = matched_columns(w, node, Quantity::Voltage)?;
+    // Each column's held level on its own, in parallel, each read (or
+    // rebuilt from the step log) inside its task; the worst is then chosen
+    // in recording order, so the verdict does not depend on the number of
+    // threads.
     let levels: Vec<Option<At>> = found
         .par_iter()
         .with_min_len(COLUMNS_PER_TASK)
-        .map(|((_, s, _), column)| {
-            let held = sustained_level(s, duration, below)?;
+        .map(|column| {
+            let values = column.values.read();
+            let held = sustained_level(&Signal::new(&w.time, &values), duration, below)?;
             Some(if duration <= 0.0 {
                 solver_extreme(column, below, held)
             } else {
@@ -172,20 +199,18 @@ pub(super) fn level(
             })
         })
         .collect();
-    for (((name, _, _), _), held) in found.into_iter().zip(levels) {
+    for (column, held) in found.into_iter().zip(levels) {
         let Some(held) = held else {
             continue;
         };
         let margin = sign * (held.value - volts);
-        if worst.as_ref().is_none_or(|x| margin < x.0) {
-            worst = Some((margin, held, name));
+        if worst.as_ref().is_none_or(|x| margin < x.1 .0) {
+            worst = Some((column, (margin, held)));
         }
     }
-    let (margin, held, target) = worst.ok_or("not evaluated: no finite samples")?;
-    let beyond = w
-        .column(&target)
-        .map(|c| longest_beyond(&Signal::new(&w.time, &c.values), volts, below))
-        .unwrap_or(0.0);
+    let (column, (margin, held)) = worst.ok_or("not evaluated: no finite samples")?;
+    let target = column.name.clone();
+    let beyond = longest_beyond(&Signal::new(&w.time, &column.values.read()), volts, below);
     let side = if below { "below" } else { "above" };
     let detail = if duration > 0.0 {
         format!(

@@ -1,7 +1,7 @@
 //! `Deviation`: the largest departure of a node from its pre-event value
 //! after any load event, in % of nominal.
 
-use super::common::{columns, voltage_record};
+use super::common::{per_column, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
@@ -33,14 +33,23 @@ impl LimitKind for Deviation {
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
-        let mut worst: Option<(f64, String, f64)> = None;
-        for (name, s, nominal) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
+        // Each column's worst event in its own task, then the worst column,
+        // both the first of equals: the order of a serial walk.
+        let per = per_column(run.waveforms, &self.node, Quantity::Voltage, |c, s| {
+            let mut worst: Option<(f64, f64)> = None;
             for e in run.events {
-                if let Some(r) = response(&s, *e, nominal, 1.0) {
-                    if worst.as_ref().is_none_or(|x| r.deviation_pct > x.0) {
-                        worst = Some((r.deviation_pct, name.clone(), r.deviation.time));
+                if let Some(r) = response(s, *e, c.nominal, 1.0) {
+                    if worst.is_none_or(|x| r.deviation_pct > x.0) {
+                        worst = Some((r.deviation_pct, r.deviation.time));
                     }
                 }
+            }
+            worst
+        })?;
+        let mut worst: Option<(f64, String, f64)> = None;
+        for (c, (pct, time)) in per.into_iter().filter_map(|(c, w)| Some((c, w?))) {
+            if worst.as_ref().is_none_or(|x| pct > x.0) {
+                worst = Some((pct, c.name.clone(), time));
             }
         }
         let (pct, target, time) = worst.ok_or("no samples in any event window")?;

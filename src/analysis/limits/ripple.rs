@@ -1,7 +1,7 @@
 //! `Ripple`: the peak-to-peak voltage of a node in a time window, by
 //! default its quiet windows (`analysis::ripple::quiet_windows`).
 
-use super::common::{columns, voltage_record};
+use super::common::{per_column, voltage_record};
 use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::ripple::{quiet_ripple, ripple};
 use crate::analysis::transient::DEFAULT_SETTLE_BAND_PCT;
@@ -45,18 +45,19 @@ impl LimitKind for Ripple {
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
-        let mut worst: Option<(f64, String, f64)> = None;
-        for (name, s, nominal) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
+        let per = per_column(run.waveforms, &self.node, Quantity::Voltage, |c, s| {
             let measured = match self.window {
-                Some((a, b)) => ripple(&s, a, b),
-                None => quiet_ripple(&s, run.events, nominal, DEFAULT_SETTLE_BAND_PCT),
-            };
-            if let Some(r) = measured {
-                let (a, b) = r.window;
-                let when = s.extremes(a, b).map_or(a, |(lo, _)| lo.time);
-                if worst.as_ref().is_none_or(|x| r.peak_to_peak > x.0) {
-                    worst = Some((r.peak_to_peak, name, when));
-                }
+                Some((a, b)) => ripple(s, a, b),
+                None => quiet_ripple(s, run.events, c.nominal, DEFAULT_SETTLE_BAND_PCT),
+            }?;
+            let (a, b) = measured.window;
+            let when = s.extremes(a, b).map_or(a, |(lo, _)| lo.time);
+            Some((measured.peak_to_peak, when))
+        })?;
+        let mut worst: Option<(f64, String, f64)> = None;
+        for (c, (pp, when)) in per.into_iter().filter_map(|(c, w)| Some((c, w?))) {
+            if worst.as_ref().is_none_or(|x| pp > x.0) {
+                worst = Some((pp, c.name.clone(), when));
             }
         }
         let (pp, target, time) = worst.ok_or(if self.window.is_some() {

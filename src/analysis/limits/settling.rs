@@ -1,7 +1,7 @@
 //! `Settling`: after every load event a node must be back inside a band
 //! around its final value within a given time.
 
-use super::common::{columns, voltage_record};
+use super::common::{per_column, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
@@ -38,15 +38,24 @@ impl LimitKind for Settling {
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
-        let mut worst: Option<(f64, String, f64)> = None;
-        for (name, s, nominal) in columns(run.waveforms, &self.node, Quantity::Voltage)? {
+        // Each column's slowest event in its own task, then the slowest
+        // column, both the first of equals: the order of a serial walk.
+        let per = per_column(run.waveforms, &self.node, Quantity::Voltage, |c, s| {
+            let mut worst: Option<(f64, f64)> = None;
             for e in run.events {
-                if let Some(r) = response(&s, *e, nominal, self.band_percent) {
+                if let Some(r) = response(s, *e, c.nominal, self.band_percent) {
                     let t = r.settling_time.unwrap_or(f64::INFINITY);
-                    if worst.as_ref().is_none_or(|x| t > x.0) {
-                        worst = Some((t, name.clone(), e.start));
+                    if worst.is_none_or(|x| t > x.0) {
+                        worst = Some((t, e.start));
                     }
                 }
+            }
+            worst
+        })?;
+        let mut worst: Option<(f64, String, f64)> = None;
+        for (c, (t, start)) in per.into_iter().filter_map(|(c, w)| Some((c, w?))) {
+            if worst.as_ref().is_none_or(|x| t > x.0) {
+                worst = Some((t, c.name.clone(), start));
             }
         }
         let (t, target, start) = worst.ok_or("no samples in any event window")?;
