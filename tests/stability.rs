@@ -149,7 +149,16 @@ fn decoupled_subsystems_participate_zero_or_one() {
     let bound = setup(text).bind().expect("bind");
     let ss = state_space(&bound.model, &bound.point, false).expect("state space");
     let m = modes(&ss).expect("modes");
-    assert_eq!(m.blocks, 2);
+    // The two subsystems, and the load's power filter alone: nothing
+    // drives it at the operating point (its row of A is zero off the
+    // diagonal), so its mode is exactly −2π·2 kHz and only its own.
+    assert_eq!(m.blocks, 3);
+    let filter = m
+        .modes
+        .iter()
+        .find(|x| x.components[0].name == "p2" && x.components.len() == 1)
+        .expect("the filter's own mode");
+    assert_eq!(filter.real, -std::f64::consts::TAU * 2000.0);
     let first = ["l1", "c1"];
     let second = ["l2", "c2", "p2"];
     for mode in &m.modes {

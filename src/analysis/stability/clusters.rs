@@ -4,7 +4,7 @@
 //! Identical units on one bus (the racks of a row) give the same mode many
 //! times over. The eigenvectors a dense decomposition returns for such a
 //! repeated eigenvalue are nearly parallel, so the condition number of
-//! each one alone, ‖v‖·‖w‖ with W = V⁻¹, is enormous (1e10 and more)
+//! each one alone, ‖v‖·‖w‖/|w·v|, is enormous (1e10 and more)
 //! although the eigenvalue itself is computed to near working precision:
 //! the copies agree to 1e-12 relative. That per-vector number says nothing
 //! about the cluster; the scatter of its members does. A cluster whose

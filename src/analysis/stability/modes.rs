@@ -1,18 +1,21 @@
 //! Modes of the state matrix A: eigenvalues with frequency, damping ratio
 //! ζ = −σ/|λ| and time constant, and participation factors
-//! p_ki = |v_ik·w_ki| (W = V⁻¹) normalised per mode, aggregated per state
-//! and per owning component.
+//! p_ki = |v_ik·w_ki| (right and left eigenvectors with w_i·v_i = 1)
+//! normalised per mode, aggregated per state and per owning component.
 //!
 //! A is first split into its decoupled blocks (connected components of its
 //! sparsity graph) and each block is decomposed on its own: this is cheaper
 //! and makes the participation of a decoupled subsystem exactly zero.
 //!
-//! **Neutral modes.** A state whose column of A is zero off the diagonal
-//! feeds nothing back at the operating point (a battery's charge in
-//! standby, an energy counter): A is block-triangular with that state
-//! alone in one block, so A_kk is exactly one eigenvalue, with the state as
-//! its only participant. Such states are taken out first (repeatedly, as
-//! removing one can free another). When A_kk = 0 the mode is a pure
+//! Before that, the states alone in a diagonal block of A's
+//! block-triangular form are taken out (`triangular`): a state whose
+//! column of A is zero off the diagonal feeds nothing back at the
+//! operating point (a battery's charge in standby, an energy counter), one
+//! whose row is zero is driven by nothing. A_kk is exactly one eigenvalue,
+//! with the state as its only participant, and the rest of A keeps its
+//! eigenvectors.
+//!
+//! **Neutral modes.** When such a state has A_kk = 0 its mode is a pure
 //! integrator: *neutral*, neither stable nor unstable. A mode whose |λ| is
 //! below the resolution of the floating-point decomposition,
 //! κ(λ)·m·ε·‖A‖₂ (κ the eigenvalue's condition number, m the block size),
@@ -29,8 +32,8 @@ use super::eigen_failure::eigen_failure;
 use super::shares::NameIds;
 pub use super::shares::Share;
 use super::state_space::StateSpace;
+use super::triangular::lone_states;
 use super::StabilityError;
-use faer::linalg::solvers::DenseSolveCore;
 use faer::{c64, Mat};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -183,29 +186,6 @@ impl Modes {
     }
 }
 
-/// States whose column of A is zero off the diagonal, found repeatedly
-/// (removing one can leave another's column empty), and the rest.
-fn decoupled_states(a: &Mat<f64>) -> (Vec<usize>, Vec<usize>) {
-    let n = a.nrows();
-    let mut removed = vec![false; n];
-    let mut order = Vec::new();
-    loop {
-        let before = order.len();
-        for k in 0..n {
-            let feeds_back = (0..n).any(|r| r != k && !removed[r] && a[(r, k)] != 0.0);
-            if !removed[k] && !feeds_back {
-                removed[k] = true;
-                order.push(k);
-            }
-        }
-        if order.len() == before {
-            break;
-        }
-    }
-    let rest = (0..n).filter(|&k| !removed[k]).collect();
-    (order, rest)
-}
-
 /// Connected components of the sparsity graph of A restricted to `states`
 /// (i ~ j if A_ij ≠ 0), as lists of indices into A.
 fn blocks(a: &Mat<f64>, states: &[usize]) -> Vec<Vec<usize>> {
@@ -239,7 +219,7 @@ fn blocks(a: &Mat<f64>, states: &[usize]) -> Vec<Vec<usize>> {
 /// Diagonal similarity D⁻¹·A·D with powers of two (Parlett–Reinsch, as
 /// LAPACK's balancing): the entries of A span many decades (1/(L·C) next to
 /// 1/(R·C)), and balancing keeps the eigenvectors accurate. Returns D.
-fn balance(a: &mut Mat<f64>) -> Vec<f64> {
+pub(super) fn balance(a: &mut Mat<f64>) -> Vec<f64> {
     let n = a.nrows();
     let mut d = vec![1.0; n];
     let mut changed = true;
@@ -309,7 +289,7 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     let started = Instant::now();
     let a = &ss.a;
     check_finite(a, Some(&ss.states))?;
-    let (decoupled, coupled) = decoupled_states(a);
+    let (decoupled, coupled) = lone_states(a);
     let mut out: Vec<Mode> = decoupled.iter().map(|&k| lone_mode(ss, k)).collect();
     let groups = blocks(a, &coupled);
     let mut residual: f64 = 0.0;
@@ -327,7 +307,8 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     })
 }
 
-/// The mode of a state that feeds nothing back: λ = A_kk exactly.
+/// The mode of a state alone in its diagonal block (`triangular`):
+/// λ = A_kk exactly, with that state as its only participant.
 fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
     let share = |name: &String| {
         vec![Share {
@@ -355,8 +336,8 @@ fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
 /// returns the largest relative residual ‖A·v − λ·v‖ / (‖A‖·‖v‖).
 ///
 /// The eigenvectors stay in faer's real layout (`dense_eigen::Columns`):
-/// A·X is one real product and X⁻¹ one real inverse, where the complex V
-/// would cost four times the arithmetic and twice the memory.
+/// A·X is one real product, where the complex V would cost four times the
+/// arithmetic and twice the memory.
 fn block_modes(
     ss: &StateSpace,
     group: &[usize],
@@ -366,14 +347,16 @@ fn block_modes(
     let m = group.len();
     let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
     let scale = balance(&mut sub);
-    let (values, mut x) = dense_eigen::eigen(sub.as_ref())
+    let (values, mut x, mut y) = dense_eigen::eigen(sub.as_ref())
         .map_err(|e| eigen_failure(&ss.a, Some(&ss.owners), group, &format!("{e:?}")))?;
-    // Eigenvectors of A are D·(those of D⁻¹·A·D); undo the scaling so
-    // that residuals and participations refer to A itself.
+    // Right eigenvectors of A are D·(those of D⁻¹·A·D), left ones
+    // (those)·D⁻¹; undo the scaling so that residuals and participations
+    // refer to A itself.
     for c in 0..m {
         for r in 0..m {
             sub[(r, c)] = a[(group[r], group[c])];
             x[(r, c)] *= scale[r];
+            y[(r, c)] /= scale[r];
         }
     }
     let columns = dense_eigen::columns(&values);
@@ -384,7 +367,6 @@ fn block_modes(
         residuals(&values, &columns, x.as_ref(), ax.as_ref())
     };
     let residual = residual / norm_a;
-    let inv = x.partial_piv_lu().inverse();
     let (owners, states, subsystems) = (
         NameIds::new(group, &ss.owners),
         NameIds::new(group, &ss.states),
@@ -403,14 +385,7 @@ fn block_modes(
         } else {
             lambda
         };
-        let mut w_norm = 0.0;
-        let p: Vec<f64> = (0..m)
-            .map(|k| {
-                let w = col.left(inv.as_ref(), k);
-                w_norm += w.norm_sqr();
-                (col.right(x.as_ref(), k) * w).norm()
-            })
-            .collect();
+        let (p, kappa) = participation(col, x.as_ref(), y.as_ref(), v_norms[i]);
         let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
         let mode = Mode::new(
             lambda,
@@ -420,9 +395,8 @@ fn block_modes(
                 subsystems.complete_shares(&p, total, &mut sums),
             ],
         );
-        // W = V⁻¹, so w_i·v_i = 1 and κ(λ) = ‖v_i‖·‖w_i‖.
         let floor = m as f64 * f64::EPSILON * norm_a;
-        let resolution = v_norms[i] * w_norm.sqrt() * floor;
+        let resolution = kappa * floor;
         // A repeated mode: the scatter of its copies bounds its error, not
         // the κ of one vector of a nearly singular basis (`clusters`).
         let resolution = match spreads[i] {
@@ -438,6 +412,28 @@ fn block_modes(
         });
     }
     Ok(residual)
+}
+
+/// The participation |v_k·w_k| of every state in the mode at `col`
+/// (unnormalised) and the mode's condition number κ(λ) = ‖v‖·‖w‖/|w·v|,
+/// from the right and left vectors `x`, `y` in the real layout and ‖v‖.
+fn participation(
+    col: &dense_eigen::Columns,
+    x: faer::MatRef<'_, f64>,
+    y: faer::MatRef<'_, f64>,
+    v_norm: f64,
+) -> (Vec<f64>, f64) {
+    let (mut dot, mut w_norm) = (c64::new(0.0, 0.0), 0.0);
+    let p = (0..x.nrows())
+        .map(|k| {
+            let (v, w) = (col.right(x, k), col.left(y, k));
+            dot += v * w;
+            w_norm += w.norm_sqr();
+            (v * w).norm()
+        })
+        .collect();
+    // w·v = 0 only for a defective eigenvalue: κ infinite, never resolved.
+    (p, v_norm * w_norm.sqrt() / dot.norm())
 }
 
 /// max_i ‖A·v_i − λ_i·v_i‖ / ‖v_i‖ over every eigenvector, and each
@@ -471,7 +467,7 @@ fn residuals(
 /// without eigenvectors: what counting right-half-plane poles needs.
 pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
     check_finite(a, None)?;
-    let (decoupled, coupled) = decoupled_states(a);
+    let (decoupled, coupled) = lone_states(a);
     let mut out: Vec<c64> = decoupled
         .iter()
         .map(|&k| c64::new(a[(k, k)], 0.0))
