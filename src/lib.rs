@@ -11,7 +11,7 @@
 //!
 //! The modules are layered; each may use only its own layer and those
 //! below it (`tests/module_graph.rs` enforces this):
-//! 0. `error`, `budget`, `glob`, `results` and `device`: the contract a component
+//! 0. `error`, `budget`, `glob`, `hash`, `results` and `device`: the contract a component
 //!    implements (`Primitive`, `Device`, `Builder`, `Num`, its validation
 //!    error), so the code that implements it never reaches upwards;
 //! 1. `netlist` (generic over the component library) and `scenario`;
@@ -34,6 +34,7 @@ pub mod error;
 pub mod export;
 pub mod field_doc;
 pub mod glob;
+pub mod hash;
 pub mod netlist;
 pub mod prepare;
 pub mod reference;

@@ -11,7 +11,7 @@
 //! Owns only the arithmetic of the combination and the slots it needs;
 //! which rows to mix is decided by `reduce`. Must not know about devices.
 
-use crate::device::{Builder, Slot, TRASH};
+use crate::device::{Builder, RowSlots, Slot, TRASH};
 use std::collections::BTreeMap;
 
 /// One rewritten row: `target` ← Σ weight · (original row).
@@ -30,15 +30,11 @@ impl RowMix {
     /// asked for) and allocating the new row's slots in `b`.
     pub fn new(
         b: &mut Builder,
-        stamped: &BTreeMap<(usize, usize), Slot>,
+        stamped: &RowSlots,
         target: usize,
         sources: Vec<(usize, f64)>,
     ) -> Self {
-        let columns_of = |row: usize| {
-            stamped
-                .range((row, 0)..(row + 1, 0))
-                .map(|(&(_, col), &slot)| (col, slot))
-        };
+        let columns_of = |row: usize| stamped.row(row).iter().copied();
         let mut by_column: BTreeMap<usize, Vec<(Slot, f64)>> = BTreeMap::new();
         // The target row's own columns must be overwritten too, even where
         // no source row has an entry (they become zero).

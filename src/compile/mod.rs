@@ -16,7 +16,7 @@ pub use lints::lints;
 pub use split::{EvalScratch, SPLIT_EVAL_DEVICES};
 
 use crate::components::{ComponentSpec, FlatCircuit};
-use crate::device::{Builder, Ctx, Device, Slot, UnknownKind};
+use crate::device::{Builder, Ctx, Device, Slot, UnknownKind, TRASH};
 use crate::netlist::Library;
 use std::collections::{BTreeMap, HashMap};
 
@@ -150,6 +150,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
     topology::check_dangling(&circuit.components)?;
     topology::check_sources(&circuit.components)?;
     let mut b = Builder::new();
+    b.reserve(circuit.components.len());
     let mut devices: Vec<Box<dyn Device>> = Vec::with_capacity(circuit.components.len());
     for c in &circuit.components {
         devices.push(c.primitive().build(&mut b));
@@ -157,14 +158,15 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
     for make in extra {
         devices.push(make(&mut b));
     }
-    let reduced = reduce::reduce(&circuit.components, &mut b, &mut devices);
+    let branches = reduce::node_branches(&b, &devices);
+    let reduced = reduce::reduce(&circuit.components, &mut b, &mut devices, &branches);
     // Every unknown needs its diagonal in the pattern: M/(hγ) − J and the
     // consistent re-initialisation both write there.
     for i in 1..b.names.len() {
         b.slot(i, i);
     }
     let pattern = build_pattern(&b);
-    topology::check_index(&b, &devices, &pattern, &reduced)
+    topology::check_index(&b, &devices, &branches, &pattern, &reduced)
         .map_err(|e| cable_help(e, &circuit.components))?;
     let device_index = devices
         .iter()
@@ -175,7 +177,7 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
         eval_split: split::split_point(devices.len()),
         devices: packed(devices),
         name: circuit.name.clone(),
-        node_index: b.node_index.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        node_index: b.node_index.into_iter().collect(),
         names: b.names,
         kinds: b.kinds,
         mass: b.mass,
@@ -202,26 +204,30 @@ fn packed(devices: Vec<Box<dyn Device>>) -> Vec<Box<dyn Device>> {
 
 fn build_pattern(b: &Builder) -> Pattern {
     let n = b.names.len() - 1;
+    // Counted into place column by column, then each column sorted by
+    // row: one pass over the unordered slots and no vector per column.
     let mut col_ptr = vec![0usize; n + 1];
-    // BTreeMap iterates (row, col) in row-major order; CSC needs columns.
-    let mut by_col: Vec<Vec<(usize, Slot)>> = vec![Vec::new(); n];
-    for (&(row, col), &slot) in &b.slots {
-        by_col[col - 1].push((row - 1, slot));
+    for (_, col, _) in b.slots.iter() {
+        col_ptr[col] += 1;
     }
-    let mut row_idx = Vec::with_capacity(b.slots.len());
-    let mut slot_of_entry = Vec::with_capacity(b.slots.len());
+    for col in 0..n {
+        col_ptr[col + 1] += col_ptr[col];
+    }
+    let mut next = col_ptr.clone();
+    let mut entries = vec![(0usize, TRASH); b.slots.len()];
+    for (row, col, slot) in b.slots.iter() {
+        entries[next[col - 1]] = (row - 1, slot);
+        next[col - 1] += 1;
+    }
     let mut diagonal = vec![0usize; n];
-    for (col, entries) in by_col.iter_mut().enumerate() {
-        entries.sort_unstable();
-        for &(row, slot) in entries.iter() {
-            if row == col {
-                diagonal[col] = row_idx.len();
-            }
-            row_idx.push(row);
-            slot_of_entry.push(slot);
+    for col in 0..n {
+        let column = &mut entries[col_ptr[col]..col_ptr[col + 1]];
+        column.sort_unstable();
+        if let Some(k) = column.iter().position(|&(row, _)| row == col) {
+            diagonal[col] = col_ptr[col] + k;
         }
-        col_ptr[col + 1] = row_idx.len();
     }
+    let (row_idx, slot_of_entry) = entries.into_iter().unzip();
     Pattern {
         n,
         col_ptr,

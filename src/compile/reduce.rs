@@ -33,11 +33,12 @@
 use super::mix::RowMix;
 use crate::components::ComponentSpec;
 use crate::device::{
-    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, SignalKind,
+    Action, Branch, BranchKind, Builder, Ctx, Device, DeviceError, Reaction, RowSlots, SignalKind,
     UnknownKind, GROUND,
 };
+use crate::hash::FastMap;
 use crate::netlist::Library;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The reductions applied to one model.
 #[derive(Debug, Default)]
@@ -54,20 +55,37 @@ pub struct Reductions {
 
 /// Finds and applies the reductions: masses removed in `b`, mixed rows
 /// planned with their slots, current sources in cut-sets wrapped.
+/// `branches` are [`node_branches`] of the built devices.
 pub fn reduce(
     components: &[ComponentSpec],
     b: &mut Builder,
     devices: &mut [Box<dyn Device>],
+    branches: &[(usize, usize, Branch)],
 ) -> Reductions {
     let mut out = Reductions::default();
-    let branches = node_branches(b, devices);
-    let states = device_unknowns(b);
-    pin_capacitors(components, b, &branches, &states, &mut out);
-    let cuts: Vec<Cut> = cut_groups(b, &branches)
+    let mut states = DeviceUnknowns::default();
+    pin_capacitors(components, b, branches, &mut states, &mut out);
+    let groups = cut_groups(b, branches);
+    if groups.is_empty() {
+        return out;
+    }
+    // The slots the devices stamped, by row: the cut-sets' rows are read
+    // from it, and the mixes combine its rows.
+    let stamped = b.rows();
+    let cuts: Vec<Cut> = groups
         .into_iter()
-        .filter_map(|nodes| classify(components, b, devices, &branches, &states, nodes))
+        .filter_map(|nodes| {
+            classify(
+                components,
+                b,
+                devices,
+                branches,
+                &mut states,
+                &stamped,
+                nodes,
+            )
+        })
         .collect();
-    let stamped = b.slots.clone();
     for (cut, eliminated) in matched(&cuts) {
         let pivot = cut.pivot;
         let kcl = cut.nodes.iter().map(|&t| (t, 1.0)).collect();
@@ -97,8 +115,10 @@ pub fn reduce(
     out
 }
 
-/// Two-terminal branches between node unknowns, with their device.
-fn node_branches(b: &Builder, devices: &[Box<dyn Device>]) -> Vec<(usize, usize, Branch)> {
+/// Two-terminal branches between distinct node unknowns, as (device,
+/// position among its branches, branch). A wrapper `reduce` puts around a
+/// device keeps its branches, so the list holds before and after.
+pub fn node_branches(b: &Builder, devices: &[Box<dyn Device>]) -> Vec<(usize, usize, Branch)> {
     let is_node = |i: usize| i == GROUND || matches!(b.kinds[i], UnknownKind::Node);
     devices
         .iter()
@@ -113,16 +133,30 @@ fn node_branches(b: &Builder, devices: &[Box<dyn Device>]) -> Vec<(usize, usize,
         .collect()
 }
 
-/// Device-owned unknowns by (owner, label).
-fn device_unknowns(b: &Builder) -> HashMap<(String, String), usize> {
-    b.kinds
-        .iter()
-        .enumerate()
-        .filter_map(|(i, k)| match k {
-            UnknownKind::Device { owner, label } => Some(((owner.clone(), label.clone()), i)),
-            UnknownKind::Node => None,
-        })
-        .collect()
+/// Device-owned unknowns by (owner, label), indexed on first use: only a
+/// floating capacitor across a source path or an inductor cut-set needs
+/// them, and most circuits have neither.
+#[derive(Default)]
+struct DeviceUnknowns {
+    index: Option<FastMap<(String, String), usize>>,
+}
+
+impl DeviceUnknowns {
+    fn get(&mut self, b: &Builder, owner: &str, label: &str) -> Option<usize> {
+        let index = self.index.get_or_insert_with(|| {
+            b.kinds
+                .iter()
+                .zip(&b.names)
+                .enumerate()
+                .filter_map(|(i, (k, name))| {
+                    let owner = k.owner(name)?.to_string();
+                    let label = k.label(name)?.to_string();
+                    Some(((owner, label), i))
+                })
+                .collect()
+        });
+        index.get(&(owner.to_string(), label.to_string())).copied()
+    }
 }
 
 fn kind_of(components: &[ComponentSpec], d: usize) -> &'static str {
@@ -135,7 +169,7 @@ fn pin_capacitors(
     components: &[ComponentSpec],
     b: &mut Builder,
     branches: &[(usize, usize, Branch)],
-    states: &HashMap<(String, String), usize>,
+    states: &mut DeviceUnknowns,
     out: &mut Reductions,
 ) {
     let mut sources = super::topology::UnionFind::new(b.names.len());
@@ -155,7 +189,7 @@ fn pin_capacitors(
                 out.pinned_nodes.insert(node);
             }
             (BranchKind::VoltageDefining, Some(ComponentSpec::Capacitor(c))) => {
-                if let Some(&v) = states.get(&(c.name.clone(), "v".to_string())) {
+                if let Some(v) = states.get(b, &c.name, "v") {
                     b.mass[v] = 0.0;
                     out.pinned_devices.insert(*d);
                 }
@@ -212,7 +246,8 @@ fn classify(
     b: &Builder,
     devices: &[Box<dyn Device>],
     branches: &[(usize, usize, Branch)],
-    states: &HashMap<(String, String), usize>,
+    states: &mut DeviceUnknowns,
+    stamped: &RowSlots,
     nodes: Vec<usize>,
 ) -> Option<Cut> {
     let inside = |i: usize| nodes.binary_search(&i).is_ok();
@@ -244,7 +279,7 @@ fn classify(
                     }
                     _ => return None,
                 };
-                let state = *states.get(&(owner.clone(), "i".to_string()))?;
+                let state = states.get(b, &owner, "i")?;
                 if b.mass[state] <= 0.0 {
                     return None;
                 }
@@ -262,11 +297,9 @@ fn classify(
     // The summed KCL must hold only the group's voltages and the boundary
     // currents: anything else stamped there is a branch this plan ignores.
     let allowed = |col: usize| inside(col) || cut.inductors.iter().any(|&(s, _)| s == col);
-    let clean = nodes.iter().all(|&t| {
-        b.slots
-            .range((t, 0)..(t + 1, 0))
-            .all(|(&(_, col), _)| allowed(col))
-    });
+    let clean = nodes
+        .iter()
+        .all(|&t| stamped.row(t).iter().all(|&(col, _)| allowed(col)));
     clean.then_some(cut)
 }
 

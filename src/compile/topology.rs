@@ -12,104 +12,119 @@ use super::reduce::Reductions;
 use super::{CompileError, Pattern};
 use crate::components::ComponentSpec;
 use crate::device::{Branch, BranchKind, Builder, Device, UnknownKind, GROUND};
+use crate::hash::FastMap;
 use crate::netlist::Library;
 use std::collections::BTreeMap;
 
 /// A node that exactly one terminal touches is almost always a typo.
 pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> {
-    let mut uses: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
-    let mut all = Vec::new();
-    for c in components {
-        let mut clone = c.clone();
-        for (terminal, node) in clone.primitive_mut().nodes_mut() {
+    // Per node: how many terminals touch it, and the first of them as
+    // (component, position among its terminals).
+    let mut uses: FastMap<&str, (usize, usize, usize)> = FastMap::default();
+    for (c, component) in components.iter().enumerate() {
+        for (k, node) in component.primitive().nodes().into_iter().enumerate() {
             if node != "gnd" && node != "0" {
-                uses.entry(node.clone())
-                    .or_default()
-                    .push((c.name().to_string(), terminal));
+                uses.entry(node).or_insert((0, c, k)).0 += 1;
             }
         }
-        all.push(c.name().to_string());
     }
-    for (node, users) in &uses {
-        if users.len() == 1 {
-            let (component, terminal) = &users[0];
-            let near = nearest(
-                node,
-                uses.keys().filter(|k| *k != node && uses[*k].len() > 1),
-            );
-            let help = match near {
-                Some(n) => format!(
-                    "did you mean `{n}`? Otherwise connect `{node}` to something else or to gnd"
-                ),
-                None => format!("connect `{node}` to another component, or to gnd"),
-            };
-            return Err(CompileError::Dangling {
-                node: node.clone(),
-                component: component.clone(),
-                terminal: terminal.to_string(),
-                help,
-            });
+    // The first dangling node in name order, as the message has always
+    // named it.
+    let Some((node, &(_, c, k))) = uses
+        .iter()
+        .filter(|(_, u)| u.0 == 1)
+        .min_by_key(|(node, _)| **node)
+    else {
+        return Ok(());
+    };
+    let mut clone = components[c].clone();
+    let terminal = clone
+        .primitive_mut()
+        .nodes_mut()
+        .get(k)
+        .map_or("", |(terminal, _)| terminal);
+    let mut shared: Vec<String> = uses
+        .iter()
+        .filter(|(n, u)| *n != node && u.0 > 1)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    // `nearest` keeps the first of equally near candidates: give them in
+    // name order.
+    shared.sort_unstable();
+    let near = nearest(node, shared.iter());
+    let help = match near {
+        Some(n) => {
+            format!("did you mean `{n}`? Otherwise connect `{node}` to something else or to gnd")
         }
-    }
-    Ok(())
+        None => format!("connect `{node}` to another component, or to gnd"),
+    };
+    Err(CompileError::Dangling {
+        node: node.to_string(),
+        component: components[c].name().to_string(),
+        terminal: terminal.to_string(),
+        help,
+    })
 }
 
 /// Every group of nodes joined through components (ground aside) that
 /// holds a load must also hold something that supplies power: loads alone
 /// have no operating point (their bus would float to any voltage).
 pub fn check_sources(components: &[ComponentSpec]) -> Result<(), CompileError> {
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let terminals: Vec<Vec<usize>> = components
-        .iter()
-        .map(|c| {
-            c.primitive()
-                .nodes()
-                .into_iter()
-                .filter(|n| *n != "gnd" && *n != "0")
-                .map(|n| {
-                    let next = index.len();
-                    *index.entry(n.to_string()).or_insert(next)
-                })
-                .collect()
-        })
-        .collect();
+    // Node → number, in the order the terminals first name them.
+    let mut index: FastMap<&str, usize> = FastMap::default();
+    // Numbered terminals of every component, one after another.
+    let mut terminals: Vec<usize> = Vec::with_capacity(2 * components.len());
+    let mut first: Vec<usize> = Vec::with_capacity(components.len() + 1);
+    for c in components {
+        first.push(terminals.len());
+        for n in c.primitive().nodes() {
+            if n != "gnd" && n != "0" {
+                let next = index.len();
+                terminals.push(*index.entry(n).or_insert(next));
+            }
+        }
+    }
+    first.push(terminals.len());
+    let nodes_of = |c: usize| &terminals[first[c]..first[c + 1]];
     let mut groups = UnionFind::new(index.len());
-    for nodes in &terminals {
-        for w in nodes.windows(2) {
+    for c in 0..components.len() {
+        for w in nodes_of(c).windows(2) {
             groups.union(w[0], w[1]);
         }
     }
     let mut supplied = vec![false; index.len()];
-    for (c, nodes) in components.iter().zip(&terminals) {
-        if c.primitive().supplies_power() {
-            for &n in nodes {
+    for (c, component) in components.iter().enumerate() {
+        if component.primitive().supplies_power() {
+            for &n in nodes_of(c) {
                 supplied[groups.find(n)] = true;
             }
         }
     }
-    for (c, nodes) in components.iter().zip(&terminals) {
-        let Some(&n) = nodes.first() else {
+    for (c, component) in components.iter().enumerate() {
+        let Some(&n) = nodes_of(c).first() else {
             continue;
         };
-        if c.kind() != "Load" || supplied[groups.find(n)] {
+        if component.kind() != "Load" || supplied[groups.find(n)] {
             continue;
         }
         let root = groups.find(n);
         let mut unfed: Vec<String> = index
             .iter()
             .filter(|(_, &i)| groups.find(i) == root)
-            .map(|(name, _)| name.clone())
+            .map(|(name, _)| name.to_string())
             .collect();
+        // Natural order, names it calls equal in byte order.
+        unfed.sort_unstable();
         unfed.sort_by(|a, b| crate::units::natural_cmp(a, b));
         return Err(CompileError::Topology {
             message: format!(
                 "load `{}` on {} has no source: no voltage source, battery, rectifier, BBU or storage bank feeds {}, so the voltage there has no operating point",
-                c.name(),
+                component.name(),
                 list(&unfed),
                 if unfed.len() == 1 { "that node" } else { "those nodes" },
             ),
             nodes: unfed,
-            components: vec![c.name().to_string()],
+            components: vec![component.name().to_string()],
             help: "connect a source to the load's bus (e.g. VoltageSource or Rectifier), directly or through cables and converters".into(),
         });
     }
@@ -151,20 +166,18 @@ impl UnionFind {
 }
 
 /// Checks that the algebraic part of the DAE is solvable (index 1).
+/// `node_branches` are the devices' branches between two distinct node
+/// unknowns (`reduce::node_branches`).
 pub fn check_index(
     b: &Builder,
     devices: &[Box<dyn Device>],
+    node_branches: &[(usize, usize, Branch)],
     pattern: &Pattern,
     reduced: &Reductions,
 ) -> Result<(), CompileError> {
     let size = b.names.len();
     let is_node = |i: usize| i == GROUND || matches!(b.kinds[i], UnknownKind::Node);
-    let branches: Vec<(usize, Branch)> = devices
-        .iter()
-        .enumerate()
-        .flat_map(|(d, dev)| dev.branches().into_iter().map(move |br| (d, br)))
-        .filter(|(_, br)| br.a != br.b && is_node(br.a) && is_node(br.b))
-        .collect();
+    let branches: Vec<(usize, Branch)> = node_branches.iter().map(|&(d, _, br)| (d, br)).collect();
     let node_name = |i: usize| b.names[i].clone();
 
     // 1. Islands with no path to ground at all.

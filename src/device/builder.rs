@@ -5,18 +5,42 @@
 //! device's own unknowns. Must not evaluate equations.
 
 use super::contract::Slot;
-use std::collections::{BTreeMap, HashMap};
+use super::slots::SlotTable;
+use crate::hash::FastMap;
 
 /// Ground's index in extended vectors.
 pub const GROUND: usize = 0;
 
 /// What an unknown is, for names, the topology check and reports.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UnknownKind {
     /// A node voltage; its row is the node's KCL.
     Node,
-    /// A device-owned unknown (`owner`, `label`), e.g. (`lfeed`, `i`).
-    Device { owner: String, label: String },
+    /// A device-owned unknown, named `owner.label` (`lfeed.i`): its owner
+    /// is the first `owner_len` bytes of its name. The name holds both
+    /// parts, so they are not stored again (twice 100,000 strings on a
+    /// hall of 10,000 racks).
+    Device { owner_len: usize },
+}
+
+impl UnknownKind {
+    /// The owning device's name, from the unknown's `name`; `None` for a
+    /// node.
+    pub fn owner<'n>(&self, name: &'n str) -> Option<&'n str> {
+        match *self {
+            UnknownKind::Device { owner_len } => name.get(..owner_len),
+            UnknownKind::Node => None,
+        }
+    }
+
+    /// The unknown's label within its device (`i`, `v`), from its `name`;
+    /// `None` for a node.
+    pub fn label<'n>(&self, name: &'n str) -> Option<&'n str> {
+        match *self {
+            UnknownKind::Device { owner_len } => name.get(owner_len + 1..),
+            UnknownKind::Node => None,
+        }
+    }
 }
 
 /// Collects unknowns and the Jacobian pattern.
@@ -26,9 +50,10 @@ pub struct Builder {
     pub(crate) kinds: Vec<UnknownKind>,
     /// Diagonal of M, per row (extended: index 0 unused).
     pub(crate) mass: Vec<f64>,
-    pub(crate) node_index: HashMap<String, usize>,
-    /// (row, col) → slot, both extended indices ≥ 1.
-    pub(crate) slots: BTreeMap<(usize, usize), Slot>,
+    pub(crate) node_index: FastMap<String, usize>,
+    /// (row, col) → slot, both extended indices ≥ 1; [`Builder::rows`]
+    /// gives them in order.
+    pub(crate) slots: SlotTable,
     pub(crate) slot_count: usize,
     /// Input channels: owner of each.
     pub(crate) inputs: Vec<String>,
@@ -46,6 +71,19 @@ impl Builder {
             slot_count: 1,
             ..Default::default()
         }
+    }
+
+    /// Makes room for the unknowns and slots of about `components`
+    /// components (a typical one has one or two unknowns and touches four
+    /// or five Jacobian entries), so that the maps are not rebuilt again
+    /// and again as a large circuit fills them.
+    pub fn reserve(&mut self, components: usize) {
+        let unknowns = components + components / 2;
+        self.names.reserve(unknowns);
+        self.kinds.reserve(unknowns);
+        self.mass.reserve(unknowns);
+        self.node_index.reserve(components / 2);
+        self.slots.reserve_rows(unknowns);
     }
 
     /// Index of node `name`, allocating it on first use. Ground is 0.
@@ -66,8 +104,7 @@ impl Builder {
         self.push(
             format!("{owner}.{label}"),
             UnknownKind::Device {
-                owner: owner.into(),
-                label: label.into(),
+                owner_len: owner.len(),
             },
             mass,
         )
@@ -92,13 +129,35 @@ impl Builder {
         if row == GROUND || col == GROUND {
             return TRASH;
         }
-        if let Some(&s) = self.slots.get(&(row, col)) {
+        if let Some(s) = self.slots.get(row, col) {
             return s;
         }
         let s = self.slot_count;
         self.slot_count += 1;
-        self.slots.insert((row, col), s);
+        self.slots.insert(row, col, s);
         s
+    }
+
+    /// Every slot by row, columns ascending within each row.
+    pub fn rows(&self) -> RowSlots {
+        let rows = self.names.len();
+        let mut start = vec![0usize; rows + 1];
+        for (row, _, _) in self.slots.iter() {
+            start[row + 1] += 1;
+        }
+        for r in 0..rows {
+            start[r + 1] += start[r];
+        }
+        let mut next = start.clone();
+        let mut entries = vec![(0usize, TRASH); self.slots.len()];
+        for (row, col, slot) in self.slots.iter() {
+            entries[next[row]] = (col, slot);
+            next[row] += 1;
+        }
+        for r in 0..rows {
+            entries[start[r]..start[r + 1]].sort_unstable();
+        }
+        RowSlots { start, entries }
     }
 
     /// A new input channel (per-unit profile) owned by `owner`.
@@ -112,5 +171,25 @@ impl Builder {
         self.kinds.push(kind);
         self.mass.push(mass);
         self.names.len() - 1
+    }
+}
+
+/// The slots of a [`Builder`] at one moment, grouped by row.
+#[derive(Debug, Clone)]
+pub struct RowSlots {
+    /// Entries of row `r` are `entries[start[r]..start[r + 1]]`.
+    start: Vec<usize>,
+    /// (column, slot), columns ascending within a row.
+    entries: Vec<(usize, Slot)>,
+}
+
+impl RowSlots {
+    /// (column, slot) of the entries of `row`, columns ascending; none
+    /// for a row the builder did not have.
+    pub fn row(&self, row: usize) -> &[(usize, Slot)] {
+        match (self.start.get(row), self.start.get(row + 1)) {
+            (Some(&a), Some(&b)) => &self.entries[a..b],
+            _ => &[],
+        }
     }
 }

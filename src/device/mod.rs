@@ -12,8 +12,9 @@ mod builder;
 pub mod check;
 mod contract;
 mod num;
+mod slots;
 
-pub use builder::{Builder, UnknownKind, GROUND, TRASH};
+pub use builder::{Builder, RowSlots, UnknownKind, GROUND, TRASH};
 pub use check::ComponentError;
 pub use contract::{
     Action, Branch, BranchKind, Ctx, Device, DeviceError, InputValue, Reaction, SignalKind, Slot,

@@ -61,11 +61,14 @@ pub(crate) fn name(model: &Model, index: usize) -> Culprit {
             component: None,
             unknown,
         },
-        UnknownKind::Device { owner, .. } => Culprit {
-            node: first_terminal(model, owner),
-            component: Some(owner.clone()),
-            unknown,
-        },
+        UnknownKind::Device { .. } => {
+            let owner = kind.owner(&unknown).unwrap_or_default().to_string();
+            Culprit {
+                node: first_terminal(model, &owner),
+                component: Some(owner),
+                unknown,
+            }
+        }
     }
 }
 

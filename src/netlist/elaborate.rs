@@ -9,14 +9,16 @@
 //! matching to `overrides`. Must not know component equations.
 
 use super::expr;
-use super::locate::{Locator, TemplateKey};
+use super::locate::Locator;
 use super::params::{self, Scope};
 use super::schema::Circuit;
 use super::structure::{Item, Library, Repeat};
 use super::{overrides, BusSpec, FlatCircuit, NetlistError};
 use crate::device::{ComponentError, Num};
+use crate::hash::FastMap;
 use frame::{resolve_primitive, FieldResolver, Frame};
-use std::collections::{BTreeMap, HashMap};
+use names::NameIndex;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Largest `Repeat` count.
@@ -79,12 +81,12 @@ pub fn elaborate<P: Library>(
         loc: locator.as_ref(),
         out: Vec::new(),
         anchors: Vec::new(),
-        names: HashMap::new(),
-        instances: HashMap::new(),
+        names: NameIndex::default(),
+        instances: FastMap::default(),
         buses: Vec::new(),
         stack: Vec::new(),
         used: 0,
-        sizes: HashMap::new(),
+        sizes: FastMap::default(),
     };
 
     let (param_overrides, field_overrides) = overrides::split(overrides, &circuit.params)?;
@@ -109,6 +111,7 @@ pub fn elaborate<P: Library>(
         });
     }
 
+    let exprs = expr::ExprCache::default();
     let top = Frame {
         scope: &globals,
         globals: &globals,
@@ -116,6 +119,7 @@ pub fn elaborate<P: Library>(
         ports: &BTreeMap::new(),
         sub: None,
         depth: 0,
+        exprs: &exprs,
     };
     elab.list(&top, &circuit.components, &mut Vec::new())?;
 
@@ -172,6 +176,7 @@ fn with_expression(message: String, expression: &str) -> String {
 
 mod frame;
 mod instance;
+mod names;
 mod size;
 
 struct Elab<'c, P> {
@@ -181,16 +186,16 @@ struct Elab<'c, P> {
     /// Per output component: the locator anchor of its template.
     anchors: Vec<Option<usize>>,
     /// Full name → index in `out`, for duplicate detection.
-    names: HashMap<String, usize>,
+    names: NameIndex,
     /// Full instance name → anchor of its template.
-    instances: HashMap<String, Option<usize>>,
+    instances: FastMap<String, Option<usize>>,
     buses: Vec<BusSpec>,
     /// Subcircuits being expanded, outermost first, to catch recursion.
     stack: Vec<String>,
     /// Elements built so far, against the `elements` budget (`size`).
     used: u64,
     /// Elements one instance of each subcircuit expands to at least.
-    sizes: HashMap<String, f64>,
+    sizes: FastMap<String, f64>,
 }
 
 impl<'c, P: Library> Elab<'c, P> {
@@ -199,8 +204,7 @@ impl<'c, P: Library> Elab<'c, P> {
     }
 
     fn anchor(&self, sub: Option<&str>, path: &[usize]) -> Option<usize> {
-        let key: TemplateKey = (sub.map(str::to_string), path.to_vec());
-        self.loc.and_then(|l| l.anchor(&key))
+        self.loc.and_then(|l| l.anchor(sub, path))
     }
 
     /// Adds the template's location to an error that has none.
@@ -283,10 +287,10 @@ impl<'c, P: Library> Elab<'c, P> {
         resolve_primitive(prim, &mut r).map_err(|e| self.located(e, anchor))?;
         spec.check_magnitudes()
             .map_err(|e| self.located(e.into(), anchor))?;
-        let prim = spec.primitive_mut();
 
-        let name = prim.name().to_string();
-        if let Some(&first) = self.names.get(&name) {
+        let out = &self.out;
+        if let Some(first) = self.names.get(spec.name(), |i| out[i].name()) {
+            let name = spec.name();
             let first_anchor = self.anchors[first];
             let mut message = format!("two components are named `{name}`");
             if let Some(at) = self.loc.and_then(|l| l.component(first_anchor)) {
@@ -298,11 +302,11 @@ impl<'c, P: Library> Elab<'c, P> {
                 "rename one of them"
             };
             return Err(self.located(
-                ComponentError::with_help(&name, message, help).into(),
+                ComponentError::with_help(name, message, help).into(),
                 anchor,
             ));
         }
-        self.names.insert(name, self.out.len());
+        self.names.insert(spec.name(), self.out.len());
         self.out.push(spec);
         self.anchors.push(anchor);
         Ok(())
@@ -318,7 +322,7 @@ impl<'c, P: Library> Elab<'c, P> {
         let label = format!("{}Repeat", frame.prefix);
         let count = match &r.count {
             Num::Value(v) => *v,
-            Num::Expr(src) => expr::evaluate(src, frame.scope).map_err(|e| {
+            Num::Expr(src) => frame.exprs.evaluate(src, frame.scope).map_err(|e| {
                 let err = NetlistError::Expression {
                     component: label.clone(),
                     field: "count".to_string(),
@@ -370,6 +374,7 @@ impl<'c, P: Library> Elab<'c, P> {
             &label,
             anchor,
         )?;
+        self.make_room(size);
         for k in r.start..end {
             self.charge(&label, anchor)?;
             let scope = Scope::child(frame.scope, BTreeMap::from([(r.index.clone(), k as f64)]));

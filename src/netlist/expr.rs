@@ -19,8 +19,10 @@
 mod eval;
 mod lex;
 
+use crate::hash::FastMap;
 use eval::{eval, eval_int};
 use lex::{lex, Tok};
+use std::cell::RefCell;
 use std::fmt;
 
 /// Nesting limit for parentheses, signs and powers. Deeper input is
@@ -158,6 +160,43 @@ impl Expr {
 /// Parses and evaluates in one go.
 pub fn evaluate(src: &str, scope: &dyn Lookup) -> Result<f64, ExprError> {
     Expr::parse(src)?.eval(scope)
+}
+
+/// Expressions parsed once per distinct text. Elaboration evaluates the
+/// same few texts (`"c_tap"`, `{k-1}`) in every instance and `Repeat`
+/// iteration, and parsing each again was a fifth of its time on a large
+/// hall. Text that does not parse is not kept: it fails the same way
+/// each time.
+#[derive(Debug, Default)]
+pub struct ExprCache {
+    parsed: RefCell<FastMap<String, Expr>>,
+}
+
+impl ExprCache {
+    /// As [`evaluate`].
+    pub fn evaluate(&self, src: &str, scope: &dyn Lookup) -> Result<f64, ExprError> {
+        self.with(src, |e| e.eval(scope))
+    }
+
+    /// As [`Expr::parse`] then [`Expr::eval_int`].
+    pub fn evaluate_int(&self, src: &str, scope: &dyn Lookup) -> Result<i64, ExprError> {
+        self.with(src, |e| e.eval_int(scope))
+    }
+
+    fn with<T>(
+        &self,
+        src: &str,
+        f: impl FnOnce(&Expr) -> Result<T, ExprError>,
+    ) -> Result<T, ExprError> {
+        let mut parsed = self.parsed.borrow_mut();
+        if let Some(e) = parsed.get(src) {
+            return f(e);
+        }
+        let e = Expr::parse(src)?;
+        let out = f(&e);
+        parsed.insert(src.to_string(), e);
+        out
+    }
 }
 
 struct Parser<'a> {

@@ -15,9 +15,9 @@ use crate::ron_tokens::{tokenize, Kind, Token};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Which written component list an item belongs to: the top level
-/// (`None`) or a subcircuit, then the index path through `Repeat`s.
-pub type TemplateKey = (Option<String>, Vec<usize>);
+/// Anchor tokens of one written component list by the index path
+/// through its `Repeat`s.
+type Anchors = BTreeMap<Vec<usize>, usize>;
 
 /// Finds written components, fields and parameters in the file text.
 #[derive(Debug)]
@@ -26,8 +26,10 @@ pub struct Locator {
     text: String,
     tokens: Vec<Token>,
     /// Token index of each written component's name string (or of the
-    /// `Repeat` keyword).
-    anchors: BTreeMap<TemplateKey, usize>,
+    /// `Repeat` keyword): in the top-level list, and in each subcircuit's.
+    /// Looked up once per elaborated item, by borrowed keys.
+    top_anchors: Anchors,
+    sub_anchors: BTreeMap<String, Anchors>,
     /// Token index of the top-level group and of each subcircuit's group.
     groups: BTreeMap<Option<String>, usize>,
 }
@@ -38,7 +40,8 @@ impl Locator {
             file: file.to_path_buf(),
             text: text.to_string(),
             tokens: tokenize(text),
-            anchors: BTreeMap::new(),
+            top_anchors: BTreeMap::new(),
+            sub_anchors: BTreeMap::new(),
             groups: BTreeMap::new(),
         };
         let top = loc
@@ -92,7 +95,11 @@ impl Locator {
                 Item::Primitive(p) => self.find_name(*cursor, p.name()),
             };
             if let Some(at) = found {
-                self.anchors.insert((scope.clone(), path.clone()), at);
+                let anchors = match scope {
+                    None => &mut self.top_anchors,
+                    Some(sub) => self.sub_anchors.entry(sub.clone()).or_default(),
+                };
+                anchors.insert(path.clone(), at);
                 *cursor = at + 1;
             }
             if let Item::Repeat(r) = item {
@@ -192,9 +199,15 @@ impl Locator {
         (self.tokens[first].span.0, self.tokens[last].span.1)
     }
 
-    /// The anchor token of a written component.
-    pub fn anchor(&self, key: &TemplateKey) -> Option<usize> {
-        self.anchors.get(key).copied()
+    /// The anchor token of a written component: in the top-level list
+    /// (`sub` `None`) or a subcircuit's, at the index path through its
+    /// `Repeat`s.
+    pub fn anchor(&self, sub: Option<&str>, path: &[usize]) -> Option<usize> {
+        let anchors = match sub {
+            None => &self.top_anchors,
+            Some(sub) => self.sub_anchors.get(sub)?,
+        };
+        anchors.get(path).copied()
     }
 
     /// Location of a written component's name (or `Repeat` keyword).

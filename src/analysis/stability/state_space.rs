@@ -55,8 +55,10 @@ pub fn state_owners(model: &Model, unknowns: &[usize]) -> Vec<String> {
     }
     unknowns
         .iter()
-        .map(|&i| match &model.kinds[i] {
-            UnknownKind::Device { owner, .. } => owner.clone(),
+        .map(|&i| match model.kinds[i] {
+            kind @ UnknownKind::Device { .. } => {
+                kind.owner(&model.names[i]).unwrap_or_default().to_string()
+            }
             UnknownKind::Node if caps[i].len() == 1 => caps[i][0].to_string(),
             UnknownKind::Node => model.names[i].clone(),
         })
@@ -151,8 +153,10 @@ pub fn state_space(
         &input_entries,
         &|i| match &model.kinds[i + 1] {
             UnknownKind::Node => format!("the voltage of node `{}`", model.names[i + 1]),
-            UnknownKind::Device { owner, .. } => {
-                format!("`{}` (component `{owner}`)", model.names[i + 1])
+            kind @ UnknownKind::Device { .. } => {
+                let name = &model.names[i + 1];
+                let owner = kind.owner(name).unwrap_or_default();
+                format!("`{name}` (component `{owner}`)")
             }
         },
     )?;

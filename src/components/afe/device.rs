@@ -349,7 +349,7 @@ mod tests {
                 d.eval(&ctx, &lo, &mut fl);
                 for row in 1..n {
                     let fd = (fh[row] - fl[row]) / (2.0 * h);
-                    let an = b.slots.get(&(row, col)).map_or(0.0, |s| jac[*s]);
+                    let an = b.slots.get(row, col).map_or(0.0, |s| jac[s]);
                     assert!(
                         // Rounding in the differences: ~1e-16·|F|/h ≤ 1e-4
                         // on rows of up to 1e6 with h ≥ 1e-6.

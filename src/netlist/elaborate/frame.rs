@@ -5,11 +5,12 @@
 //! Owns the naming rules only; the walk over the circuit belongs to the
 //! parent module.
 
-use super::super::expr::{self, Expr};
+use super::super::expr::ExprCache;
 use super::super::params::Scope;
 use super::super::{NetlistError, Resolver};
 use crate::device::{ComponentError, Num, Primitive};
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// Where a component list is being expanded.
 pub(super) struct Frame<'s> {
@@ -22,12 +23,21 @@ pub(super) struct Frame<'s> {
     /// Which written list the templates come from (for locations).
     pub sub: Option<&'s str>,
     pub depth: usize,
+    /// Expressions parsed so far, shared by the whole elaboration.
+    pub exprs: &'s ExprCache,
 }
 
 impl Frame<'_> {
     /// Replaces each `{expr}` with its integer value in this scope.
+    #[cfg(test)]
     pub fn substitute(&self, template: &str) -> Result<String, String> {
         let mut out = String::with_capacity(template.len());
+        self.substitute_into(template, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Frame::substitute`], appended to `out`.
+    fn substitute_into(&self, template: &str, out: &mut String) -> Result<(), String> {
         let mut rest = template;
         while let Some(open) = rest.find(['{', '}']) {
             if rest[open..].starts_with('}') {
@@ -40,35 +50,46 @@ impl Frame<'_> {
                 .filter(|&c| after[c..].starts_with('}'))
                 .ok_or_else(|| format!("`{{` without a matching `}}` in `{template}`"))?;
             let inner = &after[..close];
-            let value = Expr::parse(inner)
-                .and_then(|e| e.eval_int(self.scope))
+            let value = self
+                .exprs
+                .evaluate_int(inner, self.scope)
                 .map_err(|e| format!("cannot substitute `{{{inner}}}` in `{template}`: {e}"))?;
-            out.push_str(&value.to_string());
+            write!(out, "{value}").expect("writing to a String cannot fail");
             rest = &after[close + 1..];
         }
         out.push_str(rest);
+        Ok(())
+    }
+
+    /// The prefix, then `template` substituted: one allocation for the
+    /// full name of every elaborated component and node.
+    fn prefixed(&self, template: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(self.prefix.len() + template.len() + 4);
+        out.push_str(self.prefix);
+        self.substitute_into(template, &mut out)?;
         Ok(out)
     }
 
     /// A component or instance name: substituted, checked, prefixed.
     pub fn name(&self, template: &str) -> Result<String, String> {
-        let local = self.substitute(template)?;
-        check_name("name", &local)?;
-        Ok(format!("{}{local}", self.prefix))
+        let full = self.prefixed(template)?;
+        check_name("name", &full[self.prefix.len()..])?;
+        Ok(full)
     }
 
     /// A node: substituted, then ground, a port of this subcircuit, or a
     /// node local to this instance.
     pub fn node(&self, template: &str) -> Result<String, String> {
-        let local = self.substitute(template)?;
+        let full = self.prefixed(template)?;
+        let local = &full[self.prefix.len()..];
         if local == "gnd" || local == "0" {
             return Ok("gnd".to_string());
         }
-        if let Some(bound) = self.ports.get(&local) {
+        if let Some(bound) = self.ports.get(local) {
             return Ok(bound.clone());
         }
-        check_name("node", &local)?;
-        Ok(format!("{}{local}", self.prefix))
+        check_name("node", local)?;
+        Ok(full)
     }
 }
 
@@ -113,16 +134,18 @@ impl Resolver for FieldResolver<'_> {
     fn num(&mut self, field: &str, num: &mut Num) -> Result<(), NetlistError> {
         let value = match num {
             Num::Value(v) => *v,
-            Num::Expr(src) => {
-                expr::evaluate(src, self.frame.scope).map_err(|e| NetlistError::Expression {
+            Num::Expr(src) => self
+                .frame
+                .exprs
+                .evaluate(src, self.frame.scope)
+                .map_err(|e| NetlistError::Expression {
                     component: self.component.clone(),
                     field: field.to_string(),
                     expression: src.clone(),
                     message: e.0,
                     location: None,
                     text: None,
-                })?
-            }
+                })?,
         };
         if !value.is_finite() {
             return Err(ComponentError::new(

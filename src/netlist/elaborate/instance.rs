@@ -105,6 +105,7 @@ impl<'c, P: Library> Elab<'c, P> {
             ports: &ports,
             sub: Some(&inst.of),
             depth: frame.depth + 1,
+            exprs: frame.exprs,
         };
         self.list(&inner, &sub.components, &mut Vec::new())?;
         self.stack.pop();
@@ -210,19 +211,20 @@ impl<'c, P: Library> Elab<'c, P> {
                     text: self.text(),
                 });
             }
-            let value = match num {
-                Num::Value(v) => Ok(*v),
-                Num::Expr(src) => {
-                    expr::evaluate(src, frame.scope).map_err(|e| NetlistError::Expression {
-                        component: full.to_string(),
-                        field: format!("params.{name}"),
-                        expression: src.clone(),
-                        message: e.0,
-                        location: location(),
-                        text: self.text(),
-                    })
-                }
-            }?;
+            let value =
+                match num {
+                    Num::Value(v) => Ok(*v),
+                    Num::Expr(src) => frame.exprs.evaluate(src, frame.scope).map_err(|e| {
+                        NetlistError::Expression {
+                            component: full.to_string(),
+                            field: format!("params.{name}"),
+                            expression: src.clone(),
+                            message: e.0,
+                            location: location(),
+                            text: self.text(),
+                        }
+                    }),
+                }?;
             given.insert(name.clone(), value);
         }
         params::resolve(&sub.params, &given, frame.globals).map_err(|e| NetlistError::Parameter {

@@ -71,6 +71,20 @@ impl<'c, P: Library> Elab<'c, P> {
             .map_err(|message| self.component_error(component, message, anchor))
     }
 
+    /// Grows the output once for a block of about `size` elements (which
+    /// the budget has admitted), instead of doubling it again and again
+    /// while the block expands: each output component is several hundred
+    /// bytes, so every doubling copied all of them.
+    pub(super) fn make_room(&mut self, size: f64) {
+        // Elements count instances and blocks too: an upper bound on the
+        // primitives, and within the budget. Memory that cannot be had now
+        // is left to the pushes to ask for, as before.
+        let room = size as usize;
+        let _ = self.out.try_reserve(room);
+        let _ = self.anchors.try_reserve(room);
+        self.names.try_reserve(room);
+    }
+
     /// Counts one element as it is built.
     pub(super) fn charge(
         &mut self,

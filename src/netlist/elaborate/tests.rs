@@ -1,6 +1,7 @@
 //! Unit tests for name templates, ground and port binding, and name rules.
 
 use super::frame::{check_name, Frame};
+use crate::netlist::expr::ExprCache;
 use crate::netlist::params::Scope;
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ fn with_frame(f: impl FnOnce(&Frame)) {
     ]));
     let scope = Scope::child(&root, BTreeMap::from([("i".to_string(), 3.0)]));
     let ports = BTreeMap::from([("in".to_string(), "bus800".to_string())]);
+    let exprs = ExprCache::default();
     let frame = Frame {
         scope: &scope,
         globals: &root,
@@ -18,6 +20,7 @@ fn with_frame(f: impl FnOnce(&Frame)) {
         ports: &ports,
         sub: Some("rack"),
         depth: 2,
+        exprs: &exprs,
     };
     f(&frame);
 }
