@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Report> {
             };
             review(&study, &output, asked, quiet, json)
         }
-        Command::Validate { circuit, set } => validate(&open(&circuit, None, &set)?, json),
+        Command::Validate { circuit, set } => validate(&open(&circuit, None, &set)?, quiet, json),
         Command::Stability(args) => super::stability::stability(&args, quiet, json),
         Command::Check(args) => super::check::run(args, quiet, json),
         Command::Diff(args) => super::diff::run(args, quiet, json),
@@ -513,13 +513,17 @@ fn review(
     stopped_error(&mut run, output)
 }
 
-fn validate(study: &Study, json: bool) -> Result<ExitCode, Report> {
+fn validate(study: &Study, quiet: bool, json: bool) -> Result<ExitCode, Report> {
     let (flat, model) = study.compile().map_err(diagnostics::study)?;
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &flat.components {
         *kinds.entry(c.kind()).or_default() += 1;
     }
     let lints = busbar::compile::lints(&flat, &model);
+    if quiet && !json {
+        // Compiled and checked: nothing to say but the exit status.
+        return Ok(ExitCode::SUCCESS);
+    }
     if json {
         let v = serde_json::json!({
             "circuit": flat.name,
