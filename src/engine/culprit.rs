@@ -55,20 +55,17 @@ pub(crate) fn name(model: &Model, index: usize) -> Culprit {
         };
     };
     let unknown = unknown.clone();
-    match kind {
-        UnknownKind::Node => Culprit {
+    match kind.owner(&unknown).map(str::to_string) {
+        None => Culprit {
             node: (index != 0).then(|| unknown.clone()),
             component: None,
             unknown,
         },
-        UnknownKind::Device { .. } => {
-            let owner = kind.owner(&unknown).unwrap_or_default().to_string();
-            Culprit {
-                node: first_terminal(model, &owner),
-                component: Some(owner),
-                unknown,
-            }
-        }
+        Some(owner) => Culprit {
+            node: first_terminal(model, &owner),
+            component: Some(owner),
+            unknown,
+        },
     }
 }
 

@@ -64,6 +64,19 @@ pub(super) fn per_column<'a, T: Send>(
     Ok(found.into_iter().zip(measured).collect())
 }
 
+/// The first column with the largest measure among `per` (each column's
+/// own worst, if any, with what goes with it): the column a serial walk
+/// with a strict `>` would pick, however the columns were measured.
+pub(super) fn first_largest<T>(per: Vec<(&Column, Option<(f64, T)>)>) -> Option<(f64, String, T)> {
+    let mut worst: Option<(f64, String, T)> = None;
+    for (c, (value, with)) in per.into_iter().filter_map(|(c, m)| Some((c, m?))) {
+        if worst.as_ref().is_none_or(|x| value > x.0) {
+            worst = Some((value, c.name.clone(), with));
+        }
+    }
+    worst
+}
+
 /// The recorded columns of `quantity` whose target matches `pattern`, in
 /// recording order; an error naming the `record` entry to add when none does.
 pub(super) fn matched_columns<'a>(

@@ -1,7 +1,7 @@
 //! `Deviation`: the largest departure of a node from its pre-event value
 //! after any load event, in % of nominal.
 
-use super::common::{per_column, voltage_record};
+use super::common::{first_largest, per_column, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
@@ -46,12 +46,7 @@ impl LimitKind for Deviation {
             }
             worst
         })?;
-        let mut worst: Option<(f64, String, f64)> = None;
-        for (c, (pct, time)) in per.into_iter().filter_map(|(c, w)| Some((c, w?))) {
-            if worst.as_ref().is_none_or(|x| pct > x.0) {
-                worst = Some((pct, c.name.clone(), time));
-            }
-        }
+        let worst = first_largest(per);
         let (pct, target, time) = worst.ok_or("no samples in any event window")?;
         Ok(Measure {
             measured: pct,

@@ -1,7 +1,7 @@
 //! `Ripple`: the peak-to-peak voltage of a node in a time window, by
 //! default its quiet windows (`analysis::ripple::quiet_windows`).
 
-use super::common::{per_column, voltage_record};
+use super::common::{first_largest, per_column, voltage_record};
 use super::{LimitKind, Run, SmallSignal};
 use crate::analysis::ripple::{quiet_ripple, ripple};
 use crate::analysis::transient::DEFAULT_SETTLE_BAND_PCT;
@@ -54,12 +54,7 @@ impl LimitKind for Ripple {
             let when = s.extremes(a, b).map_or(a, |(lo, _)| lo.time);
             Some((measured.peak_to_peak, when))
         })?;
-        let mut worst: Option<(f64, String, f64)> = None;
-        for (c, (pp, when)) in per.into_iter().filter_map(|(c, w)| Some((c, w?))) {
-            if worst.as_ref().is_none_or(|x| pp > x.0) {
-                worst = Some((pp, c.name.clone(), when));
-            }
-        }
+        let worst = first_largest(per);
         let (pp, target, time) = worst.ok_or(if self.window.is_some() {
             "no samples in the ripple window"
         } else {

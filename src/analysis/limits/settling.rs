@@ -1,7 +1,7 @@
 //! `Settling`: after every load event a node must be back inside a band
 //! around its final value within a given time.
 
-use super::common::{per_column, voltage_record};
+use super::common::{first_largest, per_column, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
@@ -52,12 +52,7 @@ impl LimitKind for Settling {
             }
             worst
         })?;
-        let mut worst: Option<(f64, String, f64)> = None;
-        for (c, (t, start)) in per.into_iter().filter_map(|(c, w)| Some((c, w?))) {
-            if worst.as_ref().is_none_or(|x| t > x.0) {
-                worst = Some((t, c.name.clone(), start));
-            }
-        }
+        let worst = first_largest(per);
         let (t, target, start) = worst.ok_or("no samples in any event window")?;
         let at = threshold(start, "s");
         let detail = if t.is_finite() {

@@ -12,7 +12,7 @@ use super::pencil::SparseMatrix;
 use super::setup::OperatingPoint;
 use super::StabilityError;
 use crate::compile::Model;
-use crate::device::{BranchKind, Ctx, InputValue, UnknownKind};
+use crate::device::{BranchKind, Ctx, InputValue};
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::solvers::Lu;
 use faer::sparse::SparseColMat;
@@ -55,12 +55,10 @@ pub fn state_owners(model: &Model, unknowns: &[usize]) -> Vec<String> {
     }
     unknowns
         .iter()
-        .map(|&i| match model.kinds[i] {
-            kind @ UnknownKind::Device { .. } => {
-                kind.owner(&model.names[i]).unwrap_or_default().to_string()
-            }
-            UnknownKind::Node if caps[i].len() == 1 => caps[i][0].to_string(),
-            UnknownKind::Node => model.names[i].clone(),
+        .map(|&i| match model.kinds[i].owner(&model.names[i]) {
+            Some(owner) => owner.to_string(),
+            None if caps[i].len() == 1 => caps[i][0].to_string(),
+            None => model.names[i].clone(),
         })
         .collect()
 }
@@ -147,19 +145,13 @@ pub fn state_space(
         x_of,
         z_of,
         xs,
-    } = reduce(
-        &j,
-        &model.mass[1..],
-        &input_entries,
-        &|i| match &model.kinds[i + 1] {
-            UnknownKind::Node => format!("the voltage of node `{}`", model.names[i + 1]),
-            kind @ UnknownKind::Device { .. } => {
-                let name = &model.names[i + 1];
-                let owner = kind.owner(name).unwrap_or_default();
-                format!("`{name}` (component `{owner}`)")
-            }
-        },
-    )?;
+    } = reduce(&j, &model.mass[1..], &input_entries, &|i| {
+        let name = &model.names[i + 1];
+        match model.kinds[i + 1].owner(name) {
+            None => format!("the voltage of node `{name}`"),
+            Some(owner) => format!("`{name}` (component `{owner}`)"),
+        }
+    })?;
     let nx = xs.len();
     let (ny, mut c, mut d) = if with_io {
         let ny = nodes.len();
