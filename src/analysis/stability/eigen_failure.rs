@@ -11,9 +11,9 @@ use faer::Mat;
 /// states, their components and the spread of the block's entries (the
 /// usual cause: values so far apart that the QR iteration cannot resolve
 /// them).
-pub(super) fn eigen_failure(
+pub(super) fn eigen_failure<S: AsRef<str>>(
     a: &Mat<f64>,
-    owners: Option<&[String]>,
+    owners: Option<&[S]>,
     group: &[usize],
     cause: &str,
 ) -> StabilityError {
@@ -31,7 +31,7 @@ pub(super) fn eigen_failure(
         Some(o) => group
             .iter()
             .filter_map(|&k| o.get(k))
-            .map(String::as_str)
+            .map(AsRef::as_ref)
             .collect(),
         None => Vec::new(),
     };

@@ -5,7 +5,10 @@
 //!
 //! A is first split into its decoupled blocks (connected components of its
 //! sparsity graph) and each block is decomposed on its own: this is cheaper
-//! and makes the participation of a decoupled subsystem exactly zero.
+//! and makes the participation of a decoupled subsystem exactly zero. A
+//! block of identical units on a common hub (the rows of a hall) is reduced
+//! to two small eigenproblems first (`symmetry`); `spectrum` runs these
+//! steps.
 //!
 //! Before that, the states alone in a diagonal block of A's
 //! block-triangular form are taken out (`triangular`): a state whose
@@ -24,19 +27,19 @@
 //! scatter of its copies takes the place of κ (`clusters`). Neutral modes never make a
 //! verdict UNSTABLE nor poorly damped, and are listed last.
 //!
-//! Owns the eigen-decomposition only; must not build A (`state_space`).
+//! Owns the modes and their shares; must not build A (`state_space`) nor
+//! decompose it (`spectrum`).
 
-use super::clusters;
 use super::dense_eigen;
 use super::eigen_failure::eigen_failure;
 use super::shares::NameIds;
 pub use super::shares::Share;
+use super::spectrum::{self, spectrum, Labels};
 use super::state_space::StateSpace;
 use super::triangular::lone_states;
 use super::StabilityError;
 use faer::{c64, Mat};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::f64::consts::TAU;
 use std::time::Instant;
 
@@ -186,36 +189,6 @@ impl Modes {
     }
 }
 
-/// Connected components of the sparsity graph of A restricted to `states`
-/// (i ~ j if A_ij ≠ 0), as lists of indices into A.
-fn blocks(a: &Mat<f64>, states: &[usize]) -> Vec<Vec<usize>> {
-    let n = a.nrows();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
-    for &c in states {
-        for &r in states {
-            if r != c && a[(r, c)] != 0.0 {
-                let (x, y) = (find(&mut parent, r), find(&mut parent, c));
-                if x != y {
-                    parent[x.max(y)] = x.min(y);
-                }
-            }
-        }
-    }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for &i in states {
-        let root = find(&mut parent, i);
-        groups.entry(root).or_default().push(i);
-    }
-    groups.into_values().collect()
-}
-
 /// Diagonal similarity D⁻¹·A·D with powers of two (Parlett–Reinsch, as
 /// LAPACK's balancing): the entries of A span many decades (1/(L·C) next to
 /// 1/(R·C)), and balancing keeps the eigenvectors accurate. Returns D.
@@ -289,178 +262,54 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     let started = Instant::now();
     let a = &ss.a;
     check_finite(a, Some(&ss.states))?;
-    let (decoupled, coupled) = lone_states(a);
-    let mut out: Vec<Mode> = decoupled.iter().map(|&k| lone_mode(ss, k)).collect();
-    let groups = blocks(a, &coupled);
-    let mut residual: f64 = 0.0;
-    for group in &groups {
-        residual = residual.max(block_modes(ss, group, &mut out)?);
+    let labels = Labels {
+        states: ss.states.iter().map(String::as_str).collect(),
+        owners: ss.owners.iter().map(String::as_str).collect(),
+    };
+    let found = spectrum(a, &labels)?;
+    let all: Vec<usize> = (0..a.nrows()).collect();
+    let (owners, states, subsystems) = (
+        NameIds::new(&all, &ss.owners),
+        NameIds::new(&all, &ss.states),
+        NameIds::new(&all, &ss.subsystems),
+    );
+    let (mut weights, mut sums) = (vec![0.0; a.nrows()], Vec::new());
+    let mut out = Vec::with_capacity(a.nrows());
+    for f in found.found {
+        weights.fill(0.0);
+        let mut total = 0.0;
+        for &(k, w) in &f.p {
+            weights[k] += w;
+            total += w;
+        }
+        let total = f64::max(total, f64::MIN_POSITIVE);
+        let mode = Mode::new(
+            f.lambda,
+            [
+                owners.shares(&weights, total, &mut sums),
+                states.shares(&weights, total, &mut sums),
+                subsystems.complete_shares(&weights, total, &mut sums),
+            ],
+        );
+        let mode = match f.neutral {
+            Some(why) => mode.into_neutral(why),
+            None => mode,
+        };
+        out.extend(std::iter::repeat_n(mode, f.copies));
     }
     Modes::sort(&mut out);
+    let mut method = String::from("dense (faer real Schur, per decoupled block)");
+    if !found.reductions.is_empty() {
+        method += &format!("; reduced by {}", found.reductions.join(", then "));
+    }
     Ok(Modes {
         modes: out,
         states: a.nrows(),
-        blocks: groups.len() + decoupled.len(),
-        residual,
+        blocks: found.blocks,
+        residual: found.residual,
         seconds: started.elapsed().as_secs_f64(),
-        method: "dense (faer real Schur, per decoupled block)".into(),
+        method,
     })
-}
-
-/// The mode of a state alone in its diagonal block (`triangular`):
-/// λ = A_kk exactly, with that state as its only participant.
-fn lone_mode(ss: &StateSpace, k: usize) -> Mode {
-    let share = |name: &String| {
-        vec![Share {
-            name: name.clone(),
-            fraction: 1.0,
-        }]
-    };
-    let lambda = c64::new(ss.a[(k, k)], 0.0);
-    let mode = Mode::new(
-        lambda,
-        [
-            share(&ss.owners[k]),
-            share(&ss.states[k]),
-            share(&ss.subsystems[k]),
-        ],
-    );
-    if lambda.re == 0.0 {
-        mode.into_neutral(format!("integrator: {}", ss.states[k]))
-    } else {
-        mode
-    }
-}
-
-/// Decomposes one coupled block of A, appends its modes to `out` and
-/// returns the largest relative residual ‖A·v − λ·v‖ / (‖A‖·‖v‖).
-///
-/// The eigenvectors stay in faer's real layout (`dense_eigen::Columns`):
-/// A·X is one real product, where the complex V would cost four times the
-/// arithmetic and twice the memory.
-fn block_modes(
-    ss: &StateSpace,
-    group: &[usize],
-    out: &mut Vec<Mode>,
-) -> Result<f64, StabilityError> {
-    let a = &ss.a;
-    let m = group.len();
-    let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
-    let scale = balance(&mut sub);
-    let (values, mut x, mut y) = dense_eigen::eigen(sub.as_ref())
-        .map_err(|e| eigen_failure(&ss.a, Some(&ss.owners), group, &format!("{e:?}")))?;
-    // Right eigenvectors of A are D·(those of D⁻¹·A·D), left ones
-    // (those)·D⁻¹; undo the scaling so that residuals and participations
-    // refer to A itself.
-    for c in 0..m {
-        for r in 0..m {
-            sub[(r, c)] = a[(group[r], group[c])];
-            x[(r, c)] *= scale[r];
-            y[(r, c)] /= scale[r];
-        }
-    }
-    let columns = dense_eigen::columns(&values);
-    let norm_a = sub.norm_l2().max(f64::MIN_POSITIVE);
-    let (residual, v_norms) = {
-        let ax = &sub * &x;
-        drop(sub);
-        residuals(&values, &columns, x.as_ref(), ax.as_ref())
-    };
-    let residual = residual / norm_a;
-    let (owners, states, subsystems) = (
-        NameIds::new(group, &ss.owners),
-        NameIds::new(group, &ss.states),
-        NameIds::new(group, &ss.subsystems),
-    );
-    let mut sums = Vec::new();
-    let spreads = clusters::scatter(&values);
-    for (i, col) in columns.iter().enumerate() {
-        // Repeated real eigenvalues come out of the QR iteration as
-        // pairs with a tiny imaginary part: they are real modes.
-        let lambda = values[i];
-        let lambda = if lambda.im.abs() <= 1e-8 * lambda.norm() {
-            c64::new(lambda.re, 0.0)
-        } else if lambda.im < 0.0 {
-            continue;
-        } else {
-            lambda
-        };
-        let (p, kappa) = participation(col, x.as_ref(), y.as_ref(), v_norms[i]);
-        let total: f64 = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let mode = Mode::new(
-            lambda,
-            [
-                owners.shares(&p, total, &mut sums),
-                states.shares(&p, total, &mut sums),
-                subsystems.complete_shares(&p, total, &mut sums),
-            ],
-        );
-        let floor = m as f64 * f64::EPSILON * norm_a;
-        let resolution = kappa * floor;
-        // A repeated mode: the scatter of its copies bounds its error, not
-        // the κ of one vector of a nearly singular basis (`clusters`).
-        let resolution = match spreads[i] {
-            Some(spread) => resolution.min((clusters::SCATTER_MARGIN * spread).max(floor)),
-            None => resolution,
-        };
-        out.push(if lambda.norm() <= resolution {
-            mode.into_neutral(format!(
-                "|λ| below the resolution {resolution:.1e} 1/s of the decomposition"
-            ))
-        } else {
-            mode
-        });
-    }
-    Ok(residual)
-}
-
-/// The participation |v_k·w_k| of every state in the mode at `col`
-/// (unnormalised) and the mode's condition number κ(λ) = ‖v‖·‖w‖/|w·v|,
-/// from the right and left vectors `x`, `y` in the real layout and ‖v‖.
-fn participation(
-    col: &dense_eigen::Columns,
-    x: faer::MatRef<'_, f64>,
-    y: faer::MatRef<'_, f64>,
-    v_norm: f64,
-) -> (Vec<f64>, f64) {
-    let (mut dot, mut w_norm) = (c64::new(0.0, 0.0), 0.0);
-    let p = (0..x.nrows())
-        .map(|k| {
-            let (v, w) = (col.right(x, k), col.left(y, k));
-            dot += v * w;
-            w_norm += w.norm_sqr();
-            (v * w).norm()
-        })
-        .collect();
-    // w·v = 0 only for a defective eigenvalue: κ infinite, never resolved.
-    (p, v_norm * w_norm.sqrt() / dot.norm())
-}
-
-/// max_i ‖A·v_i − λ_i·v_i‖ / ‖v_i‖ over every eigenvector, and each
-/// ‖v_i‖, from X and A·X in the real layout.
-fn residuals(
-    values: &[c64],
-    columns: &[dense_eigen::Columns],
-    x: faer::MatRef<'_, f64>,
-    ax: faer::MatRef<'_, f64>,
-) -> (f64, Vec<f64>) {
-    let mut worst: f64 = 0.0;
-    let norms = columns
-        .iter()
-        .zip(values)
-        .map(|(col, &lambda)| {
-            let (mut num, mut v_norm) = (0.0, 0.0);
-            for r in 0..x.nrows() {
-                let v = col.right(x, r);
-                num += (col.right(ax, r) - v * lambda).norm_sqr();
-                v_norm += v.norm_sqr();
-            }
-            let v_norm = f64::sqrt(v_norm).max(f64::MIN_POSITIVE);
-            worst = worst.max(num.sqrt() / v_norm);
-            v_norm
-        })
-        .collect();
-    (worst, norms)
 }
 
 /// Eigenvalues of a real square matrix (balanced, per decoupled block),
@@ -472,13 +321,13 @@ pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
         .iter()
         .map(|&k| c64::new(a[(k, k)], 0.0))
         .collect();
-    for group in blocks(a, &coupled) {
+    for group in spectrum::blocks(a, &coupled) {
         let m = group.len();
         let mut sub = Mat::<f64>::from_fn(m, m, |r, c| a[(group[r], group[c])]);
         balance(&mut sub);
         out.extend(
             dense_eigen::eigenvalues(sub.as_ref())
-                .map_err(|e| eigen_failure(a, None, &group, &format!("{e:?}")))?,
+                .map_err(|e| eigen_failure(a, None::<&[&str]>, &group, &format!("{e:?}")))?,
         );
     }
     Ok(out)
