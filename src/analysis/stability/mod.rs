@@ -36,6 +36,7 @@ mod state_space;
 mod sweep;
 mod symmetry;
 mod triangular;
+mod unit_pencil;
 
 pub use frequency::{
     bus_impedance, default_frequencies, impedance_at, minor_loop_gain, power_inputs, BusImpedance,

@@ -32,9 +32,9 @@
 
 use super::dense_eigen;
 use super::eigen_failure::eigen_failure;
-use super::shares::NameIds;
 pub use super::shares::Share;
-use super::spectrum::{self, spectrum, Labels};
+use super::shares::{NameIds, Sums};
+use super::spectrum::{self, spectrum, Labels, Spectrum};
 use super::state_space::StateSpace;
 use super::triangular::lone_states;
 use super::StabilityError;
@@ -240,12 +240,16 @@ pub(super) fn balance(a: &mut Mat<f64>) -> Vec<f64> {
 
 /// `Ok` when every entry of A is finite, else an error naming the first
 /// state pair whose coupling is not (`names` of the states, if known).
-fn check_finite(a: &Mat<f64>, names: Option<&[String]>) -> Result<(), StabilityError> {
+pub(super) fn check_finite<S: AsRef<str>>(
+    a: &Mat<f64>,
+    names: Option<&[S]>,
+) -> Result<(), StabilityError> {
     for c in 0..a.ncols() {
         for r in 0..a.nrows() {
             let x = a[(r, c)];
             if !x.is_finite() {
-                let name = |k: usize| names.map_or(format!("state {k}"), |n| n[k].clone());
+                let name =
+                    |k: usize| names.map_or(format!("state {k}"), |n| n[k].as_ref().to_string());
                 return Err(StabilityError::NonFinite(format!(
                     "the state matrix entry ∂({})'/∂({}) is {x}",
                     name(r),
@@ -267,28 +271,27 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
         owners: ss.owners.iter().map(String::as_str).collect(),
     };
     let found = spectrum(a, &labels)?;
-    let all: Vec<usize> = (0..a.nrows()).collect();
-    let (owners, states, subsystems) = (
-        NameIds::new(&all, &ss.owners),
-        NameIds::new(&all, &ss.states),
-        NameIds::new(&all, &ss.subsystems),
-    );
-    let (mut weights, mut sums) = (vec![0.0; a.nrows()], Vec::new());
-    let mut out = Vec::with_capacity(a.nrows());
+    let names = [&ss.owners[..], &ss.states, &ss.subsystems];
+    Ok(modes_of(found, names, started))
+}
+
+/// The modes of everything `found` (participation indexed by state), with
+/// shares per owner, state and subsystem (`names`, one per state).
+pub(super) fn modes_of(found: Spectrum, names: [&[String]; 3], started: Instant) -> Modes {
+    let n = names[1].len();
+    let all: Vec<usize> = (0..n).collect();
+    let [owners, states, subsystems] = names.map(|list| NameIds::new(&all, list));
+    let mut sums = Sums::default();
+    let mut out = Vec::with_capacity(n);
     for f in found.found {
-        weights.fill(0.0);
-        let mut total = 0.0;
-        for &(k, w) in &f.p {
-            weights[k] += w;
-            total += w;
-        }
+        let total = f.p.iter().map(|&(_, w)| w).sum::<f64>();
         let total = f64::max(total, f64::MIN_POSITIVE);
         let mode = Mode::new(
             f.lambda,
             [
-                owners.shares(&weights, total, &mut sums),
-                states.shares(&weights, total, &mut sums),
-                subsystems.complete_shares(&weights, total, &mut sums),
+                owners.shares(&f.p, total, &mut sums),
+                states.shares(&f.p, total, &mut sums),
+                subsystems.complete_shares(&f.p, total, &mut sums),
             ],
         );
         let mode = match f.neutral {
@@ -302,20 +305,20 @@ pub fn modes(ss: &StateSpace) -> Result<Modes, StabilityError> {
     if !found.reductions.is_empty() {
         method += &format!("; reduced by {}", found.reductions.join(", then "));
     }
-    Ok(Modes {
+    Modes {
         modes: out,
-        states: a.nrows(),
+        states: n,
         blocks: found.blocks,
         residual: found.residual,
         seconds: started.elapsed().as_secs_f64(),
         method,
-    })
+    }
 }
 
 /// Eigenvalues of a real square matrix (balanced, per decoupled block),
 /// without eigenvectors: what counting right-half-plane poles needs.
 pub fn eigenvalues(a: &Mat<f64>) -> Result<Vec<c64>, StabilityError> {
-    check_finite(a, None)?;
+    check_finite(a, None::<&[&str]>)?;
     let (decoupled, coupled) = lone_states(a);
     let mut out: Vec<c64> = decoupled
         .iter()

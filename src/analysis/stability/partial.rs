@@ -11,7 +11,7 @@
 use super::modes::{Mode, Modes};
 use super::pencil::Pencil;
 use super::setup::OperatingPoint;
-use super::shares::NameIds;
+use super::shares::{NameIds, Sums};
 use super::state_space::{state_owners, state_subsystems};
 use super::StabilityError;
 use crate::compile::Model;
@@ -165,12 +165,17 @@ pub fn partial_modes(
             let lu = pencil.factor(lambda)?;
             let mut u = Mat::<c64>::from_fn(n, 1, |i, _| c64::new(1.0 + (i % 5) as f64 * 0.1, 0.0));
             lu.solve_transpose_in_place(u.as_mut());
-            let p: Vec<f64> = states
+            let p: Vec<(usize, f64)> = states
                 .iter()
                 .map(|&i| (v[i - 1] * u[(i - 1, 0)] * model.mass[i]).norm())
+                .enumerate()
                 .collect();
-            let total = p.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-            let mut sums = Vec::new();
+            let total = p
+                .iter()
+                .map(|&(_, w)| w)
+                .sum::<f64>()
+                .max(f64::MIN_POSITIVE);
+            let mut sums = Sums::default();
             Ok(Mode::new(
                 lambda,
                 [

@@ -16,6 +16,7 @@ use super::selection::{chosen_buses, chosen_loops};
 use super::setup::Setup;
 use super::state_space::state_space;
 use super::sweep::{boundary_search, sensitivity, Boundary, Sensitivity};
+use super::unit_pencil::unit_modes;
 use super::StabilityError;
 use crate::units::natural_cmp;
 use serde::Serialize;
@@ -127,8 +128,9 @@ struct EigenAnalysis {
     note: Option<String>,
 }
 
-/// All modes by the dense eigen-solver, or the least-damped ones by
-/// shift-invert when the model is above the dense limit.
+/// All modes by the dense eigen-solver, also above the dense limit when
+/// identical units reduce the model within it (`unit_pencil`), or else the
+/// least-damped ones by shift-invert.
 fn eigen_analysis(
     model: &crate::compile::Model,
     point: &super::setup::OperatingPoint,
@@ -149,6 +151,14 @@ fn eigen_analysis(
         }
         Err(StabilityError::TooLarge { states, limit }) => {
             let clock = Instant::now();
+            if let Some(modes) = unit_modes(model, point)? {
+                return Ok(EigenAnalysis {
+                    modes,
+                    states,
+                    seconds: [0.0, clock.elapsed().as_secs_f64()],
+                    note: None,
+                });
+            }
             let shifts = default_frequencies(options.f_min, options.f_max, 2)?;
             let modes = partial_modes(model, point, &shifts)?;
             let note = format!(

@@ -40,25 +40,28 @@ impl<'a> NameIds<'a> {
         }
     }
 
-    /// The largest shares of weights `p` (one per state of the block, summing
-    /// to `total`), largest first, ties by name.
-    pub(super) fn shares(&self, p: &[f64], total: f64, sums: &mut Vec<f64>) -> Vec<Share> {
-        sums.clear();
-        sums.resize(self.names.len(), 0.0);
-        for (&id, pk) in self.id_of_state.iter().zip(p) {
-            sums[id] += pk / total;
-        }
-        let mut kept: Vec<usize> = (0..sums.len()).filter(|&i| sums[i] > 0.0).collect();
+    /// The largest shares of weights `p` (state, weight; summing to
+    /// `total`), largest first, ties by name. Only the names of the states
+    /// in `p` are touched, so a mode spread over few of many states costs
+    /// little.
+    pub(super) fn shares(&self, p: &[(usize, f64)], total: f64, sums: &mut Sums) -> Vec<Share> {
+        sums.add(p, total, &self.id_of_state, self.names.len());
+        let mut kept: Vec<usize> = sums
+            .touched
+            .iter()
+            .copied()
+            .filter(|&i| sums.of[i] > 0.0)
+            .collect();
         kept.sort_by(|&a, &b| {
-            sums[b]
-                .total_cmp(&sums[a])
+            sums.of[b]
+                .total_cmp(&sums.of[a])
                 .then(self.names[a].cmp(self.names[b]))
         });
         kept.truncate(MAX_SHARES);
         kept.into_iter()
             .map(|i| Share {
                 name: self.names[i].to_string(),
-                fraction: sums[i],
+                fraction: sums.of[i],
             })
             .collect()
     }
@@ -66,17 +69,53 @@ impl<'a> NameIds<'a> {
     /// Like `shares`, but nothing is dropped: beyond the largest
     /// `MAX_SHARES` the rest is lumped into one share, "N others", so the
     /// fractions still sum to 1 (what a grouping by subsystem promises).
-    pub(super) fn complete_shares(&self, p: &[f64], total: f64, sums: &mut Vec<f64>) -> Vec<Share> {
+    pub(super) fn complete_shares(
+        &self,
+        p: &[(usize, f64)],
+        total: f64,
+        sums: &mut Sums,
+    ) -> Vec<Share> {
         let mut out = self.shares(p, total, sums);
-        let nonzero = sums.iter().filter(|&&f| f > 0.0).count();
+        sums.touched.sort_unstable();
+        let nonzero = sums.touched.iter().filter(|&&i| sums.of[i] > 0.0).count();
         if nonzero > out.len() {
             let listed: f64 = out.iter().map(|s| s.fraction).sum();
-            let all: f64 = sums.iter().sum();
+            let all: f64 = sums.touched.iter().map(|&i| sums.of[i]).sum();
             out.push(Share {
                 name: format!("{} others", nonzero - out.len()),
                 fraction: (all - listed).max(0.0),
             });
         }
         out
+    }
+}
+
+/// Scratch of the sums per name, reused from mode to mode: the sum of each
+/// name and which names the last mode touched.
+#[derive(Default)]
+pub(super) struct Sums {
+    of: Vec<f64>,
+    seen: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+impl Sums {
+    /// Clears what the last mode touched, then sums `p` per name.
+    fn add(&mut self, p: &[(usize, f64)], total: f64, id_of_state: &[usize], names: usize) {
+        for &i in &self.touched {
+            self.of[i] = 0.0;
+            self.seen[i] = false;
+        }
+        self.touched.clear();
+        self.of.resize(names, 0.0);
+        self.seen.resize(names, false);
+        for &(k, w) in p {
+            let id = id_of_state[k];
+            if !self.seen[id] {
+                self.seen[id] = true;
+                self.touched.push(id);
+            }
+            self.of[id] += w / total;
+        }
     }
 }

@@ -51,7 +51,7 @@ pub(super) struct Labels<'a> {
 
 impl<'a> Labels<'a> {
     /// The labels of the states at `indices`.
-    fn pick(&self, indices: impl Iterator<Item = usize>) -> Labels<'a> {
+    pub(super) fn pick(&self, indices: impl Iterator<Item = usize>) -> Labels<'a> {
         let (states, owners) = indices.map(|k| (self.states[k], self.owners[k])).unzip();
         Labels { states, owners }
     }
@@ -104,6 +104,19 @@ fn reduced(
     let difference = spectrum(&sub.difference, &of(orbit.difference_states()))?;
     drop(sub.difference);
     let common = spectrum(&sub.common, &of(orbit.common_states()))?;
+    merge_reduced(orbit, [difference, common], |pos| group[pos], out);
+    Ok(())
+}
+
+/// Appends the modes of an orbit's difference and common problems to
+/// `out`, their participation spread over the units (`symmetry`) and
+/// indexed by `parent` of each position in the orbit's group.
+pub(super) fn merge_reduced(
+    orbit: &Orbit,
+    [difference, common]: [Spectrum; 2],
+    parent: impl Fn(usize) -> usize,
+    out: &mut Spectrum,
+) {
     out.reductions.push(orbit.describe());
     let k = orbit.units.len();
     for (part, is_difference) in [(difference, true), (common, false)] {
@@ -121,12 +134,14 @@ fn reduced(
                 } else {
                     found.copies
                 },
-                p: spread.into_iter().map(|(pos, w)| (group[pos], w)).collect(),
+                p: spread
+                    .into_iter()
+                    .map(|(pos, w)| (parent(pos), w))
+                    .collect(),
                 ..found
             });
         }
     }
-    Ok(())
 }
 
 /// Connected components of the sparsity graph of A restricted to `states`

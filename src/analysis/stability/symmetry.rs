@@ -76,6 +76,16 @@ pub(super) struct Reduced {
 /// `a` (indices into `a`), named by `names` (indices into `names` are those
 /// of `a`), or `None`. Returned indices are positions in `group`.
 pub(super) fn orbit(a: &Mat<f64>, group: &[usize], names: &[&str]) -> Option<Orbit> {
+    find_orbit(group, names, |orbit| interchangeable(a, group, orbit))
+}
+
+/// The first candidate orbit among `group` (indices into `names`),
+/// shallowest instance prefixes first, that `fits` accepts.
+pub(super) fn find_orbit(
+    group: &[usize],
+    names: &[&str],
+    fits: impl Fn(&Orbit) -> bool,
+) -> Option<Orbit> {
     let depth_max = group
         .iter()
         .map(|&k| names[k].split('.').count())
@@ -83,14 +93,13 @@ pub(super) fn orbit(a: &Mat<f64>, group: &[usize], names: &[&str]) -> Option<Orb
         .unwrap_or(0);
     for depth in 1..depth_max {
         for (labels, units) in candidates(group, names, depth) {
-            let in_unit = units.iter().flatten().copied().collect::<Vec<_>>();
             let mut taken = vec![false; group.len()];
-            for &i in &in_unit {
+            for &i in units.iter().flatten() {
                 taken[i] = true;
             }
             let hub = (0..group.len()).filter(|&i| !taken[i]).collect();
             let orbit = Orbit { units, hub, labels };
-            if interchangeable(a, group, &orbit) {
+            if fits(&orbit) {
                 return Some(orbit);
             }
         }
