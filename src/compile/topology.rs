@@ -16,22 +16,68 @@ use crate::hash::FastMap;
 use crate::netlist::Library;
 use std::collections::BTreeMap;
 
-/// A node that exactly one terminal touches is almost always a typo.
-pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> {
-    // Per node: how many terminals touch it, and the first of them as
-    // (component, position among its terminals).
-    let mut uses: FastMap<&str, (usize, usize, usize)> = FastMap::default();
-    for (c, component) in components.iter().enumerate() {
-        for (k, node) in component.primitive().nodes().into_iter().enumerate() {
-            if node != "gnd" && node != "0" {
-                uses.entry(node).or_insert((0, c, k)).0 += 1;
+/// Every component's terminals by node number (ground left out), numbered
+/// in the order the terminals first name them: what the dangling and the
+/// source checks share, so that each terminal's node name is read and
+/// hashed once.
+pub struct Terminals<'c> {
+    /// Node names by number.
+    names: Vec<&'c str>,
+    /// Per node: how many terminals touch it, and the first of them as
+    /// (component, position among its terminals).
+    uses: Vec<(usize, usize, usize)>,
+    /// Node numbers of every component's terminals, one after another.
+    nodes: Vec<usize>,
+    /// Where each component's terminals start in `nodes`, and the end.
+    first: Vec<usize>,
+}
+
+impl<'c> Terminals<'c> {
+    pub fn new(components: &'c [ComponentSpec]) -> Self {
+        let mut index: FastMap<&str, usize> = FastMap::default();
+        index.reserve(components.len());
+        let mut t = Terminals {
+            names: Vec::new(),
+            uses: Vec::new(),
+            nodes: Vec::with_capacity(2 * components.len()),
+            first: Vec::with_capacity(components.len() + 1),
+        };
+        for (c, component) in components.iter().enumerate() {
+            t.first.push(t.nodes.len());
+            for (k, node) in component.primitive().nodes().into_iter().enumerate() {
+                if node == "gnd" || node == "0" {
+                    continue;
+                }
+                let n = *index.entry(node).or_insert_with(|| {
+                    t.names.push(node);
+                    t.uses.push((0, c, k));
+                    t.names.len() - 1
+                });
+                t.uses[n].0 += 1;
+                t.nodes.push(n);
             }
         }
+        t.first.push(t.nodes.len());
+        t
     }
+
+    /// Node numbers of component `c`'s terminals.
+    fn of(&self, c: usize) -> &[usize] {
+        &self.nodes[self.first[c]..self.first[c + 1]]
+    }
+}
+
+/// A node that exactly one terminal touches is almost always a typo.
+pub fn check_dangling(
+    components: &[ComponentSpec],
+    terminals: &Terminals,
+) -> Result<(), CompileError> {
     // The first dangling node in name order, as the message has always
     // named it.
-    let Some((node, &(_, c, k))) = uses
+    let Some((node, &(_, c, k))) = terminals
+        .names
         .iter()
+        .zip(&terminals.uses)
         .filter(|(_, u)| u.0 == 1)
         .min_by_key(|(node, _)| **node)
     else {
@@ -43,8 +89,10 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
         .nodes_mut()
         .get(k)
         .map_or("", |(terminal, _)| terminal);
-    let mut shared: Vec<String> = uses
+    let mut shared: Vec<String> = terminals
+        .names
         .iter()
+        .zip(&terminals.uses)
         .filter(|(n, u)| *n != node && u.0 > 1)
         .map(|(n, _)| n.to_string())
         .collect();
@@ -69,49 +117,35 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
 /// Every group of nodes joined through components (ground aside) that
 /// holds a load must also hold something that supplies power: loads alone
 /// have no operating point (their bus would float to any voltage).
-pub fn check_sources(components: &[ComponentSpec]) -> Result<(), CompileError> {
-    // Node → number, in the order the terminals first name them.
-    let mut index: FastMap<&str, usize> = FastMap::default();
-    // Numbered terminals of every component, one after another.
-    let mut terminals: Vec<usize> = Vec::with_capacity(2 * components.len());
-    let mut first: Vec<usize> = Vec::with_capacity(components.len() + 1);
-    for c in components {
-        first.push(terminals.len());
-        for n in c.primitive().nodes() {
-            if n != "gnd" && n != "0" {
-                let next = index.len();
-                terminals.push(*index.entry(n).or_insert(next));
-            }
-        }
-    }
-    first.push(terminals.len());
-    let nodes_of = |c: usize| &terminals[first[c]..first[c + 1]];
-    let mut groups = UnionFind::new(index.len());
+pub fn check_sources(
+    components: &[ComponentSpec],
+    terminals: &Terminals,
+) -> Result<(), CompileError> {
+    let mut groups = UnionFind::new(terminals.names.len());
     for c in 0..components.len() {
-        for w in nodes_of(c).windows(2) {
+        for w in terminals.of(c).windows(2) {
             groups.union(w[0], w[1]);
         }
     }
-    let mut supplied = vec![false; index.len()];
+    let mut supplied = vec![false; terminals.names.len()];
     for (c, component) in components.iter().enumerate() {
         if component.primitive().supplies_power() {
-            for &n in nodes_of(c) {
+            for &n in terminals.of(c) {
                 supplied[groups.find(n)] = true;
             }
         }
     }
     for (c, component) in components.iter().enumerate() {
-        let Some(&n) = nodes_of(c).first() else {
+        let Some(&n) = terminals.of(c).first() else {
             continue;
         };
         if component.kind() != "Load" || supplied[groups.find(n)] {
             continue;
         }
         let root = groups.find(n);
-        let mut unfed: Vec<String> = index
-            .iter()
-            .filter(|(_, &i)| groups.find(i) == root)
-            .map(|(name, _)| name.to_string())
+        let mut unfed: Vec<String> = (0..terminals.names.len())
+            .filter(|&i| groups.find(i) == root)
+            .map(|i| terminals.names[i].to_string())
             .collect();
         // Natural order, names it calls equal in byte order.
         unfed.sort_unstable();
