@@ -137,7 +137,12 @@ pub fn elaborate<P: Library>(
         }
     }
 
-    let names: Vec<&str> = elab.out.iter().map(|c| c.name()).collect();
+    // Every subsystem pattern must match a component (none to check
+    // without subsystems).
+    let names: Vec<&str> = match circuit.subsystems.is_empty() {
+        true => Vec::new(),
+        false => elab.out.iter().map(|c| c.name()).collect(),
+    };
     if let Some((subsystem, pattern)) = super::subsystems::unmatched(&circuit.subsystems, &names) {
         return Err(NetlistError::Subsystem {
             subsystem: subsystem.to_string(),

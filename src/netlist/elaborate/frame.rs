@@ -78,10 +78,21 @@ impl Frame<'_> {
     }
 
     /// A node: substituted, then ground, a port of this subcircuit, or a
-    /// node local to this instance.
+    /// node local to this instance. Only a local node's full name is
+    /// built: ground and ports (two terminals in five on the hall) are
+    /// known by the written name when it has nothing to substitute.
     pub fn node(&self, template: &str) -> Result<String, String> {
-        let full = self.prefixed(template)?;
-        let local = &full[self.prefix.len()..];
+        let substituted;
+        let local = if template.contains(['{', '}']) {
+            substituted = {
+                let mut out = String::with_capacity(template.len() + 4);
+                self.substitute_into(template, &mut out)?;
+                out
+            };
+            substituted.as_str()
+        } else {
+            template
+        };
         if local == "gnd" || local == "0" {
             return Ok("gnd".to_string());
         }
@@ -89,6 +100,9 @@ impl Frame<'_> {
             return Ok(bound.clone());
         }
         check_name("node", local)?;
+        let mut full = String::with_capacity(self.prefix.len() + local.len());
+        full.push_str(self.prefix);
+        full.push_str(local);
         Ok(full)
     }
 }
