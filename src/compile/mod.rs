@@ -20,6 +20,7 @@ use crate::device::{Builder, Ctx, Device, Slot, UnknownKind, TRASH};
 use crate::hash::FastMap;
 use crate::netlist::Library;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// Why a circuit cannot be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +71,9 @@ pub struct Model {
     /// Diagonal of M, extended.
     pub mass: Vec<f64>,
     pub devices: Vec<Box<dyn Device>>,
-    /// Device name → index in `devices`. Its iteration order means
-    /// nothing: look names up, do not list them from it.
-    pub device_index: FastMap<String, usize>,
+    /// Device name → index in `devices`, built on first use
+    /// ([`Model::device_index`]): `busbar validate` never asks.
+    device_index: OnceLock<FastMap<String, usize>>,
     pub node_index: BTreeMap<String, usize>,
     /// Owner (load name) of each input channel.
     pub inputs: Vec<String>,
@@ -122,6 +123,23 @@ impl Model {
         }
         mix::apply_rows(&self.mixes, ft);
         ft[0] = 0.0;
+    }
+
+    /// Device name → index in `devices` (a later device of the same name
+    /// wins). Its iteration order means nothing: look names up, do not
+    /// list them from it.
+    pub fn device_index(&self) -> &FastMap<String, usize> {
+        self.device_index.get_or_init(|| {
+            let mut index = FastMap::default();
+            index.reserve(self.devices.len());
+            index.extend(
+                self.devices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.name().to_string(), i)),
+            );
+            index
+        })
     }
 
     /// Nominal voltage of a node from the bus declarations.
@@ -198,14 +216,6 @@ fn assemble(
     let pattern = build_pattern(&b);
     topology::check_index(&b, &devices, &branches, &pattern, &reduced)
         .map_err(|e| cable_help(e, &circuit.components))?;
-    let mut device_index = FastMap::default();
-    device_index.reserve(devices.len());
-    device_index.extend(
-        devices
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.name().to_string(), i)),
-    );
     Ok(Model {
         eval_split: split::split_point(devices.len()),
         devices: match layout {
@@ -217,7 +227,7 @@ fn assemble(
         names: b.names,
         kinds: b.kinds,
         mass: b.mass,
-        device_index,
+        device_index: OnceLock::new(),
         inputs: b.inputs,
         slot_count: b.slot_count,
         pattern,
