@@ -141,7 +141,7 @@ pub fn prepare_recording<L: ScenarioLimit>(
     }
     let mut actions = scheduled_actions(&model, &scenario)?;
     for (time, name, action) in fault_actions {
-        let device = model.device_index[&name];
+        let device = model.device_index()[&name];
         actions.push(ScheduledAction {
             time,
             device,

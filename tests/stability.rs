@@ -331,7 +331,7 @@ fn loop_gain_matches_pi_transfer_function() {
         let s = c64::new(0.0, TAU * f);
         (s.inv() * ki + kp) * (s * tau + 1.0).inv() * (wi / (s + wi)) * (rl / (s * rl * co + 1.0))
     };
-    let command = model.device_index["reg"];
+    let command = model.device_index()["reg"];
     let command = model.devices[command].control_loops()[0];
     let lb = LoopBreak::new(&model, &point, command).expect("loop break");
     for f in [0.1, 1.0, 10.0, 100.0, 300.0, 1e3, 3e3, 1e4, 1e5] {
@@ -544,7 +544,7 @@ fn converter_loop_gain_matches_closed_form() {
         let z = c64::new(r, 0.0) / (s * (r * c) + 1.0);
         (s.inv() * ki + kp) * (z + rd) * (wi / (s + wi))
     };
-    let device = bound.model.device_index["conv"];
+    let device = bound.model.device_index()["conv"];
     let loops = bound.model.devices[device].control_loops();
     assert_eq!(loops.len(), 1);
     let lb = LoopBreak::new(&bound.model, &bound.point, loops[0]).expect("loop break");

@@ -17,8 +17,10 @@ pub use split::{EvalScratch, SPLIT_EVAL_DEVICES};
 
 use crate::components::{ComponentSpec, FlatCircuit};
 use crate::device::{Builder, Ctx, Device, Slot, UnknownKind, TRASH};
+use crate::hash::FastMap;
 use crate::netlist::Library;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// Why a circuit cannot be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +71,9 @@ pub struct Model {
     /// Diagonal of M, extended.
     pub mass: Vec<f64>,
     pub devices: Vec<Box<dyn Device>>,
-    pub device_index: HashMap<String, usize>,
+    /// Device name → index in `devices`, built on first use
+    /// ([`Model::device_index`]): `busbar validate` never asks.
+    device_index: OnceLock<FastMap<String, usize>>,
     pub node_index: BTreeMap<String, usize>,
     /// Owner (load name) of each input channel.
     pub inputs: Vec<String>,
@@ -121,6 +125,23 @@ impl Model {
         ft[0] = 0.0;
     }
 
+    /// Device name → index in `devices` (a later device of the same name
+    /// wins). Its iteration order means nothing: look names up, do not
+    /// list them from it.
+    pub fn device_index(&self) -> &FastMap<String, usize> {
+        self.device_index.get_or_init(|| {
+            let mut index = FastMap::default();
+            index.reserve(self.devices.len());
+            index.extend(
+                self.devices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.name().to_string(), i)),
+            );
+            index
+        })
+    }
+
     /// Nominal voltage of a node from the bus declarations.
     pub fn nominal(&self, node: &str) -> Option<f64> {
         self.bus_index.nominal(node)
@@ -139,16 +160,43 @@ pub fn compile(circuit: &FlatCircuit) -> Result<Model, CompileError> {
     compile_with(circuit, Vec::new())
 }
 
+/// [`compile`], with the devices left where they were built instead of
+/// copied side by side ([`packed`]): the same checks, unknowns, pattern and
+/// devices, for callers that read the model's structure and never evaluate
+/// it, where the copy of every device would be thrown away unused.
+pub fn compile_unpacked(circuit: &FlatCircuit) -> Result<Model, CompileError> {
+    assemble(circuit, Vec::new(), Layout::AsBuilt)
+}
+
+/// Where a compiled model's devices lie in memory.
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    /// Copied side by side in evaluation order ([`packed`]).
+    Packed,
+    /// Where building left them.
+    AsBuilt,
+}
+
 /// Builds a device that is not in the circuit file (a scenario fault).
 pub type ExtraDevice = Box<dyn FnOnce(&mut Builder) -> Box<dyn Device>>;
 
 /// Compiles with extra devices built by the caller (scenario faults).
 pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Model, CompileError> {
+    assemble(circuit, extra, Layout::Packed)
+}
+
+fn assemble(
+    circuit: &FlatCircuit,
+    extra: Vec<ExtraDevice>,
+    layout: Layout,
+) -> Result<Model, CompileError> {
     if circuit.components.is_empty() {
         return Err(CompileError::Empty);
     }
-    topology::check_dangling(&circuit.components)?;
-    topology::check_sources(&circuit.components)?;
+    let terminals = topology::Terminals::new(&circuit.components);
+    topology::check_dangling(&circuit.components, &terminals)?;
+    topology::check_sources(&circuit.components, &terminals)?;
+    drop(terminals);
     let mut b = Builder::new();
     b.reserve(circuit.components.len());
     let mut devices: Vec<Box<dyn Device>> = Vec::with_capacity(circuit.components.len());
@@ -168,20 +216,18 @@ pub fn compile_with(circuit: &FlatCircuit, extra: Vec<ExtraDevice>) -> Result<Mo
     let pattern = build_pattern(&b);
     topology::check_index(&b, &devices, &branches, &pattern, &reduced)
         .map_err(|e| cable_help(e, &circuit.components))?;
-    let device_index = devices
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.name().to_string(), i))
-        .collect();
     Ok(Model {
         eval_split: split::split_point(devices.len()),
-        devices: packed(devices),
+        devices: match layout {
+            Layout::Packed => packed(devices),
+            Layout::AsBuilt => devices,
+        },
         name: circuit.name.clone(),
         node_index: b.node_index.into_iter().collect(),
         names: b.names,
         kinds: b.kinds,
         mass: b.mass,
-        device_index,
+        device_index: OnceLock::new(),
         inputs: b.inputs,
         slot_count: b.slot_count,
         pattern,

@@ -16,22 +16,70 @@ use crate::hash::FastMap;
 use crate::netlist::Library;
 use std::collections::BTreeMap;
 
-/// A node that exactly one terminal touches is almost always a typo.
-pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> {
-    // Per node: how many terminals touch it, and the first of them as
-    // (component, position among its terminals).
-    let mut uses: FastMap<&str, (usize, usize, usize)> = FastMap::default();
-    for (c, component) in components.iter().enumerate() {
-        for (k, node) in component.primitive().nodes().into_iter().enumerate() {
-            if node != "gnd" && node != "0" {
-                uses.entry(node).or_insert((0, c, k)).0 += 1;
+/// Every component's terminals by node number (ground left out), numbered
+/// in the order the terminals first name them: what the dangling and the
+/// source checks share, so that each terminal's node name is read and
+/// hashed once.
+pub struct Terminals<'c> {
+    /// Node names by number.
+    names: Vec<&'c str>,
+    /// Per node: how many terminals touch it, and the first of them as
+    /// (component, position among its terminals).
+    uses: Vec<(usize, usize, usize)>,
+    /// Node numbers of every component's terminals, one after another.
+    nodes: Vec<usize>,
+    /// Where each component's terminals start in `nodes`, and the end.
+    first: Vec<usize>,
+}
+
+impl<'c> Terminals<'c> {
+    pub fn new(components: &'c [ComponentSpec]) -> Self {
+        // A typical component has two terminals, most nodes a few of
+        // them: half a node per component, as the builder assumes.
+        let mut index: FastMap<&str, usize> = FastMap::default();
+        index.reserve(components.len() / 2);
+        let mut t = Terminals {
+            names: Vec::new(),
+            uses: Vec::new(),
+            nodes: Vec::with_capacity(2 * components.len()),
+            first: Vec::with_capacity(components.len() + 1),
+        };
+        for (c, component) in components.iter().enumerate() {
+            t.first.push(t.nodes.len());
+            for (k, node) in component.primitive().nodes().into_iter().enumerate() {
+                if node == "gnd" || node == "0" {
+                    continue;
+                }
+                let n = *index.entry(node).or_insert_with(|| {
+                    t.names.push(node);
+                    t.uses.push((0, c, k));
+                    t.names.len() - 1
+                });
+                t.uses[n].0 += 1;
+                t.nodes.push(n);
             }
         }
+        t.first.push(t.nodes.len());
+        t
     }
+
+    /// Node numbers of component `c`'s terminals.
+    fn of(&self, c: usize) -> &[usize] {
+        &self.nodes[self.first[c]..self.first[c + 1]]
+    }
+}
+
+/// A node that exactly one terminal touches is almost always a typo.
+pub fn check_dangling(
+    components: &[ComponentSpec],
+    terminals: &Terminals,
+) -> Result<(), CompileError> {
     // The first dangling node in name order, as the message has always
     // named it.
-    let Some((node, &(_, c, k))) = uses
+    let Some((node, &(_, c, k))) = terminals
+        .names
         .iter()
+        .zip(&terminals.uses)
         .filter(|(_, u)| u.0 == 1)
         .min_by_key(|(node, _)| **node)
     else {
@@ -43,8 +91,10 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
         .nodes_mut()
         .get(k)
         .map_or("", |(terminal, _)| terminal);
-    let mut shared: Vec<String> = uses
+    let mut shared: Vec<String> = terminals
+        .names
         .iter()
+        .zip(&terminals.uses)
         .filter(|(n, u)| *n != node && u.0 > 1)
         .map(|(n, _)| n.to_string())
         .collect();
@@ -69,49 +119,35 @@ pub fn check_dangling(components: &[ComponentSpec]) -> Result<(), CompileError> 
 /// Every group of nodes joined through components (ground aside) that
 /// holds a load must also hold something that supplies power: loads alone
 /// have no operating point (their bus would float to any voltage).
-pub fn check_sources(components: &[ComponentSpec]) -> Result<(), CompileError> {
-    // Node → number, in the order the terminals first name them.
-    let mut index: FastMap<&str, usize> = FastMap::default();
-    // Numbered terminals of every component, one after another.
-    let mut terminals: Vec<usize> = Vec::with_capacity(2 * components.len());
-    let mut first: Vec<usize> = Vec::with_capacity(components.len() + 1);
-    for c in components {
-        first.push(terminals.len());
-        for n in c.primitive().nodes() {
-            if n != "gnd" && n != "0" {
-                let next = index.len();
-                terminals.push(*index.entry(n).or_insert(next));
-            }
-        }
-    }
-    first.push(terminals.len());
-    let nodes_of = |c: usize| &terminals[first[c]..first[c + 1]];
-    let mut groups = UnionFind::new(index.len());
+pub fn check_sources(
+    components: &[ComponentSpec],
+    terminals: &Terminals,
+) -> Result<(), CompileError> {
+    let mut groups = UnionFind::new(terminals.names.len());
     for c in 0..components.len() {
-        for w in nodes_of(c).windows(2) {
+        for w in terminals.of(c).windows(2) {
             groups.union(w[0], w[1]);
         }
     }
-    let mut supplied = vec![false; index.len()];
+    let mut supplied = vec![false; terminals.names.len()];
     for (c, component) in components.iter().enumerate() {
         if component.primitive().supplies_power() {
-            for &n in nodes_of(c) {
+            for &n in terminals.of(c) {
                 supplied[groups.find(n)] = true;
             }
         }
     }
     for (c, component) in components.iter().enumerate() {
-        let Some(&n) = nodes_of(c).first() else {
+        let Some(&n) = terminals.of(c).first() else {
             continue;
         };
         if component.kind() != "Load" || supplied[groups.find(n)] {
             continue;
         }
         let root = groups.find(n);
-        let mut unfed: Vec<String> = index
-            .iter()
-            .filter(|(_, &i)| groups.find(i) == root)
-            .map(|(name, _)| name.to_string())
+        let mut unfed: Vec<String> = (0..terminals.names.len())
+            .filter(|&i| groups.find(i) == root)
+            .map(|i| terminals.names[i].to_string())
             .collect();
         // Natural order, names it calls equal in byte order.
         unfed.sort_unstable();
@@ -346,19 +382,32 @@ fn path_components(
 fn structurally_singular_row(b: &Builder, pattern: &Pattern) -> Option<usize> {
     let n = pattern.n;
     let algebraic = |i: usize| b.mass[i + 1] == 0.0;
-    // Row-wise adjacency restricted to algebraic rows and columns.
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for col in 0..n {
-        if !algebraic(col) {
-            continue;
-        }
-        for k in pattern.col_ptr[col]..pattern.col_ptr[col + 1] {
-            let row = pattern.row_idx[k];
-            if algebraic(row) {
-                rows[row].push(col);
-            }
+    // Row-wise adjacency restricted to algebraic rows and columns, each
+    // row's columns ascending: counted, then filled into one vector (a
+    // vector per row was 100,000 allocations on a hall of 10,000 racks).
+    let entries = |col: usize| {
+        (pattern.col_ptr[col]..pattern.col_ptr[col + 1])
+            .map(|k| pattern.row_idx[k])
+            .filter(|&row| algebraic(row))
+    };
+    let mut start = vec![0usize; n + 1];
+    for col in (0..n).filter(|&c| algebraic(c)) {
+        for row in entries(col) {
+            start[row + 1] += 1;
         }
     }
+    for row in 0..n {
+        start[row + 1] += start[row];
+    }
+    let mut next = start.clone();
+    let mut cols = vec![0usize; start[n]];
+    for col in (0..n).filter(|&c| algebraic(c)) {
+        for row in entries(col) {
+            cols[next[row]] = col;
+            next[row] += 1;
+        }
+    }
+    let rows: Vec<&[usize]> = (0..n).map(|r| &cols[start[r]..start[r + 1]]).collect();
     let (_, match_row) = max_matching(&rows, n);
     (0..n)
         .find(|&r| algebraic(r) && match_row[r].is_none())
@@ -368,14 +417,18 @@ fn structurally_singular_row(b: &Builder, pattern: &Pattern) -> Option<usize> {
 /// A maximum matching of rows to columns (`rows[r]` lists the columns row
 /// `r` may take, in order of preference), as (row of each column, column
 /// of each row). Greedy first, then augmenting paths.
-pub(super) fn max_matching(
-    rows: &[Vec<usize>],
+pub(super) fn max_matching<R: AsRef<[usize]>>(
+    rows: &[R],
     columns: usize,
 ) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
     let mut match_col: Vec<Option<usize>> = vec![None; columns];
     let mut match_row: Vec<Option<usize>> = vec![None; rows.len()];
     for (r, candidates) in rows.iter().enumerate() {
-        if let Some(&c) = candidates.iter().find(|&&c| match_col[c].is_none()) {
+        if let Some(&c) = candidates
+            .as_ref()
+            .iter()
+            .find(|&&c| match_col[c].is_none())
+        {
             match_col[c] = Some(r);
             match_row[r] = Some(c);
         }
@@ -389,9 +442,9 @@ pub(super) fn max_matching(
     (match_col, match_row)
 }
 
-fn augment(
+fn augment<R: AsRef<[usize]>>(
     start: usize,
-    rows: &[Vec<usize>],
+    rows: &[R],
     match_col: &mut [Option<usize>],
     match_row: &mut [Option<usize>],
     visited: &mut [usize],
@@ -401,11 +454,12 @@ fn augment(
     let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
     let mut via: BTreeMap<usize, usize> = BTreeMap::new();
     while let Some(&mut (row, ref mut edge)) = stack.last_mut() {
-        if *edge >= rows[row].len() {
+        let candidates = rows[row].as_ref();
+        if *edge >= candidates.len() {
             stack.pop();
             continue;
         }
-        let col = rows[row][*edge];
+        let col = candidates[*edge];
         *edge += 1;
         if visited[col] == start {
             continue;

@@ -17,12 +17,11 @@ use crate::netlist::Library;
 /// The unit of `field` (as `numbers_mut` names it) on a component with
 /// documentation `doc`; `None` when undocumented or ambiguous.
 fn unit_of(doc: &Schema, field: &str) -> Option<&'static str> {
-    let rows = |s: &'static Schema| {
+    fn rows(s: &'static Schema) -> impl Iterator<Item = &'static Field> {
         s.fields
             .iter()
             .chain(s.variants.iter().flat_map(|v| v.fields.iter()))
-            .collect::<Vec<&'static Field>>()
-    };
+    }
     let Some((_, last)) = field.rsplit_once('.') else {
         return doc.field(field).map(|f| f.unit);
     };
@@ -39,22 +38,22 @@ fn unit_of(doc: &Schema, field: &str) -> Option<&'static str> {
 /// magnitudes of its unit.
 pub fn check(spec: &mut ComponentSpec) -> Result<(), ComponentError> {
     let doc = spec.schema();
-    let name = spec.name().to_string();
-    for (field, num) in spec.primitive_mut().numbers_mut() {
-        let x = num.value();
-        let Some(unit) = unit_of(doc, field) else {
-            continue;
-        };
-        let Some((lo, hi)) = magnitude(unit) else {
-            continue;
-        };
-        if x != 0.0 && !(lo..=hi).contains(&x.abs()) {
-            return Err(ComponentError::with_help(
-                &name,
-                format!("`{field}` = {x:e} {unit} is outside the physical range: 0 or a magnitude from {lo:e} to {hi:e} {unit}"),
-                format!("check the unit and the exponent of `{field}` (`busbar help {}` lists each field's range)", spec.kind()),
-            ));
-        }
+    let outside = spec
+        .primitive_mut()
+        .numbers_mut()
+        .into_iter()
+        .find_map(|(field, num)| {
+            let x = num.value();
+            let unit = unit_of(doc, field)?;
+            let (lo, hi) = magnitude(unit)?;
+            (x != 0.0 && !(lo..=hi).contains(&x.abs())).then_some((field, x, unit, lo, hi))
+        });
+    match outside {
+        None => Ok(()),
+        Some((field, x, unit, lo, hi)) => Err(ComponentError::with_help(
+            spec.name(),
+            format!("`{field}` = {x:e} {unit} is outside the physical range: 0 or a magnitude from {lo:e} to {hi:e} {unit}"),
+            format!("check the unit and the exponent of `{field}` (`busbar help {}` lists each field's range)", spec.kind()),
+        )),
     }
-    Ok(())
 }

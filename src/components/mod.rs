@@ -29,6 +29,7 @@ pub mod switch;
 use crate::device::Primitive;
 use crate::netlist::structure::{Library, INSTANCE, REPEAT};
 use serde::de::{Error, VariantAccess};
+use std::borrow::{Borrow, BorrowMut};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -54,14 +55,21 @@ pub fn parse_str(
     crate::netlist::parse_str(text, path, overrides)
 }
 
+/// How a variant of `ComponentSpec` holds its component: in place, or
+/// boxed (`boxed` after the type in `registry!`).
+macro_rules! held {
+    ($ty:ty) => { $ty };
+    ($ty:ty, boxed) => { Box<$ty> };
+}
+
 /// Declares `ComponentSpec`, one variant per primitive kind, and reads and
 /// dispatches it by the variant name.
 macro_rules! registry {
-    ($($kind:ident($ty:ty),)*) => {
+    ($($kind:ident($ty:ty $(, $boxed:ident)?),)*) => {
         /// One primitive of a circuit, by kind.
         #[derive(Debug, Clone)]
         pub enum ComponentSpec {
-            $($kind($ty),)*
+            $($kind(held!($ty $(, $boxed)?)),)*
         }
 
         impl Library for ComponentSpec {
@@ -73,7 +81,9 @@ macro_rules! registry {
                 access: A,
             ) -> Result<Self, A::Error> {
                 match kind {
-                    $(stringify!($kind) => access.newtype_variant().map(ComponentSpec::$kind),)*
+                    $(stringify!($kind) => access
+                        .newtype_variant::<held!($ty $(, $boxed)?)>()
+                        .map(ComponentSpec::$kind),)*
                     _ => Err(A::Error::unknown_variant(kind, Self::KINDS)),
                 }
             }
@@ -86,13 +96,13 @@ macro_rules! registry {
 
             fn primitive(&self) -> &dyn Primitive {
                 match self {
-                    $(ComponentSpec::$kind(c) => c,)*
+                    $(ComponentSpec::$kind(c) => Borrow::<$ty>::borrow(c),)*
                 }
             }
 
             fn primitive_mut(&mut self) -> &mut dyn Primitive {
                 match self {
-                    $(ComponentSpec::$kind(c) => c,)*
+                    $(ComponentSpec::$kind(c) => BorrowMut::<$ty>::borrow_mut(c),)*
                 }
             }
 
@@ -158,6 +168,9 @@ macro_rules! registry {
 }
 
 // The registry: adding a component is its file plus one line here.
+// Components much larger than a Dcx are boxed: every elaborated component
+// takes the size of the largest variant, and a hall of 10,000 racks holds
+// 72,000 of them (584 bytes each with every variant in place, 224 so).
 registry! {
     Resistor(resistor::Resistor),
     Inductor(inductor::Inductor),
@@ -167,14 +180,14 @@ registry! {
     VoltageSource(sources::VoltageSource),
     CurrentSource(sources::CurrentSource),
     Dcx(dcx::Dcx),
-    Load(load::Load),
-    Converter(converter::Converter),
-    Rectifier(rectifier::Rectifier),
+    Load(load::Load, boxed),
+    Converter(converter::Converter, boxed),
+    Rectifier(rectifier::Rectifier, boxed),
     Battery(battery::Battery),
-    Bbu(bbu::Bbu),
-    CapBank(capbank::CapBank),
-    ActiveFrontEnd(afe::ActiveFrontEnd),
-    Ess(ess::Ess),
+    Bbu(bbu::Bbu, boxed),
+    CapBank(capbank::CapBank, boxed),
+    ActiveFrontEnd(afe::ActiveFrontEnd, boxed),
+    Ess(ess::Ess, boxed),
 }
 
 /// The documentation tables of the types components are built from

@@ -101,8 +101,12 @@ impl Builder {
 
     /// A differential unknown owned by a device, with mass `mass` on its row.
     pub fn state(&mut self, owner: &str, label: &str, mass: f64) -> usize {
+        let mut name = String::with_capacity(owner.len() + 1 + label.len());
+        name.push_str(owner);
+        name.push('.');
+        name.push_str(label);
         self.push(
-            format!("{owner}.{label}"),
+            name,
             UnknownKind::Device {
                 owner_len: owner.len(),
             },

@@ -95,7 +95,7 @@ fn strongest_driver(model: &Model, node: usize, ctx: &Ctx, y: &[f64]) -> Option<
 
 /// The first non-ground terminal node of component `owner`.
 fn first_terminal(model: &Model, owner: &str) -> Option<String> {
-    let device = model.devices.get(*model.device_index.get(owner)?)?;
+    let device = model.devices.get(*model.device_index().get(owner)?)?;
     device
         .branches()
         .iter()

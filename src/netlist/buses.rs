@@ -10,14 +10,15 @@
 
 use super::BusSpec;
 use crate::glob;
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::FastMap;
+use std::collections::BTreeMap;
 
 /// Bus declarations indexed for lookup by node name.
 #[derive(Debug, Clone, Default)]
 pub struct BusIndex {
     nominal: Vec<f64>,
     /// Exact name → position of its first declaration.
-    exact: HashMap<String, usize>,
+    exact: FastMap<String, usize>,
     /// Literal prefix → (position, pattern) of the globs that start with it.
     globs: BTreeMap<String, Vec<(usize, String)>>,
 }

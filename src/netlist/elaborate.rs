@@ -16,7 +16,7 @@ use super::structure::{Item, Library, Repeat};
 use super::{overrides, BusSpec, FlatCircuit, NetlistError};
 use crate::device::{ComponentError, Num};
 use crate::hash::FastMap;
-use frame::{resolve_primitive, FieldResolver, Frame};
+use frame::{Blank, Frame};
 use names::NameIndex;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -87,6 +87,7 @@ pub fn elaborate<P: Library>(
         stack: Vec::new(),
         used: 0,
         sizes: FastMap::default(),
+        blanks: FastMap::default(),
     };
 
     let (param_overrides, field_overrides) = overrides::split(overrides, &circuit.params)?;
@@ -136,7 +137,12 @@ pub fn elaborate<P: Library>(
         }
     }
 
-    let names: Vec<&str> = elab.out.iter().map(|c| c.name()).collect();
+    // Every subsystem pattern must match a component (none to check
+    // without subsystems).
+    let names: Vec<&str> = match circuit.subsystems.is_empty() {
+        true => Vec::new(),
+        false => elab.out.iter().map(|c| c.name()).collect(),
+    };
     if let Some((subsystem, pattern)) = super::subsystems::unmatched(&circuit.subsystems, &names) {
         return Err(NetlistError::Subsystem {
             subsystem: subsystem.to_string(),
@@ -196,6 +202,9 @@ struct Elab<'c, P> {
     used: u64,
     /// Elements one instance of each subcircuit expands to at least.
     sizes: FastMap<String, f64>,
+    /// Each primitive template met so far (by address: templates stay in
+    /// `circuit` throughout), blanked for copying.
+    blanks: FastMap<*const P, Blank<P>>,
 }
 
 impl<'c, P: Library> Elab<'c, P> {
@@ -278,13 +287,13 @@ impl<'c, P: Library> Elab<'c, P> {
         anchor: Option<usize>,
     ) -> Result<(), NetlistError> {
         self.charge(template.name(), anchor)?;
-        let mut spec = template.clone();
-        let prim = spec.primitive_mut();
-        let mut r = FieldResolver {
-            frame,
-            component: prim.name().to_string(),
-        };
-        resolve_primitive(prim, &mut r).map_err(|e| self.located(e, anchor))?;
+        let blank = self
+            .blanks
+            .entry(std::ptr::from_ref(template))
+            .or_insert_with(|| Blank::of(template));
+        let mut spec = blank
+            .resolve(template.name(), frame)
+            .map_err(|e| self.located(e, anchor))?;
         spec.check_magnitudes()
             .map_err(|e| self.located(e.into(), anchor))?;
 

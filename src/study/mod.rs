@@ -245,6 +245,16 @@ impl Study {
         Ok((flat, model))
     }
 
+    /// [`Study::compile`] for callers that read the model's structure and
+    /// never evaluate it (`busbar validate`): the same checks, unknowns,
+    /// pattern and devices, without laying the devices out for evaluation
+    /// ([`crate::compile::compile_unpacked`]).
+    pub fn compile_unpacked(&self) -> Result<(FlatCircuit, Model), StudyError> {
+        let flat = self.elaborate()?;
+        let model = crate::compile::compile_unpacked(&flat)?;
+        Ok((flat, model))
+    }
+
     /// Binds the scenario to the compiled circuit, recording its `record`
     /// entries and what its limits need.
     pub fn prepare(&self) -> Result<Prepared, StudyError> {

@@ -329,7 +329,7 @@ pub fn minor_loop_gain(
     terminal: Option<&str>,
     freqs: &[f64],
 ) -> Result<MinorLoop, StabilityError> {
-    let device = *model.device_index.get(component).ok_or_else(|| {
+    let device = *model.device_index().get(component).ok_or_else(|| {
         StabilityError::Invalid(format!("the circuit has no component `{component}`"))
     })?;
     let mut spec = circuit

@@ -237,7 +237,7 @@ pub fn stability_report(
     let mut interfaces_wanted: Vec<(String, Option<String>)> = options
         .interfaces
         .iter()
-        .map(|s| match model.device_index.contains_key(s) {
+        .map(|s| match model.device_index().contains_key(s) {
             true => (s.clone(), None),
             false => match s.rsplit_once('.') {
                 Some((c, t)) => (c.to_string(), Some(t.to_string())),

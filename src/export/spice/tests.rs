@@ -73,7 +73,7 @@ fn small() -> FlatCircuit {
                 farads: v(10e-3),
                 esr: v(0.0),
             }),
-            ComponentSpec::Load(Load {
+            ComponentSpec::Load(Box::new(Load {
                 name: "tray1.gpu".into(),
                 node: "tray1.bus50".into(),
                 ret: "gnd".into(),
@@ -82,7 +82,7 @@ fn small() -> FlatCircuit {
                 bandwidth_hz: Some(v(3e3)),
                 uvlo: None,
                 smoothing: None,
-            }),
+            })),
             ComponentSpec::Switch(Switch {
                 name: "brk".into(),
                 a: "tray1.bus50".into(),

@@ -7,8 +7,8 @@
 
 use super::super::expr::ExprCache;
 use super::super::params::Scope;
-use super::super::{NetlistError, Resolver};
-use crate::device::{ComponentError, Num, Primitive};
+use super::super::{Library, NetlistError, Resolver};
+use crate::device::{ComponentError, Num};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -78,10 +78,21 @@ impl Frame<'_> {
     }
 
     /// A node: substituted, then ground, a port of this subcircuit, or a
-    /// node local to this instance.
+    /// node local to this instance. Only a local node's full name is
+    /// built: ground and ports (two terminals in five on the hall) are
+    /// known by the written name when it has nothing to substitute.
     pub fn node(&self, template: &str) -> Result<String, String> {
-        let full = self.prefixed(template)?;
-        let local = &full[self.prefix.len()..];
+        let substituted;
+        let local = if template.contains(['{', '}']) {
+            substituted = {
+                let mut out = String::with_capacity(template.len() + 4);
+                self.substitute_into(template, &mut out)?;
+                out
+            };
+            substituted.as_str()
+        } else {
+            template
+        };
         if local == "gnd" || local == "0" {
             return Ok("gnd".to_string());
         }
@@ -89,6 +100,9 @@ impl Frame<'_> {
             return Ok(bound.clone());
         }
         check_name("node", local)?;
+        let mut full = String::with_capacity(self.prefix.len() + local.len());
+        full.push_str(self.prefix);
+        full.push_str(local);
         Ok(full)
     }
 }
@@ -127,11 +141,12 @@ pub(super) fn check_name(what: &str, name: &str) -> Result<(), String> {
 pub(super) struct FieldResolver<'f> {
     pub frame: &'f Frame<'f>,
     /// The component's name for messages (as written until it is resolved).
-    pub component: String,
+    pub component: &'f str,
 }
 
-impl Resolver for FieldResolver<'_> {
-    fn num(&mut self, field: &str, num: &mut Num) -> Result<(), NetlistError> {
+impl FieldResolver<'_> {
+    /// The value of a numeric field as written (`num`), in this frame.
+    fn value(&self, field: &str, num: &Num) -> Result<f64, NetlistError> {
         let value = match num {
             Num::Value(v) => *v,
             Num::Expr(src) => self
@@ -139,7 +154,7 @@ impl Resolver for FieldResolver<'_> {
                 .exprs
                 .evaluate(src, self.frame.scope)
                 .map_err(|e| NetlistError::Expression {
-                    component: self.component.clone(),
+                    component: self.component.to_string(),
                     field: field.to_string(),
                     expression: src.clone(),
                     message: e.0,
@@ -149,44 +164,105 @@ impl Resolver for FieldResolver<'_> {
         };
         if !value.is_finite() {
             return Err(ComponentError::new(
-                &self.component,
+                self.component,
                 format!("`{field}` must be a finite number, got {value}"),
             )
             .into());
         }
-        *num = Num::Value(value);
+        Ok(value)
+    }
+
+    /// The node a terminal written as `node` connects to, in this frame.
+    fn resolved_node(&self, node: &str) -> Result<String, NetlistError> {
+        self.frame
+            .node(node)
+            .map_err(|m| ComponentError::new(self.component, m).into())
+    }
+
+    /// The full name of a component written as `name`, in this frame.
+    fn resolved_name(&self, name: &str) -> Result<String, NetlistError> {
+        self.frame
+            .name(name)
+            .map_err(|m| ComponentError::new(self.component, m).into())
+    }
+}
+
+impl Resolver for FieldResolver<'_> {
+    fn num(&mut self, field: &str, num: &mut Num) -> Result<(), NetlistError> {
+        *num = Num::Value(self.value(field, num)?);
         Ok(())
     }
 
     fn node(&mut self, node: &mut String) -> Result<(), NetlistError> {
-        *node = self
-            .frame
-            .node(node)
-            .map_err(|m| ComponentError::new(&self.component, m))?;
+        *node = self.resolved_node(node)?;
         Ok(())
     }
 
     fn name(&mut self, name: &mut String) -> Result<(), NetlistError> {
-        *name = self
-            .frame
-            .name(name)
-            .map_err(|m| ComponentError::new(&self.component, m))?;
+        *name = self.resolved_name(name)?;
         Ok(())
     }
 }
 
-/// Resolves name, numbers and nodes, then lets the component check itself.
-pub(super) fn resolve_primitive(
-    prim: &mut dyn Primitive,
-    r: &mut FieldResolver,
-) -> Result<(), NetlistError> {
-    r.name(prim.name_mut())?;
-    r.component = prim.name().to_string();
-    for (field, num) in prim.numbers_mut() {
-        r.num(field, num)?;
+/// A template with the fields that elaboration replaces taken out: its
+/// name, numbers and nodes are kept beside it, and the template left with
+/// an empty name and nodes and every number zero. A copy of that blank
+/// allocates none of the strings the resolved values replace at once; on
+/// a hall of 10,000 racks copies of the written templates were 72,000
+/// components' names, nodes and expressions allocated only to be freed.
+pub(super) struct Blank<P> {
+    spec: P,
+    /// As written, in the order of `numbers_mut`.
+    numbers: Vec<Num>,
+    /// As written, in the order of `nodes_mut`.
+    nodes: Vec<String>,
+}
+
+impl<P: Library> Blank<P> {
+    pub fn of(template: &P) -> Self {
+        let mut spec = template.clone();
+        let prim = spec.primitive_mut();
+        std::mem::take(prim.name_mut());
+        let numbers = prim
+            .numbers_mut()
+            .into_iter()
+            .map(|(_, num)| std::mem::replace(num, Num::Value(0.0)))
+            .collect();
+        let nodes = prim
+            .nodes_mut()
+            .into_iter()
+            .map(|(_, node)| std::mem::take(node))
+            .collect();
+        Blank {
+            spec,
+            numbers,
+            nodes,
+        }
     }
-    for (_, node) in prim.nodes_mut() {
-        r.node(node)?;
+
+    /// The template (written with name `written`) resolved in `frame`:
+    /// its name, then its numbers and nodes in field order, then the
+    /// component's own check, each error naming it as far as it is known.
+    pub fn resolve(&self, written: &str, frame: &Frame) -> Result<P, NetlistError> {
+        let name = FieldResolver {
+            frame,
+            component: written,
+        }
+        .resolved_name(written)?;
+        let r = FieldResolver {
+            frame,
+            component: &name,
+        };
+        let mut spec = self.spec.clone();
+        let prim = spec.primitive_mut();
+        for ((field, num), written) in prim.numbers_mut().into_iter().zip(&self.numbers) {
+            *num = Num::Value(r.value(field, written)?);
+        }
+        for ((_, node), written) in prim.nodes_mut().into_iter().zip(&self.nodes) {
+            *node = r.resolved_node(written)?;
+        }
+        *prim.name_mut() = name;
+        prim.validate()?;
+        Ok(spec)
     }
-    Ok(prim.validate()?)
 }

@@ -103,7 +103,7 @@ fn call(func: Func, values: &[f64]) -> Result<f64, ExprError> {
     })
 }
 
-fn whole(v: f64, what: &str) -> Result<i64, ExprError> {
+fn whole(v: f64, what: impl std::fmt::Display) -> Result<i64, ExprError> {
     // 2^53: beyond it f64 no longer holds every integer exactly.
     const LIMIT: f64 = 9_007_199_254_740_992.0;
     if v.fract() == 0.0 && v.abs() <= LIMIT {
@@ -120,7 +120,7 @@ fn overflow() -> ExprError {
 pub(super) fn eval_int(node: &Node, scope: &dyn Lookup) -> Result<i64, ExprError> {
     match node {
         Node::Number(v) => whole(*v, "a number"),
-        Node::Param(name, at) => whole(lookup(name, *at, scope)?, &format!("`{name}`")),
+        Node::Param(name, at) => whole(lookup(name, *at, scope)?, format_args!("`{name}`")),
         Node::Neg(a) => eval_int(a, scope)?.checked_neg().ok_or_else(overflow),
         Node::Sum(first, rest) => {
             let mut acc = eval_int(first, scope)?;
