@@ -33,6 +33,9 @@ pub trait Columnwise: Sync {
     fn judge(&self, run: Run, per: Vec<(&Column, PerColumn)>) -> Result<Measure, String>;
 }
 
+/// A columnwise limit and the indices of its columns, or why it has none.
+type Plan<'a> = (&'a dyn Columnwise, Result<Vec<usize>, String>);
+
 /// `limit` measured on its own, each column read inside its own task.
 pub(super) fn measure(limit: &dyn Columnwise, run: Run) -> Result<Measure, String> {
     let (pattern, quantity) = limit.columns();
@@ -48,7 +51,7 @@ pub(super) fn measure(limit: &dyn Columnwise, run: Run) -> Result<Measure, Strin
 pub(super) fn measure_together(limits: &[Limit], run: Run) -> Vec<Option<Result<Measure, String>>> {
     let w = run.waveforms;
     // Each columnwise limit and its columns, or why it has none.
-    let plans: Vec<Option<(&dyn Columnwise, Result<Vec<usize>, String>)>> = limits
+    let plans: Vec<Option<Plan>> = limits
         .iter()
         .map(|l| {
             let limit = l.spec().columnwise()?;
