@@ -119,3 +119,40 @@ fn a_hall_of_fifty_racks_rebuilds_every_judged_bus_to_the_same_bits() {
     let count = assert_same_bits(&deferred, &held);
     assert!(count > 100, "only {count} columns deferred");
 }
+
+#[test]
+fn limits_judged_together_give_the_verdicts_of_each_measured_alone() {
+    // The glob limits of the hall read each rack bus once for all of them
+    // (`limits::columnwise`); every verdict must be, to the bit, the one
+    // the limit gives measured on its own.
+    use busbar::analysis::limits::{measure, NoSmallSignal, Run};
+    use busbar::analysis::verdict::Verdict;
+    let circuit = fs::read_to_string(root().join("circuits/hall.ron")).expect("hall.ron");
+    let scenario =
+        fs::read_to_string(root().join("scenarios/hall_step_10.ron")).expect("hall_step_10.ron");
+    let overrides = BTreeMap::from([("n_rows".to_string(), 5.0)]);
+    let flat = busbar::components::parse_str(&circuit, Path::new("c.ron"), &overrides)
+        .unwrap_or_else(|e| panic!("circuit: {e}"));
+    let sc = busbar::scenario::parse_str(&scenario, Path::new("s.ron"))
+        .unwrap_or_else(|e| panic!("scenario: {e}"));
+    let needed = busbar::analysis::limits::limit_probes(&sc.limits);
+    let mut p = busbar::prepare::prepare_recording(flat, sc, &needed)
+        .unwrap_or_else(|e| panic!("prepare: {e}"));
+    let w = p.run(None).unwrap_or_else(|e| panic!("run: {e}"));
+    let judged = busbar::analysis::analyse_run(&p, &w, &mut NoSmallSignal);
+    let limits = &p.scenario.limits;
+    assert_eq!(judged.verdicts.len(), limits.len());
+    let run = Run {
+        waveforms: &w,
+        events: &judged.metrics.events,
+    };
+    for (limit, together) in limits.iter().zip(&judged.verdicts) {
+        let alone = match measure(limit, run) {
+            Ok(m) => Verdict::judged(limit, m),
+            Err(why) => Verdict::error(limit, why),
+        };
+        // Debug prints each number's shortest round-trip form: equal text
+        // is equal bits.
+        assert_eq!(format!("{alone:?}"), format!("{together:?}"));
+    }
+}

@@ -18,26 +18,40 @@ use super::signal::{At, Signal};
 /// is the start of the worst window. `None` without finite samples.
 pub fn sustained_level(s: &Signal, duration: f64, below: bool) -> Option<At> {
     let sign = if below { 1.0 } else { -1.0 };
-    // Sized once: this runs for every matched column of a hall.
-    let mut t = Vec::with_capacity(s.len());
-    let mut x = Vec::with_capacity(s.len());
-    for (&ti, &v) in s.time.iter().zip(s.values) {
-        if v.is_finite() {
-            t.push(ti);
-            x.push(sign * v);
-        }
+    if s.values.iter().all(|v| v.is_finite()) {
+        return held(s.time, s.values, sign, duration);
     }
+    // A column that stopped: its finite samples only. Rare, so the copy
+    // does not matter; the common case above reads the column in place.
+    let (t, x): (Vec<f64>, Vec<f64>) = s
+        .time
+        .iter()
+        .zip(s.values)
+        .filter(|(_, v)| v.is_finite())
+        .map(|(&t, &v)| (t, v))
+        .unzip();
+    held(&t, &x, sign, duration)
+}
+
+/// [`sustained_level`] of finite samples `(t, x)`, read in place: the
+/// search runs forward over the record and again backward (for windows
+/// that end on a sample), the backward one through a reversed, negated
+/// view of the same slices, which gives the same bits as a reversed copy.
+fn held(t: &[f64], x: &[f64], sign: f64, duration: f64) -> Option<At> {
     if t.is_empty() {
         return None;
     }
-    let forward = lowest_window_max(&t, &x, duration);
-    // Windows that end on a sample: the same search on the reversed record.
-    let rt: Vec<f64> = t.iter().rev().map(|v| -v).collect();
-    let rx: Vec<f64> = x.iter().rev().copied().collect();
-    let backward = lowest_window_max(&rt, &rx, duration).map(|a| At {
-        value: a.value,
-        time: -a.time - duration,
-    });
+    let forward = lowest_window_max(&View::<false> { t, x, sign }, duration);
+    // Without a duration both searches find the same lowest sample, and
+    // the backward one only wins when strictly lower: it never does.
+    let backward = if duration > 0.0 {
+        lowest_window_max(&View::<true> { t, x, sign }, duration).map(|a| At {
+            value: a.value,
+            time: -a.time - duration,
+        })
+    } else {
+        None
+    };
     let best = match (forward, backward) {
         (Some(f), Some(b)) => Some(if b.value < f.value { b } else { f }),
         (f, b) => f.or(b),
@@ -47,9 +61,10 @@ pub fn sustained_level(s: &Signal, duration: f64, below: bool) -> Option<At> {
         // so the held level is its extreme on the safe side.
         let (k, v) = x
             .iter()
+            .map(|v| sign * v)
             .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or((0, x[0]), |(k, v)| (k, *v));
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or((0, sign * x[0]), |(k, v)| (k, v));
         At {
             value: v,
             time: t[k],
@@ -61,24 +76,67 @@ pub fn sustained_level(s: &Signal, duration: f64, below: bool) -> Option<At> {
     })
 }
 
+/// The samples `(t, sign·x)` in order, or (`BACKWARD`) reversed with the
+/// times negated, without copying them.
+struct View<'a, const BACKWARD: bool> {
+    t: &'a [f64],
+    x: &'a [f64],
+    sign: f64,
+}
+
+impl<const BACKWARD: bool> View<'_, BACKWARD> {
+    fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    #[inline(always)]
+    fn index(&self, k: usize) -> usize {
+        if BACKWARD {
+            self.t.len() - 1 - k
+        } else {
+            k
+        }
+    }
+
+    #[inline(always)]
+    fn t(&self, k: usize) -> f64 {
+        let t = self.t[self.index(k)];
+        if BACKWARD {
+            -t
+        } else {
+            t
+        }
+    }
+
+    #[inline(always)]
+    fn x(&self, k: usize) -> f64 {
+        self.sign * self.x[self.index(k)]
+    }
+}
+
 /// min over sample-aligned window starts t_i (with t_i + d inside the
 /// record) of the maximum of the piecewise-linear signal on [t_i, t_i + d].
-fn lowest_window_max(t: &[f64], x: &[f64], d: f64) -> Option<At> {
-    let n = t.len();
+fn lowest_window_max<const B: bool>(v: &View<B>, d: f64) -> Option<At> {
+    let n = v.len();
     if d <= 0.0 {
-        let (k, v) = x.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1))?;
+        let (k, x) = (0..n)
+            .map(|k| v.x(k))
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
         return Some(At {
-            value: *v,
-            time: t[k],
+            value: x,
+            time: v.t(k),
         });
     }
     let interp = |k: usize, at: f64| -> f64 {
         // Value at `at` on the piece that starts at sample k.
-        if k + 1 >= n || t[k + 1] <= t[k] {
-            return x[k];
+        let (tk, xk) = (v.t(k), v.x(k));
+        if k + 1 >= n || v.t(k + 1) <= tk {
+            return xk;
         }
-        x[k] + (x[k + 1] - x[k]) * (at - t[k]) / (t[k + 1] - t[k])
+        xk + (v.x(k + 1) - xk) * (at - tk) / (v.t(k + 1) - tk)
     };
+    let last = v.t(n - 1);
     let mut best: Option<At> = None;
     // The monotone queue of window maxima is `queue[head..]`: indices with
     // decreasing values. Each index enters once, so a Vec with a moving
@@ -87,12 +145,14 @@ fn lowest_window_max(t: &[f64], x: &[f64], d: f64) -> Option<At> {
     let mut head = 0usize;
     let mut j = 0usize; // next sample to enter the window
     for i in 0..n {
-        let end = t[i] + d;
-        if end > t[n - 1] {
+        let ti = v.t(i);
+        let end = ti + d;
+        if end > last {
             break;
         }
-        while j < n && t[j] <= end {
-            while queue.len() > head && x[queue[queue.len() - 1]] <= x[j] {
+        while j < n && v.t(j) <= end {
+            let xj = v.x(j);
+            while queue.len() > head && v.x(queue[queue.len() - 1]) <= xj {
                 queue.pop();
             }
             queue.push(j);
@@ -101,13 +161,18 @@ fn lowest_window_max(t: &[f64], x: &[f64], d: f64) -> Option<At> {
         while head < queue.len() && queue[head] < i {
             head += 1;
         }
-        let inside = queue.get(head).map_or(f64::NEG_INFINITY, |&f| x[f]);
-        let edge = interp(j - 1, end);
-        let high = inside.max(edge);
+        let inside = queue.get(head).map_or(f64::NEG_INFINITY, |&f| v.x(f));
+        // The window's maximum is at least `inside`: when that cannot beat
+        // the best, neither can the window, and its edge (a division) is
+        // not worth computing.
+        if best.is_some_and(|b| inside >= b.value) {
+            continue;
+        }
+        let high = inside.max(interp(j - 1, end));
         if best.is_none_or(|b| high < b.value) {
             best = Some(At {
                 value: high,
-                time: t[i],
+                time: ti,
             });
         }
     }

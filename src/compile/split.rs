@@ -17,6 +17,7 @@
 
 use super::{mix, Model};
 use crate::device::{Ctx, Device};
+use crate::engine::halves::in_halves;
 
 /// Models with at least this many devices evaluate in two halves.
 pub const SPLIT_EVAL_DEVICES: usize = 4096;
@@ -41,7 +42,6 @@ impl Model {
     /// F(y, t) into `f` (extended vectors), as [`Model::eval`], reusing
     /// `scratch`.
     pub fn eval_with(&self, ctx: &Ctx, y: &[f64], f: &mut [f64], scratch: &mut EvalScratch) {
-        f.fill(0.0);
         self.add_devices(f, scratch, |d, out| d.eval(ctx, y, out));
         mix::apply_rows(&self.mixes, f);
         f[0] = 0.0;
@@ -50,7 +50,6 @@ impl Model {
     /// ∂F/∂y into slot values `jac`, as [`Model::jacobian`], reusing
     /// `scratch`.
     pub fn jacobian_with(&self, ctx: &Ctx, y: &[f64], jac: &mut [f64], scratch: &mut EvalScratch) {
-        jac.fill(0.0);
         self.add_devices(jac, scratch, |d, out| d.jacobian(ctx, y, out));
         mix::apply_jacobian(&self.mixes, jac);
     }
@@ -63,35 +62,46 @@ impl Model {
         ft: &mut [f64],
         scratch: &mut EvalScratch,
     ) {
-        ft.fill(0.0);
         self.add_devices(ft, scratch, |d, out| d.time_derivative(ctx, y, out));
         mix::apply_rows(&self.mixes, ft);
         ft[0] = 0.0;
     }
 
-    /// Runs `add` for every device in evaluation order, the two halves of
-    /// a split model side by side.
+    /// Zeroes `out` and runs `add` for every device in evaluation order,
+    /// the two halves of a split model side by side, each clearing its
+    /// own vector on its own thread; the second half's buffer is then
+    /// added in entry by entry, in two halves at once.
     fn add_devices<F>(&self, out: &mut [f64], scratch: &mut EvalScratch, add: F)
     where
         F: Fn(&dyn Device, &mut [f64]) + Sync,
     {
         let (first, second) = self.devices.split_at(self.eval_split);
         if second.is_empty() {
+            out.fill(0.0);
             for d in first {
                 add(d.as_ref(), out);
             }
             return;
         }
         let other = &mut scratch.second;
-        other.clear();
-        other.resize(out.len(), 0.0);
+        let len = out.len();
         rayon::join(
-            || first.iter().for_each(|d| add(d.as_ref(), out)),
-            || second.iter().for_each(|d| add(d.as_ref(), other)),
+            || {
+                out.fill(0.0);
+                first.iter().for_each(|d| add(d.as_ref(), out));
+            },
+            || {
+                other.clear();
+                other.resize(len, 0.0);
+                second.iter().for_each(|d| add(d.as_ref(), other));
+            },
         );
-        for (a, b) in out.iter_mut().zip(other.iter()) {
-            *a += *b;
-        }
+        let other = &scratch.second;
+        in_halves(out, |from, part| {
+            for (a, b) in part.iter_mut().zip(&other[from..]) {
+                *a += *b;
+            }
+        });
     }
 }
 

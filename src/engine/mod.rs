@@ -8,6 +8,7 @@
 
 mod culprit;
 pub mod diagnose;
+pub(crate) mod halves;
 pub mod inputs;
 pub mod linear;
 pub mod newton;

@@ -11,6 +11,7 @@
 //! Owns one step and its interpolant; the time loop, events and step-size
 //! policy live in `engine::run`.
 
+use super::halves::in_halves;
 use super::inputs::InputTable;
 use super::linear::{LinearError, SparseLu};
 use crate::compile::{EvalScratch, Model};
@@ -88,11 +89,6 @@ const H3: [f64; 5] = [
     -6.594389125716872,
 ];
 
-/// Vectors from this many unknowns have their stage arithmetic split in
-/// two halves run at once: each entry is computed by the same operations
-/// in the same order, so the bytes do not depend on the thread count.
-const PARALLEL_UNKNOWNS: usize = 16_384;
-
 /// Up to five (coefficient, earlier stage) pairs of one stage formula.
 #[derive(Default)]
 struct Terms<'a> {
@@ -108,18 +104,6 @@ impl<'a> Terms<'a> {
 
     fn as_slice(&self) -> &[(f64, &'a [f64])] {
         &self.pairs[..self.len]
-    }
-}
-
-/// Runs `f(first index, entries)` over `v` in one piece, or in two halves
-/// at once for large vectors.
-fn in_halves(v: &mut [f64], f: impl Fn(usize, &mut [f64]) + Sync) {
-    if v.len() < PARALLEL_UNKNOWNS {
-        f(0, v);
-    } else {
-        let half = v.len() / 2;
-        let (low, high) = v.split_at_mut(half);
-        rayon::join(|| f(0, low), || f(half, high));
     }
 }
 
@@ -193,9 +177,12 @@ impl Rodas4 {
         model.time_derivative_with(&ctx, y, &mut self.ft, &mut self.scratch);
         self.counters.jacobian_evaluations += 1;
         let pattern = &model.pattern;
-        for (m, &slot) in self.matrix.iter_mut().zip(&pattern.slot_of_entry) {
-            *m = -self.jac[slot];
-        }
+        let jac = &self.jac;
+        in_halves(&mut self.matrix, |from, out| {
+            for (m, &slot) in out.iter_mut().zip(&pattern.slot_of_entry[from..]) {
+                *m = -jac[slot];
+            }
+        });
         let shift = 1.0 / (h * GAMMA);
         for (i, &d) in pattern.diagonal.iter().enumerate() {
             self.matrix[d] += model.mass[i + 1] * shift;
@@ -268,11 +255,17 @@ impl Rodas4 {
         }
         self.y_new[0] = 0.0;
         let [k0, k1, k2, k3, k4, _] = &self.stages;
-        for (i, (c2, c3)) in self.cont2.iter_mut().zip(self.cont3.iter_mut()).enumerate() {
-            let k = [k0[i], k1[i], k2[i], k3[i], k4[i]];
-            *c2 = H2.iter().zip(&k).map(|(h, k)| h * k).sum();
-            *c3 = H3.iter().zip(&k).map(|(h, k)| h * k).sum();
-        }
+        let at = |i: usize| [k0[i], k1[i], k2[i], k3[i], k4[i]];
+        in_halves(&mut self.cont2, |from, out| {
+            for (i, c2) in (from..).zip(out.iter_mut()) {
+                *c2 = H2.iter().zip(&at(i)).map(|(h, k)| h * k).sum();
+            }
+        });
+        in_halves(&mut self.cont3, |from, out| {
+            for (i, c3) in (from..).zip(out.iter_mut()) {
+                *c3 = H3.iter().zip(&at(i)).map(|(h, k)| h * k).sum();
+            }
+        });
         Ok((err / n.max(1) as f64).sqrt())
     }
 

@@ -5,6 +5,7 @@
 //!
 //! Must not know any one kind's fields.
 
+use super::columnwise::PerColumn;
 use super::SmallSignal;
 use crate::analysis::signal::{At, Signal};
 use crate::analysis::stability::Bound;
@@ -18,7 +19,7 @@ use rayon::prelude::*;
 
 /// Columns per parallel task: a held level over a few thousand samples
 /// is tens of microseconds, so fewer columns are not worth a task.
-const COLUMNS_PER_TASK: usize = 16;
+pub(super) const COLUMNS_PER_TASK: usize = 16;
 
 pub(super) type Matched<'a> = Vec<(String, Signal<'a>, Option<f64>)>;
 
@@ -84,7 +85,19 @@ pub(super) fn matched_columns<'a>(
     pattern: &str,
     quantity: Quantity,
 ) -> Result<Vec<&'a Column>, String> {
-    let found: Vec<&Column> = matching(w, pattern, quantity).collect();
+    Ok(matched_indices(w, pattern, quantity)?
+        .into_iter()
+        .map(|c| &w.columns[c])
+        .collect())
+}
+
+/// The indices in `w.columns` of [`matched_columns`], with its error.
+pub(super) fn matched_indices(
+    w: &Waveforms,
+    pattern: &str,
+    quantity: Quantity,
+) -> Result<Vec<usize>, String> {
+    let found: Vec<usize> = matching(w, pattern, quantity).collect();
     if found.is_empty() {
         let entry = match quantity {
             Quantity::Voltage => pattern.to_string(),
@@ -99,20 +112,22 @@ pub(super) fn matched_columns<'a>(
     Ok(found)
 }
 
-/// The recorded columns of `quantity` whose target matches `pattern`, in
-/// recording order (the order of [`columns`]).
+/// The indices of the recorded columns of `quantity` whose target matches
+/// `pattern`, in recording order (the order of [`columns`]).
 fn matching<'a: 'p, 'p>(
     w: &'a Waveforms,
     pattern: &'p str,
     quantity: Quantity,
-) -> impl Iterator<Item = &'a Column> + 'p {
+) -> impl Iterator<Item = usize> + 'p {
     let pattern = match quantity {
         Quantity::Voltage => voltage_target(pattern),
         _ => pattern,
     };
     w.columns
         .iter()
-        .filter(move |c| c.quantity == quantity && glob::matches(pattern, &c.target))
+        .enumerate()
+        .filter(move |(_, c)| c.quantity == quantity && glob::matches(pattern, &c.target))
+        .map(|(k, _)| k)
 }
 
 /// The largest of `f` over the matching columns, with its column name.
@@ -181,44 +196,38 @@ fn solver_extreme(column: &Column, below: bool, grid: At) -> At {
     }
 }
 
-/// MinVoltage (`below`) or MaxVoltage: the level held beyond the threshold
-/// for `duration`, and the longest time spent beyond it.
+/// MinVoltage (`below`) or MaxVoltage on one column: the level it held
+/// beyond the threshold for `duration` (its extreme when `duration` is
+/// zero), as (value, time).
+pub(super) fn level_column(column: &Column, s: &Signal, duration: f64, below: bool) -> PerColumn {
+    let held = sustained_level(s, duration, below)?;
+    let held = if duration <= 0.0 {
+        solver_extreme(column, below, held)
+    } else {
+        held
+    };
+    Some((held.value, held.time))
+}
+
+/// MinVoltage (`below`) or MaxVoltage from the held level of each column
+/// ([`level_column`], in recording order): the worst level, and the
+/// longest time its column spent beyond the threshold.
 pub(super) fn level(
     w: &Waveforms,
-    node: &str,
+    per: Vec<(&Column, PerColumn)>,
     volts: f64,
     duration: f64,
     below: bool,
 ) -> Result<Measure, String> {
     let sign = if below { 1.0 } else { -1.0 };
     let mut worst: Option<(&Column, (f64, At))> = None;
-    // The columns are walked once: looking each one up again by name
-    // would cost O(columns²) on a hall of 10,000 racks.
-    let found = matched_columns(w, node, Quantity::Voltage)?;
-    // Each column's held level on its own, in parallel, each read (or
-    // rebuilt from the step log) inside its task; the worst is then chosen
-    // in recording order, so the verdict does not depend on the number of
-    // threads.
-    let levels: Vec<Option<At>> = found
-        .par_iter()
-        .with_min_len(COLUMNS_PER_TASK)
-        .map(|column| {
-            let values = column.values.read();
-            let held = sustained_level(&Signal::new(&w.time, &values), duration, below)?;
-            Some(if duration <= 0.0 {
-                solver_extreme(column, below, held)
-            } else {
-                held
-            })
-        })
-        .collect();
-    for (column, held) in found.into_iter().zip(levels) {
-        let Some(held) = held else {
+    for (column, held) in per {
+        let Some((value, time)) = held else {
             continue;
         };
-        let margin = sign * (held.value - volts);
+        let margin = sign * (value - volts);
         if worst.as_ref().is_none_or(|x| margin < x.1 .0) {
-            worst = Some((column, (margin, held)));
+            worst = Some((column, (margin, At { value, time })));
         }
     }
     let (column, (margin, held)) = worst.ok_or("not evaluated: no finite samples")?;

@@ -1,11 +1,13 @@
 //! `Deviation`: the largest departure of a node from its pre-event value
 //! after any load event, in % of nominal.
 
-use super::common::{first_largest, per_column, voltage_record};
+use super::columnwise::{self, Columnwise, PerColumn};
+use super::common::{first_largest, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
+use crate::analysis::signal::Signal;
 use crate::analysis::transient::response;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::results::Quantity;
+use crate::results::{Column, Quantity};
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
 
@@ -33,30 +35,11 @@ impl LimitKind for Deviation {
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
-        // Each column's worst event in its own task, then the worst column,
-        // both the first of equals: the order of a serial walk.
-        let per = per_column(run.waveforms, &self.node, Quantity::Voltage, |c, s| {
-            let mut worst: Option<(f64, f64)> = None;
-            for e in run.events {
-                if let Some(r) = response(s, *e, c.nominal, 1.0) {
-                    if worst.is_none_or(|x| r.deviation_pct > x.0) {
-                        worst = Some((r.deviation_pct, r.deviation.time));
-                    }
-                }
-            }
-            worst
-        })?;
-        let worst = first_largest(per);
-        let (pct, target, time) = worst.ok_or("no samples in any event window")?;
-        Ok(Measure {
-            measured: pct,
-            limit: self.max_percent,
-            margin: self.max_percent - pct,
-            unit: "%",
-            target: Some(target),
-            time: Some(time),
-            detail: "largest departure from the pre-event value, % of nominal".into(),
-        })
+        columnwise::measure(self, run)
+    }
+
+    fn columnwise(&self) -> Option<&dyn Columnwise> {
+        Some(self)
     }
 
     fn name(&self) -> String {
@@ -72,6 +55,41 @@ impl LimitKind for Deviation {
             shape: BandShape::AroundFirst {
                 percent: self.max_percent,
             },
+        })
+    }
+}
+
+impl Columnwise for Deviation {
+    fn columns(&self) -> (&str, Quantity) {
+        (&self.node, Quantity::Voltage)
+    }
+
+    /// The column's largest departure over the events, the first of
+    /// equals, with its instant.
+    fn column(&self, run: Run, c: &Column, s: &Signal) -> PerColumn {
+        let mut worst: Option<(f64, f64)> = None;
+        for e in run.events {
+            if let Some(r) = response(s, *e, c.nominal, 1.0) {
+                if worst.is_none_or(|x| r.deviation_pct > x.0) {
+                    worst = Some((r.deviation_pct, r.deviation.time));
+                }
+            }
+        }
+        worst
+    }
+
+    /// The worst column, the first of equals: the order of a serial walk.
+    fn judge(&self, _: Run, per: Vec<(&Column, PerColumn)>) -> Result<Measure, String> {
+        let worst = first_largest(per);
+        let (pct, target, time) = worst.ok_or("no samples in any event window")?;
+        Ok(Measure {
+            measured: pct,
+            limit: self.max_percent,
+            margin: self.max_percent - pct,
+            unit: "%",
+            target: Some(target),
+            time: Some(time),
+            detail: "largest departure from the pre-event value, % of nominal".into(),
         })
     }
 }

@@ -1,10 +1,12 @@
 //! `MinVoltage`: a node must not stay below a level, optionally for
 //! longer than a tolerated time (the ORv3 BBU trigger).
 
-use super::common::{held_for, level, level_label, voltage_record};
+use super::columnwise::{self, Columnwise, PerColumn};
+use super::common::{held_for, level, level_column, level_label, voltage_record};
 use super::{Band, BandShape, LimitKind, Run, SmallSignal};
+use crate::analysis::signal::Signal;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::results::Quantity;
+use crate::results::{Column, Quantity};
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +40,11 @@ impl LimitKind for MinVoltage {
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
-        let held = self.longer_than.unwrap_or(0.0);
-        level(run.waveforms, &self.node, self.volts, held, true)
+        columnwise::measure(self, run)
+    }
+
+    fn columnwise(&self) -> Option<&dyn Columnwise> {
+        Some(self)
     }
 
     fn name(&self) -> String {
@@ -62,5 +67,22 @@ impl LimitKind for MinVoltage {
                 tolerated: self.longer_than.unwrap_or(0.0),
             },
         })
+    }
+}
+
+impl Columnwise for MinVoltage {
+    fn columns(&self) -> (&str, Quantity) {
+        (&self.node, Quantity::Voltage)
+    }
+
+    /// The level the column held for `longer_than` (its extreme without).
+    fn column(&self, _: Run, c: &Column, s: &Signal) -> PerColumn {
+        level_column(c, s, self.longer_than.unwrap_or(0.0), true)
+    }
+
+    /// The worst column's level, first of equals.
+    fn judge(&self, run: Run, per: Vec<(&Column, PerColumn)>) -> Result<Measure, String> {
+        let held = self.longer_than.unwrap_or(0.0);
+        level(run.waveforms, per, self.volts, held, true)
     }
 }

@@ -9,6 +9,7 @@
 //! the verdict reports the worst one; a limit that matches nothing recorded
 //! is an error, never a pass. Must not parse files or render output.
 
+pub mod columnwise;
 mod common;
 pub mod doc;
 mod loops;
@@ -54,6 +55,11 @@ pub trait LimitKind {
     }
     /// Measures it on a finished run, or says why it cannot.
     fn measure(&self, run: Run, small: &mut dyn SmallSignal) -> Result<Measure, String>;
+    /// For a limit judged column by column, that view of it: [`evaluate`]
+    /// then reads each column once for all such limits.
+    fn columnwise(&self) -> Option<&dyn columnwise::Columnwise> {
+        None
+    }
     /// The limit as a reader would say it: `Deviation bus800 ≤ ±3 %`.
     fn name(&self) -> String;
     /// How it is drawn on the figures of the columns it applies to.
@@ -202,13 +208,19 @@ impl SmallSignal for NoSmallSignal {
 }
 
 /// Judges every limit, in order; `small` gives the operating points of the
-/// small-signal ones.
+/// small-signal ones. The columnwise limits are measured together first
+/// (each column read once), the others one by one; the verdicts are those
+/// of each limit's own `measure`.
 pub fn evaluate(limits: &[Limit], run: Run, small: &mut dyn SmallSignal) -> Vec<Verdict> {
+    let together = columnwise::measure_together(limits, run);
     limits
         .iter()
-        .map(|limit| match limit.spec().measure(run, small) {
-            Ok(m) => Verdict::judged(limit, m),
-            Err(why) => Verdict::error(limit, why),
+        .zip(together)
+        .map(|(limit, measured)| {
+            match measured.unwrap_or_else(|| limit.spec().measure(run, small)) {
+                Ok(m) => Verdict::judged(limit, m),
+                Err(why) => Verdict::error(limit, why),
+            }
         })
         .collect()
 }

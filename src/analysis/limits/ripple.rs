@@ -1,12 +1,14 @@
 //! `Ripple`: the peak-to-peak voltage of a node in a time window, by
 //! default its quiet windows (`analysis::ripple::quiet_windows`).
 
-use super::common::{first_largest, per_column, voltage_record};
+use super::columnwise::{self, Columnwise, PerColumn};
+use super::common::{first_largest, voltage_record};
 use super::{LimitKind, Run, SmallSignal};
+use crate::analysis::signal::Signal;
 use crate::analysis::ripple::{quiet_ripple, ripple};
 use crate::analysis::transient::DEFAULT_SETTLE_BAND_PCT;
 use crate::analysis::verdict::{threshold, Measure};
-use crate::results::Quantity;
+use crate::results::{Column, Quantity};
 use crate::scenario::{rules, LimitIssue, LimitTarget};
 use serde::{Deserialize, Serialize};
 
@@ -45,15 +47,46 @@ impl LimitKind for Ripple {
     }
 
     fn measure(&self, run: Run, _: &mut dyn SmallSignal) -> Result<Measure, String> {
-        let per = per_column(run.waveforms, &self.node, Quantity::Voltage, |c, s| {
-            let measured = match self.window {
-                Some((a, b)) => ripple(s, a, b),
-                None => quiet_ripple(s, run.events, c.nominal, DEFAULT_SETTLE_BAND_PCT),
-            }?;
-            let (a, b) = measured.window;
-            let when = s.extremes(a, b).map_or(a, |(lo, _)| lo.time);
-            Some((measured.peak_to_peak, when))
-        })?;
+        columnwise::measure(self, run)
+    }
+
+    fn columnwise(&self) -> Option<&dyn Columnwise> {
+        Some(self)
+    }
+
+    fn name(&self) -> String {
+        let w = self
+            .window
+            .map(|(a, b)| format!(" in {}–{}", threshold(a, "s"), threshold(b, "s")))
+            .unwrap_or_default();
+        let pp = threshold(self.max_pp_volts, "V");
+        format!("Ripple {} ≤ {pp} p-p{w}", self.node)
+    }
+
+    fn ripple_window(&self) -> Option<(&str, Option<(f64, f64)>)> {
+        Some((&self.node, self.window))
+    }
+}
+
+impl Columnwise for Ripple {
+    fn columns(&self) -> (&str, Quantity) {
+        (&self.node, Quantity::Voltage)
+    }
+
+    /// The column's peak-to-peak in the window (or the quiet windows),
+    /// with the instant of its low.
+    fn column(&self, run: Run, c: &Column, s: &Signal) -> PerColumn {
+        let measured = match self.window {
+            Some((a, b)) => ripple(s, a, b),
+            None => quiet_ripple(s, run.events, c.nominal, DEFAULT_SETTLE_BAND_PCT),
+        }?;
+        let (a, b) = measured.window;
+        let when = s.extremes(a, b).map_or(a, |(lo, _)| lo.time);
+        Some((measured.peak_to_peak, when))
+    }
+
+    /// The largest column, the first of equals: the order of a serial walk.
+    fn judge(&self, _: Run, per: Vec<(&Column, PerColumn)>) -> Result<Measure, String> {
         let worst = first_largest(per);
         let (pp, target, time) = worst.ok_or(if self.window.is_some() {
             "no samples in the ripple window"
@@ -73,18 +106,5 @@ impl LimitKind for Ripple {
                 "peak-to-peak in the quiet windows".into()
             },
         })
-    }
-
-    fn name(&self) -> String {
-        let w = self
-            .window
-            .map(|(a, b)| format!(" in {}–{}", threshold(a, "s"), threshold(b, "s")))
-            .unwrap_or_default();
-        let pp = threshold(self.max_pp_volts, "V");
-        format!("Ripple {} ≤ {pp} p-p{w}", self.node)
-    }
-
-    fn ripple_window(&self) -> Option<(&str, Option<(f64, f64)>)> {
-        Some((&self.node, self.window))
     }
 }

@@ -26,6 +26,7 @@
 
 mod split;
 
+use super::halves::{all_in_halves, in_halves};
 use crate::compile::Pattern;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::sparse::linalg::amd;
@@ -73,8 +74,14 @@ pub struct SparseLu {
     /// Pivot step j eliminates matrix column `col_perm[j]`; its preferred
     /// pivot row is the row of the same index (the diagonal).
     col_perm: Vec<usize>,
+    /// Matrix column → its pivot step (the inverse of `col_perm`).
+    col_step: Vec<usize>,
     /// Matrix row → pivot position.
     row_perm_inv: Vec<usize>,
+    /// Pivot position → matrix row (the inverse of `row_perm_inv`), so
+    /// that the solves gather, which splits into halves, instead of
+    /// scattering.
+    row_perm: Vec<usize>,
     /// Per stored matrix entry: the pivot position of its row.
     entry_pivot_row: Vec<usize>,
     /// Unit lower factor without its diagonal, by columns, rows in pivot
@@ -146,13 +153,19 @@ impl SparseLu {
             MemStack::new(&mut buffer),
         )
         .map_err(|e| LinearError::Analysis(format!("{e:?}")))?;
+        let mut col_step = vec![0usize; n];
+        for (j, &c) in col_perm.iter().enumerate() {
+            col_step[c] = j;
+        }
         Ok(SparseLu {
             n,
             entry_pivot_row: vec![0; row_idx.len()],
             col_ptr,
             row_idx,
             col_perm,
+            col_step,
             row_perm_inv: vec![0; n],
+            row_perm: vec![0; n],
             l_ptr: vec![0; n + 1],
             l_idx: Vec::new(),
             l_val: Vec::new(),
@@ -191,12 +204,18 @@ impl SparseLu {
             self.factor_pivoting(values)?;
             self.counters.pivoting += 1;
         }
-        for (d, &p) in self.inverse_diag.iter_mut().zip(&self.diag) {
-            *d = 1.0 / p;
-        }
-        for ((s, &u), &j) in self.u_scaled.iter_mut().zip(&self.u_val).zip(&self.u_col) {
-            *s = u * self.inverse_diag[j];
-        }
+        let diag = &self.diag;
+        in_halves(&mut self.inverse_diag, |from, part| {
+            for (d, &p) in part.iter_mut().zip(&diag[from..]) {
+                *d = 1.0 / p;
+            }
+        });
+        let (u_val, u_col, inverse_diag) = (&self.u_val, &self.u_col, &self.inverse_diag);
+        in_halves(&mut self.u_scaled, |from, part| {
+            for ((s, &u), &j) in part.iter_mut().zip(&u_val[from..]).zip(&u_col[from..]) {
+                *s = u * inverse_diag[j];
+            }
+        });
         self.factored = true;
         Ok(())
     }
@@ -343,6 +362,13 @@ impl SparseLu {
         }
         self.index_columns();
         self.plan_split();
+        // The split renumbers the pivots: the inverses follow it.
+        for (r, &p) in self.row_perm_inv.iter().enumerate() {
+            self.row_perm[p] = r;
+        }
+        for (j, &c) in self.col_perm.iter().enumerate() {
+            self.col_step[c] = j;
+        }
         self.planned = true;
         Ok(())
     }
@@ -422,9 +448,12 @@ impl SparseLu {
         let n = self.n;
         let split::Split { a, b } = self.split;
         let w = &mut self.work[..n];
-        for (&p, &bv) in self.row_perm_inv.iter().zip(&rhs[..n]) {
-            w[p] = bv;
-        }
+        let row_perm = &self.row_perm;
+        in_halves(w, |from, part| {
+            for (wp, &r) in part.iter_mut().zip(&row_perm[from..]) {
+                *wp = rhs[r];
+            }
+        });
         let lower = Triangle {
             col: &self.l_col,
             row: &self.l_idx,
@@ -469,16 +498,15 @@ impl SparseLu {
                 || upper.backward(u_a..u_b, w_b, a),
             );
         }
-        for ((&c, wj), &d) in self
-            .col_perm
-            .iter()
-            .zip(w.iter_mut())
-            .zip(&self.inverse_diag)
-        {
-            rhs[c] = *wj * d;
-            *wj = 0.0;
-        }
-        if rhs.iter().all(|v| v.is_finite()) {
+        let (col_step, inverse_diag) = (&self.col_step, &self.inverse_diag);
+        let solved: &[f64] = w;
+        in_halves(&mut rhs[..n], |from, part| {
+            for (x, &j) in part.iter_mut().zip(&col_step[from..]) {
+                *x = solved[j] * inverse_diag[j];
+            }
+        });
+        in_halves(w, |_, part| part.fill(0.0));
+        if all_in_halves(rhs, f64::is_finite) {
             Ok(())
         } else {
             Err(LinearError::NonFinite)
