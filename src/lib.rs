@@ -34,6 +34,7 @@ pub mod error;
 pub mod export;
 pub mod field_doc;
 pub mod glob;
+pub(crate) mod halves;
 pub mod hash;
 pub mod netlist;
 pub mod prepare;

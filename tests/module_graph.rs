@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 0),
     ("budget", 0),
     ("glob", 0),
+    ("halves", 0),
     ("hash", 0),
     ("results", 0),
     ("units", 0),

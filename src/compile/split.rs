@@ -17,7 +17,7 @@
 
 use super::{mix, Model};
 use crate::device::{Ctx, Device};
-use crate::engine::halves::in_halves;
+use crate::halves::in_halves;
 
 /// Models with at least this many devices evaluate in two halves.
 pub const SPLIT_EVAL_DEVICES: usize = 4096;

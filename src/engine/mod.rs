@@ -8,7 +8,6 @@
 
 mod culprit;
 pub mod diagnose;
-pub(crate) mod halves;
 pub mod inputs;
 pub mod linear;
 pub mod newton;

@@ -11,11 +11,11 @@
 //! Owns one step and its interpolant; the time loop, events and step-size
 //! policy live in `engine::run`.
 
-use super::halves::in_halves;
 use super::inputs::InputTable;
 use super::linear::{LinearError, SparseLu};
 use crate::compile::{EvalScratch, Model};
 use crate::device::Ctx;
+use crate::halves::in_halves;
 
 const GAMMA: f64 = 0.25;
 const ALPHA: [f64; 6] = [0.0, 0.386, 0.21, 0.63, 1.0, 1.0];

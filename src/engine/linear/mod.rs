@@ -26,8 +26,8 @@
 
 mod split;
 
-use super::halves::{all_in_halves, in_halves};
 use crate::compile::Pattern;
+use crate::halves::{all_in_halves, in_halves};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::sparse::linalg::amd;
 use faer::sparse::SymbolicSparseColMatRef;
