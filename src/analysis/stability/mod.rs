@@ -17,6 +17,8 @@
 mod clusters;
 mod dense_eigen;
 mod eigen_failure;
+#[cfg(test)]
+mod eigen_match;
 mod extremum;
 mod frequency;
 mod inverse_diagonal;

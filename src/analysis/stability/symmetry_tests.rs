@@ -3,6 +3,7 @@
 //! dense eigenvectors, and that no unit differing in one bit is reduced.
 
 use super::*;
+use crate::analysis::stability::eigen_match::{assert_same_eigenvalues, dense_eigenvalues};
 use crate::analysis::stability::spectrum::{spectrum, Labels};
 use crate::analysis::stability::{dense_eigen, modes, state_space, CircuitSource, Setup};
 use faer::c64;
@@ -40,40 +41,6 @@ fn units_on_a_hub(k: usize, cross: f64) -> (Mat<f64>, Vec<String>) {
     (a, names)
 }
 
-/// The eigenvalues of `a` by the dense solver, balanced, as one list.
-fn dense_eigenvalues(a: &Mat<f64>) -> Vec<c64> {
-    let mut whole = a.clone();
-    super::super::modes::balance(&mut whole);
-    dense_eigen::eigenvalues(whole.as_ref()).expect("dense")
-}
-
-/// Every eigenvalue of `listed` (each with its conjugate when complex)
-/// matches one of `dense`, one for one, to `tolerance` relative.
-fn assert_same_eigenvalues(listed: &[c64], dense: Vec<c64>, tolerance: f64) {
-    let mut all: Vec<c64> = Vec::new();
-    for &l in listed {
-        all.push(l);
-        if l.im != 0.0 {
-            all.push(l.conj());
-        }
-    }
-    assert_eq!(all.len(), dense.len(), "as many eigenvalues as states");
-    let mut unmatched = dense;
-    for lambda in &all {
-        let (k, err) = unmatched
-            .iter()
-            .map(|d| (d - lambda).norm() / lambda.norm().max(f64::MIN_POSITIVE))
-            .enumerate()
-            .min_by(|x, y| x.1.total_cmp(&y.1))
-            .expect("an eigenvalue left");
-        assert!(
-            err <= tolerance,
-            "λ = {lambda}: nearest dense one {err:e} away"
-        );
-        unmatched.swap_remove(k);
-    }
-}
-
 fn labels(names: &[String]) -> Labels<'_> {
     Labels {
         states: names.iter().map(String::as_str).collect(),
@@ -104,15 +71,7 @@ fn identical_units_with_cross_coupling_give_the_eigenvalues_of_the_whole_matrix(
         assert_eq!(orbit.labels[0], "u1");
         let (values, reductions) = found_eigenvalues(&a, &names);
         assert_eq!(reductions.len(), 1, "{reductions:?}");
-        assert_same_eigenvalues(
-            &values
-                .iter()
-                .filter(|l| l.im >= 0.0)
-                .copied()
-                .collect::<Vec<_>>(),
-            dense_eigenvalues(&a),
-            1e-12,
-        );
+        assert_same_eigenvalues(&values, dense_eigenvalues(&a), 1e-12);
     }
 }
 
@@ -158,16 +117,7 @@ fn the_modes_of_a_20_row_hall_match_the_dense_eigenvalues_of_its_whole_state_mat
         "{}",
         found.method
     );
-    // As `modes` reads them: a pair within 1e-8 of the real axis is two
-    // real modes.
-    let dense: Vec<c64> = dense_eigenvalues(&ss.a)
-        .into_iter()
-        .map(|d| match d.im.abs() <= 1e-8 * d.norm() {
-            true => c64::new(d.re, 0.0),
-            false => d,
-        })
-        .collect();
-    assert_same_eigenvalues(&found.eigenvalues(), dense, 1e-9);
+    assert_same_eigenvalues(&found.eigenvalues(), dense_eigenvalues(&ss.a), 1e-9);
 }
 
 /// The participation of every mode the dense decomposition resolves on

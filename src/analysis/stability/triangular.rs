@@ -70,8 +70,8 @@ pub(super) fn lone_states(a: &Mat<f64>) -> (Vec<usize>, Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::stability::{dense_eigen, modes, state_space, CircuitSource, Setup};
-    use faer::c64;
+    use crate::analysis::stability::eigen_match::{assert_same_eigenvalues, dense_eigenvalues};
+    use crate::analysis::stability::{modes, state_space, CircuitSource, Setup};
 
     /// x0 → x1 ↔ x2 → x3, x4 alone: x0 is a source, x3 a sink, x4 both;
     /// x1 and x2 drive each other and stay.
@@ -116,38 +116,7 @@ mod tests {
         let ss = state_space(&bound.model, &bound.point, false).expect("state space");
         let (lone, _) = lone_states(&ss.a);
         assert!(!lone.is_empty(), "the hall has lone states");
-        let mut whole = ss.a.clone();
-        super::super::modes::balance(&mut whole);
-        // As `modes` reads them: a pair within 1e-8 of the real axis is
-        // two real modes.
-        let dense: Vec<c64> = dense_eigen::eigenvalues(whole.as_ref())
-            .expect("dense")
-            .into_iter()
-            .map(|d| match d.im.abs() <= 1e-8 * d.norm() {
-                true => c64::new(d.re, 0.0),
-                false => d,
-            })
-            .collect();
         let split = modes(&ss).expect("modes");
-        // Each listed mode stands for λ and, when complex, conj(λ).
-        let mut listed: Vec<c64> = Vec::new();
-        for m in &split.modes {
-            listed.push(m.eigenvalue());
-            if m.imag != 0.0 {
-                listed.push(m.eigenvalue().conj());
-            }
-        }
-        assert_eq!(listed.len(), dense.len());
-        let mut unmatched = dense;
-        for lambda in &listed {
-            let (k, err) = unmatched
-                .iter()
-                .map(|d| (d - lambda).norm() / lambda.norm().max(f64::MIN_POSITIVE))
-                .enumerate()
-                .min_by(|x, y| x.1.total_cmp(&y.1))
-                .expect("an eigenvalue left");
-            assert!(err <= 1e-9, "λ = {lambda}: nearest dense one {err:e} away");
-            unmatched.swap_remove(k);
-        }
+        assert_same_eigenvalues(&split.eigenvalues(), dense_eigenvalues(&ss.a), 1e-9);
     }
 }

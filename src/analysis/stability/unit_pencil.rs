@@ -258,7 +258,8 @@ fn reduce(pencil: &UnitPencil, orbit: &Orbit) -> [UnitPencil; 2] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::stability::{dense_eigen, state_space, CircuitSource, Setup};
+    use crate::analysis::stability::eigen_match::{assert_same_eigenvalues, dense_eigenvalues};
+    use crate::analysis::stability::{state_space, CircuitSource, Setup};
     use faer::c64;
 
     /// A 20-row hall reduced on its pencil (the limit set below one row's
@@ -282,37 +283,7 @@ mod tests {
             on_pencil.method
         );
         let ss = state_space(&bound.model, &bound.point, false).expect("state space");
-        let mut whole = ss.a.clone();
-        super::super::modes::balance(&mut whole);
-        let mut unmatched: Vec<c64> = dense_eigen::eigenvalues(whole.as_ref())
-            .expect("dense")
-            .into_iter()
-            .map(|d| match d.im.abs() <= 1e-8 * d.norm() {
-                true => c64::new(d.re, 0.0),
-                false => d,
-            })
-            .collect();
-        for m in &on_pencil.modes {
-            let lambdas = match m.imag {
-                0.0 => vec![m.eigenvalue()],
-                _ => vec![m.eigenvalue(), m.eigenvalue().conj()],
-            };
-            for lambda in lambdas {
-                let (k, err) = unmatched
-                    .iter()
-                    .map(|d| (d - lambda).norm() / lambda.norm().max(f64::MIN_POSITIVE))
-                    .enumerate()
-                    .min_by(|x, y| x.1.total_cmp(&y.1))
-                    .expect("an eigenvalue left");
-                assert!(err <= 1e-9, "λ = {lambda}: nearest dense one {err:e} away");
-                unmatched.swap_remove(k);
-            }
-        }
-        assert!(
-            unmatched.is_empty(),
-            "{} eigenvalues not found",
-            unmatched.len()
-        );
+        assert_same_eigenvalues(&on_pencil.eigenvalues(), dense_eigenvalues(&ss.a), 1e-9);
         // Repeated modes have no one basis (`symmetry`): the participation
         // of each cluster of equal eigenvalues, summed over its copies, is
         // compared with that of the reduction of A, state by state.
